@@ -1,0 +1,203 @@
+//! `citata ingest`: a summary per transcript, or NDJSON with canonical text and offsets.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{IngestArgs, OutputFormat};
+use crate::ingest::{IngestConfig, discover, ingest_source};
+use crate::model::{CharIndex, Transcript};
+
+/// Runs `citata ingest`; returns true when every file was read.
+///
+/// # Errors
+/// When a path does not exist or output cannot be written.
+pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    let config = IngestConfig {
+        max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+        ..IngestConfig::default()
+    };
+    let sources = discover(&args.paths)?;
+    if sources.is_empty() {
+        writeln!(
+            err,
+            "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",
+            args.paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        return Ok(false);
+    }
+    let results: Vec<_> = sources
+        .par_iter()
+        .map(|s| ingest_source(s, &config))
+        .collect();
+    let mut ok = true;
+    let (mut files, mut words, mut turns, mut sentences) = (0usize, 0usize, 0usize, 0usize);
+    for result in results {
+        match result {
+            Ok(t) => {
+                files += 1;
+                words += t.word_count();
+                turns += t.turns.len();
+                sentences += t.sentences.len();
+                match args.format {
+                    OutputFormat::Text => write_summary(&t, out)?,
+                    OutputFormat::Ndjson => {
+                        serde_json::to_writer(&mut *out, &WireTranscript::new(&t))?;
+                        writeln!(out)?;
+                    }
+                }
+            }
+            Err(e) => {
+                ok = false;
+                writeln!(err, "error: {e}")?;
+            }
+        }
+    }
+    let failed = sources.len() - files;
+    if args.format == OutputFormat::Text {
+        writeln!(
+            out,
+            "{files} transcript(s), {words} words, {turns} turns, {sentences} sentences; {failed} failed"
+        )?;
+    }
+    Ok(ok)
+}
+
+fn write_summary(t: &Transcript, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{}  [{}, {}]  {} words, {} turns, {} sentences",
+        t.doc,
+        t.format.as_str(),
+        t.encoding,
+        t.word_count(),
+        t.turns.len(),
+        t.sentences.len()
+    )?;
+    let speakers: Vec<String> = t
+        .speakers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let n = t.turns.iter().filter(|x| x.speaker == i).count();
+            format!(
+                "{} = {} ({}, {} turns)",
+                s.label,
+                s.role.as_str(),
+                s.role_source.as_str(),
+                n
+            )
+        })
+        .collect();
+    writeln!(out, "  speakers: {}", speakers.join("; "))?;
+    if !t.meta.is_empty() {
+        let meta: Vec<String> = t.meta.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        writeln!(out, "  meta: {}", meta.join(", "))?;
+    }
+    for w in &t.warnings {
+        writeln!(out, "  warning: {w}")?;
+    }
+    Ok(())
+}
+
+/// One line of `citata ingest --format ndjson`. Offsets are code points into `text`.
+#[derive(Serialize)]
+struct WireTranscript<'a> {
+    r#type: &'static str,
+    doc: &'a str,
+    format: &'static str,
+    encoding: &'a str,
+    meta: &'a BTreeMap<String, String>,
+    text: &'a str,
+    speakers: Vec<WireSpeaker<'a>>,
+    turns: Vec<WireTurn<'a>>,
+    sentences: Vec<WireSentence>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct WireSpeaker<'a> {
+    label: &'a str,
+    role: &'static str,
+    role_source: &'static str,
+}
+
+#[derive(Serialize)]
+struct WireTurn<'a> {
+    speaker: &'a str,
+    role: &'static str,
+    start: usize,
+    end: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    start_time: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    end_time: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct WireSentence {
+    turn: usize,
+    start: usize,
+    end: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    marks: Vec<[usize; 2]>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    non_speech: bool,
+}
+
+impl<'a> WireTranscript<'a> {
+    fn new(t: &'a Transcript) -> Self {
+        let ix = CharIndex::new(&t.text);
+        let c = |b: usize| ix.char_offset(b);
+        WireTranscript {
+            r#type: "transcript",
+            doc: &t.doc,
+            format: t.format.as_str(),
+            encoding: &t.encoding,
+            meta: &t.meta,
+            text: &t.text,
+            speakers: t
+                .speakers
+                .iter()
+                .map(|s| WireSpeaker {
+                    label: &s.label,
+                    role: s.role.as_str(),
+                    role_source: s.role_source.as_str(),
+                })
+                .collect(),
+            turns: t
+                .turns
+                .iter()
+                .map(|turn| {
+                    let s = &t.speakers[turn.speaker];
+                    WireTurn {
+                        speaker: &s.label,
+                        role: s.role.as_str(),
+                        start: c(turn.span.start),
+                        end: c(turn.span.end),
+                        start_time: turn.start_time,
+                        end_time: turn.end_time,
+                    }
+                })
+                .collect(),
+            sentences: t
+                .sentences
+                .iter()
+                .map(|s| WireSentence {
+                    turn: s.turn,
+                    start: c(s.span.start),
+                    end: c(s.span.end),
+                    marks: s.marks.iter().map(|m| [c(m.start), c(m.end)]).collect(),
+                    non_speech: s.non_speech,
+                })
+                .collect(),
+            warnings: &t.warnings,
+        }
+    }
+}

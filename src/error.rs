@@ -1,0 +1,33 @@
+//! The library's one error type.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in citata's library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read.
+    #[error("reading {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file was read but its content is not a usable transcript.
+    #[error("{path}: {reason}")]
+    BadInput {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        reason: String,
+    },
+    /// The file's extension is not one citata reads.
+    #[error("{path}: unsupported file type; citata reads .txt, .md, .docx, .vtt, .srt and .json")]
+    Unsupported {
+        /// The file.
+        path: PathBuf,
+    },
+}
+
+/// The library's result type.
+pub type Result<T> = std::result::Result<T, Error>;

@@ -1,0 +1,434 @@
+//! Ingestion: files of any common kind become canonical [`Transcript`]s.
+//!
+//! The flow for one file: read bytes (size-capped) → pick a reader by extension → decode
+//! (encoding detection, see [`encoding`]) → a [`Draft`] (labeled text or structured turns) →
+//! [`assemble`]: canonical text, speakers and turns, roles ([`roles`]), sentences
+//! ([`crate::segment`]).
+//!
+//! Folders are walked recursively in sorted order ([`discover`]); a `respondents.csv` in a
+//! folder adds metadata to the files it names ([`meta`]).
+
+pub mod docx;
+pub mod encoding;
+pub mod json;
+pub mod labels;
+pub mod meta;
+pub mod roles;
+pub mod subtitles;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
+
+use crate::error::{Error, Result};
+use crate::model::{Format, Span, Speaker, Transcript, Turn};
+
+/// Limits for reading files. `Default` gives the documented defaults.
+#[derive(Clone, Debug)]
+pub struct IngestConfig {
+    /// Files larger than this many bytes are refused (default 64 MiB).
+    pub max_file_bytes: u64,
+    /// A .docx whose document.xml inflates beyond this many bytes is refused as a
+    /// probable zip bomb (default 256 MiB).
+    pub max_docx_xml_bytes: u64,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        IngestConfig {
+            max_file_bytes: 64 << 20,
+            max_docx_xml_bytes: 256 << 20,
+        }
+    }
+}
+
+/// One transcript-to-be found on disk.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Source {
+    /// The file.
+    pub path: PathBuf,
+    /// Its document id: path relative to the folder given, `/`-separated; the file name for
+    /// a file given directly.
+    pub doc: String,
+    /// Metadata from a `respondents.csv` next to it or in a folder above it (up to the folder
+    /// given), if any.
+    pub meta: BTreeMap<String, String>,
+}
+
+/// What a reader produces before assembly.
+#[derive(Debug, Default)]
+pub struct Draft {
+    /// The content.
+    pub body: Body,
+    /// Metadata found inside the file (JSON `meta`, docx title lines...).
+    pub meta: BTreeMap<String, String>,
+    /// The detected encoding.
+    pub encoding: String,
+    /// Non-fatal problems found while reading.
+    pub warnings: Vec<String>,
+}
+
+/// The content of a [`Draft`].
+#[derive(Debug)]
+pub enum Body {
+    /// Free text with speaker labels at line starts (txt, md, docx paragraphs). It becomes
+    /// the canonical text itself (after front matter is removed).
+    Labeled(String),
+    /// Turns from a structured source (subtitles, JSON, docx tables). The canonical text is
+    /// built from them as `Speaker: text` paragraphs.
+    Turns(Vec<RawTurn>),
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Labeled(String::new())
+    }
+}
+
+/// One turn (or cue, or segment) of a structured source.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RawTurn {
+    /// The speaker's label, if the source names one.
+    pub speaker: Option<String>,
+    /// What was said.
+    pub text: String,
+    /// Start time, seconds.
+    pub start: Option<f64>,
+    /// End time, seconds.
+    pub end: Option<f64>,
+}
+
+/// Finds the transcript files under `paths` (files are taken as given, folders walked
+/// recursively), sorted, each with its `respondents.csv` metadata.
+///
+/// Hidden files and folders, `README*` files and files whose extension citata does not read
+/// are skipped while walking (a file named directly is always taken).
+///
+/// # Errors
+/// When a path does not exist or a folder cannot be listed, or a `respondents.csv` is
+/// malformed (the error names its line).
+pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>> {
+    let mut out = Vec::new();
+    for root in paths {
+        let md = std::fs::metadata(root).map_err(|e| Error::Io {
+            path: root.clone(),
+            source: e,
+        })?;
+        if md.is_dir() {
+            let mut files = Vec::new();
+            walk(root, &mut files)?;
+            files.sort();
+            let mut csv_cache = meta::CsvCache::default();
+            for path in files {
+                let rel = path.strip_prefix(root).unwrap_or(&path);
+                let doc = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                let meta = csv_cache.lookup(root, &path)?;
+                out.push(Source { path, doc, meta });
+            }
+        } else {
+            let doc = root
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| root.display().to_string());
+            let dir = root.parent().unwrap_or(Path::new(""));
+            let mut csv_cache = meta::CsvCache::default();
+            let meta = csv_cache.lookup(dir, root)?;
+            out.push(Source {
+                path: root.clone(),
+                doc,
+                meta,
+            });
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: e,
+    })?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        })?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') {
+            continue;
+        }
+        let ft = entry.file_type().map_err(|e| Error::Io {
+            path: path.clone(),
+            source: e,
+        })?;
+        if ft.is_dir() {
+            walk(&path, out)?;
+        } else if !name.to_lowercase().starts_with("readme") && format_of(&path).is_some() {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The format of a file by its extension.
+pub fn format_of(path: &Path) -> Option<Format> {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .and_then(Format::from_extension)
+}
+
+/// Reads and ingests one discovered file; `respondents.csv` metadata is merged under the
+/// file's own metadata.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read, [`Error::Unsupported`] for an unknown
+/// extension, [`Error::BadInput`] when the content is empty, binary, undecodable, too
+/// large or malformed (the reason says which, and how to fix it).
+pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcript> {
+    let path = &source.path;
+    let format = format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
+    let md = std::fs::metadata(path).map_err(|e| Error::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    if md.len() > config.max_file_bytes {
+        return Err(Error::BadInput {
+            path: path.clone(),
+            reason: format!(
+                "file is {} bytes, over the limit of {} bytes; split it or raise --max-file-mb",
+                md.len(),
+                config.max_file_bytes
+            ),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+        path: path.clone(),
+        source: e,
+    })?;
+    let mut t = ingest_bytes(&source.doc, format, &bytes, config).map_err(|e| match e {
+        Error::BadInput { reason, .. } => Error::BadInput {
+            path: path.clone(),
+            reason,
+        },
+        other => other,
+    })?;
+    for (k, v) in &source.meta {
+        t.meta.entry(k.clone()).or_insert_with(|| v.clone());
+    }
+    if !source.meta.is_empty() {
+        // csv metadata may name the interviewer: decide the roles again.
+        roles::assign(&mut t);
+    }
+    Ok(t)
+}
+
+/// Ingests the bytes of one file whose format is known. `doc` names it in errors and output.
+///
+/// # Errors
+/// [`Error::BadInput`] (with `doc` as the path) when the content is empty, binary,
+/// undecodable, too large or malformed.
+pub fn ingest_bytes(
+    doc: &str,
+    format: Format,
+    bytes: &[u8],
+    config: &IngestConfig,
+) -> Result<Transcript> {
+    let bad = |reason: String| Error::BadInput {
+        path: PathBuf::from(doc),
+        reason,
+    };
+    if bytes.len() as u64 > config.max_file_bytes {
+        return Err(bad(format!(
+            "file is {} bytes, over the limit of {} bytes",
+            bytes.len(),
+            config.max_file_bytes
+        )));
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(bad("file is empty; nothing to ingest".into()));
+    }
+    let draft = match format {
+        Format::Docx => docx::read(bytes, config).map_err(bad)?,
+        _ => {
+            let (text, encoding) = encoding::decode(bytes).map_err(bad)?;
+            let text = canonicalize(&text);
+            if text.trim().is_empty() {
+                return Err(bad("file has no text; nothing to ingest".into()));
+            }
+            let mut draft = match format {
+                Format::Txt | Format::Md => Draft {
+                    body: Body::Labeled(text),
+                    ..Draft::default()
+                },
+                Format::Vtt => Draft {
+                    body: Body::Turns(subtitles::read_vtt(&text).map_err(bad)?),
+                    ..Draft::default()
+                },
+                Format::Srt => Draft {
+                    body: Body::Turns(subtitles::read_srt(&text).map_err(bad)?),
+                    ..Draft::default()
+                },
+                Format::Json => json::read(&text).map_err(bad)?,
+                Format::Docx => unreachable!(),
+            };
+            draft.encoding = encoding.to_string();
+            draft
+        }
+    };
+    Ok(assemble(doc, format, draft))
+}
+
+/// Canonical text: BOM stripped, CRLF and lone CR → LF, NFC.
+pub fn canonicalize(text: &str) -> String {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text.to_string()
+    };
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        text
+    } else {
+        text.nfc().collect()
+    }
+}
+
+/// Builds the transcript from a reader's draft: canonical text, speakers, turns, roles
+/// and sentences.
+pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
+    let Draft {
+        body,
+        meta: mut file_meta,
+        encoding,
+        mut warnings,
+    } = draft;
+    let (text, speakers, turns) = match body {
+        Body::Labeled(raw) => {
+            let raw = canonicalize(&raw);
+            let (front, body_start) = meta::front_matter(&raw);
+            for (k, v) in front {
+                file_meta.insert(k, v);
+            }
+            let text = raw[body_start..].to_string();
+            let parsed = labels::parse(&text, format == Format::Md);
+            warnings.extend(parsed.warnings);
+            (text, parsed.speakers, parsed.turns)
+        }
+        Body::Turns(raw) => build_from_turns(raw),
+    };
+    let mut t = Transcript {
+        doc: doc.to_string(),
+        format,
+        encoding,
+        meta: file_meta,
+        text,
+        speakers,
+        turns,
+        sentences: Vec::new(),
+        warnings,
+    };
+    roles::assign(&mut t);
+    t.sentences = crate::segment::sentences(&t.text, &t.turns);
+    t
+}
+
+/// Canonical text from structured turns: consecutive turns of one speaker merge into one
+/// (keeping the first start and the last end); each turn becomes a `Speaker: text`
+/// paragraph followed by a blank line.
+fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
+    let mut merged: Vec<RawTurn> = Vec::new();
+    for mut r in raw {
+        r.text = canonicalize(&r.text).split_whitespace().collect::<Vec<_>>().join(" ");
+        r.speaker = r
+            .speaker
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty());
+        if r.text.is_empty() {
+            continue;
+        }
+        match merged.last_mut() {
+            Some(last) if last.speaker == r.speaker => {
+                last.text.push(' ');
+                last.text.push_str(&r.text);
+                if r.end.is_some() {
+                    last.end = r.end;
+                }
+                if last.start.is_none() {
+                    last.start = r.start;
+                }
+            }
+            _ => merged.push(r),
+        }
+    }
+    let mut text = String::new();
+    let mut speakers: Vec<Speaker> = Vec::new();
+    let mut turns = Vec::new();
+    for r in merged {
+        let label = r.speaker.unwrap_or_else(|| labels::UNKNOWN_SPEAKER.to_string());
+        let speaker = labels::speaker_index(&mut speakers, &label);
+        text.push_str(&label);
+        text.push_str(": ");
+        let start = text.len();
+        text.push_str(&r.text);
+        let end = text.len();
+        text.push_str("\n\n");
+        turns.push(Turn {
+            speaker,
+            span: Span::new(start, end),
+            start_time: r.start,
+            end_time: r.end,
+        });
+    }
+    (text, speakers, turns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonicalize_strips_bom_crlf_and_composes() {
+        // "й" as и + combining breve must become one code point; stress marks stay.
+        let s = canonicalize("\u{feff}Да\r\nи\u{306}\rмо\u{301}й");
+        assert_eq!(s, "Да\nй\nмо\u{301}й");
+    }
+
+    #[test]
+    fn structured_turns_merge_by_speaker() {
+        let raw = vec![
+            RawTurn {
+                speaker: Some("Интервьюер".into()),
+                text: "Как сроки?".into(),
+                start: Some(0.0),
+                end: Some(2.0),
+            },
+            RawTurn {
+                speaker: Some("Респондент".into()),
+                text: "Ну,  нормально.".into(),
+                start: Some(2.0),
+                end: Some(4.0),
+            },
+            RawTurn {
+                speaker: Some("Респондент".into()),
+                text: "Восемь.".into(),
+                start: Some(4.0),
+                end: Some(5.5),
+            },
+        ];
+        let (text, speakers, turns) = build_from_turns(raw);
+        assert_eq!(
+            text,
+            "Интервьюер: Как сроки?\n\nРеспондент: Ну, нормально. Восемь.\n\n"
+        );
+        assert_eq!(speakers.len(), 2);
+        assert_eq!(turns.len(), 2);
+        assert_eq!(&text[turns[1].span.range()], "Ну, нормально. Восемь.");
+        assert_eq!((turns[1].start_time, turns[1].end_time), (Some(2.0), Some(5.5)));
+    }
+}

@@ -1,0 +1,34 @@
+//! The `citata` command: parse arguments, run the subcommand, print errors once.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+use citata::cli::{Command, Opts};
+
+fn main() -> ExitCode {
+    let opts = Opts::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let result = match &opts.command {
+        Command::Ingest(args) => citata::cli::ingest::run(args, &mut out, &mut stderr.lock()),
+    };
+    let flushed = out.flush();
+    match result.and_then(|ok| flushed.map(|_| ok).map_err(Into::into)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(2),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

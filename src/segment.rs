@@ -1,0 +1,422 @@
+//! Sentences inside turns, for Russian speech, and non-speech marks.
+//!
+//! A sentence ends at a line break, or at `.`, `!`, `?`, `…` (and runs such as `?!`, `...`),
+//! with closing quotes or brackets, followed by a space and a word that does not begin in
+//! lowercase. A period does not end a sentence after an abbreviation (`т.е.`, `т.к.`, `г.`,
+//! `руб.`, `тыс.`, `млн.`, `см.`, `напр.`; `т.д.`, `т.п.`, `др.` only when a capitalized word
+//! follows), after an initial (`А. С. Петров`), or inside a number (`8.5`). Sentences longer
+//! than [`MAX_WORDS`] words, common in run-on speech, are cut at the most natural place:
+//! before a discourse marker after a comma ("…, а потом", "…, ну вот"), else at a comma,
+//! else at a space.
+//!
+//! Non-speech marks of the transcriber (`[смеется]`, `(пауза)`, `(неразборчиво)`) are kept in
+//! the text and reported per sentence, so quotes can leave them out.
+
+use crate::model::{Sentence, Span, Turn};
+
+/// Sentences longer than this many words are cut.
+pub const MAX_WORDS: usize = 45;
+
+/// Preferred length of the pieces a long sentence is cut into, in words.
+const TARGET_WORDS: usize = 25;
+
+/// Abbreviations after which a period never ends a sentence (lowercased, without the final dot).
+const ABBREVIATIONS: &[&str] = &[
+    "т.е", "т.к", "т.н", "т.ч", "г", "гг", "руб", "тыс", "млн", "млрд", "см", "напр", "ок", "им",
+    "ул", "д", "стр", "рис", "коп", "мин", "макс", "проц", "шт", "кв", "ср", "мл", "ст", "пр",
+    "зам", "нач", "ген", "тел", "e.g", "i.e", "vs",
+];
+
+/// Abbreviations that often end a sentence: a period after them ends it when a capitalized
+/// word follows.
+const END_ABBREVIATIONS: &[&str] = &["т.д", "т.п", "др", "пр", "etc"];
+
+/// Words before which a long run-on sentence is best cut (after a comma or dash).
+const MARKERS: &[&str] = &[
+    "а",
+    "но",
+    "и",
+    "вот",
+    "ну",
+    "короче",
+    "потому",
+    "поэтому",
+    "так",
+    "просто",
+    "значит",
+    "кстати",
+    "слушайте",
+    "хотя",
+    "однако",
+    "причем",
+    "причём",
+    "то",
+    "тогда",
+    "потом",
+    "то есть",
+    "в общем",
+    "вообще",
+];
+
+/// Words that make a parenthesized aside a non-speech mark (compared by prefix, ё → е).
+const NON_SPEECH: &[&str] = &[
+    "смеет",
+    "смеют",
+    "смех",
+    "улыба",
+    "усмеха",
+    "пауза",
+    "молчит",
+    "молчание",
+    "неразборчиво",
+    "нрзб",
+    "неразб",
+    "вздыха",
+    "вздох",
+    "кашля",
+    "кашель",
+    "шум",
+    "перебива",
+    "говорят одновременно",
+    "одновременно",
+    "звонит",
+    "звонок",
+    "стучит",
+    "вышел",
+    "вышла",
+    "запись",
+    "помехи",
+    "inaudible",
+    "laughs",
+    "pause",
+    "crosstalk",
+];
+
+/// Splits every turn of `text` into sentences.
+pub fn sentences(text: &str, turns: &[Turn]) -> Vec<Sentence> {
+    let mut out = Vec::new();
+    for (i, turn) in turns.iter().enumerate() {
+        let marks = non_speech_marks(text, turn.span);
+        for span in split_turn(text, turn.span) {
+            let inside: Vec<Span> = marks
+                .iter()
+                .copied()
+                .filter(|m| span.contains(*m))
+                .collect();
+            let non_speech = is_non_speech(text, span, &inside);
+            out.push(Sentence {
+                turn: i,
+                span,
+                marks: inside,
+                non_speech,
+            });
+        }
+    }
+    out
+}
+
+fn is_non_speech(text: &str, span: Span, marks: &[Span]) -> bool {
+    let mut pos = span.start;
+    for m in marks {
+        if text[pos..m.start].chars().any(char::is_alphanumeric) {
+            return false;
+        }
+        pos = m.end;
+    }
+    !text[pos..span.end].chars().any(char::is_alphanumeric)
+}
+
+/// Non-speech marks inside `span`: every `[…]` on one line, and `(…)` whose words name a
+/// sound or an event (see `NON_SPEECH`).
+pub fn non_speech_marks(text: &str, span: Span) -> Vec<Span> {
+    let s = &text[span.range()];
+    let mut out = Vec::new();
+    let mut i = 0;
+    while let Some(off) = s[i..].find(['[', '(']) {
+        let open = i + off;
+        let close_ch = if s.as_bytes()[open] == b'[' { ']' } else { ')' };
+        let Some(len) = s[open + 1..].find([close_ch, '\n', '[', '(']) else {
+            break;
+        };
+        let close = open + 1 + len;
+        if s[close..].starts_with(close_ch) && len <= 120 {
+            let inner = &s[open + 1..close];
+            if close_ch == ']' || is_sound(inner) {
+                out.push(Span::new(span.start + open, span.start + close + 1));
+                i = close + 1;
+                continue;
+            }
+        }
+        i = open + 1;
+    }
+    out
+}
+
+fn is_sound(inner: &str) -> bool {
+    let norm = inner.trim().to_lowercase().replace('ё', "е");
+    norm.split_whitespace().count() <= 4 && NON_SPEECH.iter().any(|w| norm.starts_with(w))
+}
+
+/// Sentence spans of one turn.
+fn split_turn(text: &str, turn: Span) -> Vec<Span> {
+    let s = &text[turn.range()];
+    let mut raw = Vec::new();
+    let mut start = 0usize;
+    let bytes = s.as_bytes();
+    let mut i = 0usize;
+    while i < s.len() {
+        let c = s[i..].chars().next().unwrap_or(' ');
+        let clen = c.len_utf8();
+        if c == '\n' {
+            raw.push((start, i));
+            start = i + 1;
+            i += 1;
+            continue;
+        }
+        if matches!(c, '.' | '!' | '?' | '…') {
+            // The whole run of terminators and closing marks.
+            let mut j = i;
+            while let Some(n) = s[j..].chars().next() {
+                if matches!(n, '.' | '!' | '?' | '…' | '»' | '"' | '”' | '\'' | ')' | ']') {
+                    j += n.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            let at_end = j >= s.len();
+            let followed_by_space = at_end || bytes[j].is_ascii_whitespace();
+            if followed_by_space && ends_sentence(s, i, j) {
+                raw.push((start, j));
+                start = j;
+            }
+            i = j.max(i + clen);
+            continue;
+        }
+        i += clen;
+    }
+    raw.push((start, s.len()));
+
+    let mut out = Vec::new();
+    for (a, b) in raw {
+        let piece = &s[a..b];
+        let lead = piece.len() - piece.trim_start().len();
+        let trail = piece.trim_end().len();
+        if trail <= lead {
+            continue;
+        }
+        let (a, b) = (a + lead, a + trail);
+        for (x, y) in cut_long(&s[a..b]) {
+            out.push(Span::new(turn.start + a + x, turn.start + a + y));
+        }
+    }
+    out
+}
+
+/// Whether the terminator run `s[i..j]` (followed by whitespace or the end) ends a sentence.
+fn ends_sentence(s: &str, i: usize, j: usize) -> bool {
+    let rest = s[j..].trim_start_matches([' ', '\t', '\u{a0}']);
+    let next = rest.chars().next();
+    let Some(next) = next else {
+        return true;
+    };
+    if next == '\n' {
+        return true;
+    }
+    // "Да... ну, как сказать" and "т.е. мы": a lowercase continuation is the same sentence.
+    if next.is_lowercase() {
+        return false;
+    }
+    let run = &s[i..j];
+    if run != "." {
+        return true;
+    }
+    let word = last_word(&s[..i]);
+    let lower = word.to_lowercase();
+    if END_ABBREVIATIONS.contains(&lower.as_str()) {
+        return next.is_uppercase();
+    }
+    if ABBREVIATIONS.contains(&lower.as_str()) {
+        return false;
+    }
+    // An initial: one capital letter ("А. С. Петров"), possibly after another ("И.И.").
+    let mut letters = word.split('.').filter(|p| !p.is_empty());
+    let initial = letters.all(|p| {
+        let mut cs = p.chars();
+        matches!((cs.next(), cs.next()), (Some(c), None) if c.is_uppercase())
+    });
+    if initial && !word.is_empty() && next.is_uppercase() {
+        return false;
+    }
+    true
+}
+
+/// The word (letters and inner dots) right before byte `end`.
+fn last_word(s: &str) -> &str {
+    let start = s
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_alphanumeric() || *c == '.'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    &s[start..]
+}
+
+/// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words; returns byte ranges.
+fn cut_long(s: &str) -> Vec<(usize, usize)> {
+    let words: Vec<(usize, usize)> = word_spans(s);
+    if words.len() <= MAX_WORDS {
+        return vec![(0, s.len())];
+    }
+    let mut out = Vec::new();
+    let mut first = 0usize; // index of the first word of the current piece
+    let mut piece_start = 0usize; // byte
+    while words.len() - first > MAX_WORDS {
+        let lo = first + TARGET_WORDS / 2;
+        let hi = (first + MAX_WORDS).min(words.len() - 1);
+        let best = (lo..=hi)
+            .filter_map(|k| cut_quality(s, &words, k).map(|q| (q, k)))
+            .max_by_key(|&(q, k)| (q, usize::MAX - k.abs_diff(first + TARGET_WORDS)))
+            .map_or(first + TARGET_WORDS + 10, |(_, k)| k);
+        let cut = words[best].0;
+        let end = s[..cut].trim_end().len();
+        out.push((piece_start, end));
+        piece_start = cut;
+        first = best;
+    }
+    out.push((piece_start, s.len()));
+    out
+}
+
+/// How good a cut before word `k` is: 3 = punctuation then a discourse marker, 2 = after a
+/// semicolon or dash, 1 = after a comma, `None` = between two words.
+fn cut_quality(s: &str, words: &[(usize, usize)], k: usize) -> Option<u8> {
+    let gap = s[words[k - 1].1..words[k].0].trim();
+    if gap.is_empty() {
+        return None;
+    }
+    let next = s[words[k].0..words[k].1].to_lowercase();
+    let marker = MARKERS.contains(&next.as_str());
+    if gap.contains([',', ';', ':', '—', '–', '-']) && marker {
+        return Some(3);
+    }
+    if gap.contains([';', '—', '–']) {
+        return Some(2);
+    }
+    if gap.contains(',') {
+        return Some(1);
+    }
+    None
+}
+
+/// Byte ranges of the words (alphanumeric runs, hyphens inside kept) in `s`.
+fn word_spans(s: &str) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in s.char_indices() {
+        let inner = c.is_alphanumeric() || ((c == '-' || c == '\u{301}') && start.is_some());
+        match (inner, start) {
+            (true, None) => start = Some(i),
+            (false, Some(st)) => {
+                out.push((st, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(st) = start {
+        out.push((st, s.len()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(s: &str) -> Vec<&str> {
+        let turn = Turn {
+            speaker: 0,
+            span: Span::new(0, s.len()),
+            start_time: None,
+            end_time: None,
+        };
+        sentences(s, &[turn])
+            .into_iter()
+            .map(|x| &s[x.span.range()])
+            .collect()
+    }
+
+    #[test]
+    fn abbreviations_do_not_end_sentences() {
+        assert_eq!(
+            split("Ну т.е. мы платим 1,5 млн. руб. в месяц, т.к. объём большой. Это много."),
+            vec![
+                "Ну т.е. мы платим 1,5 млн. руб. в месяц, т.к. объём большой.",
+                "Это много."
+            ]
+        );
+        assert_eq!(
+            split("Насосы, уплотнения и т.д. Потом ещё ЗИП."),
+            vec!["Насосы, уплотнения и т.д.", "Потом ещё ЗИП."]
+        );
+        assert_eq!(
+            split("В 2025 г. Ковалёв ушёл. См. письмо."),
+            vec!["В 2025 г. Ковалёв ушёл.", "См. письмо."]
+        );
+    }
+
+    #[test]
+    fn initials_decimals_and_ellipses() {
+        assert_eq!(
+            split("Звонил А. С. Петров, оценка 8.5 баллов. Да... ну, как сказать… Нормально!"),
+            vec![
+                "Звонил А. С. Петров, оценка 8.5 баллов.",
+                "Да... ну, как сказать…",
+                "Нормально!"
+            ]
+        );
+    }
+
+    #[test]
+    fn question_exclamation_quotes_and_lines() {
+        assert_eq!(
+            split("Серьёзно?! Он сказал: «Сделаем к пятнице.» И сделал.\nВторая строка"),
+            vec![
+                "Серьёзно?!",
+                "Он сказал: «Сделаем к пятнице.»",
+                "И сделал.",
+                "Вторая строка"
+            ]
+        );
+    }
+
+    #[test]
+    fn run_on_speech_is_cut_before_discourse_markers() {
+        let s = "ну мы тогда позвонили Ковалёву он сразу всё понял и приехал сам с инженером посмотрели насос разобрали прямо на месте уплотнение поменяли за два часа, а потом ещё неделю звонил спрашивал как работает всё ли нормально и вот это я считаю правильный подход к клиенту когда человек не бросает тебя после продажи и не ждёт пока ты напишешь официальное письмо";
+        let parts = split(s);
+        assert!(parts.len() >= 2, "{parts:?}");
+        assert!(parts[1].starts_with("а потом"), "{parts:?}");
+        assert!(parts.iter().all(|p| p.split_whitespace().count() <= MAX_WORDS));
+        assert_eq!(parts.concat().replace(' ', ""), s.replace(' ', ""));
+    }
+
+    #[test]
+    fn non_speech_marks_are_flagged() {
+        let s = "Ну [смеется] это отдельная история. (пауза) Мы (в смысле завод) ждали. [неразборчиво]";
+        let turn = Turn {
+            speaker: 0,
+            span: Span::new(0, s.len()),
+            start_time: None,
+            end_time: None,
+        };
+        let got = sentences(s, &[turn]);
+        let marks: Vec<&str> = got
+            .iter()
+            .flat_map(|x| x.marks.iter().map(|m| &s[m.range()]))
+            .collect();
+        assert_eq!(marks, vec!["[смеется]", "(пауза)", "[неразборчиво]"]);
+        assert_eq!(got.len(), 3);
+        assert!(!got[0].non_speech);
+        assert_eq!(&s[got[1].span.range()], "(пауза) Мы (в смысле завод) ждали.");
+        assert!(got[2].non_speech);
+    }
+}

@@ -1,0 +1,451 @@
+//! THE analyzer: normalization, tokenization, lemmas and stems.
+//!
+//! Codebook compilation, tagging, the index, snippets and `codebook explain` all use this one
+//! [`Analyzer`], so that a word is matched the same way everywhere.
+//!
+//! The steps, in order (the lossless step first, then the lossy ones):
+//! 1. **Tokenize** into letter runs: letters and digits, with hyphens inside a word kept
+//!    (`кто-то`, `из-за`, `бизнес-процесс`), mixed tokens kept whole (`1С`, `B2B`), decimals
+//!    kept whole (`8,5`), stress marks (U+0301, U+0300) and soft hyphens inside a word kept in
+//!    its span. Each token has its byte span into the text it came from.
+//! 2. **Normalize** for matching ([`NORMALIZERS`]): lowercase, `ё` → `е`, drop stress marks and
+//!    soft hyphens, unify the hyphens (U+2010, U+2011 → `-`).
+//! 3. **Lemmas** from the OpenCorpora dictionary (crate `rumorph`): every distinct lemma of the
+//!    form's dictionary analyses, most probable first, normalized as above. Empty for words
+//!    the dictionary does not know (jargon, brands, typos).
+//! 4. **Stem** by Snowball (crate `rust-stemmers`): Russian for Cyrillic words, English for
+//!    Latin ones; numbers and mixed tokens are their own stem. Used for unknown words.
+//!
+//! Steps 2–4 depend only on the word form, so each [`Analyzer`] caches form → [`FormInfo`]
+//! (one analyzer per thread; the dictionary itself is loaded once per process and shared).
+
+use std::sync::OnceLock;
+
+use rumorph::{Dictionary, Source};
+use rust_stemmers::{Algorithm, Stemmer};
+use rustc_hash::FxHashMap;
+
+use crate::model::Span;
+
+/// The normalization steps for matching, in order, as documentation and for `explain`.
+pub const NORMALIZERS: &[&str] = &[
+    "lowercase",
+    "ё → е",
+    "drop stress marks (U+0301, U+0300)",
+    "drop soft hyphens (U+00AD)",
+    "hyphens U+2010/U+2011 → -",
+];
+
+/// When the cache holds this many forms it is cleared, so memory stays bounded on any corpus.
+const CACHE_LIMIT: usize = 1 << 20;
+
+/// The OpenCorpora dictionary, loaded on first use and shared by all threads.
+///
+/// # Panics
+/// When the bundled dictionary is corrupt, which would be a build error.
+pub fn dictionary() -> &'static Dictionary {
+    static DICT: OnceLock<Dictionary> = OnceLock::new();
+    DICT.get_or_init(|| Dictionary::bundled().expect("the bundled OpenCorpora dictionary loads"))
+}
+
+/// What kind of characters a token is made of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// Cyrillic letters (and hyphens).
+    Cyrillic,
+    /// Latin letters.
+    Latin,
+    /// Digits only (with a decimal separator).
+    Number,
+    /// Anything else: mixed scripts, letters with digits (`1С`, `B2B`).
+    Mixed,
+}
+
+/// Everything the analyzer knows about one word form.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FormInfo {
+    /// The normalized form (lowercase, ё → е, no stress marks).
+    pub norm: String,
+    /// Dictionary lemmas, most probable first; empty for unknown words.
+    pub lemmas: Vec<String>,
+    /// The Snowball stem (or the form itself for numbers and mixed tokens).
+    pub stem: String,
+    /// What the token is made of.
+    pub kind: TokenKind,
+}
+
+impl FormInfo {
+    /// True when the dictionary knows the form.
+    pub fn known(&self) -> bool {
+        !self.lemmas.is_empty()
+    }
+}
+
+/// Identifies a [`FormInfo`] inside one [`Analyzer`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct FormId(u32);
+
+/// One token: where it is and which form it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Byte span into the analyzed text.
+    pub span: Span,
+    /// The form, to look up with [`Analyzer::info`].
+    pub form: FormId,
+}
+
+/// The analyzer, with its cache of forms. Create one per thread.
+pub struct Analyzer {
+    dict: &'static Dictionary,
+    russian: Stemmer,
+    english: Stemmer,
+    ids: FxHashMap<Box<str>, FormId>,
+    forms: Vec<FormInfo>,
+    buf: String,
+}
+
+impl Default for Analyzer {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Analyzer {
+    /// A new analyzer with an empty cache (the dictionary is loaded on first use, ~5 ms).
+    pub fn new() -> Self {
+        Analyzer {
+            dict: dictionary(),
+            russian: Stemmer::create(Algorithm::Russian),
+            english: Stemmer::create(Algorithm::English),
+            ids: FxHashMap::default(),
+            forms: Vec::new(),
+            buf: String::new(),
+        }
+    }
+
+    /// The tokens of `text`, in order.
+    pub fn tokens(&mut self, text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        self.tokens_into(text, &mut out);
+        out
+    }
+
+    /// Appends the tokens of `text` to `out` (reuse `out` in hot loops). Spans are relative
+    /// to `text`.
+    pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
+        for span in WordSpans::new(text) {
+            let form = self.form(&text[span.range()]);
+            out.push(Token { span, form });
+        }
+    }
+
+    /// The analysis of one word form as written (it is normalized first).
+    pub fn form(&mut self, word: &str) -> FormId {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        normalize_into(word, &mut buf);
+        let id = match self.ids.get(buf.as_str()) {
+            Some(&id) => id,
+            None => self.insert(&buf),
+        };
+        self.buf = buf;
+        id
+    }
+
+    /// What the analyzer knows about a token's form.
+    ///
+    /// # Panics
+    /// When the token came from another analyzer (or before a cache reset).
+    pub fn info(&self, token: &Token) -> &FormInfo {
+        self.form_info(token.form)
+    }
+
+    /// What the analyzer knows about a form id.
+    ///
+    /// # Panics
+    /// When the id came from another analyzer (or before a cache reset).
+    pub fn form_info(&self, id: FormId) -> &FormInfo {
+        &self.forms[id.0 as usize]
+    }
+
+    /// Number of distinct forms in the cache.
+    pub fn cached_forms(&self) -> usize {
+        self.forms.len()
+    }
+
+    fn insert(&mut self, norm: &str) -> FormId {
+        if self.forms.len() >= CACHE_LIMIT {
+            self.forms.clear();
+            self.ids.clear();
+        }
+        let info = self.analyze_norm(norm);
+        let id = FormId(self.forms.len() as u32);
+        self.forms.push(info);
+        self.ids.insert(norm.into(), id);
+        id
+    }
+
+    fn analyze_norm(&self, norm: &str) -> FormInfo {
+        let kind = kind_of(norm);
+        let (lemmas, stem) = match kind {
+            TokenKind::Cyrillic => {
+                let mut lemmas: Vec<(String, f64)> = Vec::new();
+                for a in self.dict.analyze(norm) {
+                    if a.source != Source::Dictionary {
+                        continue;
+                    }
+                    let lemma = normalize(&a.lemma);
+                    match lemmas.iter_mut().find(|(l, _)| *l == lemma) {
+                        Some((_, p)) => *p += a.prob,
+                        None => lemmas.push((lemma, a.prob)),
+                    }
+                }
+                lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
+                let stem = self.russian.stem(norm).into_owned();
+                (lemmas.into_iter().map(|(l, _)| l).collect(), stem)
+            }
+            TokenKind::Latin => (Vec::new(), self.english.stem(norm).into_owned()),
+            TokenKind::Number | TokenKind::Mixed => (Vec::new(), norm.to_string()),
+        };
+        FormInfo {
+            norm: norm.to_string(),
+            lemmas,
+            stem,
+            kind,
+        }
+    }
+}
+
+fn kind_of(norm: &str) -> TokenKind {
+    let (mut cyr, mut lat, mut dig) = (false, false, false);
+    for c in norm.chars() {
+        match c {
+            'а'..='я' | 'ё' | 'і' | 'ї' | 'є' | 'ґ' | 'ў' => cyr = true,
+            'a'..='z' => lat = true,
+            '0'..='9' | ',' | '.' => dig = true,
+            '-' => {}
+            c if c.is_numeric() => dig = true,
+            c if c.is_alphabetic() && ('\u{400}'..='\u{52f}').contains(&c) => cyr = true,
+            c if c.is_alphabetic() => lat = true,
+            _ => {}
+        }
+    }
+    match (cyr, lat, dig) {
+        (true, false, false) => TokenKind::Cyrillic,
+        (false, true, false) => TokenKind::Latin,
+        (false, false, true) => TokenKind::Number,
+        _ => TokenKind::Mixed,
+    }
+}
+
+/// The normalized form of a word (see [`NORMALIZERS`]).
+pub fn normalize(word: &str) -> String {
+    let mut s = String::with_capacity(word.len());
+    normalize_into(word, &mut s);
+    s
+}
+
+/// Appends the normalized form of `word` to `out`.
+pub fn normalize_into(word: &str, out: &mut String) {
+    for c in word.chars() {
+        match c {
+            'A'..='Z' => out.push(c.to_ascii_lowercase()),
+            'a'..='z' | '0'..='9' | '-' => out.push(c),
+            'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+            'а'..='я' => out.push(c),
+            'ё' | 'Ё' => out.push('е'),
+            '\u{301}' | '\u{300}' | '\u{ad}' => {}
+            '\u{2010}' | '\u{2011}' => out.push('-'),
+            c => {
+                for l in c.to_lowercase() {
+                    out.push(if l == 'ё' { 'е' } else { l });
+                }
+            }
+        }
+    }
+}
+
+/// Is `c` part of a word: a letter, a digit, or a stress mark / soft hyphen inside one.
+#[inline]
+fn is_word_char(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_alphanumeric()
+    } else {
+        matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' | '\u{301}' | '\u{300}' | '\u{ad}')
+            || c.is_alphanumeric()
+    }
+}
+
+#[inline]
+fn is_hyphen(c: char) -> bool {
+    matches!(c, '-' | '\u{2010}' | '\u{2011}')
+}
+
+/// The byte spans of the words of a text (step 1 of the analyzer), without analyzing them.
+pub struct WordSpans<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> WordSpans<'a> {
+    /// Word spans of `text`.
+    pub fn new(text: &'a str) -> Self {
+        WordSpans { text, pos: 0 }
+    }
+}
+
+impl Iterator for WordSpans<'_> {
+    type Item = Span;
+
+    fn next(&mut self) -> Option<Span> {
+        let text = self.text;
+        let bytes = text.as_bytes();
+        // Skip to the start of a word (a combining mark cannot start one).
+        let mut i = self.pos;
+        loop {
+            if i >= bytes.len() {
+                self.pos = i;
+                return None;
+            }
+            let b = bytes[i];
+            if b < 0x80 {
+                if b.is_ascii_alphanumeric() {
+                    break;
+                }
+                i += 1;
+            } else {
+                let c = text[i..].chars().next()?;
+                if c.is_alphanumeric() {
+                    break;
+                }
+                i += c.len_utf8();
+            }
+        }
+        let start = i;
+        let mut end = i;
+        let mut prev_digit = false;
+        while i < bytes.len() {
+            let b = bytes[i];
+            let (c, len) = if b < 0x80 {
+                (b as char, 1)
+            } else {
+                let c = text[i..].chars().next()?;
+                (c, c.len_utf8())
+            };
+            if is_word_char(c) {
+                prev_digit = c.is_ascii_digit();
+                i += len;
+                end = i;
+                continue;
+            }
+            // A hyphen between word characters, or a decimal separator between digits.
+            let joins = is_hyphen(c) || ((c == ',' || c == '.') && prev_digit);
+            if joins {
+                let after = i + len;
+                let next = text[after.min(text.len())..].chars().next();
+                let ok = match next {
+                    Some(n) if is_hyphen(c) => n.is_alphanumeric(),
+                    Some(n) => n.is_ascii_digit(),
+                    None => false,
+                };
+                if ok {
+                    i = after;
+                    continue;
+                }
+            }
+            break;
+        }
+        self.pos = end.max(start + 1);
+        Some(Span::new(start, end))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn assert_token(text: &str, tok: &Token, a: &Analyzer, word: &str, norm: &str, from: usize) {
+        assert_eq!(&text[tok.span.range()], word);
+        assert_eq!(a.info(tok).norm, norm);
+        assert_eq!(tok.span.start, from);
+        assert_eq!(tok.span.end, from + word.len());
+    }
+
+    #[test]
+    fn tokens_keep_hyphens_mixed_and_decimals_with_exact_spans() {
+        let text = "Кто-то из-за бизнес-процессов в 1С и B2B: оценка 8,5, ну.";
+        let mut a = Analyzer::new();
+        let toks = a.tokens(text);
+        let words: Vec<&str> = toks.iter().map(|t| &text[t.span.range()]).collect();
+        assert_eq!(
+            words,
+            vec![
+                "Кто-то",
+                "из-за",
+                "бизнес-процессов",
+                "в",
+                "1С",
+                "и",
+                "B2B",
+                "оценка",
+                "8,5",
+                "ну"
+            ]
+        );
+        assert_token(text, &toks[0], &a, "Кто-то", "кто-то", 0);
+        assert_token(text, &toks[2], &a, "бизнес-процессов", "бизнес-процессов", 22);
+        assert_eq!(a.info(&toks[4]).kind, TokenKind::Mixed);
+        assert_eq!(a.info(&toks[8]).kind, TokenKind::Number);
+    }
+
+    #[test]
+    fn normalization_folds_case_yo_stress_and_soft_hyphens() {
+        let text = "ЁЛКИ, всё зво\u{301}нит, пере\u{ad}говоры, кто\u{2011}то";
+        let mut a = Analyzer::new();
+        let toks = a.tokens(text);
+        let norms: Vec<&str> = toks.iter().map(|t| a.info(t).norm.as_str()).collect();
+        assert_eq!(norms, vec!["елки", "все", "звонит", "переговоры", "кто-то"]);
+        // The span covers the word as written, stress mark included.
+        assert_eq!(&text[toks[2].span.range()], "зво\u{301}нит");
+    }
+
+    #[test]
+    fn lemmas_from_the_dictionary() {
+        let mut a = Analyzer::new();
+        let lemma = |a: &mut Analyzer, w: &str| {
+            let id = a.form(w);
+            a.form_info(id).lemmas.first().cloned()
+        };
+        assert_eq!(lemma(&mut a, "людей").as_deref(), Some("человек"));
+        assert_eq!(lemma(&mut a, "дня").as_deref(), Some("день"));
+        assert_eq!(lemma(&mut a, "поставки").as_deref(), Some("поставка"));
+        assert_eq!(lemma(&mut a, "Рекламации").as_deref(), Some("рекламация"));
+        assert_eq!(lemma(&mut a, "ещё").as_deref(), Some("еще"));
+        // Snowball merges these two; the dictionary does not.
+        let cena = a.form("цены");
+        let cennyj = a.form("ценный");
+        assert_eq!(a.form_info(cena).stem, a.form_info(cennyj).stem);
+        assert_ne!(a.form_info(cena).lemmas[0], a.form_info(cennyj).lemmas[0]);
+    }
+
+    #[test]
+    fn unknown_words_fall_back_to_stems() {
+        let mut a = Analyzer::new();
+        let id = a.form("Диадоком");
+        let info = a.form_info(id).clone();
+        assert!(!info.known(), "{info:?}");
+        assert_eq!(info.stem, "диадок");
+        let id = a.form("pumps");
+        assert_eq!(a.form_info(id).stem, "pump");
+        assert_eq!(a.form_info(id).kind, TokenKind::Latin);
+    }
+
+    #[test]
+    fn cache_returns_the_same_form_for_the_same_normalized_word() {
+        let mut a = Analyzer::new();
+        let x = a.form("Ещё");
+        let y = a.form("еще");
+        assert_eq!(x, y);
+        assert_eq!(a.cached_forms(), 1);
+    }
+}
