@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
 use citata::cli::{Command, Opts};
+use clap::Parser;
 
 fn main() -> ExitCode {
     let opts = Opts::parse();

@@ -177,7 +177,10 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
             // The whole run of terminators and closing marks.
             let mut j = i;
             while let Some(n) = s[j..].chars().next() {
-                if matches!(n, '.' | '!' | '?' | '…' | '»' | '"' | '”' | '\'' | ')' | ']') {
+                if matches!(
+                    n,
+                    '.' | '!' | '?' | '…' | '»' | '"' | '”' | '\'' | ')' | ']'
+                ) {
                     j += n.len_utf8();
                 } else {
                     break;
@@ -395,13 +398,18 @@ mod tests {
         let parts = split(s);
         assert!(parts.len() >= 2, "{parts:?}");
         assert!(parts[1].starts_with("а потом"), "{parts:?}");
-        assert!(parts.iter().all(|p| p.split_whitespace().count() <= MAX_WORDS));
+        assert!(
+            parts
+                .iter()
+                .all(|p| p.split_whitespace().count() <= MAX_WORDS)
+        );
         assert_eq!(parts.concat().replace(' ', ""), s.replace(' ', ""));
     }
 
     #[test]
     fn non_speech_marks_are_flagged() {
-        let s = "Ну [смеется] это отдельная история. (пауза) Мы (в смысле завод) ждали. [неразборчиво]";
+        let s =
+            "Ну [смеется] это отдельная история. (пауза) Мы (в смысле завод) ждали. [неразборчиво]";
         let turn = Turn {
             speaker: 0,
             span: Span::new(0, s.len()),
@@ -416,7 +424,10 @@ mod tests {
         assert_eq!(marks, vec!["[смеется]", "(пауза)", "[неразборчиво]"]);
         assert_eq!(got.len(), 3);
         assert!(!got[0].non_speech);
-        assert_eq!(&s[got[1].span.range()], "(пауза) Мы (в смысле завод) ждали.");
+        assert_eq!(
+            &s[got[1].span.range()],
+            "(пауза) Мы (в смысле завод) ждали."
+        );
         assert!(got[2].non_speech);
     }
 }

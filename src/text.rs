@@ -393,7 +393,14 @@ mod tests {
             ]
         );
         assert_token(text, &toks[0], &a, "Кто-то", "кто-то", 0);
-        assert_token(text, &toks[2], &a, "бизнес-процессов", "бизнес-процессов", 22);
+        assert_token(
+            text,
+            &toks[2],
+            &a,
+            "бизнес-процессов",
+            "бизнес-процессов",
+            22,
+        );
         assert_eq!(a.info(&toks[4]).kind, TokenKind::Mixed);
         assert_eq!(a.info(&toks[8]).kind, TokenKind::Number);
     }

@@ -102,7 +102,10 @@ fn broken_utf8(bytes: &[u8], at: usize) -> String {
 
 fn single_byte(bytes: &[u8]) -> Result<(String, &'static str), String> {
     let high = bytes.iter().filter(|&&b| b >= 0x80).count();
-    let c0_df = bytes.iter().filter(|&&b| (0xC0..=0xDF).contains(&b)).count();
+    let c0_df = bytes
+        .iter()
+        .filter(|&&b| (0xC0..=0xDF).contains(&b))
+        .count();
     let e0_ff = bytes.iter().filter(|&&b| b >= 0xE0).count();
     // Letters of either encoding fill 0xC0..=0xFF (plus ё/Ё); anything else in the high half
     // is punctuation or pseudo-graphics, which a transcript has little of.

@@ -52,7 +52,9 @@ pub fn read(text: &str) -> Result<Draft, String> {
 /// (serde_json counts bytes, which misleads for Cyrillic text).
 fn invalid_json(text: &str, e: &serde_json::Error) -> String {
     let msg = e.to_string();
-    let bare = msg.rsplit_once(" at line ").map_or(msg.as_str(), |(m, _)| m);
+    let bare = msg
+        .rsplit_once(" at line ")
+        .map_or(msg.as_str(), |(m, _)| m);
     format!(
         "invalid JSON at line {}, column {}: {bare}; check the quotes, commas and brackets there",
         e.line(),
@@ -72,7 +74,9 @@ fn char_column(text: &str, line: usize, byte_column: usize) -> usize {
 }
 
 /// The turn objects of a top-level object, with what to call one and the list in errors.
-fn turn_list(obj: &Map<String, Value>) -> Result<(&Vec<Value>, &'static str, &'static str), String> {
+fn turn_list(
+    obj: &Map<String, Value>,
+) -> Result<(&Vec<Value>, &'static str, &'static str), String> {
     let (key, item_name, list_name) = if obj.contains_key("turns") {
         ("turns", "turn", "the \"turns\" array")
     } else if obj.contains_key("segments") {
@@ -98,7 +102,9 @@ fn read_meta(obj: &Map<String, Value>, meta: &mut BTreeMap<String, String>) -> R
         Some(Value::Object(fields)) => {
             for (key, value) in fields {
                 if let Some(s) = scalar(value).map_err(|found| {
-                    format!("meta field \"{key}\" must be a string, number or boolean, found {found}")
+                    format!(
+                        "meta field \"{key}\" must be a string, number or boolean, found {found}"
+                    )
                 })? {
                     meta.insert(key.clone(), s);
                 }
@@ -112,7 +118,8 @@ fn read_meta(obj: &Map<String, Value>, meta: &mut BTreeMap<String, String>) -> R
         }
     }
     if let Some(Value::String(lang)) = obj.get("language") {
-        meta.entry("language".into()).or_insert_with(|| lang.clone());
+        meta.entry("language".into())
+            .or_insert_with(|| lang.clone());
     }
     Ok(())
 }
@@ -181,12 +188,15 @@ fn seconds(
         }
         Some(_) => None,
     };
-    parsed.filter(|t: &f64| t.is_finite() && *t >= 0.0).map(Some).ok_or_else(|| {
-        format!(
-            "{item_name} {n}: \"{field}\" must be a number of seconds, found {}",
-            obj.get(field).map_or("nothing", kind)
-        )
-    })
+    parsed
+        .filter(|t: &f64| t.is_finite() && *t >= 0.0)
+        .map(Some)
+        .ok_or_else(|| {
+            format!(
+                "{item_name} {n}: \"{field}\" must be a number of seconds, found {}",
+                obj.get(field).map_or("nothing", kind)
+            )
+        })
 }
 
 /// "a string", "an array"... for messages.
@@ -222,11 +232,19 @@ mod tests {
           ]
         }"#;
         let draft = read(json).unwrap();
-        let meta: Vec<(&str, &str)> =
-            draft.meta.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let meta: Vec<(&str, &str)> = draft
+            .meta
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         assert_eq!(
             meta,
-            [("age", "47"), ("paid", "true"), ("rating", "7.5"), ("respondent", "Игорь, прораб")]
+            [
+                ("age", "47"),
+                ("paid", "true"),
+                ("rating", "7.5"),
+                ("respondent", "Игорь, прораб")
+            ]
         );
         let t = turns(&draft);
         assert_eq!(t.len(), 2);
@@ -305,15 +323,24 @@ mod tests {
             "segment 1: \"start\" must be a number of seconds, found a string"
         );
         let err = read(r#"{"utterances": []}"#).unwrap_err();
-        assert!(err.starts_with("expected an object with \"turns\" or \"segments\""), "{err}");
+        assert!(
+            err.starts_with("expected an object with \"turns\" or \"segments\""),
+            "{err}"
+        );
         assert_eq!(
             read(r#"{"meta": {"city": "Казань"}, "turns": []}"#).unwrap_err(),
             "no turns found; the \"turns\" array is empty"
         );
         let err = read(r#"{"meta": {"tags": ["a"]}, "turns": [{"text": "да"}]}"#).unwrap_err();
-        assert_eq!(err, "meta field \"tags\" must be a string, number or boolean, found an array");
+        assert_eq!(
+            err,
+            "meta field \"tags\" must be a string, number or boolean, found an array"
+        );
         let err = read(r#"["да"]"#).unwrap_err();
-        assert!(err.starts_with("turn 1 is a string; expected an object"), "{err}");
+        assert!(
+            err.starts_with("turn 1 is a string; expected an object"),
+            "{err}"
+        );
         let err = read("42").unwrap_err();
         assert!(err.ends_with("found a number"), "{err}");
     }

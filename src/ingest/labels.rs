@@ -60,8 +60,18 @@ fn known_label(label: &str) -> Option<Option<Role>> {
     let word = l.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '_');
     let numbered = word.len() < l.len();
     match word {
-        "интервьюер" | "интервьюэр" | "модератор" | "ведущий" | "ведущая" | "и" | "q" | "в"
-        | "вопрос" | "interviewer" | "moderator" | "int" => Some(Some(Role::Interviewer)),
+        "интервьюер"
+        | "интервьюэр"
+        | "модератор"
+        | "ведущий"
+        | "ведущая"
+        | "и"
+        | "q"
+        | "в"
+        | "вопрос"
+        | "interviewer"
+        | "moderator"
+        | "int" => Some(Some(Role::Interviewer)),
         "респондент" | "р" | "a" | "о" | "ответ" | "клиент" | "respondent" | "resp" => {
             if numbered && word != "респондент" && word != "respondent" {
                 None

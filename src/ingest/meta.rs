@@ -200,7 +200,8 @@ mod tests {
     #[test]
     fn csv_rows_by_file_with_semicolons_and_1251() {
         let dir = tempfile::tempdir().unwrap();
-        let csv = "file;division;wave\nint1.txt;Служба закупок;2025\nsub/int2.md;Производство;2026\n";
+        let csv =
+            "file;division;wave\nint1.txt;Служба закупок;2025\nsub/int2.md;Производство;2026\n";
         let (bytes, _, _) = encoding_rs::WINDOWS_1251.encode(csv);
         std::fs::write(dir.path().join(RESPONDENTS_CSV), &bytes).unwrap();
         let rows = read_csv(&dir.path().join(RESPONDENTS_CSV)).unwrap();

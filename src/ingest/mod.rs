@@ -344,7 +344,10 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
 fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
     let mut merged: Vec<RawTurn> = Vec::new();
     for mut r in raw {
-        r.text = canonicalize(&r.text).split_whitespace().collect::<Vec<_>>().join(" ");
+        r.text = canonicalize(&r.text)
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         r.speaker = r
             .speaker
             .map(|s| s.trim().to_string())
@@ -370,7 +373,9 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
     let mut speakers: Vec<Speaker> = Vec::new();
     let mut turns = Vec::new();
     for r in merged {
-        let label = r.speaker.unwrap_or_else(|| labels::UNKNOWN_SPEAKER.to_string());
+        let label = r
+            .speaker
+            .unwrap_or_else(|| labels::UNKNOWN_SPEAKER.to_string());
         let speaker = labels::speaker_index(&mut speakers, &label);
         text.push_str(&label);
         text.push_str(": ");
@@ -429,6 +434,9 @@ mod tests {
         assert_eq!(speakers.len(), 2);
         assert_eq!(turns.len(), 2);
         assert_eq!(&text[turns[1].span.range()], "Ну, нормально. Восемь.");
-        assert_eq!((turns[1].start_time, turns[1].end_time), (Some(2.0), Some(5.5)));
+        assert_eq!(
+            (turns[1].start_time, turns[1].end_time),
+            (Some(2.0), Some(5.5))
+        );
     }
 }

@@ -113,8 +113,13 @@ mod tests {
     use crate::model::{Format, Role, RoleSource};
 
     fn roles(text: &str) -> Vec<(String, Role, RoleSource)> {
-        let t = ingest_bytes("t.txt", Format::Txt, text.as_bytes(), &IngestConfig::default())
-            .unwrap();
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
         t.speakers
             .into_iter()
             .map(|s| (s.label, s.role, s.role_source))
@@ -125,28 +130,60 @@ mod tests {
     fn labels_decide() {
         let got = roles("Интервьюер: Сроки?\nРеспондент: Нормально.\n");
         assert_eq!(got[0].1, Role::Interviewer);
-        assert_eq!(got[1], ("Респондент".into(), Role::Respondent, RoleSource::Label));
+        assert_eq!(
+            got[1],
+            ("Респондент".into(), Role::Respondent, RoleSource::Label)
+        );
     }
 
     #[test]
     fn metadata_names_the_interviewer_in_a_group() {
-        let got = roles("---\ninterviewer: Анна Соколова\n---\nАнна Соколова: Начнём?\nОльга Николаевна: Да.\nТимур Рашидович: Давайте.\nАнна Соколова: Отлично.\nОльга Николаевна: Ага.\n");
-        assert_eq!(got[0], ("Анна Соколова".into(), Role::Interviewer, RoleSource::Metadata));
+        let got = roles(
+            "---\ninterviewer: Анна Соколова\n---\nАнна Соколова: Начнём?\nОльга Николаевна: Да.\nТимур Рашидович: Давайте.\nАнна Соколова: Отлично.\nОльга Николаевна: Ага.\n",
+        );
+        assert_eq!(
+            got[0],
+            (
+                "Анна Соколова".into(),
+                Role::Interviewer,
+                RoleSource::Metadata
+            )
+        );
         assert_eq!(got[1].1, Role::Respondent);
-        assert_eq!(got[2], ("Тимур Рашидович".into(), Role::Respondent, RoleSource::Metadata));
+        assert_eq!(
+            got[2],
+            (
+                "Тимур Рашидович".into(),
+                Role::Respondent,
+                RoleSource::Metadata
+            )
+        );
     }
 
     #[test]
     fn metadata_naming_nobody_here_is_ignored() {
-        let got = roles("---\ninterviewer: Анна Соколова\n---\nСпикер 1: Как вам сервис?\nСпикер 2: Хорошо, Саныч приезжает даже ночью.\n");
-        assert_eq!(got[0], ("Спикер 1".into(), Role::Interviewer, RoleSource::Heuristic));
+        let got = roles(
+            "---\ninterviewer: Анна Соколова\n---\nСпикер 1: Как вам сервис?\nСпикер 2: Хорошо, Саныч приезжает даже ночью.\n",
+        );
+        assert_eq!(
+            got[0],
+            ("Спикер 1".into(), Role::Interviewer, RoleSource::Heuristic)
+        );
     }
 
     #[test]
     fn the_one_who_asks_is_the_interviewer() {
-        let got = roles("Спикер 1: Как вам сервис?\nСпикер 2: Ну, Саныч приезжает быстро, это да, ночью даже.\nСпикер 1: А документы?\nСпикер 2: С документами хуже.\n");
-        assert_eq!(got[0], ("Спикер 1".into(), Role::Interviewer, RoleSource::Heuristic));
-        assert_eq!(got[1], ("Спикер 2".into(), Role::Respondent, RoleSource::Heuristic));
+        let got = roles(
+            "Спикер 1: Как вам сервис?\nСпикер 2: Ну, Саныч приезжает быстро, это да, ночью даже.\nСпикер 1: А документы?\nСпикер 2: С документами хуже.\n",
+        );
+        assert_eq!(
+            got[0],
+            ("Спикер 1".into(), Role::Interviewer, RoleSource::Heuristic)
+        );
+        assert_eq!(
+            got[1],
+            ("Спикер 2".into(), Role::Respondent, RoleSource::Heuristic)
+        );
     }
 
     #[test]

@@ -189,7 +189,10 @@ pub(super) fn parse_clock(s: &str) -> Option<f64> {
     {
         return None;
     }
-    let nums: Vec<u64> = parts.iter().map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let nums: Vec<u64> = parts
+        .iter()
+        .map(|p| p.parse().ok())
+        .collect::<Option<_>>()?;
     let (h, m, sec) = match nums[..] {
         [h, m, sec] if m < 60 => (h, m, sec),
         [m, sec] => (0, m, sec),
@@ -252,9 +255,16 @@ fn split_voices(line: &str) -> Vec<(Option<String>, String)> {
     let mut pieces: Vec<(Option<String>, String)> = vec![(None, String::new())];
     let mut rest = line;
     while let Some(open) = rest.find(['<', '{']) {
-        let close = if rest[open..].starts_with('<') { '>' } else { '}' };
+        let close = if rest[open..].starts_with('<') {
+            '>'
+        } else {
+            '}'
+        };
         let after = &rest[open + 1..];
-        let Some(len) = after.find(close).filter(|&len| is_tag(&after[..len], close)) else {
+        let Some(len) = after
+            .find(close)
+            .filter(|&len| is_tag(&after[..len], close))
+        else {
             push_text(&mut pieces, &rest[..=open]);
             rest = after;
             continue;
@@ -395,7 +405,12 @@ mod tests {
         assert_eq!(
             turns,
             vec![
-                turn(Some("Интервьюер"), "Как вам новая система заказов?", 1.0, 4.5),
+                turn(
+                    Some("Интервьюер"),
+                    "Как вам новая система заказов?",
+                    1.0,
+                    4.5
+                ),
                 turn(
                     Some("Ольга Петрова"),
                     "Ну, честно говоря, поначалу было тяжко.",
@@ -419,8 +434,18 @@ mod tests {
         assert_eq!(
             turns,
             vec![
-                turn(Some("Интервьюер"), "Сколько человек у вас в отделе?", 3.0, 6.5),
-                turn(Some("Респондент"), "Да человек восемь, не больше.", 62.25, 65.0),
+                turn(
+                    Some("Интервьюер"),
+                    "Сколько человек у вас в отделе?",
+                    3.0,
+                    6.5
+                ),
+                turn(
+                    Some("Респондент"),
+                    "Да человек восемь, не больше.",
+                    62.25,
+                    65.0
+                ),
             ]
         );
     }
@@ -434,6 +459,13 @@ mod tests {
         assert_eq!(turns.len(), 1);
         assert_eq!(turns[0].speaker.as_deref(), Some("Спикер 2"));
         assert_eq!(turns[0].text, "Цены выросли & delivery <хуже>");
+    }
+
+    #[test]
+    fn stray_angle_brackets_and_ampersands_stay_literal() {
+        let srt = "1\n00:00:01,000 --> 00:00:02,000\nЦена <10 тысяч, а брак > 3% & выше\n";
+        let turns = read_srt(srt).unwrap();
+        assert_eq!(turns[0].text, "Цена <10 тысяч, а брак > 3% & выше");
     }
 
     #[test]
@@ -467,15 +499,25 @@ mod tests {
     #[test]
     fn vtt_without_labels_gives_no_speaker() {
         let vtt = "WEBVTT\n\n00:00.000 --> 00:02.000\nну короче так\n";
-        assert_eq!(read_vtt(vtt).unwrap(), vec![turn(None, "ну короче так", 0.0, 2.0)]);
+        assert_eq!(
+            read_vtt(vtt).unwrap(),
+            vec![turn(None, "ну короче так", 0.0, 2.0)]
+        );
     }
 
     #[test]
     fn vtt_malformed_timing_line_is_named() {
-        let vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nДа.\n\n00:00:0x.000 --> 00:00:04.000\nНет.\n";
+        let vtt =
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nДа.\n\n00:00:0x.000 --> 00:00:04.000\nНет.\n";
         let err = read_vtt(vtt).unwrap_err();
-        assert!(err.starts_with("line 6: malformed timing line `00:00:0x.000"), "{err}");
-        assert!(err.contains("expected `00:00:01.000 --> 00:00:04.000`"), "{err}");
+        assert!(
+            err.starts_with("line 6: malformed timing line `00:00:0x.000"),
+            "{err}"
+        );
+        assert!(
+            err.contains("expected `00:00:01.000 --> 00:00:04.000`"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -498,7 +540,12 @@ mod tests {
             turns,
             vec![
                 turn(Some("Интервьюер"), "Как оцениваете поддержку?", 1.0, 3.5),
-                turn(Some("Респондент"), "Ну, на троечку. Отвечают долго.", 4.0, 8.0),
+                turn(
+                    Some("Респондент"),
+                    "Ну, на троечку. Отвечают долго.",
+                    4.0,
+                    8.0
+                ),
                 turn(Some("Респондент"), "Прям очень долго.", 8.0, 9.0),
             ]
         );
@@ -523,7 +570,10 @@ mod tests {
         let err = read_srt("1\n00:00:01 --> \nТекст\n").unwrap_err();
         assert!(err.starts_with("line 2: malformed timing line"), "{err}");
         let err = read_srt("просто текст без таймингов\n").unwrap_err();
-        assert!(err.contains("expected `00:00:01,000 --> 00:00:04,000`"), "{err}");
+        assert!(
+            err.contains("expected `00:00:01,000 --> 00:00:04,000`"),
+            "{err}"
+        );
         let err = read_srt("1\n00:00:01,000 --> 00:00:02,000\n\n").unwrap_err();
         assert!(err.starts_with("all 1 subtitle cues are empty"), "{err}");
     }
