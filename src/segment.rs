@@ -13,6 +13,7 @@
 //! the text and reported per sentence, so quotes can leave them out.
 
 use crate::model::{Sentence, Span, Turn};
+use crate::text::is_letter;
 
 /// Sentences longer than this many words are cut.
 pub const MAX_WORDS: usize = 45;
@@ -118,12 +119,12 @@ pub fn sentences(text: &str, turns: &[Turn]) -> Vec<Sentence> {
 fn is_non_speech(text: &str, span: Span, marks: &[Span]) -> bool {
     let mut pos = span.start;
     for m in marks {
-        if text[pos..m.start].chars().any(char::is_alphanumeric) {
+        if text[pos..m.start].chars().any(is_letter) {
             return false;
         }
         pos = m.end;
     }
-    !text[pos..span.end].chars().any(char::is_alphanumeric)
+    !text[pos..span.end].chars().any(is_letter)
 }
 
 /// Non-speech marks inside `span`: every `[…]` on one line, and `(…)` whose words name a
@@ -132,7 +133,10 @@ pub fn non_speech_marks(text: &str, span: Span) -> Vec<Span> {
     let s = &text[span.range()];
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(off) = s[i..].find(['[', '(']) {
+    while let Some(off) = s.as_bytes()[i..]
+        .iter()
+        .position(|&b| b == b'[' || b == b'(')
+    {
         let open = i + off;
         let close_ch = if s.as_bytes()[open] == b'[' { ']' } else { ')' };
         let Some(len) = s[open + 1..].find([close_ch, '\n', '[', '(']) else {
@@ -165,37 +169,37 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
     let bytes = s.as_bytes();
     let mut i = 0usize;
     while i < s.len() {
-        let c = s[i..].chars().next().unwrap_or(' ');
-        let clen = c.len_utf8();
-        if c == '\n' {
+        // Terminators are ASCII, or '…' (E2 80 A6); every other byte is skipped fast.
+        let b = bytes[i];
+        if b == b'\n' {
             raw.push((start, i));
             start = i + 1;
             i += 1;
             continue;
         }
-        if matches!(c, '.' | '!' | '?' | '…') {
-            // The whole run of terminators and closing marks.
-            let mut j = i;
-            while let Some(n) = s[j..].chars().next() {
-                if matches!(
-                    n,
-                    '.' | '!' | '?' | '…' | '»' | '"' | '”' | '\'' | ')' | ']'
-                ) {
-                    j += n.len_utf8();
-                } else {
-                    break;
-                }
-            }
-            let at_end = j >= s.len();
-            let followed_by_space = at_end || bytes[j].is_ascii_whitespace();
-            if followed_by_space && ends_sentence(s, i, j) {
-                raw.push((start, j));
-                start = j;
-            }
-            i = j.max(i + clen);
+        let is_term = matches!(b, b'.' | b'!' | b'?') || bytes[i..].starts_with("…".as_bytes());
+        if !is_term {
+            i += 1;
             continue;
         }
-        i += clen;
+        // The whole run of terminators and closing marks.
+        let mut j = i;
+        while let Some(n) = s[j..].chars().next() {
+            if matches!(
+                n,
+                '.' | '!' | '?' | '…' | '»' | '"' | '”' | '\'' | ')' | ']'
+            ) {
+                j += n.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let followed_by_space = j >= s.len() || bytes[j].is_ascii_whitespace();
+        if followed_by_space && ends_sentence(s, i, j) {
+            raw.push((start, j));
+            start = j;
+        }
+        i = j;
     }
     raw.push((start, s.len()));
 
@@ -226,7 +230,7 @@ fn ends_sentence(s: &str, i: usize, j: usize) -> bool {
         return true;
     }
     // "Да... ну, как сказать" and "т.е. мы": a lowercase continuation is the same sentence.
-    if next.is_lowercase() {
+    if matches!(next, 'а'..='я' | 'ё' | 'a'..='z') || (!next.is_ascii() && next.is_lowercase()) {
         return false;
     }
     let run = &s[i..j];
@@ -258,13 +262,17 @@ fn last_word(s: &str) -> &str {
     let start = s
         .char_indices()
         .rev()
-        .find(|(_, c)| !(c.is_alphanumeric() || *c == '.'))
+        .find(|(_, c)| !(is_letter(*c) || *c == '.'))
         .map_or(0, |(i, c)| i + c.len_utf8());
     &s[start..]
 }
 
 /// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words; returns byte ranges.
 fn cut_long(s: &str) -> Vec<(usize, usize)> {
+    // Fewer spaces than words allowed: short enough, no need to find the words.
+    if s.bytes().filter(|&b| b == b' ').count() < MAX_WORDS {
+        return vec![(0, s.len())];
+    }
     let words: Vec<(usize, usize)> = word_spans(s);
     if words.len() <= MAX_WORDS {
         return vec![(0, s.len())];

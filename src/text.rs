@@ -271,8 +271,18 @@ fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         c.is_ascii_alphanumeric()
     } else {
-        matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' | '\u{301}' | '\u{300}' | '\u{ad}')
-            || c.is_alphanumeric()
+        matches!(c, '\u{301}' | '\u{300}' | '\u{ad}') || is_letter(c)
+    }
+}
+
+/// A letter or digit, with fast paths for ASCII, Cyrillic and punctuation.
+#[inline]
+pub fn is_letter(c: char) -> bool {
+    match c {
+        'а'..='я' | 'А'..='Я' | 'ё' | 'Ё' => true,
+        c if c.is_ascii() => c.is_ascii_alphanumeric(),
+        '\u{80}'..='\u{bf}' | '\u{2000}'..='\u{206f}' => false,
+        c => c.is_alphanumeric(),
     }
 }
 
@@ -315,7 +325,7 @@ impl Iterator for WordSpans<'_> {
                 i += 1;
             } else {
                 let c = text[i..].chars().next()?;
-                if c.is_alphanumeric() {
+                if is_letter(c) {
                     break;
                 }
                 i += c.len_utf8();
@@ -344,7 +354,7 @@ impl Iterator for WordSpans<'_> {
                 let after = i + len;
                 let next = text[after.min(text.len())..].chars().next();
                 let ok = match next {
-                    Some(n) if is_hyphen(c) => n.is_alphanumeric(),
+                    Some(n) if is_hyphen(c) => is_letter(n),
                     Some(n) => n.is_ascii_digit(),
                     None => false,
                 };

@@ -9,9 +9,6 @@
 //! other labels; common words that end with a colon ("Например:", "Итого:") never are.
 //! Lines without a label continue the previous turn; Markdown headings end it.
 
-use std::sync::OnceLock;
-
-use regex::Regex;
 use rustc_hash::FxHashMap;
 
 use crate::model::{Role, RoleSource, Span, Speaker, Turn};
@@ -28,22 +25,6 @@ pub struct Parsed {
     pub turns: Vec<Turn>,
     /// Problems worth telling the user.
     pub warnings: Vec<String>,
-}
-
-fn label_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"(?x)^[\ \t]*
-            (?:[\[(]?(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d{1,3})?)[\])]?[\ \t]*(?:[-–—][\ \t]*)?)?
-            (?:\*\*|__|\*)?[\ \t]*
-            (?P<label>[^:：\n*_\[\]()]{1,40}?)
-            [\ \t]*(?:\*\*|__|\*)?[\ \t]*[:：][\ \t]*(?:\*\*|__|\*)?
-            (?:[\ \t]*[\[(]\d{1,2}:\d{2}(?::\d{2})?[\])])?
-            [\ \t]*(?P<rest>.*)$",
-        )
-        .expect("label regex")
-    })
 }
 
 /// The role a known label word implies, or `None` for a label that is known to be a
@@ -192,20 +173,135 @@ struct LabelLine<'a> {
 
 fn label_line(line: &str) -> Option<LabelLine<'_>> {
     // Cheap filter: a label's colon comes early in the line.
-    let head = &line[..floor_char_boundary(line, 90)];
-    if !head.contains(':') && !head.contains('：') {
+    let head = &line[..floor_char_boundary(line, 100)];
+    if !head.contains([':', '：']) {
         return None;
     }
-    let caps = label_re().captures(line)?;
-    let label = caps.name("label")?.as_str().trim();
+    let mut p = Cursor { s: line, i: 0 };
+    p.blanks();
+    // An optional timestamp: [00:12:31], (12:31), 00:12:31, 00:12:31.5, then an optional dash.
+    let mut time = None;
+    let save = p.i;
+    let open = p.eat_any(&['[', '(']);
+    if let Some(ts) = p.clock() {
+        if open {
+            p.eat_any(&[']', ')']);
+        }
+        time = parse_clock(ts);
+        p.blanks();
+        if p.eat_any(&['-', '–', '—']) {
+            p.blanks();
+        }
+    } else {
+        p.i = save;
+    }
+    p.bold();
+    p.blanks();
+    // The label: up to 40 chars that are not markup or a colon.
+    let label_start = p.i;
+    let mut chars = 0;
+    while let Some(c) = p.peek() {
+        if matches!(c, ':' | '：' | '*' | '_' | '[' | ']' | '(' | ')') || chars >= 40 {
+            break;
+        }
+        p.i += c.len_utf8();
+        chars += 1;
+    }
+    let label = line[label_start..p.i].trim();
+    p.blanks();
+    p.bold();
+    p.blanks();
+    if !p.eat_any(&[':', '：']) {
+        return None;
+    }
+    p.blanks();
+    p.bold();
+    p.blanks();
+    // An optional timestamp after the label: "Спикер 1 (00:01:02): ..." is rare, "Спикер 1: [00:01:02] ..." common.
+    let save = p.i;
+    if p.eat_any(&['[', '(']) && p.clock().is_some() && p.eat_any(&[']', ')']) {
+        p.blanks();
+    } else {
+        p.i = save;
+    }
     if label.is_empty() || label.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
     Some(LabelLine {
         label,
-        rest: caps.name("rest").map_or(line.len(), |m| m.start()),
-        time: caps.name("ts").and_then(|m| parse_clock(m.as_str())),
+        rest: p.i,
+        time,
     })
+}
+
+/// A tiny scanner over one line.
+struct Cursor<'a> {
+    s: &'a str,
+    i: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn peek(&self) -> Option<char> {
+        self.s[self.i..].chars().next()
+    }
+
+    fn blanks(&mut self) {
+        while let Some(c @ (' ' | '\t' | '\u{a0}')) = self.peek() {
+            self.i += c.len_utf8();
+        }
+    }
+
+    fn eat_any(&mut self, set: &[char]) -> bool {
+        match self.peek() {
+            Some(c) if set.contains(&c) => {
+                self.i += c.len_utf8();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Bold or italic markup: `**`, `__`, `*`.
+    fn bold(&mut self) {
+        let rest = &self.s[self.i..];
+        if rest.starts_with("**") || rest.starts_with("__") {
+            self.i += 2;
+        } else if rest.starts_with('*') {
+            self.i += 1;
+        }
+    }
+
+    fn digits(&mut self, min: usize, max: usize) -> bool {
+        let n = self.s[self.i..]
+            .bytes()
+            .take(max + 1)
+            .take_while(u8::is_ascii_digit)
+            .count();
+        if n < min || n > max {
+            return false;
+        }
+        self.i += n;
+        true
+    }
+
+    /// `H:MM`, `HH:MM:SS`, with an optional `.mmm` / `,mmm` fraction.
+    fn clock(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        let ok = self.digits(1, 2) && self.eat_any(&[':']) && self.digits(2, 2);
+        if !ok {
+            self.i = start;
+            return None;
+        }
+        let save = self.i;
+        if !(self.eat_any(&[':']) && self.digits(2, 2)) {
+            self.i = save;
+        }
+        let save = self.i;
+        if !(self.eat_any(&['.', ',']) && self.digits(1, 3)) {
+            self.i = save;
+        }
+        Some(&self.s[start..self.i])
+    }
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -248,18 +344,16 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
         .filter(|(l, n)| known_label(l).is_none() && **n >= 2 && name_words(l).is_some())
         .count();
     let others = known + names;
-    let accepted = |label: &str| -> bool {
-        if known_label(label).is_some() {
-            return true;
-        }
-        match name_words(label) {
-            Some(words) => {
-                let n = counts.get(label).copied().unwrap_or(0);
-                n >= 2 || (words >= 2 && others >= 1)
-            }
-            None => false,
-        }
-    };
+    // Each distinct label is judged once, and gets its speaker index on first use.
+    let accepted: FxHashMap<&str, bool> = counts
+        .iter()
+        .map(|(&label, &n)| {
+            let ok = known_label(label).is_some()
+                || name_words(label).is_some_and(|words| n >= 2 || (words >= 2 && others >= 1));
+            (label, ok)
+        })
+        .collect();
+    let mut indices: FxHashMap<&str, usize> = FxHashMap::default();
 
     // Pass 2: turns.
     let mut out = Parsed::default();
@@ -276,11 +370,13 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             }
             continue;
         }
-        if let Some(l) = label_line(line).filter(|l| accepted(l.label)) {
+        if let Some(l) = label_line(line).filter(|l| accepted.get(l.label) == Some(&true)) {
             if let Some(t) = current.take() {
                 out.turns.push(t);
             }
-            let speaker = speaker_index(&mut out.speakers, l.label);
+            let speaker = *indices
+                .entry(l.label)
+                .or_insert_with(|| speaker_index(&mut out.speakers, l.label));
             let start = line_start + l.rest;
             let rest = line[l.rest..].trim_end();
             current = Some(Turn {

@@ -126,7 +126,7 @@ pub fn read_csv(path: &Path) -> Result<FxHashMap<String, BTreeMap<String, String
         reason,
     };
     let (text, _) = super::encoding::decode(&bytes).map_err(bad)?;
-    let text = super::canonicalize(&text);
+    let text = super::canonicalize(text);
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() {
         b';'

@@ -257,7 +257,7 @@ pub fn ingest_bytes(
         Format::Docx => docx::read(bytes, config).map_err(bad)?,
         _ => {
             let (text, encoding) = encoding::decode(bytes).map_err(bad)?;
-            let text = canonicalize(&text);
+            let text = canonicalize(text);
             if text.trim().is_empty() {
                 return Err(bad("file has no text; nothing to ingest".into()));
             }
@@ -284,19 +284,86 @@ pub fn ingest_bytes(
     Ok(assemble(doc, format, draft))
 }
 
-/// Canonical text: BOM stripped, CRLF and lone CR → LF, NFC.
-pub fn canonicalize(text: &str) -> String {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let text = if text.contains('\r') {
-        text.replace("\r\n", "\n").replace('\r', "\n")
-    } else {
-        text.to_string()
+/// Canonical text: BOM stripped, CRLF and lone CR → LF, NFC. Reuses the allocation when
+/// the text is already canonical.
+pub fn canonicalize(text: String) -> String {
+    let mut text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
     };
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
-        text
-    } else {
-        text.nfc().collect()
+    if text.contains('\r') {
+        text = text.replace("\r\n", "\n").replace('\r', "\n");
     }
+    match nfc(&text) {
+        Some(normalized) => normalized,
+        None => text,
+    }
+}
+
+/// The length of the character at byte `i` when it is NFC-inert, `None` when it is not.
+/// Inert are everything below U+0300, the Cyrillic letters (U+0400–U+04FF but the combining
+/// U+0483–U+0489) and the punctuation U+2002–U+203F: they are NFC-stable and never compose
+/// with what precedes them. Reads bytes: `b` is valid UTF-8 and `i` a char boundary.
+#[inline]
+fn inert_len(b: &[u8], i: usize) -> Option<usize> {
+    match b[i] {
+        0x00..=0xCB => Some(1), // ASCII, continuation bytes, U+0080–U+02FF
+        0xD0 | 0xD1 | 0xD3 => Some(2),
+        0xD2 if !(0x83..=0x89).contains(&b[i + 1]) => Some(2),
+        0xE2 if b[i + 1] == 0x80 && b[i + 2] >= 0x82 => Some(3),
+        _ => None,
+    }
+}
+
+/// Byte offset of the first character at or after `from` that is not NFC-inert.
+fn next_odd(text: &str, from: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        match inert_len(b, i) {
+            Some(len) => i += len,
+            None => return Some(i),
+        }
+    }
+    None
+}
+
+/// The NFC form of `text`, or `None` when it is already NFC. Only the stretches around
+/// characters that are not inert (see [`inert_len`]; a stress mark, say) are normalized,
+/// together with the character before each, which a combining mark may compose with.
+fn nfc(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut odd = next_odd(text, 0)?;
+    let mut out = String::with_capacity(text.len());
+    let mut copied = 0;
+    let mut changed = false;
+    loop {
+        let seg_start = text[copied..odd]
+            .char_indices()
+            .next_back()
+            .map_or(odd, |(i, _)| copied + i);
+        out.push_str(&text[copied..seg_start]);
+        // The stretch goes on while characters are not inert.
+        let mut seg_end = odd;
+        while seg_end < b.len() && inert_len(b, seg_end).is_none() {
+            seg_end += text[seg_end..].chars().next().map_or(1, char::len_utf8);
+        }
+        let seg = &text[seg_start..seg_end];
+        if is_nfc_quick(seg.chars()) == IsNormalized::Yes {
+            out.push_str(seg);
+        } else {
+            let before = out.len();
+            out.extend(seg.nfc());
+            changed |= out[before..] != *seg;
+        }
+        copied = seg_end;
+        match next_odd(text, seg_end) {
+            Some(i) => odd = i,
+            None => break,
+        }
+    }
+    out.push_str(&text[copied..]);
+    changed.then_some(out)
 }
 
 /// Builds the transcript from a reader's draft: canonical text, speakers, turns, roles
@@ -310,7 +377,7 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
     } = draft;
     let (text, speakers, turns) = match body {
         Body::Labeled(raw) => {
-            let raw = canonicalize(&raw);
+            let raw = canonicalize(raw);
             let (front, body_start) = meta::front_matter(&raw);
             for (k, v) in front {
                 file_meta.insert(k, v);
@@ -344,7 +411,7 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
 fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
     let mut merged: Vec<RawTurn> = Vec::new();
     for mut r in raw {
-        r.text = canonicalize(&r.text)
+        r.text = canonicalize(std::mem::take(&mut r.text))
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
@@ -400,8 +467,13 @@ mod tests {
     #[test]
     fn canonicalize_strips_bom_crlf_and_composes() {
         // "й" as и + combining breve must become one code point; stress marks stay.
-        let s = canonicalize("\u{feff}Да\r\nи\u{306}\rмо\u{301}й");
+        let s = canonicalize("\u{feff}Да\r\nи\u{306}\rмо\u{301}й".to_string());
         assert_eq!(s, "Да\nй\nмо\u{301}й");
+        // Composition with the character before a mark, anywhere in the text.
+        let s = canonicalize("это г\u{301} и е\u{308}лка, café".to_string());
+        assert_eq!(s, "это \u{453} и ёлка, café");
+        let plain = "Уже NFC: «ёлка» — 100 %".to_string();
+        assert_eq!(canonicalize(plain.clone()), plain);
     }
 
     #[test]
