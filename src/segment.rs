@@ -212,9 +212,7 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
             continue;
         }
         let (a, b) = (a + lead, a + trail);
-        for (x, y) in cut_long(&s[a..b]) {
-            out.push(Span::new(turn.start + a + x, turn.start + a + y));
-        }
+        cut_long(&s[a..b], turn.start + a, &mut out);
     }
     out
 }
@@ -267,17 +265,19 @@ fn last_word(s: &str) -> &str {
     &s[start..]
 }
 
-/// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words; returns byte ranges.
-fn cut_long(s: &str) -> Vec<(usize, usize)> {
+/// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words, pushing their spans
+/// (`s` starts at byte `base` of the text) to `out`.
+fn cut_long(s: &str, base: usize, out: &mut Vec<Span>) {
     // Fewer spaces than words allowed: short enough, no need to find the words.
     if s.bytes().filter(|&b| b == b' ').count() < MAX_WORDS {
-        return vec![(0, s.len())];
+        out.push(Span::new(base, base + s.len()));
+        return;
     }
     let words: Vec<(usize, usize)> = word_spans(s);
     if words.len() <= MAX_WORDS {
-        return vec![(0, s.len())];
+        out.push(Span::new(base, base + s.len()));
+        return;
     }
-    let mut out = Vec::new();
     let mut first = 0usize; // index of the first word of the current piece
     let mut piece_start = 0usize; // byte
     while words.len() - first > MAX_WORDS {
@@ -289,12 +289,11 @@ fn cut_long(s: &str) -> Vec<(usize, usize)> {
             .map_or(first + TARGET_WORDS + 10, |(_, k)| k);
         let cut = words[best].0;
         let end = s[..cut].trim_end().len();
-        out.push((piece_start, end));
+        out.push(Span::new(base + piece_start, base + end));
         piece_start = cut;
         first = best;
     }
-    out.push((piece_start, s.len()));
-    out
+    out.push(Span::new(base + piece_start, base + s.len()));
 }
 
 /// How good a cut before word `k` is: 3 = punctuation then a discourse marker, 2 = after a

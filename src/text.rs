@@ -94,12 +94,57 @@ pub struct Token {
     pub form: FormId,
 }
 
+/// A cache key: the normalized form, stored inline when short (most words are), so that a
+/// lookup touches one cache line instead of chasing a pointer to the heap.
+#[derive(Clone, PartialEq, Eq)]
+enum FormKey {
+    Inline { len: u8, bytes: [u8; 30] },
+    Heap(Box<str>),
+}
+
+impl FormKey {
+    fn new(norm: &str) -> Self {
+        if norm.len() <= 30 {
+            let mut bytes = [0u8; 30];
+            bytes[..norm.len()].copy_from_slice(norm.as_bytes());
+            FormKey::Inline {
+                len: norm.len() as u8,
+                bytes,
+            }
+        } else {
+            FormKey::Heap(norm.into())
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        match self {
+            // Built from a &str in `new`, so always valid UTF-8.
+            FormKey::Inline { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            FormKey::Heap(s) => s,
+        }
+    }
+}
+
+impl std::hash::Hash for FormKey {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl std::borrow::Borrow<str> for FormKey {
+    fn borrow(&self) -> &str {
+        self.as_str()
+    }
+}
+
 /// The analyzer, with its cache of forms. Create one per thread.
 pub struct Analyzer {
     dict: &'static Dictionary,
     russian: Stemmer,
     english: Stemmer,
-    ids: FxHashMap<Box<str>, FormId>,
+    ids: FxHashMap<FormKey, FormId>,
     forms: Vec<FormInfo>,
     buf: String,
 }
@@ -181,7 +226,7 @@ impl Analyzer {
         let info = self.analyze_norm(norm);
         let id = FormId(self.forms.len() as u32);
         self.forms.push(info);
-        self.ids.insert(norm.into(), id);
+        self.ids.insert(FormKey::new(norm), id);
         id
     }
 

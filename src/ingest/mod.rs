@@ -315,6 +315,22 @@ fn inert_len(b: &[u8], i: usize) -> Option<usize> {
     }
 }
 
+/// True for a Cyrillic letter followed by one stress mark (U+0301 or U+0300) that does not
+/// compose with it: the common case in Russian text, already NFC. (г, к + U+0301 compose to
+/// ѓ, ќ; е, и + U+0300 to ѐ, ѝ.)
+fn stress_mark_on_cyrillic(seg: &str) -> bool {
+    let mut chars = seg.chars();
+    match (chars.next(), chars.next(), chars.next()) {
+        (Some(c), Some('\u{301}'), None) => is_cyr(c) && !"гГкК".contains(c),
+        (Some(c), Some('\u{300}'), None) => is_cyr(c) && !"еЕиИ".contains(c),
+        _ => false,
+    }
+}
+
+fn is_cyr(c: char) -> bool {
+    matches!(c, 'а'..='я' | 'А'..='Я')
+}
+
 /// Byte offset of the first character at or after `from` that is not NFC-inert.
 fn next_odd(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
@@ -349,7 +365,7 @@ fn nfc(text: &str) -> Option<String> {
             seg_end += text[seg_end..].chars().next().map_or(1, char::len_utf8);
         }
         let seg = &text[seg_start..seg_end];
-        if is_nfc_quick(seg.chars()) == IsNormalized::Yes {
+        if stress_mark_on_cyrillic(seg) || is_nfc_quick(seg.chars()) == IsNormalized::Yes {
             out.push_str(seg);
         } else {
             let before = out.len();
