@@ -11,6 +11,8 @@
 
 use rustc_hash::FxHashMap;
 
+use super::subtitles::parse_clock;
+
 use crate::model::{Role, RoleSource, Span, Speaker, Turn};
 
 /// The label given to text with no speaker label at all.
@@ -312,17 +314,6 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
         i -= 1;
     }
     i
-}
-
-/// `HH:MM:SS(.mmm)` or `MM:SS` as seconds.
-pub fn parse_clock(s: &str) -> Option<f64> {
-    let s = s.replace(',', ".");
-    let parts: Vec<&str> = s.split(':').collect();
-    let mut secs = 0.0;
-    for p in &parts {
-        secs = secs * 60.0 + p.parse::<f64>().ok()?;
-    }
-    Some(secs)
 }
 
 /// Finds speaker labels and turns in `text` (already canonical, front matter removed).
