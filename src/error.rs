@@ -21,6 +21,14 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A codebook has errors; each line of `message` is one, with its line and column.
+    #[error("codebook {source_name} has errors:\n{message}")]
+    Codebook {
+        /// The file (or the embedded default's name).
+        source_name: String,
+        /// The errors, one per line.
+        message: String,
+    },
     /// The file's extension is not one citata reads.
     #[error("{path}: unsupported file type; citata reads .txt, .md, .docx, .vtt, .srt and .json")]
     Unsupported {

@@ -27,6 +27,7 @@ assert_eq!(analyzer.info(&tokens[0]).lemmas[0], "поставка");
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod cli;
+pub mod codebook;
 pub mod error;
 pub mod ingest;
 pub mod model;

@@ -85,6 +85,13 @@ impl FormInfo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FormId(u32);
 
+impl FormId {
+    /// A dense index (0, 1, 2, …) for tables kept beside the analyzer's cache.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
 /// One token: where it is and which form it is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Token {

@@ -1,0 +1,616 @@
+//! The compiled matcher: which entries of which parameters match in a sentence.
+//!
+//! Every distinct word pattern of the codebook gets an id; each token form is resolved once
+//! per thread into the word patterns it matches (cached by the analyzer's form id), so the
+//! hot loop over tokens is a cache lookup. Entries are indexed by their first word pattern
+//! (both sides for NEAR), and only entries whose first word occurs are evaluated.
+
+use rustc_hash::FxHashMap;
+
+use super::{Codebook, Pattern, WordPat};
+use crate::model::Span;
+use crate::text::{Analyzer, FormInfo, Token, normalize_into};
+
+/// Which list of a parameter an entry comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EntryKind {
+    /// `terms`: codes the sentence.
+    Term,
+    /// `exclude`: cancels term matches inside it.
+    Exclude,
+    /// `questions`: the interviewer asks about the parameter.
+    Question,
+}
+
+/// Identifies an entry: parameter index, list, index in the list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EntryRef {
+    /// Index into [`Codebook::parameters`].
+    pub param: usize,
+    /// Which list.
+    pub kind: EntryKind,
+    /// Index in that list.
+    pub index: usize,
+}
+
+/// One match of an entry in a sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Hit {
+    /// The entry.
+    pub entry: EntryRef,
+    /// Byte span of the matched words, in the text the sentence came from.
+    pub span: Span,
+}
+
+enum Compiled {
+    Phrase(Vec<u32>),
+    Near { a: Vec<u32>, b: Vec<u32>, n: usize },
+    Regex(regex::Regex),
+}
+
+/// A codebook compiled for matching. Share it between threads; each thread uses its own
+/// [`MatchState`].
+pub struct Matcher {
+    codebook: Codebook,
+    words: Vec<WordPat>,
+    lemma_idx: FxHashMap<String, Vec<u32>>,
+    stem_any: FxHashMap<String, Vec<u32>>,
+    stem_unknown: FxHashMap<String, Vec<u32>>,
+    exact: FxHashMap<String, Vec<u32>>,
+    prefixes: Vec<(String, u32)>,
+    entries: Vec<(EntryRef, Compiled)>,
+    by_first: Vec<Vec<u32>>,
+    regex_entries: Vec<u32>,
+    phrase_gap: usize,
+}
+
+/// Per-thread matching state: the analyzer and the cache of form → word patterns.
+pub struct MatchState {
+    /// The thread's analyzer (its form cache is shared with whatever else the thread does).
+    pub analyzer: Analyzer,
+    /// For each form id: range into `arena` of the word pattern ids it matches.
+    form_words: Vec<(u32, u32)>,
+    arena: Vec<u32>,
+    tokens: Vec<Token>,
+    seen: Vec<u32>,
+    epoch: u32,
+    norm: String,
+    norm_map: Vec<usize>,
+}
+
+impl Default for MatchState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl MatchState {
+    /// A fresh state with its own analyzer.
+    pub fn new() -> Self {
+        MatchState {
+            analyzer: Analyzer::new(),
+            form_words: Vec::new(),
+            arena: Vec::new(),
+            tokens: Vec::new(),
+            seen: Vec::new(),
+            epoch: 0,
+            norm: String::new(),
+            norm_map: Vec::new(),
+        }
+    }
+
+    /// The tokens of the last sentence matched (spans relative to that sentence).
+    pub fn tokens(&self) -> &[Token] {
+        &self.tokens
+    }
+}
+
+impl Matcher {
+    /// Compiles a codebook.
+    pub fn new(codebook: Codebook) -> Matcher {
+        let mut m = Matcher {
+            words: Vec::new(),
+            lemma_idx: FxHashMap::default(),
+            stem_any: FxHashMap::default(),
+            stem_unknown: FxHashMap::default(),
+            exact: FxHashMap::default(),
+            prefixes: Vec::new(),
+            entries: Vec::new(),
+            by_first: Vec::new(),
+            regex_entries: Vec::new(),
+            phrase_gap: codebook.settings.phrase_gap,
+            codebook: Codebook {
+                parameters: Vec::new(),
+                ..codebook.clone()
+            },
+        };
+        let mut ids: FxHashMap<WordPat, u32> = FxHashMap::default();
+        let mut intern = |w: &WordPat, m: &mut Matcher| -> u32 {
+            if let Some(&id) = ids.get(w) {
+                return id;
+            }
+            let id = m.words.len() as u32;
+            m.words.push(w.clone());
+            m.by_first.push(Vec::new());
+            match w {
+                WordPat::Lemma { lemmas, stem } => {
+                    for l in lemmas {
+                        m.lemma_idx.entry(l.clone()).or_default().push(id);
+                    }
+                    m.stem_unknown.entry(stem.clone()).or_default().push(id);
+                }
+                WordPat::Stem(s) => m.stem_any.entry(s.clone()).or_default().push(id),
+                WordPat::Exact(s) => m.exact.entry(s.clone()).or_default().push(id),
+                WordPat::Prefix(s) => m.prefixes.push((s.clone(), id)),
+            }
+            ids.insert(w.clone(), id);
+            id
+        };
+        for (pi, p) in codebook.parameters.iter().enumerate() {
+            let lists = [
+                (EntryKind::Term, &p.terms),
+                (EntryKind::Exclude, &p.exclude),
+                (EntryKind::Question, &p.questions),
+            ];
+            for (kind, list) in lists {
+                for (index, e) in list.iter().enumerate() {
+                    let eid = m.entries.len() as u32;
+                    let r = EntryRef {
+                        param: pi,
+                        kind,
+                        index,
+                    };
+                    let compiled = match &e.pattern {
+                        Pattern::Phrase(ws) => {
+                            let ws: Vec<u32> = ws.iter().map(|w| intern(w, &mut m)).collect();
+                            m.by_first[ws[0] as usize].push(eid);
+                            Compiled::Phrase(ws)
+                        }
+                        Pattern::Near { a, b, n } => {
+                            let a: Vec<u32> = a.iter().map(|w| intern(w, &mut m)).collect();
+                            let b: Vec<u32> = b.iter().map(|w| intern(w, &mut m)).collect();
+                            m.by_first[a[0] as usize].push(eid);
+                            if b[0] != a[0] {
+                                m.by_first[b[0] as usize].push(eid);
+                            }
+                            Compiled::Near { a, b, n: *n }
+                        }
+                        Pattern::Regex(r) => {
+                            m.regex_entries.push(eid);
+                            Compiled::Regex(r.clone())
+                        }
+                    };
+                    m.entries.push((r, compiled));
+                }
+            }
+        }
+        m.codebook.parameters = codebook.parameters;
+        m
+    }
+
+    /// The codebook it was compiled from.
+    pub fn codebook(&self) -> &Codebook {
+        &self.codebook
+    }
+
+    /// The word patterns a token form matches (resolved once per form per state).
+    fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> &'s [u32] {
+        let id = token.form;
+        let idx = id.index();
+        if state.form_words.len() > state.analyzer.cached_forms() {
+            // The analyzer reset its cache: form ids were reused.
+            state.form_words.clear();
+            state.arena.clear();
+        }
+        if idx >= state.form_words.len() {
+            state.form_words.resize(idx + 1, (u32::MAX, 0));
+        }
+        if state.form_words[idx].0 == u32::MAX {
+            let start = state.arena.len() as u32;
+            let info = state.analyzer.form_info(id);
+            self.resolve(info, &mut state.arena);
+            let len = state.arena.len() as u32 - start;
+            state.form_words[idx] = (start, len);
+        }
+        let (start, len) = state.form_words[idx];
+        &state.arena[start as usize..(start + len) as usize]
+    }
+
+    fn resolve(&self, info: &FormInfo, out: &mut Vec<u32>) {
+        let start = out.len();
+        for l in &info.lemmas {
+            if let Some(ids) = self.lemma_idx.get(l) {
+                out.extend(ids);
+            }
+        }
+        if !info.known()
+            && let Some(ids) = self.stem_unknown.get(&info.stem)
+        {
+            out.extend(ids);
+        }
+        if let Some(ids) = self.stem_any.get(&info.stem) {
+            out.extend(ids);
+        }
+        if let Some(ids) = self.exact.get(&info.norm) {
+            out.extend(ids);
+        }
+        for (p, id) in &self.prefixes {
+            if info.norm.starts_with(p.as_str()) {
+                out.push(*id);
+            }
+        }
+        out[start..].sort_unstable();
+        let mut w = start;
+        for r in start..out.len() {
+            if r == start || out[r] != out[w - 1] {
+                out[w] = out[r];
+                w += 1;
+            }
+        }
+        out.truncate(w);
+    }
+
+    /// The word pattern ids a single word matches (for `codebook explain`).
+    pub fn word_matches(&self, state: &mut MatchState, word: &str) -> Vec<EntryRef> {
+        let hits = self.find(state, word, Span::new(0, word.len()));
+        let mut refs: Vec<EntryRef> = hits.into_iter().map(|h| h.entry).collect();
+        refs.dedup();
+        refs
+    }
+
+    /// All entry matches in one sentence `text[span]`, exclusions applied: a term hit inside
+    /// an exclude hit of the same parameter is dropped (exclude hits are returned too).
+    /// Hits are sorted by span, then entry.
+    pub fn find(&self, state: &mut MatchState, text: &str, span: Span) -> Vec<Hit> {
+        let sentence = &text[span.range()];
+        let mut tokens = std::mem::take(&mut state.tokens);
+        tokens.clear();
+        state.analyzer.tokens_into(sentence, &mut tokens);
+        // Word patterns per token, then candidate entries by first word.
+        let mut per_token: Vec<(usize, usize)> = Vec::with_capacity(tokens.len());
+        let mut flat: Vec<u32> = Vec::new();
+        state.epoch = state.epoch.wrapping_add(1);
+        if state.seen.len() < self.entries.len() {
+            state.seen.resize(self.entries.len(), 0);
+        }
+        let mut candidates: Vec<u32> = Vec::new();
+        for t in &tokens {
+            let ws = self.form_words(state, t);
+            let start = flat.len();
+            flat.extend_from_slice(ws);
+            per_token.push((start, flat.len()));
+            for &w in &flat[start..] {
+                for &e in &self.by_first[w as usize] {
+                    if state.seen[e as usize] != state.epoch {
+                        state.seen[e as usize] = state.epoch;
+                        candidates.push(e);
+                    }
+                }
+            }
+        }
+        let has = |i: usize, w: u32| {
+            let (a, b) = per_token[i];
+            flat[a..b].contains(&w)
+        };
+        let mut hits = Vec::new();
+        candidates.sort_unstable();
+        for e in candidates {
+            let (r, compiled) = &self.entries[e as usize];
+            let occ: Vec<(usize, usize)> = match compiled {
+                Compiled::Phrase(ws) => self.phrase(&tokens, ws, &has),
+                Compiled::Near { a, b, n } => {
+                    let oa = self.phrase(&tokens, a, &has);
+                    let ob = self.phrase(&tokens, b, &has);
+                    let mut out = Vec::new();
+                    for &(a0, a1) in &oa {
+                        for &(b0, b1) in &ob {
+                            let gap = if a1 < b0 {
+                                b0 - a1 - 1
+                            } else if b1 < a0 {
+                                a0 - b1 - 1
+                            } else {
+                                continue;
+                            };
+                            if gap <= *n {
+                                out.push((a0.min(b0), a1.max(b1)));
+                            }
+                        }
+                    }
+                    out
+                }
+                Compiled::Regex(_) => Vec::new(),
+            };
+            for (i, j) in occ {
+                hits.push(Hit {
+                    entry: *r,
+                    span: Span::new(
+                        span.start + tokens[i].span.start,
+                        span.start + tokens[j].span.end,
+                    ),
+                });
+            }
+        }
+        if !self.regex_entries.is_empty() {
+            self.regex_hits(state, sentence, span.start, &mut hits);
+        }
+        state.tokens = tokens;
+        apply_exclusions(&mut hits);
+        hits.sort_by_key(|h| (h.span, h.entry));
+        hits.dedup();
+        hits
+    }
+
+    /// Occurrences (first token, last token) of a phrase of word patterns.
+    fn phrase(
+        &self,
+        tokens: &[Token],
+        ws: &[u32],
+        has: &dyn Fn(usize, u32) -> bool,
+    ) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        for i in 0..tokens.len() {
+            if !has(i, ws[0]) {
+                continue;
+            }
+            let mut j = i;
+            let mut ok = true;
+            for &w in &ws[1..] {
+                let last = (j + 1 + self.phrase_gap).min(tokens.len() - 1);
+                match (j + 1..=last).find(|&k| has(k, w)) {
+                    Some(k) => j = k,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                out.push((i, j));
+            }
+        }
+        out
+    }
+
+    fn regex_hits(&self, state: &mut MatchState, sentence: &str, base: usize, hits: &mut Vec<Hit>) {
+        // The normalized sentence, with a map from its bytes back to the sentence's.
+        state.norm.clear();
+        state.norm_map.clear();
+        let mut buf = String::new();
+        for (i, c) in sentence.char_indices() {
+            buf.clear();
+            let mut one = [0u8; 4];
+            normalize_into(c.encode_utf8(&mut one), &mut buf);
+            for _ in 0..buf.len() {
+                state.norm_map.push(i);
+            }
+            state.norm.push_str(&buf);
+        }
+        state.norm_map.push(sentence.len());
+        for &e in &self.regex_entries {
+            let (r, Compiled::Regex(re)) = &self.entries[e as usize] else {
+                continue;
+            };
+            for m in re.find_iter(&state.norm) {
+                if m.start() == m.end() {
+                    continue;
+                }
+                let start = state.norm_map[m.start()];
+                // The end: the original char boundary after the last matched char.
+                let last = state.norm_map[m.end() - 1];
+                let mut end = last + sentence[last..].chars().next().map_or(0, char::len_utf8);
+                // Marks that normalization dropped belong to the letter before them.
+                while let Some(c @ ('\u{301}' | '\u{300}' | '\u{ad}')) =
+                    sentence[end..].chars().next()
+                {
+                    end += c.len_utf8();
+                }
+                hits.push(Hit {
+                    entry: *r,
+                    span: Span::new(base + start, base + end),
+                });
+            }
+        }
+    }
+}
+
+/// Drops term hits that lie inside an exclude hit of the same parameter.
+fn apply_exclusions(hits: &mut Vec<Hit>) {
+    let excluded: Vec<(usize, Span)> = hits
+        .iter()
+        .filter(|h| h.entry.kind == EntryKind::Exclude)
+        .map(|h| (h.entry.param, h.span))
+        .collect();
+    if excluded.is_empty() {
+        return;
+    }
+    hits.retain(|h| {
+        h.entry.kind != EntryKind::Term
+            || !excluded
+                .iter()
+                .any(|(p, s)| *p == h.entry.param && s.contains(h.span))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEAD: &str = "name = \"t\"\n[[levels]]\nid = \"org\"\nname = \"Орг\"\n";
+
+    fn matcher(params: &str) -> Matcher {
+        let src = format!("{HEAD}{params}");
+        let cb = Codebook::parse(&src, "t", &mut Analyzer::new()).unwrap();
+        Matcher::new(cb)
+    }
+
+    fn param(id: &str, terms: &[&str], exclude: &[&str]) -> String {
+        let q = |v: &[&str]| {
+            v.iter()
+                .map(|t| format!("{t:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        format!(
+            "[[parameters]]\nid = \"{id}\"\nlevel = \"org\"\nname = \"{id}\"\nterms = [{}]\nexclude = [{}]\n",
+            q(terms),
+            q(exclude)
+        )
+    }
+
+    /// (param id, entry, matched text) for every term hit.
+    fn run(m: &Matcher, text: &str) -> Vec<(String, String, String)> {
+        let mut st = MatchState::new();
+        m.find(&mut st, text, Span::new(0, text.len()))
+            .into_iter()
+            .filter(|h| h.entry.kind == EntryKind::Term)
+            .map(|h| {
+                let p = &m.codebook().parameters[h.entry.param];
+                (
+                    p.id.clone(),
+                    p.terms[h.entry.index].raw.clone(),
+                    text[h.span.range()].to_string(),
+                )
+            })
+            .collect()
+    }
+
+    fn t(p: &str, e: &str, s: &str) -> (String, String, String) {
+        (p.into(), e.into(), s.into())
+    }
+
+    #[test]
+    fn table_of_entry_kinds() {
+        struct Case {
+            name: &'static str,
+            terms: &'static [&'static str],
+            exclude: &'static [&'static str],
+            text: &'static str,
+            want: &'static [(&'static str, &'static str)],
+        }
+        let cases = [
+            Case {
+                name: "lemma: every inflection",
+                terms: &["поставка"],
+                exclude: &[],
+                text: "Поставки шли с задержкой, по поставкам вопросы.",
+                want: &[("поставка", "Поставки"), ("поставка", "поставкам")],
+            },
+            Case {
+                name: "lemma: suppletive plural",
+                terms: &["человек"],
+                exclude: &[],
+                text: "Там люди хорошие.",
+                want: &[("человек", "люди")],
+            },
+            Case {
+                name: "lemma: not the stem's false friend",
+                terms: &["цена"],
+                exclude: &[],
+                text: "Ценный опыт, но цены кусаются.",
+                want: &[("цена", "цены")],
+            },
+            Case {
+                name: "lemma: ё and stress",
+                terms: &["ещё"],
+                exclude: &[],
+                text: "И ещё раз: еще́ раз.",
+                want: &[("ещё", "ещё"), ("ещё", "еще́")],
+            },
+            Case {
+                name: "unknown word: stem",
+                terms: &["Диадок"],
+                exclude: &[],
+                text: "Через Диадоком? Через Диадок.",
+                want: &[("Диадок", "Диадоком"), ("Диадок", "Диадок")],
+            },
+            Case {
+                name: "stem: same Snowball stem",
+                terms: &["~технологии"],
+                exclude: &[],
+                text: "Технологий, технологиям, но не технологичные решения.",
+                want: &[
+                    ("~технологии", "Технологий"),
+                    ("~технологии", "технологиям"),
+                ],
+            },
+            Case {
+                name: "stem: merges what lemmas keep apart",
+                terms: &["~цена"],
+                exclude: &[],
+                text: "Цены и ценный опыт.",
+                want: &[("~цена", "Цены"), ("~цена", "ценный")],
+            },
+            Case {
+                name: "prefix",
+                terms: &["предоплат*"],
+                exclude: &[],
+                text: "Предоплатный счёт и предоплата.",
+                want: &[("предоплат*", "Предоплатный"), ("предоплат*", "предоплата")],
+            },
+            Case {
+                name: "exact",
+                terms: &["=УПД"],
+                exclude: &[],
+                text: "УПД пришли, упд.",
+                want: &[("=УПД", "УПД"), ("=УПД", "упд")],
+            },
+            Case {
+                name: "phrase with a gap",
+                terms: &["качество оборудования"],
+                exclude: &[],
+                text: "Качество этого оборудования высокое, качество нашего старого оборудования нет.",
+                want: &[("качество оборудования", "Качество этого оборудования")],
+            },
+            Case {
+                name: "near, either order",
+                terms: &["цена NEAR/3 высокий"],
+                exclude: &[],
+                text: "Высокие, скажем, у них цены. А цена у ГидроМаша тоже высокая.",
+                want: &[
+                    ("цена NEAR/3 высокий", "Высокие, скажем, у них цены"),
+                    ("цена NEAR/3 высокий", "цена у ГидроМаша тоже высокая"),
+                ],
+            },
+            Case {
+                name: "regex over normalized text",
+                terms: &["/\\bэдо\\b/"],
+                exclude: &[],
+                text: "Перешли на ЭДО́ наконец.",
+                want: &[("/\\bэдо\\b/", "ЭДО́")],
+            },
+            Case {
+                name: "exclusion",
+                terms: &["технология"],
+                exclude: &["информационный технология"],
+                text: "Информационные технологии у нас свои, а технологии насосов у них хорошие.",
+                want: &[("технология", "технологии")],
+            },
+        ];
+        for c in cases {
+            let m = matcher(&param("p", c.terms, c.exclude));
+            let want: Vec<_> = c.want.iter().map(|(e, s)| t("p", e, s)).collect();
+            assert_eq!(run(&m, c.text), want, "case: {}", c.name);
+        }
+    }
+
+    #[test]
+    fn two_parameters_and_offsets_into_a_larger_text() {
+        let m = matcher(&format!(
+            "{}{}",
+            param("price", &["цена", "дорого"], &[]),
+            param("delivery", &["срок поставки", "вовремя"], &[])
+        ));
+        let text = "Интервьюер: ну?\nРеспондент: Дорого, но сроки поставки соблюдают, всё вовремя.";
+        let start = text.find("Дорого").unwrap();
+        let mut st = MatchState::new();
+        let hits = m.find(&mut st, text, Span::new(start, text.len()));
+        let got: Vec<(usize, &str)> = hits
+            .iter()
+            .map(|h| (h.entry.param, &text[h.span.range()]))
+            .collect();
+        assert_eq!(
+            got,
+            vec![(0, "Дорого"), (1, "сроки поставки"), (1, "вовремя")]
+        );
+    }
+}
