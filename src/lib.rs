@@ -32,6 +32,7 @@ pub mod error;
 pub mod ingest;
 pub mod model;
 pub mod segment;
+pub mod tag;
 pub mod text;
 
 pub use error::{Error, Result};

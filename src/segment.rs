@@ -268,8 +268,8 @@ fn last_word(s: &str) -> &str {
 /// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words, pushing their spans
 /// (`s` starts at byte `base` of the text) to `out`.
 fn cut_long(s: &str, base: usize, out: &mut Vec<Span>) {
-    // Fewer spaces than words allowed: short enough, no need to find the words.
-    if s.bytes().filter(|&b| b == b' ').count() < MAX_WORDS {
+    // Too short to hold that many words (each takes a letter and a separator).
+    if s.len() < 2 * MAX_WORDS {
         out.push(Span::new(base, base + s.len()));
         return;
     }
@@ -322,7 +322,7 @@ fn word_spans(s: &str) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut start = None;
     for (i, c) in s.char_indices() {
-        let inner = c.is_alphanumeric() || ((c == '-' || c == '\u{301}') && start.is_some());
+        let inner = is_letter(c) || ((c == '-' || c == '\u{301}') && start.is_some());
         match (inner, start) {
             (true, None) => start = Some(i),
             (false, Some(st)) => {

@@ -401,6 +401,41 @@ impl Codebook {
         })
     }
 
+    /// Reads and compiles a codebook file, or the embedded default when `path` is `None`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] when the file cannot be read; [`crate::Error::Codebook`] with
+    /// every error (line and column) when it is invalid.
+    pub fn load(
+        path: Option<&std::path::Path>,
+        analyzer: &mut Analyzer,
+    ) -> crate::Result<Codebook> {
+        let Some(path) = path else {
+            return Ok(Codebook::embedded(analyzer));
+        };
+        let bytes = std::fs::read(path).map_err(|e| crate::Error::Io {
+            path: path.to_path_buf(),
+            source: e,
+        })?;
+        let name = path.display().to_string();
+        let src = String::from_utf8(bytes).map_err(|e| crate::Error::Codebook {
+            source_name: name.clone(),
+            message: format!(
+                "not UTF-8 (byte {}); save the codebook as UTF-8",
+                e.utf8_error().valid_up_to()
+            ),
+        })?;
+        let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
+        Codebook::parse(src, &name, analyzer).map_err(|errors| crate::Error::Codebook {
+            source_name: name,
+            message: errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        })
+    }
+
     /// The index of a parameter by id.
     pub fn parameter(&self, id: &str) -> Option<usize> {
         self.parameters.iter().position(|p| p.id == id)

@@ -221,10 +221,17 @@ fn label_line(line: &str) -> Option<LabelLine<'_>> {
     p.blanks();
     // An optional timestamp after the label: "Спикер 1 (00:01:02): ..." is rare, "Спикер 1: [00:01:02] ..." common.
     let save = p.i;
-    if p.eat_any(&['[', '(']) && p.clock().is_some() && p.eat_any(&[']', ')']) {
-        p.blanks();
+    let after = if p.eat_any(&['[', '(']) {
+        p.clock().filter(|_| p.eat_any(&[']', ')']))
     } else {
-        p.i = save;
+        None
+    };
+    match after {
+        Some(ts) => {
+            time = time.or_else(|| parse_clock(ts));
+            p.blanks();
+        }
+        None => p.i = save,
     }
     if label.is_empty() || label.chars().all(|c| c.is_ascii_digit()) {
         return None;

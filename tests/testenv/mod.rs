@@ -1,6 +1,7 @@
 //! Helpers for the CLI tests: run the built `citata`, decode its NDJSON into a pinned
 //! schema, write fixtures (including .docx files and a zip bomb) into temporary folders.
 
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::io::{Cursor, Write};
@@ -32,7 +33,10 @@ where
         .output()
         .expect("the citata binary runs");
     Run {
-        code: out.status.code().expect("citata exits normally, not by a signal"),
+        code: out
+            .status
+            .code()
+            .expect("citata exits normally, not by a signal"),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
         stderr: String::from_utf8(out.stderr).expect("stderr is UTF-8"),
     }
@@ -51,7 +55,13 @@ pub fn ingest_ndjson(path: &Path, extra: &[&str]) -> (Vec<Wire>, Run) {
 /// Ingests one file or folder that must succeed without any error; returns its transcripts.
 pub fn ingest_ok(path: &Path) -> Vec<Wire> {
     let (docs, run) = ingest_ndjson(path, &[]);
-    assert_eq!(run.code, 0, "citata failed on {}: {}", path.display(), run.stderr);
+    assert_eq!(
+        run.code,
+        0,
+        "citata failed on {}: {}",
+        path.display(),
+        run.stderr
+    );
     assert_eq!(run.stderr, "", "unexpected stderr");
     docs
 }
@@ -85,6 +95,9 @@ pub struct Wire {
     pub turns: Vec<WireTurn>,
     pub sentences: Vec<WireSentence>,
     pub warnings: Vec<String>,
+    /// Byte offset of every code point of `text`, and of its end (built on first use).
+    #[serde(skip)]
+    bytes_at: OnceCell<Vec<usize>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -117,12 +130,21 @@ pub struct WireSentence {
 }
 
 impl Wire {
-    /// The text between two code point offsets.
+    /// The text between two code point offsets: `text.chars().skip(start).take(end -
+    /// start)`, through an index so that huge texts stay fast.
     pub fn slice(&self, start: usize, end: usize) -> String {
+        let at = self.bytes_at.get_or_init(|| {
+            let mut v: Vec<usize> = self.text.char_indices().map(|(i, _)| i).collect();
+            v.push(self.text.len());
+            v
+        });
         assert!(start <= end, "span {start}..{end} is reversed");
-        let len = self.text.chars().count();
-        assert!(end <= len, "span {start}..{end} is past the end ({len} chars)");
-        self.text.chars().skip(start).take(end - start).collect()
+        assert!(
+            end < at.len(),
+            "span {start}..{end} is past the end ({} chars)",
+            at.len() - 1
+        );
+        self.text[at[start]..at[end]].to_string()
     }
 
     /// `(label, role, role_source)` per speaker.
@@ -143,7 +165,10 @@ impl Wire {
 
     /// `(start_time, end_time)` per turn.
     pub fn turn_times(&self) -> Vec<(Option<f64>, Option<f64>)> {
-        self.turns.iter().map(|t| (t.start_time, t.end_time)).collect()
+        self.turns
+            .iter()
+            .map(|t| (t.start_time, t.end_time))
+            .collect()
     }
 
     /// The text of every sentence.
@@ -221,7 +246,8 @@ pub fn zip_with(parts: &[(&str, &str)]) -> Vec<u8> {
     for (name, content) in parts {
         zip.start_file(*name, SimpleFileOptions::default())
             .expect("start a zip entry");
-        zip.write_all(content.as_bytes()).expect("write a zip entry");
+        zip.write_all(content.as_bytes())
+            .expect("write a zip entry");
     }
     zip.finish().expect("finish the zip").into_inner()
 }
@@ -275,6 +301,11 @@ const BOMB_TAIL: &str = "</w:body></w:document>";
 /// Matches per fixed block; 10 + 17 * MATCHES is a multiple of 8.
 const MATCHES: usize = 1022;
 
+/// The fewest fixed blocks whose XML is over `cap` bytes.
+pub fn bomb_blocks_over(cap: u64) -> usize {
+    (cap / (MATCHES as u64 * 258) + 1) as usize
+}
+
 /// Bytes of XML that `blocks` fixed blocks inflate to.
 pub fn bomb_xml_len(blocks: usize) -> u64 {
     let (paras, _) = bomb_layout(blocks);
@@ -300,7 +331,11 @@ pub fn bomb_docx(blocks: usize) -> Vec<u8> {
     assert_eq!(BOMB_PARA.len(), 64);
     let (paras, rest) = bomb_layout(blocks);
     let mut deflate = Vec::new();
-    stored_block(&mut deflate, false, format!("{BOMB_HEAD}{BOMB_PARA}").as_bytes());
+    stored_block(
+        &mut deflate,
+        false,
+        format!("{BOMB_HEAD}{BOMB_PARA}").as_bytes(),
+    );
     let block = fixed_block();
     for _ in 0..blocks {
         deflate.extend_from_slice(&block);

@@ -1,0 +1,479 @@
+//! Tagging: every sentence of a transcript coded against the codebook.
+//!
+//! - **Keyword codings**: a parameter's term entries match in the sentence (exclusions
+//!   applied), `source = keyword`.
+//! - **Context codings**: an interviewer turn that asks about parameters (their `questions`
+//!   cues or terms; in a turn with several sentences, those ending in `?` decide) sets the
+//!   topic; the respondent sentences that follow are coded for it with `source = context`
+//!   where they do not name it, until an interviewer turn asks about something else
+//!   (`settings.context_sentences` limits how many sentences of each answer).
+//! - **Polarity** per sentence ([`polarity`]), **wishes** and **comparisons with
+//!   competitors** from the shipped marker entries (`dictionaries/markers.ru.toml`), for
+//!   respondent sentences.
+//!
+//! Markers are compiled into the same matcher as extra parameters after the codebook's own,
+//! so one pass over the tokens finds everything.
+
+pub mod polarity;
+
+use serde::Deserialize;
+
+use crate::codebook::matcher::{EntryKind, MatchState, Matcher};
+use crate::codebook::{Codebook, Diagnostic, Level};
+use crate::model::{Role, Span, Transcript};
+use crate::text::Analyzer;
+use polarity::{Lexicon, Polarity, PolarityCache};
+
+/// The shipped marker entries: wishes and comparisons.
+pub const MARKERS: &str = include_str!("../../dictionaries/markers.ru.toml");
+
+/// Where a coding comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The sentence names the parameter.
+    Keyword,
+    /// The sentence answers a question about the parameter.
+    Context,
+    /// No parameter: a wish or comparison alone.
+    None,
+}
+
+impl Source {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Keyword => "keyword",
+            Source::Context => "context",
+            Source::None => "none",
+        }
+    }
+}
+
+/// A matched term inside a coded sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TermHit {
+    /// The entry as written in the codebook.
+    pub entry: String,
+    /// Where it matched (bytes into the canonical text).
+    pub span: Span,
+    /// The entry's weight.
+    pub weight: f32,
+}
+
+/// One coding of one sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Coding {
+    /// Index into the transcript's sentences.
+    pub sentence: usize,
+    /// Index into the transcript's turns.
+    pub turn: usize,
+    /// The sentence span.
+    pub span: Span,
+    /// Index into the codebook's parameters; `None` for a wish or comparison alone.
+    pub param: Option<usize>,
+    /// Keyword, context, or none.
+    pub source: Source,
+    /// The matched terms (empty for context codings).
+    pub terms: Vec<TermHit>,
+    /// The sentence's polarity.
+    pub polarity: Polarity,
+    /// Its score, −1…1.
+    pub polarity_score: f32,
+    /// The respondent voices an idea or wish.
+    pub wish: bool,
+    /// The respondent compares with competitors.
+    pub comparison: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMarkers {
+    wish: Vec<String>,
+    comparison: Vec<String>,
+}
+
+/// The codebook compiled with the markers, and the sentiment lexicon. Share between threads.
+pub struct Tagger {
+    matcher: Matcher,
+    lexicon: Lexicon,
+    /// Parameters of the user's codebook; markers come after.
+    params: usize,
+    /// Tells apart taggers in the per-thread state (caches are per matcher).
+    id: u64,
+}
+
+static NEXT_TAGGER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+thread_local! {
+    static THREAD_STATE: std::cell::RefCell<Option<(u64, TagState)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Per-thread tagging state.
+#[derive(Default)]
+pub struct TagState {
+    /// The matcher state (with the thread's analyzer).
+    pub matching: MatchState,
+    polarity: PolarityCache,
+}
+
+impl Tagger {
+    /// A tagger for `codebook` with the shipped markers and lexicon.
+    ///
+    /// # Panics
+    /// When the shipped markers or lexicon are malformed, which their tests rule out.
+    pub fn new(codebook: Codebook, analyzer: &mut Analyzer) -> Tagger {
+        let markers = markers_codebook(MARKERS, analyzer).expect("the shipped markers are valid");
+        Tagger::with(codebook, markers, Lexicon::embedded())
+    }
+
+    /// A tagger from parts: the study's codebook, a codebook whose two parameters are the
+    /// wish and comparison markers, and a lexicon.
+    pub fn with(mut codebook: Codebook, markers: Codebook, lexicon: Lexicon) -> Tagger {
+        let params = codebook.parameters.len();
+        let level = codebook.levels.len();
+        codebook.levels.push(Level {
+            id: "_markers".into(),
+            name: "markers".into(),
+        });
+        for mut p in markers.parameters {
+            p.level = level;
+            p.id = format!("_{}", p.id);
+            codebook.parameters.push(p);
+        }
+        Tagger {
+            matcher: Matcher::new(codebook),
+            lexicon,
+            params,
+            id: NEXT_TAGGER.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `f` with this thread's state for this tagger (created on first use, kept for the
+    /// thread's life, so the form caches stay warm across files).
+    pub fn with_thread_state<R>(&self, f: impl FnOnce(&mut TagState) -> R) -> R {
+        THREAD_STATE.with(|cell| {
+            let mut slot = cell.borrow_mut();
+            if slot.as_ref().is_none_or(|(id, _)| *id != self.id) {
+                *slot = Some((self.id, TagState::default()));
+            }
+            let (_, state) = slot.as_mut().expect("just set");
+            f(state)
+        })
+    }
+
+    /// The compiled matcher (the codebook's parameters, then `_wish` and `_comparison`).
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    /// The number of the study codebook's own parameters.
+    pub fn params(&self) -> usize {
+        self.params
+    }
+
+    /// Codes every sentence of a transcript. Codings come in sentence order; within a
+    /// sentence, in codebook order.
+    pub fn tag(&self, state: &mut TagState, t: &Transcript) -> Vec<Coding> {
+        let settings = &self.matcher.codebook().settings;
+        let wish_param = self.params;
+        let comparison_param = self.params + 1;
+        let mut out = Vec::new();
+        let mut topic: Vec<usize> = Vec::new();
+        let mut asked: Vec<usize> = Vec::new();
+        let mut asked_in_question: Vec<usize> = Vec::new();
+        let mut answer_sentences = 0usize;
+        let mut current_turn = usize::MAX;
+        let mut keyword: Vec<Vec<TermHit>> = vec![Vec::new(); self.params];
+        for (si, s) in t.sentences.iter().enumerate() {
+            let turn = &t.turns[s.turn];
+            let role = t.turn_speaker(turn).role;
+            if s.turn != current_turn {
+                // A new turn: an interviewer turn that asked about parameters sets the topic.
+                if current_turn != usize::MAX && !asked.is_empty() {
+                    topic = if asked_in_question.is_empty() {
+                        std::mem::take(&mut asked)
+                    } else {
+                        std::mem::take(&mut asked_in_question)
+                    };
+                    topic.sort_unstable();
+                    topic.dedup();
+                }
+                asked.clear();
+                asked_in_question.clear();
+                current_turn = s.turn;
+                answer_sentences = 0;
+            }
+            if s.non_speech {
+                continue;
+            }
+            let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
+            for k in keyword.iter_mut() {
+                k.clear();
+            }
+            let (mut wish, mut comparison) = (false, false);
+            let is_question = t.slice(s.span).trim_end().ends_with('?');
+            for h in &hits {
+                let p = h.entry.param;
+                if p == wish_param || p == comparison_param {
+                    if h.entry.kind == EntryKind::Term {
+                        wish |= p == wish_param;
+                        comparison |= p == comparison_param;
+                    }
+                    continue;
+                }
+                match h.entry.kind {
+                    EntryKind::Term => {
+                        let e = &self.matcher.codebook().parameters[p].terms[h.entry.index];
+                        keyword[p].push(TermHit {
+                            entry: e.raw.clone(),
+                            span: h.span,
+                            weight: e.weight,
+                        });
+                        if role == Role::Interviewer {
+                            asked.push(p);
+                            if is_question {
+                                asked_in_question.push(p);
+                            }
+                        }
+                    }
+                    EntryKind::Question if role == Role::Interviewer => {
+                        asked.push(p);
+                        if is_question {
+                            asked_in_question.push(p);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            let respondent = role == Role::Respondent;
+            wish &= respondent;
+            comparison &= respondent;
+            let in_context = respondent
+                && (settings.context_sentences == 0
+                    || answer_sentences < settings.context_sentences);
+            if respondent {
+                answer_sentences += 1;
+            }
+            let coded = keyword.iter().any(|k| !k.is_empty())
+                || (in_context && !topic.is_empty())
+                || wish
+                || comparison;
+            if !coded {
+                continue;
+            }
+            let tokens = state.matching.tokens();
+            let (polarity, polarity_score) = self.lexicon.score(
+                &state.matching.analyzer,
+                t.slice(s.span),
+                tokens,
+                &mut state.polarity,
+            );
+            let base = Coding {
+                sentence: si,
+                turn: s.turn,
+                span: s.span,
+                param: None,
+                source: Source::None,
+                terms: Vec::new(),
+                polarity,
+                polarity_score,
+                wish,
+                comparison,
+            };
+            let before = out.len();
+            for (p, terms) in keyword.iter_mut().enumerate() {
+                if !terms.is_empty() {
+                    out.push(Coding {
+                        param: Some(p),
+                        source: Source::Keyword,
+                        terms: std::mem::take(terms),
+                        ..base.clone()
+                    });
+                } else if in_context && topic.binary_search(&p).is_ok() {
+                    out.push(Coding {
+                        param: Some(p),
+                        source: Source::Context,
+                        ..base.clone()
+                    });
+                }
+            }
+            if out.len() == before {
+                out.push(base);
+            }
+        }
+        out
+    }
+}
+
+/// Compiles a markers file (`wish = [...]`, `comparison = [...]`) into a codebook with the
+/// parameters `wish` and `comparison`.
+///
+/// # Errors
+/// The file's TOML errors, or entry errors (with the entry named).
+pub fn markers_codebook(src: &str, analyzer: &mut Analyzer) -> Result<Codebook, Vec<Diagnostic>> {
+    let raw: RawMarkers = toml::from_str(src).map_err(|e| {
+        vec![Diagnostic {
+            line: 0,
+            column: 0,
+            message: format!("markers: {}", e.message().trim()),
+        }]
+    })?;
+    let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    let synthesized = format!(
+        "name = \"markers\"\n[[levels]]\nid = \"m\"\nname = \"m\"\n[[parameters]]\nid = \"wish\"\nlevel = \"m\"\nname = \"wish\"\nterms = {}\n[[parameters]]\nid = \"comparison\"\nlevel = \"m\"\nname = \"comparison\"\nterms = {}\n",
+        list(&raw.wish),
+        list(&raw.comparison)
+    );
+    Codebook::parse(&synthesized, "markers", analyzer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+
+    const CODEBOOK: &str = r#"
+name = "t"
+[[levels]]
+id = "proc"
+name = "Процесс"
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки поставки"
+terms = ["срок поставки", "вовремя", "задержка"]
+questions = ["сроки"]
+[[parameters]]
+id = "price"
+level = "proc"
+name = "Цены"
+terms = ["цена", "дорого"]
+questions = ["цены"]
+"#;
+
+    fn tagger() -> Tagger {
+        let mut a = Analyzer::new();
+        let cb = Codebook::parse(CODEBOOK, "t", &mut a).unwrap();
+        let markers = markers_codebook(
+            "wish = [\"хотелось бы\", \"не хватает\"]\ncomparison = [\"конкурент\", \"чем у других\"]\n",
+            &mut a,
+        )
+        .unwrap();
+        let lex = Lexicon::parse(
+            "хороший\t2\nхорошо\t2\nзадержка\t-2\nдорого\t-2\nнормально\t1\n",
+            "не\tnegation\t-\nно\tcontrast\t-\n",
+        )
+        .unwrap();
+        Tagger::with(cb, markers, lex)
+    }
+
+    /// (sentence text, param id or "-", source, polarity, wish, comparison)
+    fn codings(text: &str) -> Vec<(String, String, &'static str, &'static str, bool, bool)> {
+        let tg = tagger();
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut st = TagState::default();
+        tg.tag(&mut st, &t)
+            .into_iter()
+            .map(|c| {
+                (
+                    t.slice(c.span).to_string(),
+                    c.param.map_or("-".to_string(), |p| {
+                        tg.matcher().codebook().parameters[p].id.clone()
+                    }),
+                    c.source.as_str(),
+                    c.polarity.as_str(),
+                    c.wish,
+                    c.comparison,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn context_follows_the_question_until_the_topic_changes() {
+        let got = codings(
+            "Интервьюер: Как вы оцениваете сроки?\nРеспондент: Ну, тут всё хорошо. Идут навстречу.\nИнтервьюер: Понятно. А сколько баллов?\nРеспондент: Восемь.\nИнтервьюер: А цены?\nРеспондент: Дорого. Но задержек нет.\n",
+        );
+        let rows: Vec<(&str, &str, &str)> = got
+            .iter()
+            .map(|r| (r.0.as_str(), r.1.as_str(), r.2))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("Ну, тут всё хорошо.", "delivery", "context"),
+                ("Идут навстречу.", "delivery", "context"),
+                ("Восемь.", "delivery", "context"),
+                ("А цены?", "price", "keyword"),
+                ("Дорого.", "price", "keyword"),
+                ("Но задержек нет.", "delivery", "keyword"),
+                ("Но задержек нет.", "price", "context"),
+            ]
+        );
+        assert_eq!(got[0].3, "positive");
+        assert_eq!(got[4].3, "negative");
+    }
+
+    #[test]
+    fn question_sentences_decide_the_topic() {
+        // The interviewer mentions prices in passing, but asks about delivery.
+        let got = codings(
+            "Интервьюер: С ценами разобрались. Теперь сроки: как они?\nРеспондент: Нормально в целом.\n",
+        );
+        let answer: Vec<&str> = got
+            .iter()
+            .filter(|r| r.0 == "Нормально в целом.")
+            .map(|r| r.1.as_str())
+            .collect();
+        assert_eq!(answer, vec!["delivery"]);
+    }
+
+    #[test]
+    fn wishes_and_comparisons_of_respondents_only() {
+        let got = codings(
+            "Интервьюер: Чего не хватает, может, хотелось бы чего-то?\nРеспондент: Хотелось бы личный кабинет. У конкурентов он есть.\n",
+        );
+        let rows: Vec<(&str, &str, bool, bool)> = got
+            .iter()
+            .map(|r| (r.0.as_str(), r.1.as_str(), r.4, r.5))
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("Хотелось бы личный кабинет.", "-", true, false),
+                ("У конкурентов он есть.", "-", false, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn tagging_is_deterministic_and_spans_are_sentences() {
+        let text = "Интервьюер: Сроки?\nРеспондент: Задержки были, но сейчас вовремя. Цены высокие, дорого.\n";
+        let tg = tagger();
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let a = tg.tag(&mut TagState::default(), &t);
+        let mut st = TagState::default();
+        let _ = tg.tag(&mut st, &t);
+        let b = tg.tag(&mut st, &t);
+        assert_eq!(a, b);
+        for c in &a {
+            assert_eq!(c.span, t.sentences[c.sentence].span);
+            for h in &c.terms {
+                assert!(c.span.contains(h.span));
+            }
+        }
+    }
+}

@@ -1,0 +1,398 @@
+//! Sentence polarity from a Russian sentiment lexicon, with intensifiers, diminishers,
+//! negation scope and contrast.
+//!
+//! Each sentiment word adds its score (−3…3, by lemma; by form for unknown words). An
+//! intensifier or diminisher multiplies the next sentiment word within two words. A negation
+//! (не, нет, ни, без, никак…) flips and damps (×0.7) the sentiment words in the next three
+//! words of its clause ("не очень доволен" is negative; "не плохо" mildly positive). After a
+//! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
+//! 0.5. Clauses end at , ; : — ( ) and sentence punctuation.
+//!
+//! The label: `mixed` when both sides are at least 1 and the weaker is at least half the
+//! stronger; otherwise by the sign of the total (|total| ≥ 0.5), else `neutral`. The score is
+//! tanh(total / 3), in −1…1.
+
+use rustc_hash::FxHashMap;
+use serde::Serialize;
+
+use crate::text::{Analyzer, Token};
+
+/// The shipped sentiment lexicon (`lemma<TAB>score`).
+pub const SENTIMENT: &str = include_str!("../../dictionaries/sentiment.ru.tsv");
+/// The shipped modifiers (`form<TAB>kind<TAB>factor`).
+pub const MODIFIERS: &str = include_str!("../../dictionaries/modifiers.ru.tsv");
+
+/// Words in a negation's scope.
+const NEGATION_SCOPE: usize = 3;
+/// Words an intensifier or diminisher reaches.
+const MODIFIER_REACH: usize = 2;
+
+/// A sentence's polarity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Polarity {
+    /// Praise.
+    Positive,
+    /// Criticism.
+    Negative,
+    /// Neither.
+    Neutral,
+    /// Both, in comparable strength.
+    Mixed,
+}
+
+impl Polarity {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Polarity::Positive => "positive",
+            Polarity::Negative => "negative",
+            Polarity::Neutral => "neutral",
+            Polarity::Mixed => "mixed",
+        }
+    }
+}
+
+/// What a modifier word does.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Modifier {
+    /// Multiplies the next sentiment word (intensifier > 1, diminisher < 1).
+    Scale(f32),
+    /// Flips the sentiment words in its scope.
+    Negation,
+    /// What follows weighs more.
+    Contrast,
+}
+
+/// The sentiment lexicon and modifiers.
+#[derive(Clone, Debug, Default)]
+pub struct Lexicon {
+    words: FxHashMap<String, f32>,
+    /// Phrases by their first word: (the other words, score).
+    phrases: FxHashMap<String, Vec<(Vec<String>, f32)>>,
+    modifiers: FxHashMap<String, Modifier>,
+    modifier_phrases: FxHashMap<String, Vec<(Vec<String>, Modifier)>>,
+}
+
+/// Per-form facts, cached per thread.
+#[derive(Clone, Copy, Debug, Default)]
+struct FormFacts {
+    score: f32,
+    modifier: Option<Modifier>,
+    phrase_start: bool,
+}
+
+/// The per-thread cache of form → facts (indexed by the analyzer's form ids).
+#[derive(Default)]
+pub struct PolarityCache {
+    facts: Vec<Option<FormFacts>>,
+}
+
+impl Lexicon {
+    /// The shipped lexicon.
+    ///
+    /// # Panics
+    /// When the shipped files are malformed, which their tests rule out.
+    pub fn embedded() -> Lexicon {
+        Lexicon::parse(SENTIMENT, MODIFIERS).expect("the shipped lexicons are valid")
+    }
+
+    /// Parses a sentiment file and a modifiers file.
+    ///
+    /// # Errors
+    /// A message naming the file and line of the first malformed line.
+    pub fn parse(sentiment: &str, modifiers: &str) -> Result<Lexicon, String> {
+        let mut lex = Lexicon::default();
+        for (n, line) in lines(sentiment) {
+            let (entry, score) = line.split_once('\t').ok_or_else(|| {
+                format!("sentiment lexicon, line {n}: expected `lemma<TAB>score`")
+            })?;
+            let score: f32 = score.trim().parse().map_err(|_| {
+                format!("sentiment lexicon, line {n}: score `{score}` is not a number")
+            })?;
+            let words: Vec<String> = entry
+                .split_whitespace()
+                .map(crate::text::normalize)
+                .collect();
+            match words.as_slice() {
+                [] => return Err(format!("sentiment lexicon, line {n}: empty entry")),
+                [w] => {
+                    lex.words.insert(w.clone(), score);
+                }
+                [first, rest @ ..] => lex
+                    .phrases
+                    .entry(first.clone())
+                    .or_default()
+                    .push((rest.to_vec(), score)),
+            }
+        }
+        for (n, line) in lines(modifiers) {
+            let cols: Vec<&str> = line.split('\t').map(str::trim).collect();
+            let [form, kind, factor] = cols[..] else {
+                return Err(format!(
+                    "modifiers, line {n}: expected `form<TAB>kind<TAB>factor`"
+                ));
+            };
+            let m = match kind {
+                "intensifier" | "diminisher" => Modifier::Scale(factor.parse().map_err(|_| {
+                    format!("modifiers, line {n}: factor `{factor}` is not a number")
+                })?),
+                "negation" => Modifier::Negation,
+                "contrast" => Modifier::Contrast,
+                other => {
+                    return Err(format!(
+                        "modifiers, line {n}: unknown kind `{other}` (intensifier, diminisher, negation, contrast)"
+                    ));
+                }
+            };
+            let words: Vec<String> = form
+                .split_whitespace()
+                .map(crate::text::normalize)
+                .collect();
+            match words.as_slice() {
+                [] => return Err(format!("modifiers, line {n}: empty form")),
+                [w] => {
+                    lex.modifiers.insert(w.clone(), m);
+                }
+                [first, rest @ ..] => lex
+                    .modifier_phrases
+                    .entry(first.clone())
+                    .or_default()
+                    .push((rest.to_vec(), m)),
+            }
+        }
+        Ok(lex)
+    }
+
+    /// Number of sentiment entries (words and phrases).
+    pub fn len(&self) -> usize {
+        self.words.len() + self.phrases.values().map(Vec::len).sum::<usize>()
+    }
+
+    /// True when the lexicon has no sentiment entries.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn facts(&self, analyzer: &Analyzer, token: &Token, cache: &mut PolarityCache) -> FormFacts {
+        let idx = token.form.index();
+        if cache.facts.len() > analyzer.cached_forms() {
+            cache.facts.clear();
+        }
+        if idx >= cache.facts.len() {
+            cache.facts.resize(idx + 1, None);
+        }
+        if let Some(f) = cache.facts[idx] {
+            return f;
+        }
+        let info = analyzer.info(token);
+        let key = info.lemmas.first().unwrap_or(&info.norm);
+        let score = info
+            .lemmas
+            .iter()
+            .chain(std::iter::once(&info.norm))
+            .find_map(|l| self.words.get(l))
+            .copied()
+            .unwrap_or(0.0);
+        let f = FormFacts {
+            score,
+            modifier: self.modifiers.get(&info.norm).copied(),
+            phrase_start: self.phrases.contains_key(key)
+                || self.modifier_phrases.contains_key(&info.norm),
+        };
+        cache.facts[idx] = Some(f);
+        f
+    }
+
+    /// The polarity of a sentence from its tokens (spans relative to `text`).
+    pub fn score(
+        &self,
+        analyzer: &Analyzer,
+        text: &str,
+        tokens: &[Token],
+        cache: &mut PolarityCache,
+    ) -> (Polarity, f32) {
+        let (mut pos, mut neg) = (0.0f32, 0.0f32);
+        let mut negation_left = 0usize;
+        let mut scale: Option<(f32, usize)> = None;
+        let mut weight = 1.0f32;
+        let mut i = 0;
+        while i < tokens.len() {
+            if i > 0 && clause_break(&text[tokens[i - 1].span.end..tokens[i].span.start]) {
+                negation_left = 0;
+                scale = None;
+            }
+            let f = self.facts(analyzer, &tokens[i], cache);
+            let (mut score, mut modifier, mut width) = (f.score, f.modifier, 1);
+            if f.phrase_start
+                && let Some((w, s, m)) = self.phrase_at(analyzer, tokens, i)
+            {
+                width = w;
+                score = s;
+                modifier = m;
+            }
+            if let Some(m) = modifier {
+                match m {
+                    Modifier::Negation => negation_left = NEGATION_SCOPE + 1,
+                    Modifier::Scale(x) => scale = Some((x, MODIFIER_REACH + 1)),
+                    Modifier::Contrast => {
+                        pos *= 0.5;
+                        neg *= 0.5;
+                        weight = 1.5;
+                        negation_left = 0;
+                    }
+                }
+            } else if score != 0.0 {
+                let mut s = score * weight;
+                if let Some((x, _)) = scale.take() {
+                    s *= x;
+                }
+                if negation_left > 0 {
+                    s *= -0.7;
+                }
+                if s > 0.0 {
+                    pos += s;
+                } else {
+                    neg += s;
+                }
+            }
+            for _ in 0..width {
+                negation_left = negation_left.saturating_sub(1);
+                if let Some((x, left)) = scale {
+                    scale = (left > 1).then_some((x, left - 1));
+                }
+            }
+            i += width;
+        }
+        let total = pos + neg;
+        let (strong, weak) = if pos >= -neg {
+            (pos, -neg)
+        } else {
+            (-neg, pos)
+        };
+        let label = if weak >= 1.0 && weak >= strong * 0.5 {
+            Polarity::Mixed
+        } else if total >= 0.5 {
+            Polarity::Positive
+        } else if total <= -0.5 {
+            Polarity::Negative
+        } else {
+            Polarity::Neutral
+        };
+        (label, (total / 3.0).tanh())
+    }
+
+    /// A sentiment or modifier phrase starting at token `i`: (width, score, modifier).
+    fn phrase_at(
+        &self,
+        analyzer: &Analyzer,
+        tokens: &[Token],
+        i: usize,
+    ) -> Option<(usize, f32, Option<Modifier>)> {
+        let info = analyzer.info(&tokens[i]);
+        let lemma_of = |t: &Token| {
+            let inf = analyzer.info(t);
+            inf.lemmas.first().unwrap_or(&inf.norm).clone()
+        };
+        let key = info.lemmas.first().unwrap_or(&info.norm);
+        let mut best: Option<(usize, f32, Option<Modifier>)> = None;
+        for (rest, score) in self.phrases.get(key).into_iter().flatten() {
+            let ok = rest.iter().enumerate().all(|(k, w)| {
+                tokens
+                    .get(i + 1 + k)
+                    .is_some_and(|t| lemma_of(t) == *w || analyzer.info(t).norm == *w)
+            });
+            if ok && best.is_none_or(|b| b.0 < rest.len() + 1) {
+                best = Some((rest.len() + 1, *score, None));
+            }
+        }
+        for (rest, m) in self.modifier_phrases.get(&info.norm).into_iter().flatten() {
+            let ok = rest.iter().enumerate().all(|(k, w)| {
+                tokens
+                    .get(i + 1 + k)
+                    .is_some_and(|t| analyzer.info(t).norm == *w)
+            });
+            if ok && best.is_none_or(|b| b.0 < rest.len() + 1) {
+                best = Some((rest.len() + 1, 0.0, Some(*m)));
+            }
+        }
+        best
+    }
+}
+
+fn lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
+    src.lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end()))
+        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+}
+
+fn clause_break(gap: &str) -> bool {
+    gap.contains([',', ';', ':', '—', '–', '(', ')', '.', '!', '?', '…'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lex() -> Lexicon {
+        Lexicon::parse(
+            "# test\nхороший\t2\nдовольный\t2\nплохо\t-2\nзадержка\t-2\nотлично\t3\nидти навстречу\t2\nтак себе\t-1\n",
+            "очень\tintensifier\t1.5\nнемного\tdiminisher\t0.5\nне\tnegation\t-\nбез\tnegation\t-\nно\tcontrast\t-\nа вот\tcontrast\t-\n",
+        )
+        .unwrap()
+    }
+
+    fn polarity(text: &str) -> (Polarity, f32) {
+        let lex = lex();
+        let mut a = Analyzer::new();
+        let tokens = a.tokens(text);
+        lex.score(&a, text, &tokens, &mut PolarityCache::default())
+    }
+
+    #[test]
+    fn table_of_sentences() {
+        let cases = [
+            ("Всё хорошо.", Polarity::Positive),
+            ("Отлично работают!", Polarity::Positive),
+            ("Поставки с задержкой.", Polarity::Negative),
+            ("Не очень доволен, честно.", Polarity::Negative),
+            ("Ну, не плохо.", Polarity::Positive),
+            ("Не плохо, а задержка есть.", Polarity::Mixed),
+            (
+                "Хорошие ребята, но задержки постоянные.",
+                Polarity::Negative,
+            ),
+            ("Задержки бывают, но идут навстречу.", Polarity::Positive),
+            ("Насосы хорошие, задержки плохо.", Polarity::Mixed),
+            ("Документы так себе.", Polarity::Negative),
+            ("Привезли насос в среду.", Polarity::Neutral),
+            ("Без задержек.", Polarity::Positive),
+        ];
+        for (text, want) in cases {
+            assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
+        }
+    }
+
+    #[test]
+    fn intensifiers_and_diminishers_scale() {
+        let strong = polarity("Очень хорошо.").1;
+        let plain = polarity("Хорошо.").1;
+        let weak = polarity("Немного хорошо.").1;
+        assert!(
+            strong > plain && plain > weak && weak > 0.0,
+            "{strong} {plain} {weak}"
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_named() {
+        let err = Lexicon::parse("хороший\t2\nплохой\n", "").unwrap_err();
+        assert_eq!(err, "sentiment lexicon, line 2: expected `lemma<TAB>score`");
+        let err = Lexicon::parse("", "очень\tsuper\t2\n").unwrap_err();
+        assert!(
+            err.starts_with("modifiers, line 1: unknown kind `super`"),
+            "{err}"
+        );
+    }
+}
