@@ -13,6 +13,8 @@ fn main() -> ExitCode {
     let mut out = std::io::BufWriter::new(stdout.lock());
     let result = match &opts.command {
         Command::Ingest(args) => citata::cli::ingest::run(args, &mut out, &mut stderr.lock()),
+        Command::Tag(args) => citata::cli::tag::run(args, &mut out, &mut stderr.lock()),
+        Command::Codebook(cmd) => citata::cli::codebook::run(cmd, &mut out, &mut stderr.lock()),
     };
     let flushed = out.flush();
     match result.and_then(|ok| flushed.map(|_| ok).map_err(Into::into)) {

@@ -1,6 +1,8 @@
 //! Command-line definitions (clap) and one file per subcommand.
 
+pub mod codebook;
 pub mod ingest;
+pub mod tag;
 
 use std::path::PathBuf;
 
@@ -24,6 +26,80 @@ pub enum Command {
     /// in a folder adds metadata to the files it names. A file that cannot be read is
     /// reported and the rest are processed; the exit code is 2 when any file failed.
     Ingest(IngestArgs),
+    /// Code every sentence of transcripts against the codebook.
+    ///
+    /// Keyword codings (the sentence names the parameter), context codings (it answers the
+    /// interviewer's question about it), polarity, wishes and comparisons with competitors.
+    /// Files are tagged in parallel; output keeps the input order.
+    Tag(TagArgs),
+    /// Check, explain and audit a codebook.
+    #[command(subcommand)]
+    Codebook(CodebookCommand),
+}
+
+/// `citata codebook ...`
+#[derive(Debug, Subcommand)]
+pub enum CodebookCommand {
+    /// Summary, errors (exit 2) and warnings of a codebook (default: the embedded one).
+    Check {
+        /// The codebook file.
+        file: Option<PathBuf>,
+    },
+    /// How each word is read (normal form, lemmas, stem) and which entries it matches.
+    Explain {
+        /// The codebook (default: the embedded one).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+        /// Word forms to explain.
+        #[arg(required = true, value_name = "WORD")]
+        words: Vec<String>,
+    },
+    /// For each entry, the word forms it matched in a corpus, with counts; dead entries.
+    Audit {
+        /// The codebook (default: the embedded one).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+        /// Transcript files or folders.
+        #[arg(required = true, value_name = "CORPUS")]
+        paths: Vec<PathBuf>,
+        /// Show only entries that matched nothing.
+        #[arg(long)]
+        dead: bool,
+    },
+}
+
+/// Formats of `citata tag`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TagFormat {
+    /// One line per coding: doc, turn, parameter, source, polarity, flags, text.
+    Table,
+    /// One JSON object per coding per line (see docs/formats.md).
+    Ndjson,
+    /// Comma-separated, with a header row.
+    Csv,
+}
+
+/// Arguments of `citata tag`.
+#[derive(Debug, clap::Args)]
+pub struct TagArgs {
+    /// Transcript files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TagFormat::Table)]
+    pub format: TagFormat,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Refuse files larger than this many megabytes.
+    #[arg(long, value_name = "MB", default_value_t = 64)]
+    pub max_file_mb: u64,
 }
 
 /// Output formats.

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::text::{Analyzer, TokenKind, normalize};
+use crate::text::{Analyzer, TokenKind};
 
 /// The codebook shipped with citata (B2B customer experience, Russian), embedded in the binary.
 pub const DEFAULT_CODEBOOK: &str = include_str!("../../dictionaries/b2b-cx.ru.toml");
@@ -486,6 +486,19 @@ fn shared_words(parameters: &[Parameter]) -> Vec<Diagnostic> {
     out
 }
 
+/// True when a word's lemmas are different words, not forms of one family (the participle
+/// and its verb, the adverb and its adjective share a long beginning).
+fn unrelated_readings(lemmas: &[String]) -> bool {
+    lemmas.iter().skip(1).any(|l| {
+        let common = l
+            .chars()
+            .zip(lemmas[0].chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        common < 4
+    })
+}
+
 /// Compiles one entry; returns its pattern and notes (warnings), or an error message.
 pub fn compile_entry(
     text: &str,
@@ -534,8 +547,9 @@ fn compile_words(
     notes: &mut Vec<String>,
 ) -> Result<Vec<WordPat>, String> {
     let mut out = Vec::new();
+    let single = text.split_whitespace().count() == 1;
     for w in text.split_whitespace() {
-        out.push(compile_word(w, analyzer, notes)?);
+        out.push(compile_word(w, single, analyzer, notes)?);
     }
     if out.is_empty() {
         return Err("no words".into());
@@ -545,6 +559,7 @@ fn compile_words(
 
 fn compile_word(
     word: &str,
+    single: bool,
     analyzer: &mut Analyzer,
     notes: &mut Vec<String>,
 ) -> Result<WordPat, String> {
@@ -598,7 +613,7 @@ fn compile_word(
         // Latin, numbers and unknown words: the stem (the form itself for numbers).
         return Ok(WordPat::Stem(info.stem));
     }
-    if info.lemmas.len() > 1 {
+    if single && unrelated_readings(&info.lemmas) {
         notes.push(format!(
             "`{word}` is ambiguous: it matches every form of {}",
             info.lemmas
@@ -606,16 +621,6 @@ fn compile_word(
                 .map(|l| format!("«{l}»"))
                 .collect::<Vec<_>>()
                 .join(" and ")
-        ));
-    }
-    if !info.lemmas.contains(&normalize(word)) {
-        notes.push(format!(
-            "`{word}` is not a dictionary form; it matches the forms of {}",
-            info.lemmas
-                .iter()
-                .map(|l| format!("«{l}»"))
-                .collect::<Vec<_>>()
-                .join(", ")
         ));
     }
     Ok(WordPat::Lemma {

@@ -1,0 +1,278 @@
+//! `citata tag`: codings of every sentence, streamed in input order.
+
+use std::io::Write;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use super::{TagArgs, TagFormat};
+use crate::codebook::Codebook;
+use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::model::{CharIndex, Transcript};
+use crate::tag::{Coding, Tagger};
+use crate::text::Analyzer;
+
+/// Runs `citata tag`; returns true when every file was read.
+///
+/// # Errors
+/// When the codebook is invalid, a path does not exist, or output cannot be written.
+pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    let mut analyzer = Analyzer::new();
+    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
+    let tagger = Tagger::new(codebook, &mut analyzer);
+    let sources = discover(&args.paths)?;
+    if sources.is_empty() {
+        writeln!(
+            err,
+            "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json"
+        )?;
+        return Ok(false);
+    }
+    let config = IngestConfig {
+        max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+        ..IngestConfig::default()
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()?;
+    let bar = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(sources.len() as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {elapsed}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    if args.format == TagFormat::Csv {
+        writeln!(
+            out,
+            "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
+        )?;
+    }
+    let mut stats = Stats::default();
+    let mut ok = true;
+    // Chunks keep memory flat however large the corpus, and output in input order.
+    let chunk = pool.current_num_threads().max(1) * 8;
+    for group in sources.chunks(chunk) {
+        let results: Vec<_> = pool.install(|| {
+            group
+                .par_iter()
+                .map(|s| tag_one(&tagger, s, &config))
+                .collect()
+        });
+        for r in results {
+            bar.inc(1);
+            match r {
+                Ok((t, codings)) => {
+                    stats.add(&t, &codings);
+                    write_codings(&tagger, &t, &codings, args.format, out)?;
+                }
+                Err(e) => {
+                    ok = false;
+                    stats.failed += 1;
+                    bar.suspend(|| writeln!(err, "error: {e}"))?;
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    if !args.quiet {
+        writeln!(
+            err,
+            "{} transcript(s), {} sentences: {} keyword and {} context codings, {} wishes, {} comparisons; {} failed",
+            stats.files,
+            stats.sentences,
+            stats.keyword,
+            stats.context,
+            stats.wishes,
+            stats.comparisons,
+            stats.failed
+        )?;
+    }
+    Ok(ok)
+}
+
+fn tag_one(
+    tagger: &Tagger,
+    source: &Source,
+    config: &IngestConfig,
+) -> crate::Result<(Transcript, Vec<Coding>)> {
+    let t = ingest_source(source, config)?;
+    let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
+    Ok((t, codings))
+}
+
+#[derive(Default)]
+struct Stats {
+    files: usize,
+    sentences: usize,
+    keyword: usize,
+    context: usize,
+    wishes: usize,
+    comparisons: usize,
+    failed: usize,
+}
+
+impl Stats {
+    fn add(&mut self, t: &Transcript, codings: &[Coding]) {
+        self.files += 1;
+        self.sentences += t.sentences.len();
+        let mut last = usize::MAX;
+        for c in codings {
+            match c.source {
+                crate::tag::Source::Keyword => self.keyword += 1,
+                crate::tag::Source::Context => self.context += 1,
+                crate::tag::Source::None => {}
+            }
+            if c.sentence != last {
+                self.wishes += usize::from(c.wish);
+                self.comparisons += usize::from(c.comparison);
+                last = c.sentence;
+            }
+        }
+    }
+}
+
+/// One line of `citata tag --format ndjson`. Offsets are code points into the canonical text
+/// (`citata ingest --format ndjson` prints it).
+#[derive(Serialize)]
+struct WireCoding<'a> {
+    r#type: &'static str,
+    doc: &'a str,
+    turn: usize,
+    sentence: usize,
+    speaker: &'a str,
+    role: &'static str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+    param: Option<&'a str>,
+    level: Option<&'a str>,
+    source: &'static str,
+    terms: Vec<WireTerm<'a>>,
+    polarity: &'static str,
+    polarity_score: f32,
+    wish: bool,
+    comparison: bool,
+}
+
+#[derive(Serialize)]
+struct WireTerm<'a> {
+    entry: &'a str,
+    start: usize,
+    end: usize,
+    text: &'a str,
+}
+
+fn write_codings(
+    tagger: &Tagger,
+    t: &Transcript,
+    codings: &[Coding],
+    format: TagFormat,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    if codings.is_empty() {
+        return Ok(());
+    }
+    let cb = tagger.matcher().codebook();
+    let ix = CharIndex::new(&t.text);
+    for c in codings {
+        let speaker = t.turn_speaker(&t.turns[c.turn]);
+        let param = c.param.map(|p| &cb.parameters[p]);
+        let wire = WireCoding {
+            r#type: "coding",
+            doc: &t.doc,
+            turn: c.turn,
+            sentence: c.sentence,
+            speaker: &speaker.label,
+            role: speaker.role.as_str(),
+            start: ix.char_offset(c.span.start),
+            end: ix.char_offset(c.span.end),
+            text: t.slice(c.span),
+            param: param.map(|p| p.id.as_str()),
+            level: param.map(|p| cb.levels[p.level].id.as_str()),
+            source: c.source.as_str(),
+            terms: c
+                .terms
+                .iter()
+                .map(|h| WireTerm {
+                    entry: &h.entry,
+                    start: ix.char_offset(h.span.start),
+                    end: ix.char_offset(h.span.end),
+                    text: t.slice(h.span),
+                })
+                .collect(),
+            polarity: c.polarity.as_str(),
+            polarity_score: (c.polarity_score * 1000.0).round() / 1000.0,
+            wish: c.wish,
+            comparison: c.comparison,
+        };
+        match format {
+            TagFormat::Ndjson => {
+                serde_json::to_writer(&mut *out, &wire)?;
+                writeln!(out)?;
+            }
+            TagFormat::Table => {
+                let mut flags = String::new();
+                if wire.wish {
+                    flags.push_str(" [пожелание]");
+                }
+                if wire.comparison {
+                    flags.push_str(" [сравнение]");
+                }
+                let text: String = wire.text.chars().take(110).collect();
+                let more = if wire.text.chars().count() > 110 {
+                    "…"
+                } else {
+                    ""
+                };
+                writeln!(
+                    out,
+                    "{}:{}\t{}\t{}\t{}{}\t{}{}",
+                    wire.doc,
+                    wire.turn,
+                    wire.param.unwrap_or("-"),
+                    wire.source,
+                    wire.polarity,
+                    flags,
+                    text.replace('\n', " "),
+                    more
+                )?;
+            }
+            TagFormat::Csv => {
+                let terms: Vec<&str> = wire.terms.iter().map(|h| h.text).collect();
+                let fields = [
+                    wire.doc.to_string(),
+                    wire.turn.to_string(),
+                    wire.sentence.to_string(),
+                    wire.start.to_string(),
+                    wire.end.to_string(),
+                    wire.speaker.to_string(),
+                    wire.role.to_string(),
+                    wire.param.unwrap_or("").to_string(),
+                    wire.level.unwrap_or("").to_string(),
+                    wire.source.to_string(),
+                    wire.polarity.to_string(),
+                    wire.polarity_score.to_string(),
+                    wire.wish.to_string(),
+                    wire.comparison.to_string(),
+                    terms.join("; "),
+                    wire.text.to_string(),
+                ];
+                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+                writeln!(out, "{}", line.join(","))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
