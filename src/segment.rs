@@ -15,6 +15,28 @@
 use crate::model::{Sentence, Span, Turn};
 use crate::text::is_letter;
 
+const SPACE: u8 = 1;
+const NEWLINE: u8 = 2;
+const TERMINATOR: u8 = 3;
+
+/// Byte classes for the sentence scan: spaces (ASCII space and tab, and the bytes 0xA0 and
+/// 0xAF that end the no-break spaces U+00A0 and U+202F — they also end some Cyrillic
+/// letters, which only makes the space count an upper bound), line breaks, and terminators
+/// ('.', '!', '?', and 0xE2 which starts '…').
+const BYTE_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b' ' as usize] = SPACE;
+    t[b'\t' as usize] = SPACE;
+    t[0xA0] = SPACE;
+    t[0xAF] = SPACE;
+    t[b'\n' as usize] = NEWLINE;
+    t[b'.' as usize] = TERMINATOR;
+    t[b'!' as usize] = TERMINATOR;
+    t[b'?' as usize] = TERMINATOR;
+    t[0xE2] = TERMINATOR;
+    t
+};
+
 /// Sentences longer than this many words are cut.
 pub const MAX_WORDS: usize = 45;
 
@@ -164,21 +186,36 @@ fn is_sound(inner: &str) -> bool {
 /// Sentence spans of one turn.
 fn split_turn(text: &str, turn: Span) -> Vec<Span> {
     let s = &text[turn.range()];
+    // (start, end, spaces inside): spaces bound the word count for `cut_long`.
     let mut raw = Vec::new();
     let mut start = 0usize;
+    let mut spaces = 0usize;
     let bytes = s.as_bytes();
     let mut i = 0usize;
     while i < s.len() {
-        // Terminators are ASCII, or '…' (E2 80 A6); every other byte is skipped fast.
+        // Most bytes are none of: a space, a line break, a terminator ('.', '!', '?', or
+        // '…' = E2 80 A6); one table lookup skips them.
         let b = bytes[i];
-        if b == b'\n' {
-            raw.push((start, i));
-            start = i + 1;
-            i += 1;
-            continue;
+        match BYTE_CLASS[b as usize] {
+            0 => {
+                i += 1;
+                continue;
+            }
+            SPACE => {
+                spaces += 1;
+                i += 1;
+                continue;
+            }
+            NEWLINE => {
+                raw.push((start, i, spaces));
+                start = i + 1;
+                spaces = 0;
+                i += 1;
+                continue;
+            }
+            _ => {}
         }
-        let is_term = matches!(b, b'.' | b'!' | b'?') || bytes[i..].starts_with("…".as_bytes());
-        if !is_term {
+        if b == 0xE2 && !bytes[i..].starts_with("…".as_bytes()) {
             i += 1;
             continue;
         }
@@ -196,15 +233,16 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
         }
         let followed_by_space = j >= s.len() || bytes[j].is_ascii_whitespace();
         if followed_by_space && ends_sentence(s, i, j) {
-            raw.push((start, j));
+            raw.push((start, j, spaces));
             start = j;
+            spaces = 0;
         }
         i = j;
     }
-    raw.push((start, s.len()));
+    raw.push((start, s.len(), spaces));
 
     let mut out = Vec::new();
-    for (a, b) in raw {
+    for (a, b, spaces) in raw {
         let piece = &s[a..b];
         let lead = piece.len() - piece.trim_start().len();
         let trail = piece.trim_end().len();
@@ -212,7 +250,11 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
             continue;
         }
         let (a, b) = (a + lead, a + trail);
-        cut_long(&s[a..b], turn.start + a, &mut out);
+        if spaces < MAX_WORDS {
+            out.push(Span::new(turn.start + a, turn.start + b));
+        } else {
+            cut_long(&s[a..b], turn.start + a, &mut out);
+        }
     }
     out
 }
@@ -268,11 +310,6 @@ fn last_word(s: &str) -> &str {
 /// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words, pushing their spans
 /// (`s` starts at byte `base` of the text) to `out`.
 fn cut_long(s: &str, base: usize, out: &mut Vec<Span>) {
-    // Too short to hold that many words (each takes a letter and a separator).
-    if s.len() < 2 * MAX_WORDS {
-        out.push(Span::new(base, base + s.len()));
-        return;
-    }
     let words: Vec<(usize, usize)> = word_spans(s);
     if words.len() <= MAX_WORDS {
         out.push(Span::new(base, base + s.len()));

@@ -11,8 +11,9 @@
 //! 2. **Normalize** for matching ([`NORMALIZERS`]): lowercase, `ё` → `е`, drop stress marks and
 //!    soft hyphens, unify the hyphens (U+2010, U+2011 → `-`).
 //! 3. **Lemmas** from the OpenCorpora dictionary (crate `rumorph`): every distinct lemma of the
-//!    form's dictionary analyses, most probable first, normalized as above. Empty for words
-//!    the dictionary does not know (jargon, brands, typos).
+//!    form's dictionary analyses with a probability of at least 1 % ([`MIN_READING`]), most
+//!    probable first, normalized as above. Empty for words the dictionary does not know
+//!    (jargon, brands, typos).
 //! 4. **Stem** by Snowball (crate `rust-stemmers`): Russian for Cyrillic words, English for
 //!    Latin ones; numbers and mixed tokens are their own stem. Used for unknown words.
 //!
@@ -35,6 +36,9 @@ pub const NORMALIZERS: &[&str] = &[
     "drop soft hyphens (U+00AD)",
     "hyphens U+2010/U+2011 → -",
 ];
+
+/// Dictionary readings less probable than this are not kept as lemmas.
+pub const MIN_READING: f64 = 0.01;
 
 /// When the cache holds this many forms it is cleared, so memory stays bounded on any corpus.
 const CACHE_LIMIT: usize = 1 << 20;
@@ -253,6 +257,10 @@ impl Analyzer {
                     }
                 }
                 lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
+                // Readings below 1 % are dictionary noise for matching ("в" as the
+                // abbreviation of «век», "к" of «как»); the most probable one always stays.
+                let mut first = true;
+                lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
                 let stem = self.russian.stem(norm).into_owned();
                 (lemmas.into_iter().map(|(l, _)| l).collect(), stem)
             }
@@ -300,18 +308,94 @@ pub fn normalize(word: &str) -> String {
 /// Appends the normalized form of `word` to `out`.
 pub fn normalize_into(word: &str, out: &mut String) {
     for c in word.chars() {
-        match c {
-            'A'..='Z' => out.push(c.to_ascii_lowercase()),
-            'a'..='z' | '0'..='9' | '-' => out.push(c),
-            'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
-            'а'..='я' => out.push(c),
-            'ё' | 'Ё' => out.push('е'),
-            '\u{301}' | '\u{300}' | '\u{ad}' => {}
-            '\u{2010}' | '\u{2011}' => out.push('-'),
-            c => {
-                for l in c.to_lowercase() {
-                    out.push(if l == 'ё' { 'е' } else { l });
+        normalize_char(c, out);
+    }
+}
+
+/// The normalized form of a whole text, with checkpoints to map offsets between the two:
+/// `(original offset, normalized offset)` pairs, one at the start and one after every
+/// character whose normalized form has another length (a dropped stress mark, say).
+/// Between checkpoints offsets move together. Fast on ASCII and Cyrillic.
+#[derive(Clone, Debug, Default)]
+pub struct Normalized {
+    /// The normalized text.
+    pub text: String,
+    shifts: Vec<(u32, u32)>,
+}
+
+impl Normalized {
+    /// Normalizes `text` into this buffer (reusing its allocations).
+    pub fn set(&mut self, text: &str) {
+        let mut v = std::mem::take(&mut self.text).into_bytes();
+        v.clear();
+        self.shifts.clear();
+        self.shifts.push((0, 0));
+        let b = text.as_bytes();
+        let mut i = 0;
+        let mut buf = String::new();
+        while i < b.len() {
+            let x = b[i];
+            if x < 0x80 {
+                v.push(x.to_ascii_lowercase());
+                i += 1;
+                continue;
+            }
+            if (x == 0xD0 || x == 0xD1) && i + 1 < b.len() {
+                let y = b[i + 1];
+                let pair = match (x, y) {
+                    (0xD0, 0x90..=0x9F) => Some([0xD0, y + 0x20]),
+                    (0xD0, 0xA0..=0xAF) => Some([0xD1, y - 0x20]),
+                    (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x8F) => Some([x, y]),
+                    (0xD0, 0x81) | (0xD1, 0x91) => Some([0xD0, 0xB5]),
+                    _ => None,
+                };
+                if let Some(p) = pair {
+                    v.extend_from_slice(&p);
+                    i += 2;
+                    continue;
                 }
+            }
+            let c = text[i..].chars().next().unwrap_or(' ');
+            buf.clear();
+            normalize_char(c, &mut buf);
+            v.extend_from_slice(buf.as_bytes());
+            i += c.len_utf8();
+            if buf.len() != c.len_utf8() {
+                self.shifts.push((i as u32, v.len() as u32));
+            }
+        }
+        self.text = String::from_utf8(v).unwrap_or_default();
+    }
+
+    /// The normalized offset of an original offset.
+    pub fn to_norm(&self, orig: usize) -> usize {
+        let k = self.shifts.partition_point(|&(o, _)| o as usize <= orig) - 1;
+        let (o, n) = self.shifts[k];
+        n as usize + (orig - o as usize)
+    }
+
+    /// The original offset of a normalized offset (after any characters dropped there).
+    pub fn to_orig(&self, norm: usize) -> usize {
+        let k = self.shifts.partition_point(|&(_, n)| n as usize <= norm) - 1;
+        let (o, n) = self.shifts[k];
+        o as usize + (norm - n as usize)
+    }
+}
+
+#[inline]
+fn normalize_char(c: char, out: &mut String) {
+    match c {
+        'A'..='Z' => out.push(c.to_ascii_lowercase()),
+        'a'..='z' | '0'..='9' | '-' => out.push(c),
+        'А'..='Я' => out.push(char::from_u32(c as u32 + 0x20).unwrap_or(c)),
+        'а'..='я' => out.push(c),
+        'ё' | 'Ё' => out.push('е'),
+        '\u{301}' | '\u{300}' | '\u{ad}' => {}
+        '\u{2010}' | '\u{2011}' => out.push('-'),
+        c if c.is_ascii() => out.push(c),
+        c => {
+            for l in c.to_lowercase() {
+                out.push(if l == 'ё' { 'е' } else { l });
             }
         }
     }
@@ -507,6 +591,26 @@ mod tests {
         let id = a.form("pumps");
         assert_eq!(a.form_info(id).stem, "pump");
         assert_eq!(a.form_info(id).kind, TokenKind::Latin);
+    }
+
+    #[test]
+    fn normalized_text_maps_offsets_both_ways() {
+        let text = "ЭДО́ и Ёлка, café İ!";
+        let mut n = Normalized::default();
+        n.set(text);
+        let mut plain = String::new();
+        normalize_into(text, &mut plain);
+        assert_eq!(n.text, plain);
+        for (i, _) in text.char_indices().filter(|(_, c)| *c != '\u{301}') {
+            let j = n.to_norm(i);
+            assert!(n.text.is_char_boundary(j), "{i} -> {j}");
+        }
+        // "и" sits after the dropped stress mark: offsets shift by its two bytes.
+        let i = text.find('и').unwrap();
+        assert_eq!(&n.text[n.to_norm(i)..n.to_norm(i) + 2], "и");
+        assert_eq!(n.to_orig(n.to_norm(i)), i);
+        // The end of "эдо" maps to after the stress mark.
+        assert_eq!(n.to_orig(6), text.find(' ').unwrap());
     }
 
     #[test]

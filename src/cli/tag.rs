@@ -198,7 +198,7 @@ fn write_codings(
                 .terms
                 .iter()
                 .map(|h| WireTerm {
-                    entry: &h.entry,
+                    entry: param.map_or("", |p| p.terms[h.entry].raw.as_str()),
                     start: ix.char_offset(h.span.start),
                     end: ix.char_offset(h.span.end),
                     text: t.slice(h.span),

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 
 use super::{Codebook, Pattern, WordPat};
 use crate::model::Span;
-use crate::text::{Analyzer, FormInfo, Token, normalize_into};
+use crate::text::{Analyzer, FormInfo, Normalized, Token};
 
 /// Which list of a parameter an entry comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -72,10 +72,11 @@ pub struct MatchState {
     form_words: Vec<(u32, u32)>,
     arena: Vec<u32>,
     tokens: Vec<Token>,
-    seen: Vec<u32>,
-    epoch: u32,
-    norm: String,
-    norm_map: Vec<usize>,
+    per_token: Vec<(u32, u32)>,
+    flat: Vec<u32>,
+    starts: Vec<(u32, u32)>,
+    norm: Normalized,
+    prepared: Option<(usize, usize)>,
 }
 
 impl Default for MatchState {
@@ -92,10 +93,11 @@ impl MatchState {
             form_words: Vec::new(),
             arena: Vec::new(),
             tokens: Vec::new(),
-            seen: Vec::new(),
-            epoch: 0,
-            norm: String::new(),
-            norm_map: Vec::new(),
+            per_token: Vec::new(),
+            flat: Vec::new(),
+            starts: Vec::new(),
+            norm: Normalized::default(),
+            prepared: None,
         }
     }
 
@@ -258,162 +260,201 @@ impl Matcher {
         refs
     }
 
-    /// All entry matches in one sentence `text[span]`, exclusions applied: a term hit inside
+    /// All entry matches in one sentence `text[span]`, exclusions applied: a term or question hit inside
     /// an exclude hit of the same parameter is dropped (exclude hits are returned too).
     /// Hits are sorted by span, then entry.
     pub fn find(&self, state: &mut MatchState, text: &str, span: Span) -> Vec<Hit> {
         let sentence = &text[span.range()];
         let mut tokens = std::mem::take(&mut state.tokens);
+        let mut per_token = std::mem::take(&mut state.per_token);
+        let mut flat = std::mem::take(&mut state.flat);
+        let mut starts = std::mem::take(&mut state.starts);
         tokens.clear();
+        per_token.clear();
+        flat.clear();
+        starts.clear();
         state.analyzer.tokens_into(sentence, &mut tokens);
-        // Word patterns per token, then candidate entries by first word.
-        let mut per_token: Vec<(usize, usize)> = Vec::with_capacity(tokens.len());
-        let mut flat: Vec<u32> = Vec::new();
-        state.epoch = state.epoch.wrapping_add(1);
-        if state.seen.len() < self.entries.len() {
-            state.seen.resize(self.entries.len(), 0);
-        }
-        let mut candidates: Vec<u32> = Vec::new();
-        for t in &tokens {
-            let ws = self.form_words(state, t);
-            let start = flat.len();
-            flat.extend_from_slice(ws);
-            per_token.push((start, flat.len()));
-            for &w in &flat[start..] {
+        // Word patterns per token, and where each entry's first word occurs.
+        for (ti, t) in tokens.iter().enumerate() {
+            let start = flat.len() as u32;
+            flat.extend_from_slice(self.form_words(state, t));
+            per_token.push((start, flat.len() as u32));
+            for &w in &flat[start as usize..] {
                 for &e in &self.by_first[w as usize] {
-                    if state.seen[e as usize] != state.epoch {
-                        state.seen[e as usize] = state.epoch;
-                        candidates.push(e);
-                    }
+                    starts.push((e, ti as u32));
                 }
             }
         }
+        starts.sort_unstable();
+        starts.dedup();
         let has = |i: usize, w: u32| {
             let (a, b) = per_token[i];
-            flat[a..b].contains(&w)
+            flat[a as usize..b as usize].contains(&w)
         };
         let mut hits = Vec::new();
-        candidates.sort_unstable();
-        for e in candidates {
+        let mut push = |entry: EntryRef, i: usize, j: usize| {
+            hits.push(Hit {
+                entry,
+                span: Span::new(
+                    span.start + tokens[i].span.start,
+                    span.start + tokens[j].span.end,
+                ),
+            })
+        };
+        let mut k = 0;
+        while k < starts.len() {
+            let e = starts[k].0;
+            let mut end = k;
+            while end < starts.len() && starts[end].0 == e {
+                end += 1;
+            }
             let (r, compiled) = &self.entries[e as usize];
-            let occ: Vec<(usize, usize)> = match compiled {
-                Compiled::Phrase(ws) => self.phrase(&tokens, ws, &has),
-                Compiled::Near { a, b, n } => {
-                    let oa = self.phrase(&tokens, a, &has);
-                    let ob = self.phrase(&tokens, b, &has);
-                    let mut out = Vec::new();
-                    for &(a0, a1) in &oa {
-                        for &(b0, b1) in &ob {
-                            let gap = if a1 < b0 {
-                                b0 - a1 - 1
-                            } else if b1 < a0 {
-                                a0 - b1 - 1
-                            } else {
-                                continue;
-                            };
-                            if gap <= *n {
-                                out.push((a0.min(b0), a1.max(b1)));
-                            }
+            match compiled {
+                Compiled::Phrase(ws) => {
+                    for &(_, ti) in &starts[k..end] {
+                        if let Some(j) = self.extend(tokens.len(), ws, ti as usize, &has) {
+                            push(*r, ti as usize, j);
                         }
                     }
-                    out
                 }
-                Compiled::Regex(_) => Vec::new(),
-            };
-            for (i, j) in occ {
-                hits.push(Hit {
-                    entry: *r,
-                    span: Span::new(
-                        span.start + tokens[i].span.start,
-                        span.start + tokens[j].span.end,
-                    ),
-                });
+                Compiled::Near { a, b, n } => {
+                    for (i, j) in self.near(tokens.len(), a, b, *n, &has) {
+                        push(*r, i, j);
+                    }
+                }
+                Compiled::Regex(_) => {}
             }
+            k = end;
         }
         if !self.regex_entries.is_empty() {
-            self.regex_hits(state, sentence, span.start, &mut hits);
+            self.regex_hits(state, text, span, &mut hits);
         }
         state.tokens = tokens;
+        state.per_token = per_token;
+        state.flat = flat;
+        state.starts = starts;
         apply_exclusions(&mut hits);
         hits.sort_by_key(|h| (h.span, h.entry));
         hits.dedup();
         hits
     }
 
-    /// Occurrences (first token, last token) of a phrase of word patterns.
-    fn phrase(
+    /// The last token of a phrase of word patterns that starts at token `i` (whose first
+    /// word matched), with at most `phrase_gap` tokens between neighbours.
+    fn extend(
         &self,
-        tokens: &[Token],
+        n: usize,
         ws: &[u32],
+        i: usize,
+        has: &dyn Fn(usize, u32) -> bool,
+    ) -> Option<usize> {
+        let mut j = i;
+        for &w in &ws[1..] {
+            let last = (j + 1 + self.phrase_gap).min(n.checked_sub(1)?);
+            j = (j + 1..=last).find(|&k| has(k, w))?;
+        }
+        Some(j)
+    }
+
+    /// Occurrences (first token, last token) of `a NEAR/n b`.
+    fn near(
+        &self,
+        len: usize,
+        a: &[u32],
+        b: &[u32],
+        n: usize,
         has: &dyn Fn(usize, u32) -> bool,
     ) -> Vec<(usize, usize)> {
+        let occ = |ws: &[u32]| -> Vec<(usize, usize)> {
+            (0..len)
+                .filter(|&i| has(i, ws[0]))
+                .filter_map(|i| self.extend(len, ws, i, has).map(|j| (i, j)))
+                .collect()
+        };
+        let (oa, ob) = (occ(a), occ(b));
         let mut out = Vec::new();
-        for i in 0..tokens.len() {
-            if !has(i, ws[0]) {
-                continue;
-            }
-            let mut j = i;
-            let mut ok = true;
-            for &w in &ws[1..] {
-                let last = (j + 1 + self.phrase_gap).min(tokens.len() - 1);
-                match (j + 1..=last).find(|&k| has(k, w)) {
-                    Some(k) => j = k,
-                    None => {
-                        ok = false;
-                        break;
-                    }
+        for &(a0, a1) in &oa {
+            for &(b0, b1) in &ob {
+                let gap = if a1 < b0 {
+                    b0 - a1 - 1
+                } else if b1 < a0 {
+                    a0 - b1 - 1
+                } else {
+                    continue;
+                };
+                if gap <= n {
+                    out.push((a0.min(b0), a1.max(b1)));
                 }
-            }
-            if ok {
-                out.push((i, j));
             }
         }
         out
     }
 
-    fn regex_hits(&self, state: &mut MatchState, sentence: &str, base: usize, hits: &mut Vec<Hit>) {
-        // The normalized sentence, with a map from its bytes back to the sentence's.
-        state.norm.clear();
-        state.norm_map.clear();
-        let mut buf = String::new();
-        for (i, c) in sentence.char_indices() {
-            buf.clear();
-            let mut one = [0u8; 4];
-            normalize_into(c.encode_utf8(&mut one), &mut buf);
-            for _ in 0..buf.len() {
-                state.norm_map.push(i);
-            }
-            state.norm.push_str(&buf);
+    /// Normalizes a whole text once for the `/regex/` entries, so that the sentences of it
+    /// that [`Matcher::find`] sees next need no normalization of their own. Call
+    /// [`Matcher::unprepare`] when done with the text.
+    pub fn prepare(&self, state: &mut MatchState, text: &str) {
+        state.prepared = None;
+        if self.regex_entries.is_empty() {
+            return;
         }
-        state.norm_map.push(sentence.len());
+        state.norm.set(text);
+        state.prepared = Some((text.as_ptr() as usize, text.len()));
+    }
+
+    /// Forgets the text given to [`Matcher::prepare`].
+    pub fn unprepare(&self, state: &mut MatchState) {
+        state.prepared = None;
+    }
+
+    fn regex_hits(&self, state: &mut MatchState, text: &str, span: Span, hits: &mut Vec<Hit>) {
+        // The normalized sentence: a slice of the prepared text, or made here.
+        let (ns, ne, base) = if state.prepared == Some((text.as_ptr() as usize, text.len())) {
+            (
+                state.norm.to_norm(span.start),
+                state.norm.to_norm(span.end),
+                0,
+            )
+        } else {
+            state.norm.set(&text[span.range()]);
+            (0, state.norm.text.len(), span.start)
+        };
+        let norm = &state.norm.text[ns..ne];
+        let floor = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        let ceil = |mut i: usize| {
+            while !text.is_char_boundary(i) {
+                i += 1;
+            }
+            i
+        };
         for &e in &self.regex_entries {
             let (r, Compiled::Regex(re)) = &self.entries[e as usize] else {
                 continue;
             };
-            for m in re.find_iter(&state.norm) {
+            for m in re.find_iter(norm) {
                 if m.start() == m.end() {
                     continue;
                 }
-                let start = state.norm_map[m.start()];
-                // The end: the original char boundary after the last matched char.
-                let last = state.norm_map[m.end() - 1];
-                let mut end = last + sentence[last..].chars().next().map_or(0, char::len_utf8);
-                // Marks that normalization dropped belong to the letter before them.
-                while let Some(c @ ('\u{301}' | '\u{300}' | '\u{ad}')) =
-                    sentence[end..].chars().next()
-                {
-                    end += c.len_utf8();
+                // Offsets map back past characters normalization dropped (stress marks).
+                let start = floor(base + state.norm.to_orig(ns + m.start())).max(span.start);
+                let end = ceil(base + state.norm.to_orig(ns + m.end())).min(span.end);
+                if start < end {
+                    hits.push(Hit {
+                        entry: *r,
+                        span: Span::new(start, end),
+                    });
                 }
-                hits.push(Hit {
-                    entry: *r,
-                    span: Span::new(base + start, base + end),
-                });
             }
         }
     }
 }
 
-/// Drops term hits that lie inside an exclude hit of the same parameter.
+/// Drops term and question hits that lie inside an exclude hit of the same parameter.
 fn apply_exclusions(hits: &mut Vec<Hit>) {
     let excluded: Vec<(usize, Span)> = hits
         .iter()
@@ -424,7 +465,7 @@ fn apply_exclusions(hits: &mut Vec<Hit>) {
         return;
     }
     hits.retain(|h| {
-        h.entry.kind != EntryKind::Term
+        h.entry.kind == EntryKind::Exclude
             || !excluded
                 .iter()
                 .any(|(p, s)| *p == h.entry.param && s.contains(h.span))

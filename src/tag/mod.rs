@@ -52,8 +52,8 @@ impl Source {
 /// A matched term inside a coded sentence.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermHit {
-    /// The entry as written in the codebook.
-    pub entry: String,
+    /// Index of the entry in its parameter's `terms`.
+    pub entry: usize,
     /// Where it matched (bytes into the canonical text).
     pub span: Span,
     /// The entry's weight.
@@ -184,6 +184,7 @@ impl Tagger {
         let mut answer_sentences = 0usize;
         let mut current_turn = usize::MAX;
         let mut keyword: Vec<Vec<TermHit>> = vec![Vec::new(); self.params];
+        self.matcher.prepare(&mut state.matching, &t.text);
         for (si, s) in t.sentences.iter().enumerate() {
             let turn = &t.turns[s.turn];
             let role = t.turn_speaker(turn).role;
@@ -225,7 +226,7 @@ impl Tagger {
                     EntryKind::Term => {
                         let e = &self.matcher.codebook().parameters[p].terms[h.entry.index];
                         keyword[p].push(TermHit {
-                            entry: e.raw.clone(),
+                            entry: h.entry.index,
                             span: h.span,
                             weight: e.weight,
                         });
@@ -301,6 +302,7 @@ impl Tagger {
                 out.push(base);
             }
         }
+        self.matcher.unprepare(&mut state.matching);
         out
     }
 }
