@@ -318,15 +318,15 @@ pub fn normalize_into(word: &str, out: &mut String) {
 /// Between checkpoints offsets move together. Fast on ASCII and Cyrillic.
 #[derive(Clone, Debug, Default)]
 pub struct Normalized {
-    /// The normalized text.
-    pub text: String,
+    /// The normalized text as UTF-8 bytes (for `regex::bytes`, with no second validation).
+    pub bytes: Vec<u8>,
     shifts: Vec<(u32, u32)>,
 }
 
 impl Normalized {
     /// Normalizes `text` into this buffer (reusing its allocations).
     pub fn set(&mut self, text: &str) {
-        let mut v = std::mem::take(&mut self.text).into_bytes();
+        let v = &mut self.bytes;
         v.clear();
         self.shifts.clear();
         self.shifts.push((0, 0));
@@ -340,20 +340,26 @@ impl Normalized {
                 i += 1;
                 continue;
             }
-            if (x == 0xD0 || x == 0xD1) && i + 1 < b.len() {
-                let y = b[i + 1];
-                let pair = match (x, y) {
-                    (0xD0, 0x90..=0x9F) => Some([0xD0, y + 0x20]),
-                    (0xD0, 0xA0..=0xAF) => Some([0xD1, y - 0x20]),
-                    (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x8F) => Some([x, y]),
-                    (0xD0, 0x81) | (0xD1, 0x91) => Some([0xD0, 0xB5]),
-                    _ => None,
-                };
-                if let Some(p) = pair {
-                    v.extend_from_slice(&p);
-                    i += 2;
-                    continue;
-                }
+            let y = b.get(i + 1).copied().unwrap_or(0);
+            let pair = match (x, y) {
+                (0xD0, 0x90..=0x9F) => Some([0xD0, y + 0x20]),
+                (0xD0, 0xA0..=0xAF) => Some([0xD1, y - 0x20]),
+                (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x8F) => Some([x, y]),
+                (0xD0, 0x81) | (0xD1, 0x91) => Some([0xD0, 0xB5]),
+                // Latin-1 punctuation («, », °, no-break space) but the soft hyphen.
+                (0xC2, 0xA0..=0xBF) if y != 0xAD => Some([x, y]),
+                _ => None,
+            };
+            if let Some(p) = pair {
+                v.extend_from_slice(&p);
+                i += 2;
+                continue;
+            }
+            // General punctuation (dashes, quotes, '…') but the hyphens U+2010 and U+2011.
+            if x == 0xE2 && y == 0x80 && !matches!(b.get(i + 2), Some(0x90 | 0x91) | None) {
+                v.extend_from_slice(&b[i..i + 3]);
+                i += 3;
+                continue;
             }
             let c = text[i..].chars().next().unwrap_or(' ');
             buf.clear();
@@ -364,7 +370,6 @@ impl Normalized {
                 self.shifts.push((i as u32, v.len() as u32));
             }
         }
-        self.text = String::from_utf8(v).unwrap_or_default();
     }
 
     /// The normalized offset of an original offset.
@@ -595,19 +600,20 @@ mod tests {
 
     #[test]
     fn normalized_text_maps_offsets_both_ways() {
-        let text = "ЭДО́ и Ёлка, café İ!";
+        let text = "ЭДО́ и Ёлка — «café» İ\u{2011}x\u{ad}y!";
         let mut n = Normalized::default();
         n.set(text);
         let mut plain = String::new();
         normalize_into(text, &mut plain);
-        assert_eq!(n.text, plain);
+        let norm = std::str::from_utf8(&n.bytes).unwrap();
+        assert_eq!(norm, plain);
         for (i, _) in text.char_indices().filter(|(_, c)| *c != '\u{301}') {
             let j = n.to_norm(i);
-            assert!(n.text.is_char_boundary(j), "{i} -> {j}");
+            assert!(norm.is_char_boundary(j), "{i} -> {j}");
         }
         // "и" sits after the dropped stress mark: offsets shift by its two bytes.
         let i = text.find('и').unwrap();
-        assert_eq!(&n.text[n.to_norm(i)..n.to_norm(i) + 2], "и");
+        assert_eq!(&norm[n.to_norm(i)..n.to_norm(i) + 2], "и");
         assert_eq!(n.to_orig(n.to_norm(i)), i);
         // The end of "эдо" maps to after the stress mark.
         assert_eq!(n.to_orig(6), text.find(' ').unwrap());

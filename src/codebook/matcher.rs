@@ -45,7 +45,7 @@ pub struct Hit {
 enum Compiled {
     Phrase(Vec<u32>),
     Near { a: Vec<u32>, b: Vec<u32>, n: usize },
-    Regex(regex::Regex),
+    Regex(regex::bytes::Regex),
 }
 
 /// A codebook compiled for matching. Share it between threads; each thread uses its own
@@ -417,9 +417,9 @@ impl Matcher {
             )
         } else {
             state.norm.set(&text[span.range()]);
-            (0, state.norm.text.len(), span.start)
+            (0, state.norm.bytes.len(), span.start)
         };
-        let norm = &state.norm.text[ns..ne];
+        let norm = &state.norm.bytes[ns..ne];
         let floor = |mut i: usize| {
             while !text.is_char_boundary(i) {
                 i -= 1;

@@ -94,8 +94,8 @@ pub enum Pattern {
         /// The largest number of words between them.
         n: usize,
     },
-    /// A regular expression over the normalized sentence.
-    Regex(regex::Regex),
+    /// A regular expression over the normalized sentence (UTF-8 bytes, Unicode-aware).
+    Regex(regex::bytes::Regex),
 }
 
 /// How one word of an entry matches a token.
@@ -515,7 +515,7 @@ pub fn compile_entry(
         if body.is_empty() {
             return Err("empty regex".into());
         }
-        return regex::Regex::new(body)
+        return regex::bytes::Regex::new(body)
             .map(|r| (Pattern::Regex(r), Vec::new()))
             .map_err(|e| format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")));
     }
