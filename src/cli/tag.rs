@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
@@ -33,9 +32,10 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
         ..IngestConfig::default()
     };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(args.jobs.unwrap_or(0))
-        .build()?;
+    let threads = args
+        .jobs
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let bar = if args.quiet {
         ProgressBar::hidden()
     } else {
@@ -53,30 +53,35 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     }
     let mut stats = Stats::default();
     let mut ok = true;
-    // Chunks keep memory flat however large the corpus, and output in input order.
-    let chunk = pool.current_num_threads().max(1) * 8;
-    for group in sources.chunks(chunk) {
-        let results: Vec<_> = pool.install(|| {
-            group
-                .par_iter()
-                .map(|s| tag_one(&tagger, s, &config))
-                .collect()
-        });
-        for r in results {
-            bar.inc(1);
-            match r {
-                Ok((t, codings)) => {
-                    stats.add(&t, &codings);
-                    write_codings(&tagger, &t, &codings, args.format, out)?;
-                }
-                Err(e) => {
-                    ok = false;
-                    stats.failed += 1;
-                    bar.suspend(|| writeln!(err, "error: {e}"))?;
-                }
+    let work = |s: &Source| -> crate::Result<(Stats, Vec<u8>)> {
+        let (t, codings) = tag_one(&tagger, s, &config)?;
+        let mut buf = Vec::new();
+        write_codings(&tagger, &t, &codings, args.format, &mut buf).map_err(|e| {
+            crate::Error::BadInput {
+                path: s.path.clone(),
+                reason: format!("formatting the codings: {e}"),
+            }
+        })?;
+        let mut file_stats = Stats::default();
+        file_stats.add(&t, &codings);
+        Ok((file_stats, buf))
+    };
+    let mut write = |r: crate::Result<(Stats, Vec<u8>)>| -> anyhow::Result<()> {
+        bar.inc(1);
+        match r {
+            Ok((file_stats, buf)) => {
+                stats.merge(&file_stats);
+                out.write_all(&buf)?;
+            }
+            Err(e) => {
+                ok = false;
+                stats.failed += 1;
+                bar.suspend(|| writeln!(err, "error: {e}"))?;
             }
         }
-    }
+        Ok(())
+    };
+    in_order(&sources, threads, work, &mut write)?;
     bar.finish_and_clear();
     if !args.quiet {
         writeln!(
@@ -92,6 +97,64 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         )?;
     }
     Ok(ok)
+}
+
+/// Runs `work` on every item with `threads` workers and hands the results to `write` in
+/// input order, on this thread. Workers stay at most a small window ahead of the writer, so
+/// memory does not grow with the corpus; writing overlaps with work.
+///
+/// # Errors
+/// The first error `write` returns; the workers stop.
+pub fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+    write: &mut dyn FnMut(R) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let window = threads * 4;
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let (next, written, stop, work) = (&next, &written, &stop, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= items.len() {
+                        break;
+                    }
+                    while i >= written.load(Ordering::Acquire) + window {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if stop.load(Ordering::Relaxed) || tx.send((i, work(&items[i]))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut cursor = 0usize;
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&cursor) {
+                if let Err(e) = write(r) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+                cursor += 1;
+                written.store(cursor, Ordering::Release);
+            }
+        }
+        Ok(())
+    })
 }
 
 fn tag_one(
@@ -116,6 +179,16 @@ struct Stats {
 }
 
 impl Stats {
+    fn merge(&mut self, o: &Stats) {
+        self.files += o.files;
+        self.sentences += o.sentences;
+        self.keyword += o.keyword;
+        self.context += o.context;
+        self.wishes += o.wishes;
+        self.comparisons += o.comparisons;
+        self.failed += o.failed;
+    }
+
     fn add(&mut self, t: &Transcript, codings: &[Coding]) {
         self.files += 1;
         self.sentences += t.sentences.len();

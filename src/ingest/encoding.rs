@@ -12,6 +12,27 @@
 
 use encoding_rs::{KOI8_R, UTF_16BE, UTF_16LE, WINDOWS_1251};
 
+/// Like [`decode`], but takes the bytes and, for UTF-8 (the common case), keeps their
+/// allocation: no copy.
+///
+/// # Errors
+/// As [`decode`].
+pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
+    if bytes.starts_with(b"\xEF\xBB\xBF")
+        || bytes.starts_with(b"\xFF\xFE")
+        || bytes.starts_with(b"\xFE\xFF")
+    {
+        return decode(&bytes);
+    }
+    if looks_binary(&bytes) {
+        return decode(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, "UTF-8")),
+        Err(e) => decode(e.as_bytes()),
+    }
+}
+
 /// Decodes `bytes`, returning the text and the name of the detected encoding.
 ///
 /// # Errors

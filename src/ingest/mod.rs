@@ -211,7 +211,7 @@ pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcrip
         path: path.clone(),
         source: e,
     })?;
-    let mut t = ingest_bytes(&source.doc, format, &bytes, config).map_err(|e| match e {
+    let mut t = ingest_vec(&source.doc, format, bytes, config).map_err(|e| match e {
         Error::BadInput { reason, .. } => Error::BadInput {
             path: path.clone(),
             reason,
@@ -239,6 +239,16 @@ pub fn ingest_bytes(
     bytes: &[u8],
     config: &IngestConfig,
 ) -> Result<Transcript> {
+    ingest_vec(doc, format, bytes.to_vec(), config)
+}
+
+/// [`ingest_bytes`] on bytes it may keep (UTF-8 text is used in place).
+fn ingest_vec(
+    doc: &str,
+    format: Format,
+    bytes: Vec<u8>,
+    config: &IngestConfig,
+) -> Result<Transcript> {
     let bad = |reason: String| Error::BadInput {
         path: PathBuf::from(doc),
         reason,
@@ -254,9 +264,9 @@ pub fn ingest_bytes(
         return Err(bad("file is empty; nothing to ingest".into()));
     }
     let draft = match format {
-        Format::Docx => docx::read(bytes, config).map_err(bad)?,
+        Format::Docx => docx::read(&bytes, config).map_err(bad)?,
         _ => {
-            let (text, encoding) = encoding::decode(bytes).map_err(bad)?;
+            let (text, encoding) = encoding::decode_owned(bytes).map_err(bad)?;
             let text = canonicalize(text);
             if text.trim().is_empty() {
                 return Err(bad("file has no text; nothing to ingest".into()));
