@@ -4,7 +4,9 @@
 //! Each sentiment word adds its score (−3…3, by lemma; by form for unknown words). An
 //! intensifier or diminisher multiplies the next sentiment word within two words. A negation
 //! (не, нет, ни, без, никак…) flips and damps (×0.7) the sentiment words in the next three
-//! words of its clause ("не очень доволен" is negative; "не плохо" mildly positive). After a
+//! words of its clause ("не очень доволен" is negative; "не плохо" mildly positive); a
+//! trailing "нет", "нету" or "не было" flips the sentiment word up to three words before it
+//! in its clause instead ("претензий нет", "задержек не было"). After a
 //! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
 //! 0.5. Clauses end at , ; : — ( ) and sentence punctuation.
 //!
@@ -24,6 +26,9 @@ pub const MODIFIERS: &str = include_str!("../../dictionaries/modifiers.ru.tsv");
 
 /// Words in a negation's scope.
 const NEGATION_SCOPE: usize = 3;
+/// How far back a trailing negation ("проблем нет") reaches.
+const POST_NEGATION_REACH: usize = 3;
+
 /// Words an intensifier or diminisher reaches.
 const MODIFIER_REACH: usize = 2;
 
@@ -216,11 +221,14 @@ impl Lexicon {
         let mut negation_left = 0usize;
         let mut scale: Option<(f32, usize)> = None;
         let mut weight = 1.0f32;
+        // The last sentiment word not under a negation: (token index, its contribution).
+        let mut last: Option<(usize, f32)> = None;
         let mut i = 0;
         while i < tokens.len() {
             if i > 0 && clause_break(&text[tokens[i - 1].span.end..tokens[i].span.start]) {
                 negation_left = 0;
                 scale = None;
+                last = None;
             }
             let f = self.facts(analyzer, &tokens[i], cache);
             let (mut score, mut modifier, mut width) = (f.score, f.modifier, 1);
@@ -233,6 +241,25 @@ impl Lexicon {
             }
             if let Some(m) = modifier {
                 match m {
+                    // "Претензий нет", "задержек не было": a negation after a sentiment
+                    // word of its clause flips that word instead of what follows.
+                    Modifier::Negation
+                        if last.is_some_and(|(at, _)| i - at <= POST_NEGATION_REACH)
+                            && is_post_negation(analyzer, tokens, i) =>
+                    {
+                        let (_, s) = last.take().unwrap_or_default();
+                        if s > 0.0 {
+                            pos -= s;
+                        } else {
+                            neg -= s;
+                        }
+                        let flipped = s * -0.7;
+                        if flipped > 0.0 {
+                            pos += flipped;
+                        } else {
+                            neg += flipped;
+                        }
+                    }
                     Modifier::Negation => negation_left = NEGATION_SCOPE + 1,
                     Modifier::Scale(x) => scale = Some((x, MODIFIER_REACH + 1)),
                     Modifier::Contrast => {
@@ -255,6 +282,7 @@ impl Lexicon {
                 } else {
                     neg += s;
                 }
+                last = (negation_left == 0).then_some((i, s));
             }
             for _ in 0..width {
                 negation_left = negation_left.saturating_sub(1);
@@ -320,6 +348,21 @@ impl Lexicon {
     }
 }
 
+/// A negation that negates what came before it: "нет", "нету", or "не" before a form of
+/// быть ("не было", "не бывает").
+fn is_post_negation(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
+    match analyzer.info(&tokens[i]).norm.as_str() {
+        "нет" | "нету" => true,
+        "не" => tokens.get(i + 1).is_some_and(|t| {
+            matches!(
+                analyzer.info(t).norm.as_str(),
+                "было" | "были" | "был" | "была" | "будет" | "бывает" | "бывало" | "будут"
+            )
+        }),
+        _ => false,
+    }
+}
+
 fn lines(src: &str) -> impl Iterator<Item = (usize, &str)> {
     src.lines()
         .enumerate()
@@ -338,7 +381,7 @@ mod tests {
     fn lex() -> Lexicon {
         Lexicon::parse(
             "# test\nхороший\t2\nдовольный\t2\nплохо\t-2\nзадержка\t-2\nотлично\t3\nидти навстречу\t2\nтак себе\t-1\n",
-            "очень\tintensifier\t1.5\nнемного\tdiminisher\t0.5\nне\tnegation\t-\nбез\tnegation\t-\nно\tcontrast\t-\nа вот\tcontrast\t-\n",
+            "очень\tintensifier\t1.5\nнемного\tdiminisher\t0.5\nне\tnegation\t-\nнет\tnegation\t-\nбез\tnegation\t-\nно\tcontrast\t-\nа вот\tcontrast\t-\n",
         )
         .unwrap()
     }
@@ -368,6 +411,9 @@ mod tests {
             ("Документы так себе.", Polarity::Negative),
             ("Привезли насос в среду.", Polarity::Neutral),
             ("Без задержек.", Polarity::Positive),
+            ("Задержек нет.", Polarity::Positive),
+            ("Задержек не было, всё хорошо.", Polarity::Positive),
+            ("Нет, задержка была.", Polarity::Negative),
         ];
         for (text, want) in cases {
             assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
