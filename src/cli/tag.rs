@@ -84,6 +84,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     in_order(&sources, threads, work, &mut write)?;
     bar.finish_and_clear();
     if !args.quiet {
+        write_per_param(&tagger, &stats, err)?;
         writeln!(
             err,
             "{} transcript(s), {} sentences: {} keyword and {} context codings, {} wishes, {} comparisons; {} failed",
@@ -97,6 +98,43 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         )?;
     }
     Ok(ok)
+}
+
+/// Respondent codings per parameter, by level, for a quick look at what the corpus talks
+/// about (stderr, before the summary line).
+fn write_per_param(tagger: &Tagger, stats: &Stats, err: &mut dyn Write) -> std::io::Result<()> {
+    let cb = tagger.matcher().codebook();
+    writeln!(
+        err,
+        "{:<56} {:>8} {:>8} {:>8} {:>8}",
+        "respondent sentences per parameter", "keyword", "context", "positive", "negative"
+    )?;
+    for (li, level) in cb
+        .levels
+        .iter()
+        .enumerate()
+        .take_while(|(_, l)| !l.id.starts_with('_'))
+    {
+        writeln!(err, "{}", level.name)?;
+        for (pi, p) in cb
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.level == li)
+        {
+            let v = stats.per_param.get(&pi).copied().unwrap_or_default();
+            let name: String = format!("  {} ({})", p.name, p.id)
+                .chars()
+                .take(56)
+                .collect();
+            writeln!(
+                err,
+                "{name:<56} {:>8} {:>8} {:>8} {:>8}",
+                v[0], v[1], v[2], v[3]
+            )?;
+        }
+    }
+    Ok(())
 }
 
 /// Runs `work` on every item with `threads` workers and hands the results to `write` in
@@ -176,6 +214,8 @@ struct Stats {
     wishes: usize,
     comparisons: usize,
     failed: usize,
+    /// Per parameter, respondent sentences: [keyword, context, positive, negative].
+    per_param: std::collections::BTreeMap<usize, [usize; 4]>,
 }
 
 impl Stats {
@@ -187,6 +227,12 @@ impl Stats {
         self.wishes += o.wishes;
         self.comparisons += o.comparisons;
         self.failed += o.failed;
+        for (p, v) in &o.per_param {
+            let mine = self.per_param.entry(*p).or_default();
+            for k in 0..4 {
+                mine[k] += v[k];
+            }
+        }
     }
 
     fn add(&mut self, t: &Transcript, codings: &[Coding]) {
@@ -198,6 +244,17 @@ impl Stats {
                 crate::tag::Source::Keyword => self.keyword += 1,
                 crate::tag::Source::Context => self.context += 1,
                 crate::tag::Source::None => {}
+            }
+            if let Some(p) = c.param
+                && t.turn_speaker(&t.turns[c.turn]).role == crate::model::Role::Respondent
+            {
+                let v = self.per_param.entry(p).or_default();
+                v[usize::from(c.source == crate::tag::Source::Context)] += 1;
+                match c.polarity {
+                    crate::tag::polarity::Polarity::Positive => v[2] += 1,
+                    crate::tag::polarity::Polarity::Negative => v[3] += 1,
+                    _ => {}
+                }
             }
             if c.sentence != last {
                 self.wishes += usize::from(c.wish);

@@ -5,7 +5,9 @@
 //! - **Context codings**: an interviewer turn that asks about parameters (their `questions`
 //!   cues or terms; in a turn with several sentences, those ending in `?` decide) sets the
 //!   topic; the respondent sentences that follow are coded for it with `source = context`
-//!   where they do not name it, until an interviewer turn asks about something else
+//!   where they do not name it, until an interviewer turn asks about something else: other
+//!   parameters, wishes or competitors (the markers), or a long question (12+ words) that
+//!   names no parameter. A short follow-up ("А почему?") keeps the topic.
 //!   (`settings.context_sentences` limits how many sentences of each answer).
 //! - **Polarity** per sentence ([`polarity`]), **wishes** and **comparisons with
 //!   competitors** from the shipped marker entries (`dictionaries/markers.ru.toml`), for
@@ -23,6 +25,9 @@ use crate::codebook::{Codebook, Diagnostic, Level};
 use crate::model::{Role, Span, Transcript};
 use crate::text::Analyzer;
 use polarity::{Lexicon, Polarity, PolarityCache};
+
+/// An interviewer question of this many words that names no parameter starts a new subject.
+const LONG_QUESTION: usize = 12;
 
 /// The shipped marker entries: wishes and comparisons.
 pub const MARKERS: &str = include_str!("../../dictionaries/markers.ru.toml");
@@ -181,6 +186,7 @@ impl Tagger {
         let mut topic: Vec<usize> = Vec::new();
         let mut asked: Vec<usize> = Vec::new();
         let mut asked_in_question: Vec<usize> = Vec::new();
+        let mut new_subject = false;
         let mut answer_sentences = 0usize;
         let mut current_turn = usize::MAX;
         let mut keyword: Vec<Vec<TermHit>> = vec![Vec::new(); self.params];
@@ -198,9 +204,14 @@ impl Tagger {
                     };
                     topic.sort_unstable();
                     topic.dedup();
+                } else if new_subject {
+                    // Wishes, competitors, or a long question about something the codebook
+                    // does not know: the previous topic is over.
+                    topic.clear();
                 }
                 asked.clear();
                 asked_in_question.clear();
+                new_subject = false;
                 current_turn = s.turn;
                 answer_sentences = 0;
             }
@@ -213,12 +224,19 @@ impl Tagger {
             }
             let (mut wish, mut comparison) = (false, false);
             let is_question = t.slice(s.span).trim_end().ends_with('?');
+            if role == Role::Interviewer
+                && is_question
+                && state.matching.tokens().len() >= LONG_QUESTION
+            {
+                new_subject = true;
+            }
             for h in &hits {
                 let p = h.entry.param;
                 if p == wish_param || p == comparison_param {
                     if h.entry.kind == EntryKind::Term {
                         wish |= p == wish_param;
                         comparison |= p == comparison_param;
+                        new_subject |= role == Role::Interviewer;
                     }
                     continue;
                 }
@@ -358,7 +376,7 @@ questions = ["цены"]
         let mut a = Analyzer::new();
         let cb = Codebook::parse(CODEBOOK, "t", &mut a).unwrap();
         let markers = markers_codebook(
-            "wish = [\"хотелось бы\", \"не хватает\"]\ncomparison = [\"конкурент\", \"чем у других\"]\n",
+            "wish = [\"хотелось бы\", \"не хватает\", \"пожелание\"]\ncomparison = [\"конкурент\", \"чем у других\"]\n",
             &mut a,
         )
         .unwrap();
@@ -421,6 +439,22 @@ questions = ["цены"]
         );
         assert_eq!(got[0].3, "positive");
         assert_eq!(got[4].3, "negative");
+    }
+
+    #[test]
+    fn wishes_questions_and_long_new_questions_end_the_topic() {
+        let got = codings(
+            "Интервьюер: Как сроки?\nРеспондент: Нормально.\nИнтервьюер: А почему?\nРеспондент: Склад рядом.\nИнтервьюер: Какие у вас пожелания?\nРеспондент: Личный кабинет.\nИнтервьюер: Как сроки?\nРеспондент: Нормально.\nИнтервьюер: Расскажите, пожалуйста, как у вас вообще устроена работа с поставщиками на заводе?\nРеспондент: Через тендеры.\n",
+        );
+        let rows: Vec<(&str, &str)> = got.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("Нормально.", "delivery"),
+                ("Склад рядом.", "delivery"),
+                ("Нормально.", "delivery"),
+            ]
+        );
     }
 
     #[test]
