@@ -110,14 +110,14 @@ pub struct Token {
 #[derive(Clone, PartialEq, Eq)]
 enum FormKey {
     Inline { len: u8, bytes: [u8; 30] },
-    Heap(Box<str>),
+    Heap(Box<[u8]>),
 }
 
 impl FormKey {
-    fn new(norm: &str) -> Self {
+    fn new(norm: &[u8]) -> Self {
         if norm.len() <= 30 {
             let mut bytes = [0u8; 30];
-            bytes[..norm.len()].copy_from_slice(norm.as_bytes());
+            bytes[..norm.len()].copy_from_slice(norm);
             FormKey::Inline {
                 len: norm.len() as u8,
                 bytes,
@@ -127,12 +127,9 @@ impl FormKey {
         }
     }
 
-    fn as_str(&self) -> &str {
+    fn as_bytes(&self) -> &[u8] {
         match self {
-            // Built from a &str in `new`, so always valid UTF-8.
-            FormKey::Inline { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            FormKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
             FormKey::Heap(s) => s,
         }
     }
@@ -140,13 +137,13 @@ impl FormKey {
 
 impl std::hash::Hash for FormKey {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_str().hash(state);
+        self.as_bytes().hash(state);
     }
 }
 
-impl std::borrow::Borrow<str> for FormKey {
-    fn borrow(&self) -> &str {
-        self.as_str()
+impl std::borrow::Borrow<[u8]> for FormKey {
+    fn borrow(&self) -> &[u8] {
+        self.as_bytes()
     }
 }
 
@@ -157,7 +154,7 @@ pub struct Analyzer {
     english: Stemmer,
     ids: FxHashMap<FormKey, FormId>,
     forms: Vec<FormInfo>,
-    buf: String,
+    buf: Vec<u8>,
 }
 
 impl Default for Analyzer {
@@ -175,7 +172,7 @@ impl Analyzer {
             english: Stemmer::create(Algorithm::English),
             ids: FxHashMap::default(),
             forms: Vec::new(),
-            buf: String::new(),
+            buf: Vec::new(),
         }
     }
 
@@ -199,8 +196,8 @@ impl Analyzer {
     pub fn form(&mut self, word: &str) -> FormId {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
-        normalize_into(word, &mut buf);
-        let id = match self.ids.get(buf.as_str()) {
+        normalize_bytes_with(word, &mut buf, |_, _| {});
+        let id = match self.ids.get(buf.as_slice()) {
             Some(&id) => id,
             None => self.insert(&buf),
         };
@@ -229,12 +226,13 @@ impl Analyzer {
         self.forms.len()
     }
 
-    fn insert(&mut self, norm: &str) -> FormId {
+    fn insert(&mut self, norm: &[u8]) -> FormId {
         if self.forms.len() >= CACHE_LIMIT {
             self.forms.clear();
             self.ids.clear();
         }
-        let info = self.analyze_norm(norm);
+        // Normalization maps valid UTF-8 to valid UTF-8.
+        let info = self.analyze_norm(&String::from_utf8_lossy(norm));
         let id = FormId(self.forms.len() as u32);
         self.forms.push(info);
         self.ids.insert(FormKey::new(norm), id);
@@ -326,50 +324,13 @@ pub struct Normalized {
 impl Normalized {
     /// Normalizes `text` into this buffer (reusing its allocations).
     pub fn set(&mut self, text: &str) {
-        let v = &mut self.bytes;
-        v.clear();
+        self.bytes.clear();
         self.shifts.clear();
         self.shifts.push((0, 0));
-        let b = text.as_bytes();
-        let mut i = 0;
-        let mut buf = String::new();
-        while i < b.len() {
-            let x = b[i];
-            if x < 0x80 {
-                v.push(x.to_ascii_lowercase());
-                i += 1;
-                continue;
-            }
-            let y = b.get(i + 1).copied().unwrap_or(0);
-            let pair = match (x, y) {
-                (0xD0, 0x90..=0x9F) => Some([0xD0, y + 0x20]),
-                (0xD0, 0xA0..=0xAF) => Some([0xD1, y - 0x20]),
-                (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x8F) => Some([x, y]),
-                (0xD0, 0x81) | (0xD1, 0x91) => Some([0xD0, 0xB5]),
-                // Latin-1 punctuation («, », °, no-break space) but the soft hyphen.
-                (0xC2, 0xA0..=0xBF) if y != 0xAD => Some([x, y]),
-                _ => None,
-            };
-            if let Some(p) = pair {
-                v.extend_from_slice(&p);
-                i += 2;
-                continue;
-            }
-            // General punctuation (dashes, quotes, '…') but the hyphens U+2010 and U+2011.
-            if x == 0xE2 && y == 0x80 && !matches!(b.get(i + 2), Some(0x90 | 0x91) | None) {
-                v.extend_from_slice(&b[i..i + 3]);
-                i += 3;
-                continue;
-            }
-            let c = text[i..].chars().next().unwrap_or(' ');
-            buf.clear();
-            normalize_char(c, &mut buf);
-            v.extend_from_slice(buf.as_bytes());
-            i += c.len_utf8();
-            if buf.len() != c.len_utf8() {
-                self.shifts.push((i as u32, v.len() as u32));
-            }
-        }
+        let shifts = &mut self.shifts;
+        normalize_bytes_with(text, &mut self.bytes, |orig, norm| {
+            shifts.push((orig as u32, norm as u32));
+        });
     }
 
     /// The normalized offset of an original offset.
@@ -384,6 +345,52 @@ impl Normalized {
         let k = self.shifts.partition_point(|&(_, n)| n as usize <= norm) - 1;
         let (o, n) = self.shifts[k];
         o as usize + (norm - n as usize)
+    }
+}
+
+/// Appends the normalized form of `text` to `out` as UTF-8 bytes, calling `shift(original
+/// offset after, normalized length)` after every character whose normalized form has another
+/// length. Byte-level fast paths for ASCII, Cyrillic and common punctuation.
+fn normalize_bytes_with(text: &str, v: &mut Vec<u8>, mut shift: impl FnMut(usize, usize)) {
+    let b = text.as_bytes();
+    let mut i = 0;
+    let mut buf = String::new();
+    while i < b.len() {
+        let x = b[i];
+        if x < 0x80 {
+            v.push(x.to_ascii_lowercase());
+            i += 1;
+            continue;
+        }
+        let y = b.get(i + 1).copied().unwrap_or(0);
+        let pair = match (x, y) {
+            (0xD0, 0x90..=0x9F) => Some([0xD0, y + 0x20]),
+            (0xD0, 0xA0..=0xAF) => Some([0xD1, y - 0x20]),
+            (0xD0, 0xB0..=0xBF) | (0xD1, 0x80..=0x8F) => Some([x, y]),
+            (0xD0, 0x81) | (0xD1, 0x91) => Some([0xD0, 0xB5]),
+            // Latin-1 punctuation («, », °, no-break space) but the soft hyphen.
+            (0xC2, 0xA0..=0xBF) if y != 0xAD => Some([x, y]),
+            _ => None,
+        };
+        if let Some(p) = pair {
+            v.extend_from_slice(&p);
+            i += 2;
+            continue;
+        }
+        // General punctuation (dashes, quotes, '…') but the hyphens U+2010 and U+2011.
+        if x == 0xE2 && y == 0x80 && !matches!(b.get(i + 2), Some(0x90 | 0x91) | None) {
+            v.extend_from_slice(&b[i..i + 3]);
+            i += 3;
+            continue;
+        }
+        let c = text[i..].chars().next().unwrap_or(' ');
+        buf.clear();
+        normalize_char(c, &mut buf);
+        v.extend_from_slice(buf.as_bytes());
+        i += c.len_utf8();
+        if buf.len() != c.len_utf8() {
+            shift(i, v.len());
+        }
     }
 }
 
