@@ -6,12 +6,14 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// A file could not be read.
-    #[error("reading {path}: {source}")]
+    // The cause is in the message (per-file errors print `{e}`), so it is not also a
+    // `source`: printing the chain would say it twice.
+    #[error("reading {path}: {cause}")]
     Io {
         /// The file.
         path: PathBuf,
         /// The cause.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// A file was read but its content is not a usable transcript.
     #[error("{path}: {reason}")]

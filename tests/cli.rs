@@ -6,7 +6,12 @@
 //! - `json`: the NDJSON output schema and its code point offsets;
 //! - `encodings`: one transcript in every supported encoding;
 //! - `bad_input`: a batch with broken files, malformed respondents.csv, missing paths;
-//! - `prop`: proptest invariants of spans, sentences, tokens and canonicalization.
+//! - `tag`: `citata tag` on small codebooks written here: keyword and context codings,
+//!   polarity, wishes, comparisons, code point offsets, CSV and table output, exit codes,
+//!   broken codebooks, deterministic output, the summary on stderr;
+//! - `codebook`: `citata codebook check | explain | audit`;
+//! - `prop`: proptest invariants of spans, sentences, tokens and canonicalization, and of
+//!   the codings of tagging.
 
 mod testenv;
 
@@ -1510,10 +1515,1316 @@ mod bad_input {
     }
 }
 
+mod tag {
+    use std::ffi::OsStr;
+    use std::path::{Path, PathBuf};
+
+    use serde::Deserialize;
+
+    use crate::testenv::*;
+
+    // -----------------------------------------------------------------------------------
+    // The pinned NDJSON schema of `citata tag` (mirrors WireCoding and WireTerm in
+    // src/cli/tag.rs)
+
+    /// One line of `citata tag --format ndjson`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Coding {
+        pub r#type: String,
+        pub doc: String,
+        pub turn: usize,
+        pub sentence: usize,
+        pub speaker: String,
+        pub role: String,
+        pub start: usize,
+        pub end: usize,
+        pub text: String,
+        pub param: Option<String>,
+        pub level: Option<String>,
+        pub source: String,
+        pub terms: Vec<Term>,
+        pub polarity: String,
+        pub polarity_score: f64,
+        pub wish: bool,
+        pub comparison: bool,
+    }
+
+    /// One matched term of a coding.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Term {
+        pub entry: String,
+        pub start: usize,
+        pub end: usize,
+        pub text: String,
+    }
+
+    impl Coding {
+        /// `(entry, text)` per matched term.
+        pub fn term_texts(&self) -> Vec<(&str, &str)> {
+            self.terms
+                .iter()
+                .map(|h| (h.entry.as_str(), h.text.as_str()))
+                .collect()
+        }
+    }
+
+    /// Decodes one line of `citata tag --format ndjson` (unknown fields are an error).
+    pub fn decode_coding(line: &str) -> Coding {
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("line does not fit the coding schema: {e}\n{line}"))
+    }
+
+    /// `citata tag PATH [--codebook CB] EXTRA...`.
+    pub fn tag_run(path: &Path, codebook: Option<&Path>, extra: &[&str]) -> Run {
+        let mut args: Vec<&OsStr> = vec!["tag".as_ref(), path.as_os_str()];
+        if let Some(cb) = codebook {
+            args.extend(["--codebook".as_ref(), cb.as_os_str()]);
+        }
+        args.extend(extra.iter().map(OsStr::new));
+        citata(&args)
+    }
+
+    /// `citata tag --format ndjson`: the decoded codings and the run.
+    pub fn tag_ndjson(path: &Path, codebook: Option<&Path>, extra: &[&str]) -> (Vec<Coding>, Run) {
+        let mut args = vec!["--format", "ndjson"];
+        args.extend_from_slice(extra);
+        let run = tag_run(path, codebook, &args);
+        let codings = run.stdout.lines().map(decode_coding).collect();
+        (codings, run)
+    }
+
+    /// Tags one path that must succeed with `--quiet` and nothing on stderr.
+    pub fn tag_ok(path: &Path, codebook: Option<&Path>) -> Vec<Coding> {
+        let (codings, run) = tag_ndjson(path, codebook, &["--quiet"]);
+        assert_eq!(run.code, 0, "citata tag failed: {}", run.stderr);
+        assert_eq!(run.stderr, "", "unexpected stderr");
+        codings
+    }
+
+    /// The text between two code point offsets, the way a consumer of the JSON counts.
+    pub fn chars(text: &str, start: usize, end: usize) -> String {
+        assert!(start <= end, "span {start}..{end} is reversed");
+        text.chars().skip(start).take(end - start).collect()
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Fixtures
+
+    /// A small codebook: three parameters on two levels, each with term and question
+    /// entries of different kinds (phrase, lemma, exact form with ё = е).
+    pub const CODEBOOK: &str = r#"name = "Закупки: тест"
+version = "t1"
+
+[[levels]]
+id = "proc"
+name = "Процессный уровень"
+
+[[levels]]
+id = "pers"
+name = "Личностный уровень"
+
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки поставки"
+terms = ["срок поставки", "вовремя", "опаздывать"]
+questions = ["сроки"]
+
+[[parameters]]
+id = "price"
+level = "proc"
+name = "Цены"
+terms = ["цена", "дорого"]
+questions = ["деньги"]
+
+[[parameters]]
+id = "manager"
+level = "pers"
+name = "Менеджер"
+terms = ["менеджер", "=Олег", "=Ковалев"]
+questions = ["на связи"]
+"#;
+
+    /// An interview: the interviewer asks about delivery (twice), money (a question cue
+    /// only, no term) and the manager; the answers mostly do not name the topic. A stress
+    /// mark and ё shift code points against bytes.
+    pub const INTERVIEW: &str = "Интервьюер: Давайте начнём. Как вы оцениваете сроки поставки?\n\
+        Респондент: Ну, честно, не очень доволен. Всё время опаздывают, то одно, то другое. Хотелось бы, чтобы хоть предупреждали заранее.\n\
+        Интервьюер: Понятно. А какие пожелания по срокам поставки?\n\
+        Респондент: Да я вроде всё сказал.\n\
+        Интервьюер: А по деньгам что скажете?\n\
+        Респондент: Цены кусаются, очень дорого. У конкурентов процентов на десять дешевле.\n\
+        Интервьюер: А менеджер как, на связи?\n\
+        Респондент: Олег — отличный парень, всегда на связи, спасибо ему. Звони\u{301}шь — сразу берёт трубку, не то что Ковалёв.\n\
+        Да и отгрузки при нём вовремя.\n";
+
+    /// The summary line `citata tag` prints for `INTERVIEW` with `CODEBOOK`.
+    pub const SUMMARY: &str = "1 transcript(s), 15 sentences: 8 keyword and 5 context codings, 1 wishes, 1 comparisons; 0 failed";
+
+    /// A folder with `cb.toml` (`CODEBOOK`) and `zakupki.txt` (`INTERVIEW`).
+    pub fn fixture() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(dir.path(), "zakupki.txt", INTERVIEW);
+        (dir, cb, file)
+    }
+
+    type Row<'a> = (
+        usize,
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Vec<(&'a str, &'a str)>,
+        bool,
+        bool,
+    );
+
+    /// `(turn, text, param, source, terms, wish, comparison)` per coding.
+    fn rows(codings: &[Coding]) -> Vec<Row<'_>> {
+        codings
+            .iter()
+            .map(|c| {
+                (
+                    c.turn,
+                    c.text.as_str(),
+                    c.param.as_deref(),
+                    c.source.as_str(),
+                    c.term_texts(),
+                    c.wish,
+                    c.comparison,
+                )
+            })
+            .collect()
+    }
+
+    /// The polarity of the (first) coding of a sentence.
+    fn polarity_of<'a>(codings: &'a [Coding], text: &str) -> &'a str {
+        &codings
+            .iter()
+            .find(|c| c.text == text)
+            .unwrap_or_else(|| panic!("no coding for {text:?}"))
+            .polarity
+    }
+
+    // -----------------------------------------------------------------------------------
+    // NDJSON
+
+    #[test]
+    fn ndjson_codes_keywords_and_the_context_of_each_question() {
+        let (_dir, cb, file) = fixture();
+        let codings = tag_ok(&file, Some(&cb));
+        let no = Vec::new;
+        assert_eq!(
+            rows(&codings),
+            vec![
+                (
+                    0,
+                    "Как вы оцениваете сроки поставки?",
+                    Some("delivery"),
+                    "keyword",
+                    vec![("срок поставки", "сроки поставки")],
+                    false,
+                    false
+                ),
+                // The answer never names delivery: context.
+                (
+                    1,
+                    "Ну, честно, не очень доволен.",
+                    Some("delivery"),
+                    "context",
+                    no(),
+                    false,
+                    false
+                ),
+                (
+                    1,
+                    "Всё время опаздывают, то одно, то другое.",
+                    Some("delivery"),
+                    "keyword",
+                    vec![("опаздывать", "опаздывают")],
+                    false,
+                    false
+                ),
+                (
+                    1,
+                    "Хотелось бы, чтобы хоть предупреждали заранее.",
+                    Some("delivery"),
+                    "context",
+                    no(),
+                    true,
+                    false
+                ),
+                // «пожелания» from the interviewer is not a wish.
+                (
+                    2,
+                    "А какие пожелания по срокам поставки?",
+                    Some("delivery"),
+                    "keyword",
+                    vec![("срок поставки", "срокам поставки")],
+                    false,
+                    false
+                ),
+                (
+                    3,
+                    "Да я вроде всё сказал.",
+                    Some("delivery"),
+                    "context",
+                    no(),
+                    false,
+                    false
+                ),
+                // «по деньгам» is only a question cue: the question is not coded itself, but
+                // it changes the topic to price.
+                (
+                    5,
+                    "Цены кусаются, очень дорого.",
+                    Some("price"),
+                    "keyword",
+                    vec![("цена", "Цены"), ("дорого", "дорого")],
+                    false,
+                    false
+                ),
+                (
+                    5,
+                    "У конкурентов процентов на десять дешевле.",
+                    Some("price"),
+                    "context",
+                    no(),
+                    false,
+                    true
+                ),
+                (
+                    6,
+                    "А менеджер как, на связи?",
+                    Some("manager"),
+                    "keyword",
+                    vec![("менеджер", "менеджер")],
+                    false,
+                    false
+                ),
+                (
+                    7,
+                    "Олег — отличный парень, всегда на связи, спасибо ему.",
+                    Some("manager"),
+                    "keyword",
+                    vec![("=Олег", "Олег")],
+                    false,
+                    false
+                ),
+                (
+                    7,
+                    "Звони\u{301}шь — сразу берёт трубку, не то что Ковалёв.",
+                    Some("manager"),
+                    "keyword",
+                    vec![("=Ковалев", "Ковалёв")],
+                    false,
+                    false
+                ),
+                // Keyword for the parameter it names, context for the topic; codebook order.
+                (
+                    7,
+                    "Да и отгрузки при нём вовремя.",
+                    Some("delivery"),
+                    "keyword",
+                    vec![("вовремя", "вовремя")],
+                    false,
+                    false
+                ),
+                (
+                    7,
+                    "Да и отгрузки при нём вовремя.",
+                    Some("manager"),
+                    "context",
+                    no(),
+                    false,
+                    false
+                ),
+            ]
+        );
+        assert_eq!(
+            polarity_of(&codings, "Ну, честно, не очень доволен."),
+            "negative"
+        );
+        assert_eq!(
+            polarity_of(&codings, "Цены кусаются, очень дорого."),
+            "negative"
+        );
+        assert_eq!(
+            polarity_of(
+                &codings,
+                "Олег — отличный парень, всегда на связи, спасибо ему."
+            ),
+            "positive"
+        );
+        for c in &codings {
+            let (score, label) = (c.polarity_score, c.polarity.as_str());
+            assert!((-1.0..=1.0).contains(&score), "{score}");
+            match label {
+                "positive" => assert!(score > 0.0, "{label} {score}"),
+                "negative" => assert!(score < 0.0, "{label} {score}"),
+                "neutral" | "mixed" => {}
+                other => panic!("unknown polarity {other}"),
+            }
+        }
+    }
+
+    /// Sentence and term offsets are code points into the canonical text that `citata
+    /// ingest --format ndjson` prints for the same file; the rest of each line agrees with it.
+    #[test]
+    fn ndjson_offsets_are_code_points_into_the_ingested_text() {
+        let (_dir, cb, file) = fixture();
+        let codings = tag_ok(&file, Some(&cb));
+        let t = ingest_one(&file);
+        assert_eq!(t.text, INTERVIEW);
+        assert_ne!(t.text.len(), t.text.chars().count());
+        let mut terms = 0;
+        for c in &codings {
+            assert_eq!(c.r#type, "coding");
+            assert_eq!(c.doc, "zakupki.txt");
+            assert_eq!(chars(&t.text, c.start, c.end), c.text);
+            let s = &t.sentences[c.sentence];
+            assert_eq!((s.start, s.end, s.turn), (c.start, c.end, c.turn));
+            let turn = &t.turns[c.turn];
+            assert_eq!(
+                (c.speaker.as_str(), c.role.as_str()),
+                (turn.speaker.as_str(), turn.role.as_str())
+            );
+            let level = match c.param.as_deref() {
+                Some("delivery" | "price") => Some("proc"),
+                Some("manager") => Some("pers"),
+                None => None,
+                Some(other) => panic!("unknown parameter {other}"),
+            };
+            assert_eq!(c.level.as_deref(), level);
+            assert_eq!(c.source == "keyword", !c.terms.is_empty(), "{c:?}");
+            for h in &c.terms {
+                assert!(c.start <= h.start && h.end <= c.end, "{h:?} outside {c:?}");
+                assert_eq!(chars(&t.text, h.start, h.end), h.text);
+                terms += 1;
+            }
+        }
+        assert_eq!(terms, 9);
+        // After the stress mark, a byte or UTF-16 count would be off.
+        let kovalev = codings
+            .iter()
+            .flat_map(|c| &c.terms)
+            .find(|h| h.entry == "=Ковалев")
+            .unwrap();
+        let at = INTERVIEW.find("Ковалёв").unwrap();
+        assert_eq!(kovalev.start, INTERVIEW[..at].chars().count());
+        assert_eq!(kovalev.end, kovalev.start + 7);
+    }
+
+    /// `context_sentences = 1`: only the first sentence of each answer gets context; a wish
+    /// or comparison beyond it is printed alone (no parameter, source `none`).
+    #[test]
+    fn context_sentences_setting_limits_the_answer() {
+        let (dir, _, file) = fixture();
+        let cb = write(
+            dir.path(),
+            "cb1.toml",
+            CODEBOOK.replace(
+                "version = \"t1\"\n",
+                "version = \"t1\"\n\n[settings]\ncontext_sentences = 1\n",
+            ),
+        );
+        let codings = tag_ok(&file, Some(&cb));
+        let got: Vec<(usize, Option<&str>, &str, bool, bool)> = codings
+            .iter()
+            .map(|c| {
+                (
+                    c.sentence,
+                    c.param.as_deref(),
+                    c.source.as_str(),
+                    c.wish,
+                    c.comparison,
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, Some("delivery"), "keyword", false, false),
+                (2, Some("delivery"), "context", false, false),
+                (3, Some("delivery"), "keyword", false, false),
+                (4, None, "none", true, false),
+                (6, Some("delivery"), "keyword", false, false),
+                (7, Some("delivery"), "context", false, false),
+                (9, Some("price"), "keyword", false, false),
+                (10, None, "none", false, true),
+                (11, Some("manager"), "keyword", false, false),
+                (12, Some("manager"), "keyword", false, false),
+                (13, Some("manager"), "keyword", false, false),
+                (14, Some("delivery"), "keyword", false, false),
+            ]
+        );
+        let alone = codings.iter().find(|c| c.sentence == 4).unwrap();
+        assert_eq!((alone.level.as_deref(), alone.terms.len()), (None, 0));
+    }
+
+    /// The question sentences of an interviewer turn decide its topic: a price mentioned in
+    /// passing is not asked about. Russian questions also end in `?!` and `?..`.
+    #[test]
+    fn questions_ending_in_interrobang_or_ellipsis_decide_the_topic() {
+        let (dir, cb, _) = fixture();
+        for end in ["?", "?!", "?.."] {
+            let file = write(
+                dir.path(),
+                "q.txt",
+                format!(
+                    "Интервьюер: С ценами понятно. А сроки поставки как{end}\nРеспондент: Ну, терпимо.\n"
+                ),
+            );
+            let codings = tag_ok(&file, Some(&cb));
+            let answer: Vec<(&str, &str)> = codings
+                .iter()
+                .filter(|c| c.text == "Ну, терпимо.")
+                .map(|c| (c.param.as_deref().unwrap_or("-"), c.source.as_str()))
+                .collect();
+            assert_eq!(
+                answer,
+                [("delivery", "context")],
+                "question ending in {end:?}"
+            );
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // CSV and table
+
+    /// Commas and double quotes in the sentence, a long sentence for the table.
+    const QUOTES: &str = "Интервьюер: А по ценам что?\n\
+        Респондент: Менеджер сказал: \"цены поднимем\", и всё, дорого.\n\
+        Ну вот смотрите, цены у них выросли в прошлом году, потом ещё раз весной, а мы бюджет на год вперёд утверждаем и крутимся как можем.\n";
+
+    const LONG: &str = "Ну вот смотрите, цены у них выросли в прошлом году, потом ещё раз весной, а мы бюджет на год вперёд утверждаем и крутимся как можем.";
+
+    #[test]
+    fn csv_has_a_header_quotes_fields_and_one_row_per_coding() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(dir.path(), "ceny.txt", QUOTES);
+        let codings = tag_ok(&file, Some(&cb));
+        assert_eq!(codings.len(), 4, "{codings:#?}");
+        let run = tag_run(&file, Some(&cb), &["--format", "csv", "-q"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut lines = run.stdout.lines();
+        assert_eq!(
+            lines.next(),
+            Some(
+                "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
+            )
+        );
+        assert_eq!(lines.count(), codings.len(), "one row per coding");
+        assert!(
+            run.stdout.contains(
+                ",цены; дорого,\"Менеджер сказал: \"\"цены поднимем\"\", и всё, дорого.\"\n"
+            ),
+            "{}",
+            run.stdout
+        );
+        let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
+        let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+        assert_eq!(records.len(), codings.len());
+        for (r, c) in records.iter().zip(&codings) {
+            assert_eq!(r.len(), 16, "{r:?}");
+            let terms: Vec<&str> = c.terms.iter().map(|h| h.text.as_str()).collect();
+            let expected = [
+                c.doc.clone(),
+                c.turn.to_string(),
+                c.sentence.to_string(),
+                c.start.to_string(),
+                c.end.to_string(),
+                c.speaker.clone(),
+                c.role.clone(),
+                c.param.clone().unwrap_or_default(),
+                c.level.clone().unwrap_or_default(),
+                c.source.clone(),
+                c.polarity.clone(),
+            ];
+            let got: Vec<&str> = r.iter().take(11).collect();
+            assert_eq!(got, expected.iter().map(String::as_str).collect::<Vec<_>>());
+            let score: f64 = r[11].parse().unwrap();
+            assert!(
+                (score - c.polarity_score).abs() < 1e-9,
+                "{} vs {}",
+                &r[11],
+                c.polarity_score
+            );
+            assert_eq!(&r[12], c.wish.to_string());
+            assert_eq!(&r[13], c.comparison.to_string());
+            assert_eq!(&r[14], terms.join("; "));
+            assert_eq!(&r[15], c.text);
+        }
+        assert_eq!(
+            &records[1][15],
+            "Менеджер сказал: \"цены поднимем\", и всё, дорого."
+        );
+        assert_eq!(&records[3][15], LONG);
+    }
+
+    #[test]
+    fn table_has_one_line_per_coding_starting_with_doc_and_turn() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        write(dir.path(), "zakupki.txt", INTERVIEW);
+        write(dir.path(), "ceny.txt", QUOTES);
+        let codings = tag_ok(dir.path(), Some(&cb));
+        let run = tag_run(dir.path(), Some(&cb), &["-q"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), codings.len());
+        assert_eq!(lines.len(), 13 + 4);
+        for (line, c) in lines.iter().zip(&codings) {
+            let head = format!(
+                "{}:{}\t{}\t{}\t{}",
+                c.doc,
+                c.turn,
+                c.param.as_deref().unwrap_or("-"),
+                c.source,
+                c.polarity
+            );
+            assert!(
+                line.starts_with(&head),
+                "{line:?} does not start with {head:?}"
+            );
+            assert_eq!(line.contains(" [пожелание]\t"), c.wish, "{line}");
+            assert_eq!(line.contains(" [сравнение]\t"), c.comparison, "{line}");
+        }
+        // ceny.txt sorts before zakupki.txt.
+        assert!(
+            lines[0].starts_with("ceny.txt:0\tprice\tkeyword\t"),
+            "{}",
+            lines[0]
+        );
+        assert!(lines[4].starts_with("zakupki.txt:0\t"), "{}", lines[4]);
+        assert!(lines.contains(
+            &"zakupki.txt:1\tdelivery\tcontext\tnegative\tНу, честно, не очень доволен."
+        ));
+        assert!(lines.contains(
+            &"zakupki.txt:7\tmanager\tkeyword\tpositive\tОлег — отличный парень, всегда на связи, спасибо ему."
+        ));
+        let wish = lines.iter().find(|l| l.contains("Хотелось бы")).unwrap();
+        assert!(
+            wish.starts_with("zakupki.txt:1\tdelivery\tcontext\t"),
+            "{wish}"
+        );
+        assert!(
+            wish.ends_with(" [пожелание]\tХотелось бы, чтобы хоть предупреждали заранее."),
+            "{wish}"
+        );
+        // A long sentence is cut at 110 characters with an ellipsis.
+        assert!(LONG.chars().count() > 110);
+        let cut: String = LONG.chars().take(110).collect();
+        assert!(lines[3].ends_with(&format!("\t{cut}…")), "{}", lines[3]);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Exit codes, bad input, stderr
+
+    #[test]
+    fn batch_with_bad_files_exits_2_and_keeps_the_good_codings() {
+        let (dir, cb, _) = fixture();
+        let batch = dir.path().join("batch");
+        write(&batch, "01-good.txt", INTERVIEW);
+        write(&batch, "02-empty.txt", "");
+        write(
+            &batch,
+            "03-picture.txt",
+            b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\x01\0\0\0\x01\0\x08\x06\0\0\0",
+        );
+        let (codings, run) = tag_ndjson(&batch, Some(&cb), &[]);
+        assert_eq!(run.code, 2);
+        let alone = tag_ok(&batch.join("01-good.txt"), Some(&cb));
+        assert_eq!(codings.len(), alone.len());
+        assert_eq!(codings.len(), 13);
+        assert!(codings.iter().all(|c| c.doc == "01-good.txt"));
+        let sep = std::path::MAIN_SEPARATOR;
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 2, "{}", run.stderr);
+        assert!(
+            errors[0].contains(&format!("{sep}02-empty.txt:")) && errors[0].contains("empty"),
+            "{}",
+            errors[0]
+        );
+        assert!(
+            errors[1].contains(&format!("{sep}03-picture.txt:")) && errors[1].contains("binary"),
+            "{}",
+            errors[1]
+        );
+        assert_eq!(
+            run.stderr.lines().last(),
+            Some(SUMMARY.replace("; 0 failed", "; 2 failed").as_str())
+        );
+    }
+
+    #[test]
+    fn a_single_bad_file_exits_2_with_nothing_on_stdout() {
+        let (dir, cb, _) = fixture();
+        let empty = write(dir.path(), "пусто.txt", "");
+        let run = tag_run(&empty, Some(&cb), &["--format", "csv"]);
+        assert_eq!(run.code, 2);
+        assert_eq!(
+            run.stdout.lines().count(),
+            1,
+            "only the CSV header: {}",
+            run.stdout
+        );
+        assert!(
+            run.stderr.contains("пусто.txt: file is empty"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.ends_with("; 1 failed\n"), "{}", run.stderr);
+    }
+
+    /// `(what, codebook TOML, "line L, column C: reason")`: each kind of error, in a
+    /// parameter that starts on line 13 after `BROKEN_HEAD`.
+    pub const BROKEN: &[(&str, &str, &str)] = &[
+        (
+            "unknown level",
+            "id = \"delivery\"\nlevel = \"process\"\nname = \"Сроки\"\nterms = [\"вовремя\"]\n",
+            "line 15, column 9: parameter `delivery` has unknown level `process`; levels are: proc",
+        ),
+        (
+            "duplicate id",
+            "id = \"price\"\nlevel = \"proc\"\nname = \"Цены ещё раз\"\nterms = [\"дорого\"]\n",
+            "line 14, column 6: duplicate parameter id `price`",
+        ),
+        (
+            "empty terms",
+            "id = \"docs\"\nlevel = \"proc\"\nname = \"Документы\"\nterms = []\n",
+            "line 17, column 9: parameter `docs` has no terms",
+        ),
+        (
+            "bad regex",
+            "id = \"edo\"\nlevel = \"proc\"\nname = \"ЭДО\"\nterms = [\"ЭДО\", \"/эдо(/\"]\n",
+            // Columns count characters: the regex starts at byte 20 of the line.
+            "line 17, column 17: term entry `/эдо(/` of `edo`: bad regex",
+        ),
+        (
+            "TOML syntax",
+            "id = \"edo\"\nlevel = \"proc\"\nname = \"ЭДО\"\nterms = [\"ЭДО\" \"Диадок\"]\n",
+            "line 17, column 16: missing comma between array elements",
+        ),
+    ];
+
+    /// Lines 1–13 of every broken codebook: one level, one good parameter, the header of
+    /// the broken one.
+    pub const BROKEN_HEAD: &str = "name = \"Сломанный\"\n\n[[levels]]\nid = \"proc\"\nname = \"Процесс\"\n\n[[parameters]]\nid = \"price\"\nlevel = \"proc\"\nname = \"Цены\"\nterms = [\"цена\"]\n\n[[parameters]]\n";
+
+    #[test]
+    fn broken_codebook_exits_2_with_line_column_and_reason() {
+        let (dir, _, file) = fixture();
+        for (what, body, expected) in BROKEN {
+            let cb = write(dir.path(), "broken.toml", format!("{BROKEN_HEAD}{body}"));
+            let run = tag_run(&file, Some(&cb), &["--format", "ndjson"]);
+            assert_eq!(run.code, 2, "{what}");
+            assert_eq!(run.stdout, "", "{what}");
+            let mut lines = run.stderr.lines();
+            let first = lines.next().unwrap_or_default();
+            assert!(
+                first.starts_with("error: codebook "),
+                "{what}: {}",
+                run.stderr
+            );
+            assert!(first.contains("broken.toml"), "{what}: {}", run.stderr);
+            let errors: Vec<&str> = lines.collect();
+            assert_eq!(errors.len(), 1, "{what}: one error in {}", run.stderr);
+            assert!(
+                errors[0].starts_with(expected),
+                "{what}: {:?} does not start with {expected:?}",
+                errors[0]
+            );
+        }
+    }
+
+    #[test]
+    fn every_error_of_a_codebook_is_reported_in_line_order() {
+        let (dir, _, file) = fixture();
+        let body: String = BROKEN[..4]
+            .iter()
+            .map(|(_, b, _)| format!("{b}\n[[parameters]]\n"))
+            .collect();
+        let body = body.trim_end_matches("\n[[parameters]]\n");
+        let cb = write(dir.path(), "broken.toml", format!("{BROKEN_HEAD}{body}\n"));
+        let run = tag_run(&file, Some(&cb), &[]);
+        assert_eq!(run.code, 2);
+        let lines: Vec<&str> = run.stderr.lines().skip(1).collect();
+        let at: Vec<&str> = lines
+            .iter()
+            .map(|l| l.split(": ").next().unwrap_or_default())
+            .collect();
+        assert_eq!(
+            at,
+            [
+                "line 15, column 9",
+                "line 20, column 6",
+                "line 29, column 9",
+                "line 35, column 17"
+            ],
+            "{}",
+            run.stderr
+        );
+    }
+
+    #[test]
+    fn missing_codebook_exits_2_and_names_it() {
+        let (dir, _, file) = fixture();
+        let missing = dir.path().join("нет-кодбука.toml");
+        let run = tag_run(&file, Some(&missing), &[]);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stdout, "");
+        assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
+        assert!(run.stderr.contains("нет-кодбука.toml"), "{}", run.stderr);
+    }
+
+    /// The OS reason is printed twice: `Error::Io` puts its `source` in its message and
+    /// also returns it as the error's source, and main prints the whole chain (`{e:#}`).
+    #[test]
+    fn missing_codebook_reason_is_printed_once() {
+        let (dir, _, file) = fixture();
+        let missing = dir.path().join("нет-кодбука.toml");
+        let run = tag_run(&file, Some(&missing), &[]);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+        let os = std::fs::read(&missing).unwrap_err().to_string();
+        assert_eq!(run.stderr.matches(&os).count(), 1, "{}", run.stderr);
+    }
+
+    #[test]
+    fn codebook_in_windows_1251_is_refused_and_a_bom_is_accepted() {
+        let (dir, _, file) = fixture();
+        let (bytes, _, unmappable) = encoding_rs::WINDOWS_1251.encode(CODEBOOK);
+        assert!(!unmappable);
+        let cp1251 = write(dir.path(), "cp1251.toml", &bytes);
+        let run = tag_run(&file, Some(&cp1251), &[]);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stdout, "");
+        assert!(run.stderr.contains("cp1251.toml"), "{}", run.stderr);
+        // `name = "` is 8 ASCII bytes, then the first Cyrillic letter.
+        assert!(
+            run.stderr
+                .contains("not UTF-8 (byte 8); save the codebook as UTF-8"),
+            "{}",
+            run.stderr
+        );
+
+        let bom = write(dir.path(), "bom.toml", format!("\u{feff}{CODEBOOK}"));
+        let plain = write(dir.path(), "plain.toml", CODEBOOK);
+        let with_bom = tag_run(&file, Some(&bom), &["--format", "ndjson", "-q"]);
+        assert_eq!(with_bom.code, 0, "{}", with_bom.stderr);
+        assert_eq!(
+            with_bom.stdout,
+            tag_run(&file, Some(&plain), &["--format", "ndjson", "-q"]).stdout
+        );
+    }
+
+    #[test]
+    fn bad_arguments_exit_2() {
+        let (_dir, cb, file) = fixture();
+        assert_eq!(citata(["tag"]).code, 2);
+        assert_eq!(tag_run(&file, Some(&cb), &["--format", "xml"]).code, 2);
+        assert_eq!(tag_run(&file, Some(&cb), &["-j", "два"]).code, 2);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Determinism, stderr
+
+    fn demo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo")
+    }
+
+    /// The embedded codebook, no flags but the format: one thread, two threads and a second
+    /// run give the same bytes, in the order of the sorted file names.
+    #[test]
+    fn demo_output_is_the_same_for_any_number_of_threads() {
+        let one = tag_run(&demo(), None, &["--format", "ndjson", "-j", "1"]);
+        assert_eq!(one.code, 0, "{}", one.stderr);
+        let two = tag_run(&demo(), None, &["--format", "ndjson", "-j", "2"]);
+        assert_eq!(two.code, 0, "{}", two.stderr);
+        let again = tag_run(&demo(), None, &["--format", "ndjson", "-j", "2"]);
+        assert!(one.stdout == two.stdout, "-j 1 and -j 2 differ");
+        assert!(two.stdout == again.stdout, "two runs differ");
+        assert_eq!(one.stderr, two.stderr, "the same summary");
+
+        let codings: Vec<Coding> = one.stdout.lines().map(decode_coding).collect();
+        let mut docs: Vec<&str> = codings.iter().map(|c| c.doc.as_str()).collect();
+        docs.dedup();
+        let mut sorted = docs.clone();
+        sorted.sort();
+        assert_eq!(docs, sorted, "files in sorted order, each once");
+        assert_eq!(docs.len(), 12);
+        for w in codings.windows(2) {
+            if w[0].doc == w[1].doc {
+                assert!(
+                    w[0].sentence <= w[1].sentence,
+                    "sentence order in {}",
+                    w[0].doc
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn quiet_prints_nothing_on_stderr_and_the_default_ends_with_the_summary() {
+        let (_dir, cb, file) = fixture();
+        let quiet = tag_run(&file, Some(&cb), &["--quiet"]);
+        assert_eq!(quiet.code, 0);
+        assert_eq!(quiet.stderr, "");
+        let short = tag_run(&file, Some(&cb), &["-q"]);
+        assert_eq!(short.stderr, "");
+        assert_eq!(short.stdout, quiet.stdout);
+
+        let loud = tag_run(&file, Some(&cb), &[]);
+        assert_eq!(loud.code, 0);
+        assert_eq!(loud.stdout, quiet.stdout, "stderr only");
+        assert!(
+            loud.stderr.ends_with(&format!("\n{SUMMARY}\n"))
+                || loud.stderr == format!("{SUMMARY}\n"),
+            "{:?}",
+            loud.stderr
+        );
+        assert!(!loud.stderr.contains("error"), "{:?}", loud.stderr);
+    }
+
+    /// The summary counts agree with the NDJSON it goes with (a wish counts once per
+    /// sentence, however many codings the sentence has).
+    #[test]
+    fn summary_counts_match_the_codings_of_the_demo() {
+        let (codings, run) = tag_ndjson(&demo(), None, &["-j", "3"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let sentences: usize = ingest_ok(&demo()).iter().map(|t| t.sentences.len()).sum();
+        let count = |src: &str| codings.iter().filter(|c| c.source == src).count();
+        let mut per_sentence = std::collections::BTreeMap::new();
+        for c in &codings {
+            per_sentence.insert((c.doc.as_str(), c.sentence), (c.wish, c.comparison));
+        }
+        let wishes = per_sentence.values().filter(|v| v.0).count();
+        let comparisons = per_sentence.values().filter(|v| v.1).count();
+        assert!(wishes > 0 && comparisons > 0 && count("context") > 0);
+        assert_eq!(
+            run.stderr.lines().last().unwrap_or_default(),
+            format!(
+                "12 transcript(s), {sentences} sentences: {} keyword and {} context codings, {wishes} wishes, {comparisons} comparisons; 0 failed",
+                count("keyword"),
+                count("context")
+            )
+        );
+    }
+
+    /// With no `--codebook`, codings use the embedded codebook's parameters and levels, as
+    /// `citata codebook check` lists them.
+    #[test]
+    fn embedded_codebook_is_the_default() {
+        let (_dir, _, file) = fixture();
+        let check = citata(["codebook", "check"]);
+        assert_eq!(check.code, 0, "{}", check.stderr);
+        let mut params = std::collections::BTreeMap::new();
+        for line in check.stdout.lines().filter(|l| l.starts_with("  ")) {
+            let (level, rest) = line.trim_start().split_once(' ').unwrap();
+            let (_, list) = rest.split_once(": ").unwrap();
+            for p in list.split(", ") {
+                params.insert(p.to_string(), level.to_string());
+            }
+        }
+        assert_eq!(params.len(), 24, "{}", check.stdout);
+        let codings = tag_ok(&file, None);
+        assert!(codings.iter().any(|c| c.source == "keyword"));
+        assert!(codings.iter().any(|c| c.source == "context"));
+        for c in &codings {
+            match c.param.as_deref() {
+                Some(p) => assert_eq!(params.get(p), c.level.as_ref(), "{p}"),
+                None => assert_eq!((c.level.as_deref(), c.source.as_str()), (None, "none")),
+            }
+        }
+        // The markers are there too.
+        assert!(
+            codings
+                .iter()
+                .any(|c| c.wish && c.text.starts_with("Хотелось бы"))
+        );
+        assert!(
+            codings
+                .iter()
+                .any(|c| c.comparison && c.text.starts_with("У конкурентов"))
+        );
+    }
+}
+
+mod codebook {
+    use std::ffi::OsStr;
+    use std::path::Path;
+
+    use crate::tag::{BROKEN, BROKEN_HEAD};
+    use crate::testenv::*;
+
+    fn check(file: &Path) -> Run {
+        citata(["codebook".as_ref(), "check".as_ref(), file.as_os_str()])
+    }
+
+    #[test]
+    fn check_of_the_embedded_codebook_names_3_levels_and_24_parameters() {
+        let run = citata(["codebook", "check"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert!(
+            lines[0].ends_with("(b2b-cx.ru.toml (embedded))"),
+            "{}",
+            lines[0]
+        );
+        assert!(
+            lines[1].starts_with("3 levels, 24 parameters, "),
+            "{}",
+            lines[1]
+        );
+        let levels: Vec<&str> = lines
+            .iter()
+            .filter(|l| l.starts_with("  "))
+            .map(|l| l.trim_start().split(' ').next().unwrap())
+            .collect();
+        assert_eq!(levels, ["org", "process", "personal"]);
+        let params: usize = lines
+            .iter()
+            .filter(|l| l.starts_with("  "))
+            .map(|l| l.split_once(": ").unwrap().1.split(", ").count())
+            .sum();
+        assert_eq!(params, 24);
+        assert!(
+            lines.last().unwrap().ends_with(" warning(s), no errors"),
+            "{}",
+            run.stdout
+        );
+    }
+
+    #[test]
+    fn check_of_a_broken_codebook_exits_2_with_line_and_column() {
+        let dir = tmp();
+        for (what, body, expected) in BROKEN {
+            let cb = write(dir.path(), "broken.toml", format!("{BROKEN_HEAD}{body}"));
+            let run = check(&cb);
+            assert_eq!(run.code, 2, "{what}");
+            assert_eq!(run.stdout, "", "{what}");
+            let lines: Vec<&str> = run.stderr.lines().collect();
+            assert_eq!(
+                lines[0],
+                format!("error: codebook {} has errors:", cb.display()),
+                "{what}"
+            );
+            assert_eq!(lines.len(), 2, "{what}: {}", run.stderr);
+            assert!(lines[1].starts_with(expected), "{what}: {:?}", lines[1]);
+        }
+        let missing = dir.path().join("нет.toml");
+        let run = check(&missing);
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("нет.toml"), "{}", run.stderr);
+    }
+
+    const WARNINGS: &str = r#"name = "Предупреждения"
+version = "0.1"
+
+[[levels]]
+id = "org"
+name = "Организация"
+
+[[parameters]]
+id = "price"
+level = "org"
+name = "Цены"
+terms = [
+  "цена",
+  "ст*",
+  "стали",
+]
+
+[[parameters]]
+id = "value"
+level = "org"
+name = "Ценность"
+terms = [
+  "ценность",
+  "цены",
+]
+"#;
+
+    #[test]
+    fn check_warns_of_short_prefixes_ambiguous_words_and_shared_lemmas() {
+        let dir = tmp();
+        let cb = write(dir.path(), "warn.toml", WARNINGS);
+        let run = check(&cb);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), 7, "{}", run.stdout);
+        assert_eq!(lines[0], format!("Предупреждения 0.1 ({})", cb.display()));
+        assert_eq!(
+            lines[1],
+            "1 levels, 2 parameters, 5 terms (0 phrases), 0 question cues, 0 exclusions"
+        );
+        assert_eq!(lines[2], "  org «Организация»: price, value");
+        assert_eq!(
+            lines[3],
+            "warning: line 14, column 3: term entry `ст*` of `price`: prefix `ст*` is shorter than 3 letters and will match many unrelated words"
+        );
+        assert!(
+            lines[4].starts_with(
+                "warning: line 15, column 3: term entry `стали` of `price`: `стали` is ambiguous: it matches every form of "
+            ),
+            "{}",
+            lines[4]
+        );
+        assert!(
+            lines[4].contains("«стать»") && lines[4].contains("«сталь»"),
+            "{}",
+            lines[4]
+        );
+        assert!(lines[5].starts_with("warning: line 24: "), "{}", lines[5]);
+        assert!(
+            lines[5].ends_with(
+                "lemma `цена` codes for several parameters: `price` (line 13: `цена`), `value` (line 24: `цены`); a sentence with it is coded for all of them"
+            ),
+            "{}",
+            lines[5]
+        );
+        assert_eq!(lines[6], "3 warning(s), no errors");
+    }
+
+    /// A diagnostic without a known column (the shared-lemma warning) prints `column 0`,
+    /// though columns are 1-based; it should print the line alone.
+    #[test]
+    fn warnings_never_print_column_0() {
+        let dir = tmp();
+        let cb = write(dir.path(), "warn.toml", WARNINGS);
+        let run = check(&cb);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(!run.stdout.contains("column 0"), "{}", run.stdout);
+    }
+
+    const EXPLAIN: &str = r#"name = "Объяснение"
+version = "1"
+
+[[levels]]
+id = "org"
+name = "Организация"
+
+[[parameters]]
+id = "price"
+level = "org"
+name = "Цены"
+terms = [
+  "цена",
+  "~цена",
+]
+questions = [
+  "цены",
+]
+
+[[parameters]]
+id = "edo"
+level = "org"
+name = "ЭДО"
+terms = [
+  "Диадок",
+  "=ЭДО",
+]
+"#;
+
+    #[test]
+    fn explain_shows_the_reading_and_which_entries_match() {
+        let dir = tmp();
+        let cb = write(dir.path(), "explain.toml", EXPLAIN);
+        let words = ["ценами", "ценный", "Диадоком", "Це\u{301}нами", "скидка"];
+        let mut args: Vec<&OsStr> = vec![
+            "codebook".as_ref(),
+            "explain".as_ref(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+        ];
+        args.extend(words.iter().map(OsStr::new));
+        let run = citata(&args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        assert_eq!(
+            run.stdout,
+            "ценами: normal form «ценами», lemmas: цена, stem: цен\n\
+             \x20 matches price (Цены): term `цена` (line 13)\n\
+             \x20 matches price (Цены): term `~цена` (line 14)\n\
+             \x20 matches price (Цены): question cue `цены` (line 17)\n\
+             ценный: normal form «ценный», lemmas: ценный, stem: цен\n\
+             \x20 matches price (Цены): term `~цена` (line 14)\n\
+             Диадоком: normal form «диадоком», lemmas: not in the dictionary (matched by stem), stem: диадок\n\
+             \x20 matches edo (ЭДО): term `Диадок` (line 25)\n\
+             Це\u{301}нами: normal form «ценами», lemmas: цена, stem: цен\n\
+             \x20 matches price (Цены): term `цена` (line 13)\n\
+             \x20 matches price (Цены): term `~цена` (line 14)\n\
+             \x20 matches price (Цены): question cue `цены` (line 17)\n\
+             скидка: normal form «скидка», lemmas: скидка, stem: скидк\n\
+             \x20 matches nothing\n"
+        );
+    }
+
+    #[test]
+    fn explain_with_the_embedded_codebook_needs_no_flags() {
+        let run = citata(["codebook", "explain", "Диадоком"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(
+            lines[0],
+            "Диадоком: normal form «диадоком», lemmas: not in the dictionary (matched by stem), stem: диадок"
+        );
+        assert!(
+            lines.len() > 1 && lines[1..].iter().all(|l| l.starts_with("  matches ")),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            citata(["codebook", "explain"]).code,
+            2,
+            "a word is required"
+        );
+    }
+
+    const AUDIT: &str = r#"name = "Аудит"
+
+[[levels]]
+id = "proc"
+name = "Процесс"
+
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Поставки"
+terms = [
+  "поставка",
+  "опаздывать",
+  "=УПД",
+]
+questions = [
+  "сроки",
+]
+
+[[parameters]]
+id = "docs"
+level = "proc"
+name = "Документы"
+terms = [
+  "паспорт*",
+  "акт сверки",
+]
+"#;
+
+    fn audit_corpus(dir: &Path) -> std::path::PathBuf {
+        let corpus = dir.join("corpus");
+        write(
+            &corpus,
+            "a.txt",
+            "Интервьюер: Как у вас с поставками? Сроки устраивают?\n\
+             Респондент: Поставки идут, но поставки по срочным заказам опаздывают. По поставкам вопросов меньше стало. Сроки плавают, паспорта тоже опаздывают.\n",
+        );
+        write(
+            &corpus,
+            "b.txt",
+            "И: А по срокам поставки?\nР: Опоздали раз, с поставкой бывало. Акты сверки присылают вовремя, паспортами довольны.\n",
+        );
+        corpus
+    }
+
+    /// Per entry: matched forms (normalized) with counts, most frequent first; question
+    /// cues only in the interviewer's sentences («Сроки плавают» is the respondent's);
+    /// «опоздали» is another lemma than «опаздывать».
+    #[test]
+    fn audit_lists_matched_forms_with_counts_and_dead_entries() {
+        let dir = tmp();
+        let cb = write(dir.path(), "audit.toml", AUDIT);
+        let corpus = audit_corpus(dir.path());
+        let run = citata([
+            "codebook".as_ref(),
+            "audit".as_ref(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+            corpus.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        assert_eq!(
+            run.stdout,
+            "delivery (Поставки)\n\
+             \x20 term `поставка` (line 12): 6 — поставки ×3, поставкам ×1, поставками ×1, поставкой ×1\n\
+             \x20 term `опаздывать` (line 13): 2 — опаздывают ×2\n\
+             \x20 term `=УПД` (line 14): no match\n\
+             \x20 question `сроки` (line 17): 2 — срокам ×1, сроки ×1\n\
+             docs (Документы)\n\
+             \x20 term `паспорт*` (line 25): 2 — паспорта ×1, паспортами ×1\n\
+             \x20 term `акт сверки` (line 26): 1 — акты сверки ×1\n\
+             8 sentences; 6 entries, 1 matched nothing\n"
+        );
+    }
+
+    #[test]
+    fn audit_dead_shows_only_entries_that_matched_nothing() {
+        let dir = tmp();
+        let cb = write(dir.path(), "audit.toml", AUDIT);
+        let corpus = audit_corpus(dir.path());
+        let run = citata([
+            "codebook".as_ref(),
+            "audit".as_ref(),
+            "--dead".as_ref(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+            corpus.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            run.stdout,
+            "delivery (Поставки)\n\
+             \x20 term `=УПД` (line 14): no match\n\
+             docs (Документы)\n\
+             8 sentences; 6 entries, 1 matched nothing\n"
+        );
+    }
+
+    #[test]
+    fn audit_reports_a_bad_file_and_exits_2() {
+        let dir = tmp();
+        let cb = write(dir.path(), "audit.toml", AUDIT);
+        let corpus = audit_corpus(dir.path());
+        write(&corpus, "c.txt", "");
+        let run = citata([
+            "codebook".as_ref(),
+            "audit".as_ref(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+            corpus.as_os_str(),
+        ]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("c.txt: file is empty"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stdout
+                .ends_with("8 sentences; 6 entries, 1 matched nothing\n"),
+            "the good files are audited: {}",
+            run.stdout
+        );
+    }
+}
+
 mod prop {
+    use citata::codebook::Codebook;
     use citata::ingest::{IngestConfig, canonicalize, ingest_bytes};
-    use citata::model::Format;
-    use citata::text::Analyzer;
+    use citata::model::{Format, Role};
+    use citata::tag::polarity::Lexicon;
+    use citata::tag::{Source, TagState, Tagger, markers_codebook};
+    use citata::text::{Analyzer, normalize};
     use proptest::prelude::*;
     use unicode_normalization::UnicodeNormalization;
 
@@ -1663,6 +2974,201 @@ mod prop {
                 .nfc()
                 .collect();
             prop_assert_eq!(canonicalize(s.clone()), expected);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Tagging
+
+    /// Every kind of entry: lemma, phrase with a gap, stem, prefix, exact form, NEAR,
+    /// regex, exclusions and question cues.
+    const TAG_CODEBOOK: &str = r#"name = "prop"
+[[levels]]
+id = "proc"
+name = "Процесс"
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Поставки"
+terms = ["поставка", "срок поставки", "вовремя", "опаздывать"]
+questions = ["сроки"]
+[[parameters]]
+id = "price"
+level = "proc"
+name = "Цены"
+terms = ["цена", "~цена", "дорого", "цена NEAR/3 дорого", "предоплат*"]
+exclude = ["ценный опыт"]
+questions = ["деньги"]
+[[parameters]]
+id = "edo"
+level = "proc"
+name = "ЭДО"
+terms = ["=ЭДО", "Диадок", '/\bэдо\b/', '/поставк\w*/', "кто-то"]
+[[parameters]]
+id = "manager"
+level = "proc"
+name = "Менеджер"
+terms = ["менеджер", "=Ковалев", "качество оборудования"]
+exclude = ["менеджер по продажам"]
+"#;
+
+    const MARKERS: &str = "wish = [\"хотелось бы\", \"не хватает\", \"=хотел бы\"]\ncomparison = [\"конкурент\", \"=чем у\", \"у других\"]\n";
+
+    static TAGGER: std::sync::LazyLock<Tagger> = std::sync::LazyLock::new(|| {
+        let mut a = Analyzer::new();
+        let cb = Codebook::parse(TAG_CODEBOOK, "prop.toml", &mut a).expect("the codebook is valid");
+        let markers = markers_codebook(MARKERS, &mut a).expect("the markers are valid");
+        Tagger::with(cb, markers, Lexicon::embedded())
+    });
+
+    /// Interview Russian: codebook terms in several forms, markers, sentiment words,
+    /// stress marks, ё, soft hyphens, hyphenated words, labels and punctuation.
+    const TAG_PIECES: &[&str] = &[
+        "Интервьюер: ",
+        "Респондент: ",
+        "И: ",
+        "Р: ",
+        "\n",
+        "\n",
+        "\n\n",
+        ". ",
+        ". ",
+        "? ",
+        "! ",
+        ", ",
+        ",",
+        "… ",
+        " — ",
+        "«",
+        "»",
+        "\"",
+        "(пауза) ",
+        "[смеется] ",
+        "\u{301}",
+        "\u{ad}",
+        "ё",
+        "Ё",
+        "-",
+        " ",
+        "поставки",
+        "поставкам",
+        "Поставка",
+        "сроки",
+        "сро\u{301}ки",
+        "срокам",
+        "поставки\u{301}",
+        "вовремя",
+        "опаздывают",
+        "опа\u{301}здывали",
+        "цены",
+        "Цены",
+        "ценами",
+        "цена\u{301}",
+        "ценный",
+        "опыт",
+        "дорого",
+        "дорого\u{301}",
+        "предоплата",
+        "предоплатный",
+        "ЭДО",
+        "эдо",
+        "Э\u{301}ДО",
+        "Диадок",
+        "Диадоком",
+        "кто-то",
+        "Кто-то",
+        "менеджер",
+        "менеджеру",
+        "по",
+        "продажам",
+        "Ковалёв",
+        "Ковалев",
+        "КОВАЛЁВ",
+        "качество",
+        "этого",
+        "оборудования",
+        "хотелось",
+        "бы",
+        "не",
+        "хватает",
+        "хотел",
+        "конкурентов",
+        "чем",
+        "у",
+        "других",
+        "очень",
+        "доволен",
+        "хорошо",
+        "плохо",
+        "ужасно",
+        "спасибо",
+        "ну",
+        "вот",
+        "как",
+        "вам",
+        "деньгам",
+        "всё",
+        "ещё",
+        "ёлки",
+        "бизнес-процесс",
+        "т.е.",
+        "8.5",
+        "по-моему",
+    ];
+
+    fn tag_transcript() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            8 => prop::sample::select(TAG_PIECES).prop_map(str::to_string),
+            4 => Just(" ".to_string()),
+            1 => "[а-яё]{1,6}",
+        ];
+        prop::collection::vec(piece, 0..160).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn codings_cover_sentences_and_terms_lie_inside_them(raw in tag_transcript()) {
+            let t = match ingest_bytes("p.txt", Format::Txt, raw.as_bytes(), &IngestConfig::default()) {
+                Ok(t) => t,
+                Err(e) => {
+                    prop_assert!(raw.trim().is_empty(), "refused {raw:?}: {e}");
+                    return Ok(());
+                }
+            };
+            let tagger = &*TAGGER;
+            let cb = tagger.matcher().codebook();
+            let codings = tagger.tag(&mut TagState::default(), &t);
+            let mut last = 0;
+            for c in &codings {
+                let s = &t.sentences[c.sentence];
+                prop_assert_eq!(c.span, s.span, "the coding's span is its sentence's");
+                prop_assert_eq!(c.turn, s.turn);
+                prop_assert!(!s.non_speech);
+                prop_assert!(last <= c.sentence, "codings in sentence order");
+                last = c.sentence;
+                let respondent = t.turn_speaker(&t.turns[c.turn]).role == Role::Respondent;
+                prop_assert!(respondent || !(c.wish || c.comparison || c.source == Source::Context));
+                prop_assert_eq!(c.source == Source::Keyword, !c.terms.is_empty());
+                prop_assert_eq!(c.source == Source::None, c.param.is_none());
+                prop_assert!(c.param.is_some() || c.wish || c.comparison);
+                prop_assert!((-1.0..=1.0).contains(&c.polarity_score));
+                for h in &c.terms {
+                    let p = &cb.parameters[c.param.unwrap()];
+                    prop_assert!(h.entry < p.terms.len());
+                    prop_assert!(h.span.start < h.span.end);
+                    prop_assert!(c.span.contains(h.span), "term {:?} outside its sentence {:?}", h.span, c.span);
+                    prop_assert!(t.text.is_char_boundary(h.span.start) && t.text.is_char_boundary(h.span.end));
+                    let text = t.slice(h.span);
+                    prop_assert!(!normalize(text).trim().is_empty(), "term {:?} of `{}` normalizes to nothing", text, p.terms[h.entry].raw);
+                }
+            }
+            // The same again, with a fresh state and with a state that tagged before.
+            let mut state = TagState::default();
+            prop_assert_eq!(&tagger.tag(&mut state, &t), &codings);
+            prop_assert_eq!(&tagger.tag(&mut state, &t), &codings);
+            prop_assert_eq!(&tagger.with_thread_state(|st| tagger.tag(st, &t)), &codings);
         }
     }
 }

@@ -130,12 +130,14 @@ pub struct Diagnostic {
 
 impl std::fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.line > 0 {
+        if self.line > 0 && self.column > 0 {
             write!(
                 f,
                 "line {}, column {}: {}",
                 self.line, self.column, self.message
             )
+        } else if self.line > 0 {
+            write!(f, "line {}: {}", self.line, self.message)
         } else {
             f.write_str(&self.message)
         }
@@ -415,7 +417,7 @@ impl Codebook {
         };
         let bytes = std::fs::read(path).map_err(|e| crate::Error::Io {
             path: path.to_path_buf(),
-            source: e,
+            cause: e,
         })?;
         let name = path.display().to_string();
         let src = String::from_utf8(bytes).map_err(|e| crate::Error::Codebook {

@@ -119,7 +119,7 @@ impl CsvCache {
 pub fn read_csv(path: &Path) -> Result<FxHashMap<String, BTreeMap<String, String>>> {
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
-        source: e,
+        cause: e,
     })?;
     let bad = |reason: String| Error::BadInput {
         path: path.to_path_buf(),

@@ -113,7 +113,7 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>> {
     for root in paths {
         let md = std::fs::metadata(root).map_err(|e| Error::Io {
             path: root.clone(),
-            source: e,
+            cause: e,
         })?;
         if md.is_dir() {
             let mut files = Vec::new();
@@ -151,12 +151,12 @@ pub fn discover(paths: &[PathBuf]) -> Result<Vec<Source>> {
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::Io {
         path: dir.to_path_buf(),
-        source: e,
+        cause: e,
     })?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::Io {
             path: dir.to_path_buf(),
-            source: e,
+            cause: e,
         })?;
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -165,7 +165,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
         }
         let ft = entry.file_type().map_err(|e| Error::Io {
             path: path.clone(),
-            source: e,
+            cause: e,
         })?;
         if ft.is_dir() {
             walk(&path, out)?;
@@ -195,7 +195,7 @@ pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcrip
     let format = format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
     let md = std::fs::metadata(path).map_err(|e| Error::Io {
         path: path.clone(),
-        source: e,
+        cause: e,
     })?;
     if md.len() > config.max_file_bytes {
         return Err(Error::BadInput {
@@ -209,7 +209,7 @@ pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcrip
     }
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
         path: path.clone(),
-        source: e,
+        cause: e,
     })?;
     let mut t = ingest_vec(&source.doc, format, bytes, config).map_err(|e| match e {
         Error::BadInput { reason, .. } => Error::BadInput {

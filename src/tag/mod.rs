@@ -223,7 +223,7 @@ impl Tagger {
                 k.clear();
             }
             let (mut wish, mut comparison) = (false, false);
-            let is_question = t.slice(s.span).trim_end().ends_with('?');
+            let is_question = is_question(t.slice(s.span));
             if role == Role::Interviewer
                 && is_question
                 && state.matching.tokens().len() >= LONG_QUESTION
@@ -323,6 +323,17 @@ impl Tagger {
         self.matcher.unprepare(&mut state.matching);
         out
     }
+}
+
+/// A sentence that ends in a question mark, possibly followed by other closing punctuation
+/// ("?!", "?..", "?»").
+fn is_question(sentence: &str) -> bool {
+    sentence
+        .trim_end()
+        .chars()
+        .rev()
+        .take_while(|c| matches!(c, '?' | '!' | '.' | '…' | '»' | '"' | '”' | ')'))
+        .any(|c| c == '?')
 }
 
 /// Compiles a markers file (`wish = [...]`, `comparison = [...]`) into a codebook with the
