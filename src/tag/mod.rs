@@ -243,6 +243,10 @@ impl Tagger {
                 match h.entry.kind {
                     EntryKind::Term => {
                         let e = &self.matcher.codebook().parameters[p].terms[h.entry.index];
+                        // Two entries on the same words ("грамотный", "грамотн*"): one term.
+                        if keyword[p].last().is_some_and(|t| t.span == h.span) {
+                            continue;
+                        }
                         keyword[p].push(TermHit {
                             entry: h.entry.index,
                             span: h.span,
