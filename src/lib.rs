@@ -31,6 +31,7 @@ pub mod codebook;
 pub mod error;
 pub mod ingest;
 pub mod model;
+pub mod quotes;
 pub mod segment;
 pub mod tag;
 pub mod text;

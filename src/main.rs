@@ -14,6 +14,7 @@ fn main() -> ExitCode {
     let result = match &opts.command {
         Command::Ingest(args) => citata::cli::ingest::run(args, &mut out, &mut stderr.lock()),
         Command::Tag(args) => citata::cli::tag::run(args, &mut out, &mut stderr.lock()),
+        Command::Quotes(args) => citata::cli::quotes::run(args, &mut out, &mut stderr.lock()),
         Command::Codebook(cmd) => citata::cli::codebook::run(cmd, &mut out, &mut stderr.lock()),
     };
     let flushed = out.flush();

@@ -2,6 +2,7 @@
 
 pub mod codebook;
 pub mod ingest;
+pub mod quotes;
 pub mod tag;
 
 use std::path::PathBuf;
@@ -32,6 +33,12 @@ pub enum Command {
     /// interviewer's question about it), polarity, wishes and comparisons with competitors.
     /// Files are tagged in parallel; output keeps the input order.
     Tag(TagArgs),
+    /// Rank vivid, diverse, anonymized quotes per parameter.
+    ///
+    /// Candidates are one to four sentences of a respondent turn coded for the parameter;
+    /// each quote's score is the sum of named features, shown with it. Quotes from other
+    /// divisions and respondents, saying other things, are preferred.
+    Quotes(QuotesArgs),
     /// Check, explain and audit a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -100,6 +107,63 @@ pub struct TagArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+}
+
+/// Formats of `citata quotes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum QuotesFormat {
+    /// A draft report section in Markdown, with each score broken down.
+    Md,
+    /// One JSON object per quote per line (see docs/formats.md).
+    Ndjson,
+    /// One line per quote.
+    Table,
+}
+
+/// Polarity filter of `citata quotes`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PolarityArg {
+    /// Praise: for strengths.
+    Positive,
+    /// Criticism: for zones of development.
+    Negative,
+    /// Everything.
+    Any,
+}
+
+/// Arguments of `citata quotes`.
+#[derive(Debug, clap::Args)]
+pub struct QuotesArgs {
+    /// Transcript files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Only these parameters (ids; repeat the flag for several).
+    #[arg(long = "param", value_name = "ID")]
+    pub params: Vec<String>,
+    /// Quotes per parameter.
+    #[arg(long, value_name = "K")]
+    pub top: Option<usize>,
+    /// Keep praise, criticism or both (mixed quotes count as both).
+    #[arg(long, value_enum, default_value_t = PolarityArg::Any)]
+    pub polarity: PolarityArg,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = QuotesFormat::Md)]
+    pub format: QuotesFormat,
+    /// Quote settings and feature weights (TOML; see docs/quotes.md).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// Show names, phones and e-mails unmasked.
+    #[arg(long)]
+    pub no_mask: bool,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Output formats.

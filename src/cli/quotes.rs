@@ -1,0 +1,279 @@
+//! `citata quotes`: the top quotes per parameter, as a draft report section, NDJSON or a table.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::tag::in_order;
+use super::{PolarityArg, QuotesArgs, QuotesFormat};
+use crate::codebook::Codebook;
+use crate::ingest::{IngestConfig, discover, ingest_source};
+use crate::model::CharIndex;
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select};
+use crate::tag::Tagger;
+use crate::text::Analyzer;
+
+/// Candidates kept per parameter while the corpus streams by (the best by score), so memory
+/// stays flat; selection picks from these.
+const KEEP: usize = 300;
+
+/// Feature names as a report author reads them.
+const FEATURE_NAMES_RU: &[(&str, &str)] = &[
+    ("relevance", "релевантность"),
+    ("emotion", "эмоциональность"),
+    ("concreteness", "конкретность"),
+    ("first_person", "от первого лица"),
+    ("comparison", "сравнение с конкурентами"),
+    ("self_contained", "незаконченность"),
+    ("length", "длина"),
+    ("filler", "слова-паразиты"),
+];
+
+/// Runs `citata quotes`; returns true when every file was read.
+///
+/// # Errors
+/// When the codebook or the weights file is invalid, a parameter id is unknown, a path does
+/// not exist, or output cannot be written.
+pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    let mut analyzer = Analyzer::new();
+    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
+    let mut config = match &args.weights {
+        Some(path) => {
+            let src = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            toml::from_str::<QuoteConfig>(&src)
+                .with_context(|| format!("{}: invalid quote settings", path.display()))?
+        }
+        None => QuoteConfig::default(),
+    };
+    if let Some(k) = args.top {
+        config.top = k;
+    }
+    config.mask &= !args.no_mask;
+    let mut wanted = Vec::new();
+    for id in &args.params {
+        match codebook.parameter(id) {
+            Some(i) => wanted.push(i),
+            None => anyhow::bail!(
+                "unknown parameter `{id}`; the codebook has: {}",
+                codebook
+                    .parameters
+                    .iter()
+                    .map(|p| p.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }
+    }
+    let tagger = Tagger::new(codebook, &mut analyzer);
+    let sources = discover(&args.paths)?;
+    if sources.is_empty() {
+        writeln!(err, "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json")?;
+        return Ok(false);
+    }
+    let ingest_config = IngestConfig::default();
+    let threads = args
+        .jobs
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let indexed: Vec<(usize, &crate::ingest::Source)> = sources.iter().enumerate().collect();
+    let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
+    // Quote offsets are converted to code points now, while the text is at hand.
+    let mut offsets: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    let mut ok = true;
+    let (mut files, mut failed) = (0usize, 0usize);
+    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<(Vec<Quote>, Vec<((String, usize), usize)>)> {
+        let t = ingest_source(s, &ingest_config)?;
+        let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
+        let qs = tagger.with_thread_state(|state| {
+            candidates(&t, &codings, i + 1, &config, &mut state.matching.analyzer)
+        });
+        let ix = CharIndex::new(&t.text);
+        let offs = qs
+            .iter()
+            .flat_map(|q| [q.span.start, q.span.end])
+            .map(|b| ((t.doc.clone(), b), ix.char_offset(b)))
+            .collect();
+        Ok((qs, offs))
+    };
+    let mut collect = |r: crate::Result<(Vec<Quote>, Vec<((String, usize), usize)>)>| -> anyhow::Result<()> {
+        match r {
+            Ok((qs, offs)) => {
+                files += 1;
+                for q in qs {
+                    if wanted.is_empty() || wanted.contains(&q.param) {
+                        pool.entry(q.param).or_default().push(q);
+                    }
+                }
+                for list in pool.values_mut() {
+                    if list.len() > 2 * KEEP {
+                        list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)).then(a.span.cmp(&b.span)));
+                        list.truncate(KEEP);
+                    }
+                }
+                offsets.extend(offs);
+            }
+            Err(e) => {
+                ok = false;
+                failed += 1;
+                writeln!(err, "error: {e}")?;
+            }
+        }
+        Ok(())
+    };
+    in_order(&indexed, threads, work, &mut collect)?;
+    let filter = match args.polarity {
+        PolarityArg::Positive => PolarityFilter::Positive,
+        PolarityArg::Negative => PolarityFilter::Negative,
+        PolarityArg::Any => PolarityFilter::Any,
+    };
+    let cb = tagger.matcher().codebook();
+    let mut chosen: Vec<Quote> = Vec::new();
+    for (_, list) in pool {
+        chosen.extend(select(list, &config, filter));
+    }
+    let char_of = |doc: &str, b: usize| offsets.get(&(doc.to_string(), b)).copied().unwrap_or(0);
+    match args.format {
+        QuotesFormat::Ndjson => {
+            for (rank, q) in ranked(&chosen) {
+                let p = &cb.parameters[q.param];
+                let wire = WireQuote {
+                    r#type: "quote",
+                    param: &p.id,
+                    level: &cb.levels[p.level].id,
+                    rank,
+                    text: &q.text,
+                    doc: &q.doc,
+                    turn: q.turn,
+                    start: char_of(&q.doc, q.span.start),
+                    end: char_of(&q.doc, q.span.end),
+                    attribution: &q.attribution,
+                    polarity: q.polarity.as_str(),
+                    score: q.score,
+                    features: q.features.iter().map(|(n, v)| (*n, *v)).collect(),
+                };
+                serde_json::to_writer(&mut *out, &wire)?;
+                writeln!(out)?;
+            }
+        }
+        QuotesFormat::Table => {
+            for (rank, q) in ranked(&chosen) {
+                writeln!(
+                    out,
+                    "{}\t{rank}\t{:.2}\t{}\t{}:{}\t{}",
+                    cb.parameters[q.param].id, q.score, q.attribution, q.doc, q.turn, q.text
+                )?;
+            }
+        }
+        QuotesFormat::Md => write_md(cb, &chosen, out)?,
+    }
+    if !args.quiet {
+        writeln!(
+            err,
+            "{} quote(s) for {} parameter(s) from {files} transcript(s); {failed} failed",
+            chosen.len(),
+            {
+                let mut ps: Vec<usize> = chosen.iter().map(|q| q.param).collect();
+                ps.dedup();
+                ps.len()
+            }
+        )?;
+    }
+    Ok(ok)
+}
+
+/// Quotes with their rank inside their parameter (1-based).
+fn ranked(quotes: &[Quote]) -> impl Iterator<Item = (usize, &Quote)> {
+    let mut rank = 0;
+    let mut last = usize::MAX;
+    quotes.iter().map(move |q| {
+        if q.param != last {
+            rank = 0;
+            last = q.param;
+        }
+        rank += 1;
+        (rank, q)
+    })
+}
+
+fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "# Цитаты по параметрам\n")?;
+    writeln!(out, "_Кодбук: {}. У каждой цитаты — её оценка и из чего она сложилась._", cb.name)?;
+    for (li, level) in cb.levels.iter().enumerate() {
+        let in_level: Vec<&Quote> = quotes
+            .iter()
+            .filter(|q| cb.parameters[q.param].level == li)
+            .collect();
+        if in_level.is_empty() {
+            continue;
+        }
+        writeln!(out, "\n## {}", level.name)?;
+        let mut last = usize::MAX;
+        let mut rank = 0;
+        for q in in_level {
+            if q.param != last {
+                writeln!(out, "\n### {}\n", cb.parameters[q.param].name)?;
+                last = q.param;
+                rank = 0;
+            }
+            rank += 1;
+            writeln!(out, "{rank}. «{}» — {}", q.text, q.attribution)?;
+            let parts: Vec<String> = q
+                .features
+                .iter()
+                .filter(|(_, v)| *v != 0.0)
+                .map(|(n, v)| {
+                    let ru = FEATURE_NAMES_RU
+                        .iter()
+                        .find(|(en, _)| en == n)
+                        .map_or(*n, |(_, ru)| ru);
+                    if *v < 0.0 {
+                        format!("− {ru} {:.2}", -v)
+                    } else {
+                        format!("+ {ru} {v:.2}")
+                    }
+                })
+                .collect();
+            let parts = parts.join(" ");
+            let parts = parts.strip_prefix("+ ").unwrap_or(&parts);
+            writeln!(
+                out,
+                "   <sub>{:.2} = {parts}; {}, {}</sub>",
+                q.score,
+                polarity_ru(q.polarity),
+                q.doc
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn polarity_ru(p: crate::tag::polarity::Polarity) -> &'static str {
+    use crate::tag::polarity::Polarity::*;
+    match p {
+        Positive => "позитив",
+        Negative => "негатив",
+        Neutral => "нейтрально",
+        Mixed => "смешанно",
+    }
+}
+
+/// One line of `citata quotes --format ndjson`.
+#[derive(Serialize)]
+struct WireQuote<'a> {
+    r#type: &'static str,
+    param: &'a str,
+    level: &'a str,
+    rank: usize,
+    text: &'a str,
+    doc: &'a str,
+    turn: usize,
+    start: usize,
+    end: usize,
+    attribution: &'a str,
+    polarity: &'static str,
+    score: f32,
+    features: BTreeMap<&'static str, f32>,
+}

@@ -1,0 +1,175 @@
+//! Anonymization of quote text: personal names, phone numbers and e-mails.
+//!
+//! A word is a person's name when it is capitalized and either the OpenCorpora dictionary
+//! reads it (with its case) mostly as a first name, patronymic or surname ("Ивану
+//! Петровичу", "с Петровым", "Саныч"), or its lemma is in the shipped list of given names and
+//! their colloquial forms (`dictionaries/names.ru.txt`: "Дима", "Иришка"), or it is one of the
+//! transcript's own names (speaker labels that are names, metadata `name` / `fio` / `имя`).
+//! Neighbouring name words become one "[имя]". Phones become "[телефон]", e-mails
+//! "[e-mail]".
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+use rustc_hash::FxHashSet;
+
+use crate::ingest::labels::label_role;
+use crate::model::Transcript;
+use crate::text::{WordSpans, dictionary, normalize};
+
+/// The shipped list of given names (lowercase nominative, `#` comments).
+pub const NAMES: &str = include_str!("../../dictionaries/names.ru.txt");
+
+/// What a name is replaced with.
+pub const NAME: &str = "[имя]";
+/// What a phone number is replaced with.
+pub const PHONE: &str = "[телефон]";
+/// What an e-mail address is replaced with.
+pub const EMAIL: &str = "[e-mail]";
+
+fn names() -> &'static FxHashSet<String> {
+    static NAMES_SET: OnceLock<FxHashSet<String>> = OnceLock::new();
+    NAMES_SET.get_or_init(|| {
+        NAMES
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .map(normalize)
+            .collect()
+    })
+}
+
+fn patterns() -> &'static (Regex, Regex) {
+    static RE: OnceLock<(Regex, Regex)> = OnceLock::new();
+    RE.get_or_init(|| {
+        (
+            Regex::new(r"[\w.+-]+@[\w-]+(\.[\w-]+)+").expect("e-mail regex"),
+            Regex::new(r"(\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b|\b\d{3}-\d{2}-\d{2}\b")
+                .expect("phone regex"),
+        )
+    })
+}
+
+/// The private words of one transcript: names in speaker labels and metadata.
+pub fn private_words(t: &Transcript) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &t.speakers {
+        if label_role(&s.label).is_none() && !s.label.chars().any(|c| c.is_ascii_digit()) {
+            out.extend(s.label.split_whitespace().map(normalize));
+        }
+    }
+    for key in ["name", "fio", "фио", "имя", "respondent_name", "person"] {
+        if let Some(v) = t.meta.get(key) {
+            out.extend(v.split_whitespace().map(normalize));
+        }
+    }
+    out.retain(|w| w.chars().count() > 1);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// True when the dictionary reads the word, as written, mostly as a name, patronymic or
+/// surname.
+fn looks_like_name(word: &str) -> bool {
+    let mut name = 0.0;
+    let mut total = 0.0;
+    let dict = dictionary();
+    for a in dict.analyze(word) {
+        // Guesses for unknown words ("Нордпамп") are not evidence of a name.
+        if a.source != rumorph::Source::Dictionary {
+            continue;
+        }
+        total += a.prob;
+        if let Some(tag) = a.tag.and_then(|t| dict.tag(t))
+            && (tag.contains("Name") || tag.contains("Surn") || tag.contains("Patr"))
+        {
+            name += a.prob;
+        }
+    }
+    total > 0.0 && name / total >= 0.5
+}
+
+fn is_name(word: &str, private: &[String]) -> bool {
+    let first = word.chars().next();
+    if !first.is_some_and(char::is_uppercase) {
+        return false;
+    }
+    let norm = normalize(word);
+    if private.iter().any(|p| *p == norm) || names().contains(&norm) {
+        return true;
+    }
+    if looks_like_name(word) {
+        return true;
+    }
+    dictionary()
+        .analyze(&norm)
+        .first()
+        .is_some_and(|a| names().contains(&normalize(&a.lemma)))
+}
+
+/// Masks names, phones and e-mails in `text`; `private` are the transcript's own names
+/// (normalized), from [`private_words`].
+pub fn mask(text: &str, private: &[String]) -> String {
+    let (email, phone) = patterns();
+    let text = email.replace_all(text, EMAIL);
+    let text = phone.replace_all(&text, PHONE);
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    let mut last_was_name = false;
+    for span in WordSpans::new(&text) {
+        let word = &text[span.range()];
+        let between = &text[pos..span.start];
+        if is_name(word, private) {
+            if last_was_name && between.trim().is_empty() {
+                // "Ирина Львовна": one mask.
+            } else {
+                out.push_str(between);
+                out.push_str(NAME);
+            }
+            last_was_name = true;
+        } else {
+            out.push_str(between);
+            out.push_str(word);
+            last_was_name = false;
+        }
+        pos = span.end;
+    }
+    out.push_str(&text[pos..]);
+    // "[телефон]" and "[e-mail]" are words too: they came through unchanged.
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_every_case_are_masked() {
+        let cases = [
+            ("Позвонил Ивану Петровичу, он всё решил.", "Позвонил [имя], он всё решил."),
+            ("Договорились с Петровым на среду.", "Договорились с [имя] на среду."),
+            ("Саныч приехал ночью.", "[имя] приехал ночью."),
+            ("Раньше Дима сам звонил.", "Раньше [имя] сам звонил."),
+            ("Спросите у Ирины Львовны.", "Спросите у [имя]."),
+            ("Цены выросли, ГидроМаш дешевле.", "Цены выросли, ГидроМаш дешевле."),
+        ];
+        for (text, want) in cases {
+            assert_eq!(mask(text, &[]), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn phones_emails_and_private_words() {
+        assert_eq!(
+            mask("Пишите на ivanov@technoprivod.ru или звоните +7 (846) 123-45-67.", &[]),
+            "Пишите на [e-mail] или звоните [телефон]."
+        );
+        assert_eq!(
+            mask("Тут Ковальчук сказал, что Зюзин в курсе.", &["зюзин".to_string()]),
+            "Тут [имя] сказал, что [имя] в курсе."
+        );
+        // Lowercase words are never names: "роман" is a novel here.
+        assert_eq!(mask("Это целый роман был.", &[]), "Это целый роман был.");
+    }
+}

@@ -1,0 +1,579 @@
+//! Quote mining: vivid, explainable, diverse and anonymized quotes per parameter.
+//!
+//! **Extraction.** A candidate is one to four consecutive sentences of one respondent turn
+//! whose first and last sentences are coded for the parameter (keyword or context).
+//! Leading fillers ("ну", "вот", "короче", "как бы", "значит", "э-э"…) are trimmed from its
+//! start, non-speech marks are left out of the shown text, and a cut inside the turn is shown
+//! as "…" (at the start; at the end the final period becomes "…"). `span` always covers the
+//! shown words in the canonical text.
+//!
+//! **Ranking.** The score is the sum of named features ([`FEATURES`]), each weighted by
+//! [`Weights`] (defaults documented there; a study overrides them with a TOML file):
+//! relevance, emotion, concreteness, first person, comparison, self-containedness, length
+//! and filler density. Every quote reports its features, which add up to its score.
+//!
+//! **Selection.** Top-k per parameter by maximal marginal relevance: each next quote is the
+//! one with the best score after penalties for word overlap with the quotes already chosen
+//! and for repeating their division or respondent; overlapping spans are never both chosen.
+//! A polarity filter keeps praise (`positive`), criticism (`negative`) or `any`.
+//!
+//! **Anonymity.** See [`mask`]: names, phones and e-mails are masked in the shown text, and
+//! quotes are attributed by a template over the metadata, never by name.
+
+pub mod mask;
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{Role, Span, Transcript};
+use crate::tag::polarity::Polarity;
+use crate::tag::{Coding, Source};
+use crate::text::{Analyzer, is_letter};
+
+/// The feature names, in output order.
+pub const FEATURES: &[&str] = &[
+    "relevance",
+    "emotion",
+    "concreteness",
+    "first_person",
+    "comparison",
+    "self_contained",
+    "length",
+    "filler",
+];
+
+/// Weights of the features. The defaults were tuned by reading the demo corpus's quotes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Weights {
+    /// Names the parameter (keyword) rather than answering a question about it (context): 1.0.
+    pub relevance: f32,
+    /// Strength of the evaluation, exclamations, intensifiers: 1.0.
+    pub emotion: f32,
+    /// Numbers, dates and periods, "например", named things: 0.8.
+    pub concreteness: f32,
+    /// "мы", "у нас", "я": the respondent's own experience: 0.4.
+    pub first_person: f32,
+    /// A comparison with competitors: 0.5.
+    pub comparison: f32,
+    /// Penalty for opening on an unresolved "это", "он", "там", "тогда", a conjunction: 0.8.
+    pub self_contained: f32,
+    /// Penalty for being shorter than 8 or longer than 45 words: 1.0.
+    pub length: f32,
+    /// Penalty for filler density ("ну", "вот", "как бы", "э-э"): 1.0.
+    pub filler: f32,
+}
+
+impl Default for Weights {
+    fn default() -> Self {
+        Weights {
+            relevance: 1.0,
+            emotion: 1.0,
+            concreteness: 0.8,
+            first_person: 0.4,
+            comparison: 0.5,
+            self_contained: 0.8,
+            length: 1.0,
+            filler: 1.0,
+        }
+    }
+}
+
+/// Which quotes to keep by polarity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolarityFilter {
+    /// Praise (and mixed quotes that lean positive): for strengths.
+    Positive,
+    /// Criticism (and mixed quotes that lean negative): for zones of development.
+    Negative,
+    /// All.
+    Any,
+}
+
+/// How quotes are extracted, scored and chosen. `Default` gives the documented defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct QuoteConfig {
+    /// Feature weights.
+    pub weights: Weights,
+    /// Quotes per parameter (3).
+    pub top: usize,
+    /// Most sentences in a quote (4).
+    pub max_sentences: usize,
+    /// How much word overlap with a chosen quote costs (1.5 × Jaccard similarity).
+    pub overlap_penalty: f32,
+    /// How much repeating a chosen quote's division costs (0.6).
+    pub same_division_penalty: f32,
+    /// How much repeating a chosen quote's respondent costs (0.4).
+    pub same_respondent_penalty: f32,
+    /// Mask names, phones and e-mails (true).
+    pub mask: bool,
+    /// Attribution template: alternatives separated by `|`, the first whose `{key}`s all
+    /// exist in the metadata wins; `{n}` is the transcript's number in the corpus.
+    pub attribution: String,
+}
+
+impl Default for QuoteConfig {
+    fn default() -> Self {
+        QuoteConfig {
+            weights: Weights::default(),
+            top: 3,
+            max_sentences: 4,
+            overlap_penalty: 1.5,
+            same_division_penalty: 0.6,
+            same_respondent_penalty: 0.4,
+            mask: true,
+            attribution: "{division}|{role}|Респондент {n}".into(),
+        }
+    }
+}
+
+/// A scored candidate or a chosen quote.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quote {
+    /// Index into the codebook's parameters.
+    pub param: usize,
+    /// The transcript's document id.
+    pub doc: String,
+    /// The turn.
+    pub turn: usize,
+    /// The first and last sentence indexes.
+    pub sentences: (usize, usize),
+    /// The shown words in the canonical text (bytes), after trimming leading fillers.
+    pub span: Span,
+    /// What is shown: the span's text without non-speech marks, "…" at cuts, names masked.
+    pub text: String,
+    /// Who said it, by the attribution template.
+    pub attribution: String,
+    /// The division, for diversity (empty when unknown).
+    pub division: String,
+    /// The respondent, for diversity (metadata `respondent`, else the document).
+    pub respondent: String,
+    /// Overall polarity.
+    pub polarity: Polarity,
+    /// The sum of the features.
+    pub score: f32,
+    /// Each feature's weighted contribution, in [`FEATURES`] order.
+    pub features: Vec<(&'static str, f32)>,
+    /// Normalized word set, for overlap.
+    words: BTreeSet<String>,
+    /// The transcript's own names, masked in chosen quotes.
+    private: std::sync::Arc<Vec<String>>,
+}
+
+const FILLERS: &[&str] = &[
+    "ну", "вот", "короче", "значит", "э", "э-э", "э-э-э", "ээ", "эээ", "м", "м-м", "мм", "ммм",
+    "типа", "блин", "слушайте", "слушай", "знаете", "понимаете", "собственно", "в общем", "как бы",
+    "это самое", "так сказать", "скажем так", "так", "ой", "ага", "угу", "да",
+];
+const OPENERS: &[&str] = &[
+    "это", "он", "она", "оно", "они", "там", "тогда", "тот", "та", "те", "того", "этот", "эта",
+    "эти", "этого", "этом", "его", "ее", "их", "ему", "ей", "им", "такой", "такое", "и", "а",
+    "но", "поэтому", "потому", "зато", "тоже", "также",
+];
+const FIRST_PERSON: &[&str] = &[
+    "мы", "нас", "нам", "нами", "наш", "наша", "наше", "наши", "нашего", "нашей", "нашим",
+    "я", "меня", "мне", "мной", "мой", "моя", "мои", "моих",
+];
+const TIME_WORDS: &[&str] = &[
+    "день", "неделя", "месяц", "квартал", "год", "час", "минута", "сутки", "январь", "февраль",
+    "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
+    "декабрь", "понедельник", "пятница", "выходной", "вчера", "позавчера", "неделька",
+];
+const NUMBER_WORDS: &[&str] = &[
+    "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
+    "двадцать", "тридцать", "сорок", "пятьдесят", "сто", "двести", "тысяча", "миллион",
+    "половина", "полтора", "процент", "рубль", "штука", "раз",
+];
+const EXAMPLE_WORDS: &[&str] = &["например", "допустим", "случай", "история", "помню", "однажды"];
+const INTENSIFIERS: &[&str] = &[
+    "очень", "крайне", "совсем", "абсолютно", "вообще", "реально", "прям", "прямо", "жутко",
+    "страшно", "безумно", "максимально", "супер", "самый", "слишком", "гораздо", "намного",
+    "постоянно", "вечно", "никогда", "всегда",
+];
+
+/// Per-sentence facts a candidate needs, from the codings of one transcript.
+#[derive(Clone, Debug, Default)]
+struct SentenceFacts {
+    keyword: bool,
+    context: bool,
+    weight: f32,
+    polarity_score: f32,
+    comparison: bool,
+}
+
+/// Finds and scores the candidate quotes of one transcript for every parameter it is coded
+/// for. `n` is the transcript's 1-based number in the corpus (for the attribution).
+pub fn candidates(
+    t: &Transcript,
+    codings: &[Coding],
+    n: usize,
+    config: &QuoteConfig,
+    analyzer: &mut Analyzer,
+) -> Vec<Quote> {
+    let attribution = attribute(&config.attribution, t, n);
+    let division = t.meta.get("division").cloned().unwrap_or_default();
+    let respondent = t.meta.get("respondent").cloned().unwrap_or_else(|| t.doc.clone());
+    let private = std::sync::Arc::new(mask::private_words(t));
+    let mut params: Vec<usize> = codings.iter().filter_map(|c| c.param).collect();
+    params.sort_unstable();
+    params.dedup();
+    let mut out = Vec::new();
+    for p in params {
+        let mut facts: Vec<Option<SentenceFacts>> = vec![None; t.sentences.len()];
+        for c in codings.iter().filter(|c| c.param == Some(p)) {
+            if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
+                continue;
+            }
+            let f = facts[c.sentence].get_or_insert_with(SentenceFacts::default);
+            f.keyword |= c.source == Source::Keyword;
+            f.context |= c.source == Source::Context;
+            f.weight = f.weight.max(c.terms.iter().map(|h| h.weight).fold(0.0, f32::max));
+            f.polarity_score = c.polarity_score;
+            f.comparison |= c.comparison;
+        }
+        for first in 0..t.sentences.len() {
+            if facts[first].is_none() || t.sentences[first].non_speech {
+                continue;
+            }
+            let turn = t.sentences[first].turn;
+            for last in first..(first + config.max_sentences).min(t.sentences.len()) {
+                let s = &t.sentences[last];
+                if s.turn != turn {
+                    break;
+                }
+                if facts[last].is_none() || s.non_speech {
+                    continue;
+                }
+                let window: Vec<&SentenceFacts> =
+                    facts[first..=last].iter().flatten().collect();
+                if let Some(q) = build(t, p, (first, last), &window, config, analyzer) {
+                    out.push(Quote {
+                        attribution: attribution.clone(),
+                        division: division.clone(),
+                        respondent: respondent.clone(),
+                        private: private.clone(),
+                        ..q
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The attribution of a transcript's quotes by the template (see [`QuoteConfig::attribution`]).
+pub fn attribute(template: &str, t: &Transcript, n: usize) -> String {
+    for alt in template.split('|') {
+        let mut out = String::new();
+        let mut rest = alt;
+        let mut ok = true;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let key = &rest[open + 1..open + close];
+            match key {
+                "n" => out.push_str(&n.to_string()),
+                _ => match t.meta.get(key).filter(|v| !v.trim().is_empty()) {
+                    Some(v) => out.push_str(v.trim()),
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                },
+            }
+            rest = &rest[open + close + 1..];
+        }
+        if ok {
+            out.push_str(rest);
+            return out.trim().to_string();
+        }
+    }
+    format!("Респондент {n}")
+}
+
+fn build(
+    t: &Transcript,
+    param: usize,
+    (first, last): (usize, usize),
+    window: &[&SentenceFacts],
+    config: &QuoteConfig,
+    analyzer: &mut Analyzer,
+) -> Option<Quote> {
+    let turn = &t.turns[t.sentences[first].turn];
+    let mut start = t.sentences[first].span.start;
+    let end = t.sentences[last].span.end;
+    // Trim leading fillers and marks: "Ну, вот, [смеется] короче, цены…" → "цены…".
+    let marks: Vec<Span> = t.sentences[first..=last]
+        .iter()
+        .flat_map(|s| s.marks.iter().copied())
+        .collect();
+    start = trim_fillers(&t.text, start, end, &marks, analyzer);
+    if start >= end {
+        return None;
+    }
+    let span = Span::new(start, end);
+    // The shown text: marks left out, whitespace collapsed, cuts marked.
+    let mut shown = String::new();
+    let mut pos = start;
+    for m in marks.iter().filter(|m| m.start >= start && m.end <= end) {
+        shown.push_str(&t.text[pos..m.start]);
+        pos = m.end;
+    }
+    shown.push_str(&t.text[pos..end]);
+    let mut shown: String = shown.split_whitespace().collect::<Vec<_>>().join(" ");
+    shown = shown
+        .trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace())
+        .to_string();
+    if shown.chars().filter(|c| is_letter(*c)).count() < 3 {
+        return None;
+    }
+    let tokens = analyzer.tokens(&shown);
+    let words: Vec<String> = tokens.iter().map(|tk| analyzer.info(tk).norm.clone()).collect();
+    let lemmas: Vec<String> = tokens
+        .iter()
+        .map(|tk| {
+            let i = analyzer.info(tk);
+            i.lemmas.first().unwrap_or(&i.norm).clone()
+        })
+        .collect();
+    let features = score(&shown, &words, &lemmas, window, &config.weights);
+    let total: f32 = features.iter().map(|(_, v)| v).sum();
+    if start > turn.span.start {
+        shown.insert(0, '…');
+    }
+    // A cut before the end of the turn: the final period becomes "…" ("…восемь…");
+    // after "?", "!" or "…" the sentence ends on its own.
+    if end < turn.span.end {
+        if shown.ends_with('.') && !shown.ends_with("..") {
+            shown.pop();
+            shown.push('…');
+        } else if !shown.ends_with(['?', '!', '…', '.', '»', '"']) {
+            shown.push('…');
+        }
+    }
+    let polarity_sum: f32 = window.iter().map(|f| f.polarity_score).sum();
+    let has_pos = window.iter().any(|f| f.polarity_score > 0.15);
+    let has_neg = window.iter().any(|f| f.polarity_score < -0.15);
+    let polarity = match (has_pos, has_neg) {
+        (true, true) => Polarity::Mixed,
+        _ if polarity_sum > 0.15 => Polarity::Positive,
+        _ if polarity_sum < -0.15 => Polarity::Negative,
+        _ => Polarity::Neutral,
+    };
+    Some(Quote {
+        param,
+        doc: t.doc.clone(),
+        turn: t.sentences[first].turn,
+        sentences: (first, last),
+        span,
+        text: shown,
+        attribution: String::new(),
+        division: String::new(),
+        respondent: String::new(),
+        polarity,
+        score: (total * 1000.0).round() / 1000.0,
+        features,
+        private: Default::default(),
+        words: lemmas
+            .into_iter()
+            .filter(|l| l.chars().count() > 2 && !FILLERS.contains(&l.as_str()))
+            .collect(),
+    })
+}
+
+/// The first byte after leading fillers, punctuation and marks in `text[start..end]`.
+fn trim_fillers(text: &str, mut start: usize, end: usize, marks: &[Span], analyzer: &mut Analyzer) -> usize {
+    loop {
+        // Skip spaces, punctuation and marks.
+        let rest = &text[start..end];
+        let skip = rest.len()
+            - rest
+                .trim_start_matches(|c: char| {
+                    c.is_whitespace() || matches!(c, ',' | '.' | '—' | '–' | '-' | ':' | ';' | '…')
+                })
+                .len();
+        start += skip;
+        if let Some(m) = marks.iter().find(|m| m.start == start) {
+            start = m.end;
+            continue;
+        }
+        let rest = &text[start..end];
+        let mut cut = rest.len().min(48);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let tokens = analyzer.tokens(&rest[..cut]);
+        let norm = |i: usize| tokens.get(i).map(|t| analyzer.info(t).norm.clone());
+        let two = match (norm(0), norm(1)) {
+            (Some(a), Some(b)) => Some(format!("{a} {b}")),
+            _ => None,
+        };
+        let n = if two.as_deref().is_some_and(|w| FILLERS.contains(&w)) {
+            2
+        } else if norm(0).as_deref().is_some_and(|w| FILLERS.contains(&w)) && tokens.len() > 1 {
+            1
+        } else {
+            return start;
+        };
+        // Only trim a filler that is set off by punctuation or followed by more words.
+        start += tokens[n - 1].span.end;
+    }
+}
+
+fn score(
+    shown: &str,
+    words: &[String],
+    lemmas: &[String],
+    window: &[&SentenceFacts],
+    w: &Weights,
+) -> Vec<(&'static str, f32)> {
+    let n = words.len().max(1) as f32;
+    let keywords = window.iter().filter(|f| f.keyword).count() as f32;
+    let weight = window.iter().map(|f| f.weight).fold(0.0, f32::max).max(if keywords > 0.0 { 1.0 } else { 0.0 });
+    let relevance = if keywords > 0.0 {
+        (0.8 + 0.2 * keywords.min(2.0)) * weight.min(1.5)
+    } else {
+        0.35
+    };
+    let strongest = window.iter().map(|f| f.polarity_score.abs()).fold(0.0, f32::max);
+    let exclaim = shown.matches('!').count().min(2) as f32;
+    let intens = words.iter().filter(|x| INTENSIFIERS.contains(&x.as_str())).count().min(2) as f32;
+    let emotion = (strongest + 0.15 * exclaim + 0.1 * intens).min(1.2);
+    let digits = words.iter().filter(|x| x.chars().any(|c| c.is_ascii_digit())).count() as f32;
+    let numbers = lemmas.iter().filter(|l| NUMBER_WORDS.contains(&l.as_str())).count() as f32;
+    let times = lemmas.iter().filter(|l| TIME_WORDS.contains(&l.as_str())).count() as f32;
+    let example = lemmas.iter().any(|l| EXAMPLE_WORDS.contains(&l.as_str())) as u8 as f32;
+    let named = named_things(shown) as f32;
+    let concreteness =
+        (0.35 * (digits + numbers).min(2.0) + 0.3 * times.min(2.0) + 0.3 * example + 0.2 * named.min(2.0)).min(1.0);
+    let first_person = words.iter().any(|x| FIRST_PERSON.contains(&x.as_str())) as u8 as f32;
+    let comparison = window.iter().any(|f| f.comparison) as u8 as f32;
+    let opener = words.first().is_some_and(|x| OPENERS.contains(&x.as_str()))
+        || shown.chars().next().is_some_and(|c| c.is_lowercase());
+    let self_contained = -(opener as u8 as f32) * if words.first().is_some_and(|x| OPENERS.contains(&x.as_str())) { 1.0 } else { 0.4 };
+    let length = if n < 8.0 {
+        -((8.0 - n) / 8.0)
+    } else if n > 45.0 {
+        -((n - 45.0) / 45.0).min(1.0)
+    } else {
+        0.0
+    };
+    let fillers = words.iter().filter(|x| FILLERS.contains(&x.as_str())).count() as f32;
+    let filler = -(fillers / n * 4.0).min(1.0);
+    let raw = [
+        relevance,
+        emotion,
+        concreteness,
+        first_person,
+        comparison,
+        self_contained,
+        length,
+        filler,
+    ];
+    let ws = [
+        w.relevance,
+        w.emotion,
+        w.concreteness,
+        w.first_person,
+        w.comparison,
+        w.self_contained,
+        w.length,
+        w.filler,
+    ];
+    FEATURES
+        .iter()
+        .zip(raw.iter().zip(ws))
+        .map(|(name, (v, k))| (*name, ((v * k) * 1000.0).round() / 1000.0))
+        .collect()
+}
+
+/// Capitalized words that do not start a sentence: companies, places, products.
+fn named_things(text: &str) -> usize {
+    let mut count = 0;
+    let mut sentence_start = true;
+    for w in text.split_whitespace() {
+        let word = w.trim_matches(|c: char| !is_letter(c));
+        if let Some(c) = word.chars().next()
+            && c.is_uppercase()
+            && !sentence_start
+        {
+            count += 1;
+        }
+        sentence_start = w.ends_with(['.', '!', '?', '…', ':']);
+    }
+    count
+}
+
+/// Whether a quote passes the polarity filter (mixed quotes pass both ways: criticism
+/// framed by praise is what zones of development are made of).
+pub fn passes(q: &Quote, filter: PolarityFilter) -> bool {
+    match filter {
+        PolarityFilter::Any => true,
+        PolarityFilter::Positive => matches!(q.polarity, Polarity::Positive | Polarity::Mixed),
+        PolarityFilter::Negative => matches!(q.polarity, Polarity::Negative | Polarity::Mixed),
+    }
+}
+
+/// Chooses the top quotes of one parameter from its candidates (maximal marginal relevance,
+/// see the module docs). Deterministic: ties go to the earlier document and position.
+pub fn select(mut candidates: Vec<Quote>, config: &QuoteConfig, filter: PolarityFilter) -> Vec<Quote> {
+    candidates.retain(|q| passes(q, filter));
+    candidates.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.doc.cmp(&b.doc))
+            .then_with(|| a.span.cmp(&b.span))
+    });
+    let mut chosen: Vec<Quote> = Vec::new();
+    while chosen.len() < config.top {
+        let mut best: Option<(f32, usize)> = None;
+        for (i, q) in candidates.iter().enumerate() {
+            if chosen
+                .iter()
+                .any(|c| c.doc == q.doc && c.span.start < q.span.end && q.span.start < c.span.end)
+            {
+                continue;
+            }
+            let overlap = chosen.iter().map(|c| jaccard(&c.words, &q.words)).fold(0.0, f32::max);
+            let same_division = !q.division.is_empty() && chosen.iter().any(|c| c.division == q.division);
+            let same_respondent = chosen.iter().any(|c| c.respondent == q.respondent);
+            let adjusted = q.score
+                - config.overlap_penalty * overlap
+                - if same_division { config.same_division_penalty } else { 0.0 }
+                - if same_respondent { config.same_respondent_penalty } else { 0.0 };
+            if best.is_none_or(|(b, _)| adjusted > b) {
+                best = Some((adjusted, i));
+            }
+        }
+        let Some((_, i)) = best else {
+            break;
+        };
+        let mut q = candidates.swap_remove(i);
+        if config.mask {
+            q.text = mask::mask(&q.text, &q.private);
+        }
+        chosen.push(q);
+        // swap_remove breaks the order; restore it for determinism of later ties.
+        candidates.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then_with(|| a.doc.cmp(&b.doc))
+                .then_with(|| a.span.cmp(&b.span))
+        });
+    }
+    chosen
+}
+
+fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f32 {
+    let inter = a.intersection(b).count();
+    let union = a.len() + b.len() - inter;
+    if union == 0 {
+        0.0
+    } else {
+        inter as f32 / union as f32
+    }
+}
