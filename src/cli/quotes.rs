@@ -19,6 +19,9 @@ use crate::text::Analyzer;
 /// stays flat; selection picks from these.
 const KEEP: usize = 300;
 
+/// One transcript's candidates, and the code point offsets of their span ends.
+type FileQuotes = (Vec<Quote>, Vec<((String, usize), usize)>);
+
 /// Feature names as a report author reads them.
 const FEATURE_NAMES_RU: &[(&str, &str)] = &[
     ("relevance", "релевантность"),
@@ -70,7 +73,10 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let tagger = Tagger::new(codebook, &mut analyzer);
     let sources = discover(&args.paths)?;
     if sources.is_empty() {
-        writeln!(err, "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json")?;
+        writeln!(
+            err,
+            "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json"
+        )?;
         return Ok(false);
     }
     let ingest_config = IngestConfig::default();
@@ -84,7 +90,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let mut offsets: BTreeMap<(String, usize), usize> = BTreeMap::new();
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);
-    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<(Vec<Quote>, Vec<((String, usize), usize)>)> {
+    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<FileQuotes> {
         let t = ingest_source(s, &ingest_config)?;
         let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
         let qs = tagger.with_thread_state(|state| {
@@ -98,7 +104,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             .collect();
         Ok((qs, offs))
     };
-    let mut collect = |r: crate::Result<(Vec<Quote>, Vec<((String, usize), usize)>)>| -> anyhow::Result<()> {
+    let mut collect = |r: crate::Result<FileQuotes>| -> anyhow::Result<()> {
         match r {
             Ok((qs, offs)) => {
                 files += 1;
@@ -109,7 +115,12 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
                 }
                 for list in pool.values_mut() {
                     if list.len() > 2 * KEEP {
-                        list.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.doc.cmp(&b.doc)).then(a.span.cmp(&b.span)));
+                        list.sort_by(|a, b| {
+                            b.score
+                                .total_cmp(&a.score)
+                                .then(a.doc.cmp(&b.doc))
+                                .then(a.span.cmp(&b.span))
+                        });
                         list.truncate(KEEP);
                     }
                 }
@@ -200,7 +211,11 @@ fn ranked(quotes: &[Quote]) -> impl Iterator<Item = (usize, &Quote)> {
 
 fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "# Цитаты по параметрам\n")?;
-    writeln!(out, "_Кодбук: {}. У каждой цитаты — её оценка и из чего она сложилась._", cb.name)?;
+    writeln!(
+        out,
+        "_Кодбук: {}. У каждой цитаты — её оценка и из чего она сложилась._",
+        cb.name
+    )?;
     for (li, level) in cb.levels.iter().enumerate() {
         let in_level: Vec<&Quote> = quotes
             .iter()

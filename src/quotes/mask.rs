@@ -44,8 +44,10 @@ fn patterns() -> &'static (Regex, Regex) {
     RE.get_or_init(|| {
         (
             Regex::new(r"[\w.+-]+@[\w-]+(\.[\w-]+)+").expect("e-mail regex"),
-            Regex::new(r"(\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b|\b\d{3}-\d{2}-\d{2}\b")
-                .expect("phone regex"),
+            Regex::new(
+                r"(\+7|\b8)[\s(-]*\d{3}[\s)-]*\d{3}[\s-]*\d{2}[\s-]*\d{2}\b|\b\d{3}-\d{2}-\d{2}\b",
+            )
+            .expect("phone regex"),
         )
     })
 }
@@ -96,7 +98,16 @@ fn is_name(word: &str, private: &[String]) -> bool {
         return false;
     }
     let norm = normalize(word);
-    if private.iter().any(|p| *p == norm) || names().contains(&norm) {
+    if private.contains(&norm) {
+        return true;
+    }
+    // "ТЭО", "УПД", "ОТК": abbreviations, not names.
+    if word.chars().filter(|c| c.is_alphabetic()).count() > 1
+        && !word.chars().any(char::is_lowercase)
+    {
+        return false;
+    }
+    if names().contains(&norm) {
         return true;
     }
     if looks_like_name(word) {
@@ -147,12 +158,29 @@ mod tests {
     #[test]
     fn names_in_every_case_are_masked() {
         let cases = [
-            ("Позвонил Ивану Петровичу, он всё решил.", "Позвонил [имя], он всё решил."),
-            ("Договорились с Петровым на среду.", "Договорились с [имя] на среду."),
+            (
+                "Позвонил Ивану Петровичу, он всё решил.",
+                "Позвонил [имя], он всё решил.",
+            ),
+            (
+                "Договорились с Петровым на среду.",
+                "Договорились с [имя] на среду.",
+            ),
             ("Саныч приехал ночью.", "[имя] приехал ночью."),
             ("Раньше Дима сам звонил.", "Раньше [имя] сам звонил."),
             ("Спросите у Ирины Львовны.", "Спросите у [имя]."),
-            ("Цены выросли, ГидроМаш дешевле.", "Цены выросли, ГидроМаш дешевле."),
+            (
+                "Цены выросли, ГидроМаш дешевле.",
+                "Цены выросли, ГидроМаш дешевле.",
+            ),
+            (
+                "Когда делали ТЭО по насосной.",
+                "Когда делали ТЭО по насосной.",
+            ),
+            (
+                "Вместо «Нордпампа» поставили свои.",
+                "Вместо «Нордпампа» поставили свои.",
+            ),
         ];
         for (text, want) in cases {
             assert_eq!(mask(text, &[]), want, "{text}");
@@ -162,11 +190,17 @@ mod tests {
     #[test]
     fn phones_emails_and_private_words() {
         assert_eq!(
-            mask("Пишите на ivanov@technoprivod.ru или звоните +7 (846) 123-45-67.", &[]),
+            mask(
+                "Пишите на ivanov@technoprivod.ru или звоните +7 (846) 123-45-67.",
+                &[]
+            ),
             "Пишите на [e-mail] или звоните [телефон]."
         );
         assert_eq!(
-            mask("Тут Ковальчук сказал, что Зюзин в курсе.", &["зюзин".to_string()]),
+            mask(
+                "Тут Ковальчук сказал, что Зюзин в курсе.",
+                &["зюзин".to_string()]
+            ),
             "Тут [имя] сказал, что [имя] в курсе."
         );
         // Lowercase words are never names: "роман" is a novel here.

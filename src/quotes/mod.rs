@@ -163,34 +163,176 @@ pub struct Quote {
 }
 
 const FILLERS: &[&str] = &[
-    "ну", "вот", "короче", "значит", "э", "э-э", "э-э-э", "ээ", "эээ", "м", "м-м", "мм", "ммм",
-    "типа", "блин", "слушайте", "слушай", "знаете", "понимаете", "собственно", "в общем", "как бы",
-    "это самое", "так сказать", "скажем так", "так", "ой", "ага", "угу", "да",
+    "ну",
+    "вот",
+    "короче",
+    "значит",
+    "э",
+    "э-э",
+    "э-э-э",
+    "ээ",
+    "эээ",
+    "м",
+    "м-м",
+    "мм",
+    "ммм",
+    "типа",
+    "блин",
+    "слушайте",
+    "слушай",
+    "знаете",
+    "понимаете",
+    "собственно",
+    "в общем",
+    "как бы",
+    "это самое",
+    "так сказать",
+    "скажем так",
+    "так",
+    "ой",
+    "ага",
+    "угу",
+    "да",
 ];
 const OPENERS: &[&str] = &[
-    "это", "он", "она", "оно", "они", "там", "тогда", "тот", "та", "те", "того", "этот", "эта",
-    "эти", "этого", "этом", "его", "ее", "их", "ему", "ей", "им", "такой", "такое", "и", "а",
-    "но", "поэтому", "потому", "зато", "тоже", "также",
+    "это",
+    "он",
+    "она",
+    "оно",
+    "они",
+    "там",
+    "тогда",
+    "тот",
+    "та",
+    "те",
+    "того",
+    "этот",
+    "эта",
+    "эти",
+    "этого",
+    "этом",
+    "его",
+    "ее",
+    "их",
+    "ему",
+    "ей",
+    "им",
+    "такой",
+    "такое",
+    "и",
+    "а",
+    "но",
+    "поэтому",
+    "потому",
+    "зато",
+    "тоже",
+    "также",
 ];
 const FIRST_PERSON: &[&str] = &[
-    "мы", "нас", "нам", "нами", "наш", "наша", "наше", "наши", "нашего", "нашей", "нашим",
-    "я", "меня", "мне", "мной", "мой", "моя", "мои", "моих",
+    "мы",
+    "нас",
+    "нам",
+    "нами",
+    "наш",
+    "наша",
+    "наше",
+    "наши",
+    "нашего",
+    "нашей",
+    "нашим",
+    "я",
+    "меня",
+    "мне",
+    "мной",
+    "мой",
+    "моя",
+    "мои",
+    "моих",
 ];
 const TIME_WORDS: &[&str] = &[
-    "день", "неделя", "месяц", "квартал", "год", "час", "минута", "сутки", "январь", "февраль",
-    "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь", "ноябрь",
-    "декабрь", "понедельник", "пятница", "выходной", "вчера", "позавчера", "неделька",
+    "день",
+    "неделя",
+    "месяц",
+    "квартал",
+    "год",
+    "час",
+    "минута",
+    "сутки",
+    "январь",
+    "февраль",
+    "март",
+    "апрель",
+    "май",
+    "июнь",
+    "июль",
+    "август",
+    "сентябрь",
+    "октябрь",
+    "ноябрь",
+    "декабрь",
+    "понедельник",
+    "пятница",
+    "выходной",
+    "вчера",
+    "позавчера",
+    "неделька",
 ];
 const NUMBER_WORDS: &[&str] = &[
-    "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
-    "двадцать", "тридцать", "сорок", "пятьдесят", "сто", "двести", "тысяча", "миллион",
-    "половина", "полтора", "процент", "рубль", "штука", "раз",
+    "один",
+    "два",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
+    "десять",
+    "двадцать",
+    "тридцать",
+    "сорок",
+    "пятьдесят",
+    "сто",
+    "двести",
+    "тысяча",
+    "миллион",
+    "половина",
+    "полтора",
+    "процент",
+    "рубль",
+    "штука",
+    "раз",
 ];
-const EXAMPLE_WORDS: &[&str] = &["например", "допустим", "случай", "история", "помню", "однажды"];
+const EXAMPLE_WORDS: &[&str] = &[
+    "например",
+    "допустим",
+    "случай",
+    "история",
+    "помню",
+    "однажды",
+];
 const INTENSIFIERS: &[&str] = &[
-    "очень", "крайне", "совсем", "абсолютно", "вообще", "реально", "прям", "прямо", "жутко",
-    "страшно", "безумно", "максимально", "супер", "самый", "слишком", "гораздо", "намного",
-    "постоянно", "вечно", "никогда", "всегда",
+    "очень",
+    "крайне",
+    "совсем",
+    "абсолютно",
+    "вообще",
+    "реально",
+    "прям",
+    "прямо",
+    "жутко",
+    "страшно",
+    "безумно",
+    "максимально",
+    "супер",
+    "самый",
+    "слишком",
+    "гораздо",
+    "намного",
+    "постоянно",
+    "вечно",
+    "никогда",
+    "всегда",
 ];
 
 /// Per-sentence facts a candidate needs, from the codings of one transcript.
@@ -214,7 +356,11 @@ pub fn candidates(
 ) -> Vec<Quote> {
     let attribution = attribute(&config.attribution, t, n);
     let division = t.meta.get("division").cloned().unwrap_or_default();
-    let respondent = t.meta.get("respondent").cloned().unwrap_or_else(|| t.doc.clone());
+    let respondent = t
+        .meta
+        .get("respondent")
+        .cloned()
+        .unwrap_or_else(|| t.doc.clone());
     let private = std::sync::Arc::new(mask::private_words(t));
     let mut params: Vec<usize> = codings.iter().filter_map(|c| c.param).collect();
     params.sort_unstable();
@@ -229,7 +375,9 @@ pub fn candidates(
             let f = facts[c.sentence].get_or_insert_with(SentenceFacts::default);
             f.keyword |= c.source == Source::Keyword;
             f.context |= c.source == Source::Context;
-            f.weight = f.weight.max(c.terms.iter().map(|h| h.weight).fold(0.0, f32::max));
+            f.weight = f
+                .weight
+                .max(c.terms.iter().map(|h| h.weight).fold(0.0, f32::max));
             f.polarity_score = c.polarity_score;
             f.comparison |= c.comparison;
         }
@@ -246,8 +394,7 @@ pub fn candidates(
                 if facts[last].is_none() || s.non_speech {
                     continue;
                 }
-                let window: Vec<&SentenceFacts> =
-                    facts[first..=last].iter().flatten().collect();
+                let window: Vec<&SentenceFacts> = facts[first..=last].iter().flatten().collect();
                 if let Some(q) = build(t, p, (first, last), &window, config, analyzer) {
                     out.push(Quote {
                         attribution: attribution.clone(),
@@ -332,7 +479,10 @@ fn build(
         return None;
     }
     let tokens = analyzer.tokens(&shown);
-    let words: Vec<String> = tokens.iter().map(|tk| analyzer.info(tk).norm.clone()).collect();
+    let words: Vec<String> = tokens
+        .iter()
+        .map(|tk| analyzer.info(tk).norm.clone())
+        .collect();
     let lemmas: Vec<String> = tokens
         .iter()
         .map(|tk| {
@@ -342,7 +492,9 @@ fn build(
         .collect();
     let features = score(&shown, &words, &lemmas, window, &config.weights);
     let total: f32 = features.iter().map(|(_, v)| v).sum();
-    if start > turn.span.start {
+    // A cut after the start of the turn (trimmed fillers are not a cut).
+    let turn_index = t.sentences[first].turn;
+    if first > 0 && t.sentences[first - 1].turn == turn_index {
         shown.insert(0, '…');
     }
     // A cut before the end of the turn: the final period becomes "…" ("…восемь…");
@@ -386,7 +538,13 @@ fn build(
 }
 
 /// The first byte after leading fillers, punctuation and marks in `text[start..end]`.
-fn trim_fillers(text: &str, mut start: usize, end: usize, marks: &[Span], analyzer: &mut Analyzer) -> usize {
+fn trim_fillers(
+    text: &str,
+    mut start: usize,
+    end: usize,
+    marks: &[Span],
+    analyzer: &mut Analyzer,
+) -> usize {
     loop {
         // Skip spaces, punctuation and marks.
         let rest = &text[start..end];
@@ -433,28 +591,56 @@ fn score(
 ) -> Vec<(&'static str, f32)> {
     let n = words.len().max(1) as f32;
     let keywords = window.iter().filter(|f| f.keyword).count() as f32;
-    let weight = window.iter().map(|f| f.weight).fold(0.0, f32::max).max(if keywords > 0.0 { 1.0 } else { 0.0 });
+    let weight = window
+        .iter()
+        .map(|f| f.weight)
+        .fold(0.0, f32::max)
+        .max(if keywords > 0.0 { 1.0 } else { 0.0 });
     let relevance = if keywords > 0.0 {
         (0.8 + 0.2 * keywords.min(2.0)) * weight.min(1.5)
     } else {
         0.35
     };
-    let strongest = window.iter().map(|f| f.polarity_score.abs()).fold(0.0, f32::max);
+    let strongest = window
+        .iter()
+        .map(|f| f.polarity_score.abs())
+        .fold(0.0, f32::max);
     let exclaim = shown.matches('!').count().min(2) as f32;
-    let intens = words.iter().filter(|x| INTENSIFIERS.contains(&x.as_str())).count().min(2) as f32;
+    let intens = words
+        .iter()
+        .filter(|x| INTENSIFIERS.contains(&x.as_str()))
+        .count()
+        .min(2) as f32;
     let emotion = (strongest + 0.15 * exclaim + 0.1 * intens).min(1.2);
-    let digits = words.iter().filter(|x| x.chars().any(|c| c.is_ascii_digit())).count() as f32;
-    let numbers = lemmas.iter().filter(|l| NUMBER_WORDS.contains(&l.as_str())).count() as f32;
-    let times = lemmas.iter().filter(|l| TIME_WORDS.contains(&l.as_str())).count() as f32;
+    let digits = words
+        .iter()
+        .filter(|x| x.chars().any(|c| c.is_ascii_digit()))
+        .count() as f32;
+    let numbers = lemmas
+        .iter()
+        .filter(|l| NUMBER_WORDS.contains(&l.as_str()))
+        .count() as f32;
+    let times = lemmas
+        .iter()
+        .filter(|l| TIME_WORDS.contains(&l.as_str()))
+        .count() as f32;
     let example = lemmas.iter().any(|l| EXAMPLE_WORDS.contains(&l.as_str())) as u8 as f32;
     let named = named_things(shown) as f32;
-    let concreteness =
-        (0.35 * (digits + numbers).min(2.0) + 0.3 * times.min(2.0) + 0.3 * example + 0.2 * named.min(2.0)).min(1.0);
+    let concreteness = (0.35 * (digits + numbers).min(2.0)
+        + 0.3 * times.min(2.0)
+        + 0.3 * example
+        + 0.2 * named.min(2.0))
+    .min(1.0);
     let first_person = words.iter().any(|x| FIRST_PERSON.contains(&x.as_str())) as u8 as f32;
     let comparison = window.iter().any(|f| f.comparison) as u8 as f32;
     let opener = words.first().is_some_and(|x| OPENERS.contains(&x.as_str()))
         || shown.chars().next().is_some_and(|c| c.is_lowercase());
-    let self_contained = -(opener as u8 as f32) * if words.first().is_some_and(|x| OPENERS.contains(&x.as_str())) { 1.0 } else { 0.4 };
+    let self_contained = -(opener as u8 as f32)
+        * if words.first().is_some_and(|x| OPENERS.contains(&x.as_str())) {
+            1.0
+        } else {
+            0.4
+        };
     let length = if n < 8.0 {
         -((8.0 - n) / 8.0)
     } else if n > 45.0 {
@@ -462,7 +648,10 @@ fn score(
     } else {
         0.0
     };
-    let fillers = words.iter().filter(|x| FILLERS.contains(&x.as_str())).count() as f32;
+    let fillers = words
+        .iter()
+        .filter(|x| FILLERS.contains(&x.as_str()))
+        .count() as f32;
     let filler = -(fillers / n * 4.0).min(1.0);
     let raw = [
         relevance,
@@ -520,7 +709,11 @@ pub fn passes(q: &Quote, filter: PolarityFilter) -> bool {
 
 /// Chooses the top quotes of one parameter from its candidates (maximal marginal relevance,
 /// see the module docs). Deterministic: ties go to the earlier document and position.
-pub fn select(mut candidates: Vec<Quote>, config: &QuoteConfig, filter: PolarityFilter) -> Vec<Quote> {
+pub fn select(
+    mut candidates: Vec<Quote>,
+    config: &QuoteConfig,
+    filter: PolarityFilter,
+) -> Vec<Quote> {
     candidates.retain(|q| passes(q, filter));
     candidates.sort_by(|a, b| {
         b.score
@@ -538,13 +731,25 @@ pub fn select(mut candidates: Vec<Quote>, config: &QuoteConfig, filter: Polarity
             {
                 continue;
             }
-            let overlap = chosen.iter().map(|c| jaccard(&c.words, &q.words)).fold(0.0, f32::max);
-            let same_division = !q.division.is_empty() && chosen.iter().any(|c| c.division == q.division);
+            let overlap = chosen
+                .iter()
+                .map(|c| jaccard(&c.words, &q.words))
+                .fold(0.0, f32::max);
+            let same_division =
+                !q.division.is_empty() && chosen.iter().any(|c| c.division == q.division);
             let same_respondent = chosen.iter().any(|c| c.respondent == q.respondent);
             let adjusted = q.score
                 - config.overlap_penalty * overlap
-                - if same_division { config.same_division_penalty } else { 0.0 }
-                - if same_respondent { config.same_respondent_penalty } else { 0.0 };
+                - if same_division {
+                    config.same_division_penalty
+                } else {
+                    0.0
+                }
+                - if same_respondent {
+                    config.same_respondent_penalty
+                } else {
+                    0.0
+                };
             if best.is_none_or(|(b, _)| adjusted > b) {
                 best = Some((adjusted, i));
             }
@@ -575,5 +780,238 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f32 {
         0.0
     } else {
         inter as f32 / union as f32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codebook::Codebook;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+    use crate::tag::polarity::Lexicon;
+    use crate::tag::{TagState, Tagger, markers_codebook};
+
+    const CODEBOOK: &str = r#"
+name = "t"
+[[levels]]
+id = "proc"
+name = "Процесс"
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки поставки"
+terms = ["срок поставки", "поставка", "задержка", "вовремя"]
+questions = ["сроки"]
+"#;
+
+    fn tagger() -> Tagger {
+        let mut a = Analyzer::new();
+        let cb = Codebook::parse(CODEBOOK, "t", &mut a).unwrap();
+        let markers = markers_codebook(
+            "wish = [\"хотелось бы\"]\ncomparison = [\"конкурент\", \"ГидроМаш\"]\n",
+            &mut a,
+        )
+        .unwrap();
+        let lex = Lexicon::parse(
+            "хороший\t2\nхорошо\t2\nзадержка\t-2\nужасный\t-3\nотлично\t3\n",
+            "очень\tintensifier\t1.5\nне\tnegation\t-\nно\tcontrast\t-\n",
+        )
+        .unwrap();
+        Tagger::with(cb, markers, lex)
+    }
+
+    fn quotes_of(text: &str, meta: &str) -> Vec<Quote> {
+        let tg = tagger();
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            format!("{meta}{text}").as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut st = TagState::default();
+        let codings = tg.tag(&mut st, &t);
+        candidates(
+            &t,
+            &codings,
+            1,
+            &QuoteConfig::default(),
+            &mut st.matching.analyzer,
+        )
+    }
+
+    /// The feature value of the single-sentence candidate that shows `shown`.
+    fn feature(text: &str, shown: &str, name: &str) -> f32 {
+        let qs = quotes_of(text, "");
+        let q = qs
+            .iter()
+            .find(|q| {
+                q.text.trim_start_matches('…').trim_end_matches('…') == shown.trim_end_matches('.')
+            })
+            .or_else(|| qs.iter().find(|q| q.text.contains(shown)))
+            .unwrap_or_else(|| {
+                panic!(
+                    "no candidate shows {shown:?}: {:#?}",
+                    qs.iter().map(|q| &q.text).collect::<Vec<_>>()
+                )
+            });
+        q.features
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
+            .unwrap()
+    }
+
+    fn answer(s: &str) -> String {
+        format!("Интервьюер: Как сроки?\nРеспондент: {s}\n")
+    }
+
+    #[test]
+    fn each_feature_fires_on_its_trigger_and_not_on_the_control() {
+        // (feature, trigger sentence, control sentence); both are keyword-coded answers.
+        let cases = [
+            (
+                "emotion",
+                "Поставка просто ужасная, очень!",
+                "Поставка была в среду по графику.",
+            ),
+            (
+                "concreteness",
+                "Поставка опоздала на 14 дней в марте.",
+                "Поставка опоздала, как обычно у всех.",
+            ),
+            (
+                "first_person",
+                "У нас поставка встала, мы ждали.",
+                "Поставка встала, все ждали на складе.",
+            ),
+            (
+                "comparison",
+                "У конкурентов поставка быстрее идёт.",
+                "У склада поставка быстрее идёт сейчас.",
+            ),
+        ];
+        for (name, trigger, control) in cases {
+            let on = feature(&answer(trigger), trigger, name);
+            let off = feature(&answer(control), control, name);
+            assert!(on > 0.0, "{name} silent on {trigger:?}");
+            assert!(off == 0.0, "{name} fired on {control:?}: {off}");
+        }
+        // Penalties: negative on the trigger, zero on the control.
+        let penalties = [
+            (
+                "self_contained",
+                "Это поставка была без задержки вообще тогда.",
+                "Поставка была без задержки вообще тогда.",
+            ),
+            (
+                "length",
+                "Поставка вовремя.",
+                "Поставка пришла вовремя, как и обещали на совещании в понедельник.",
+            ),
+            (
+                "filler",
+                "Поставка, ну, вот, как бы, короче, вовремя.",
+                "Поставка пришла вовремя, всё по графику.",
+            ),
+        ];
+        for (name, trigger, control) in penalties {
+            let on = feature(&answer(trigger), trigger, name);
+            let off = feature(&answer(control), control, name);
+            assert!(on < 0.0, "{name} silent on {trigger:?}");
+            assert!(off == 0.0, "{name} fired on {control:?}: {off}");
+        }
+        // Relevance: a keyword sentence beats a context one.
+        let kw = feature(
+            &answer("Поставка пришла вовремя, всё по графику."),
+            "Поставка пришла вовремя, всё по графику.",
+            "relevance",
+        );
+        let ctx = feature(
+            &answer("Всё пришло, как договаривались, без сюрпризов."),
+            "Всё пришло, как договаривались, без сюрпризов.",
+            "relevance",
+        );
+        assert!(kw > ctx && ctx > 0.0, "{kw} {ctx}");
+    }
+
+    #[test]
+    fn fillers_and_marks_are_trimmed_and_offsets_stay_right() {
+        let text = answer("Ну, вот, [смеется] короче, поставка пришла вовремя. Это плюс.");
+        let tg = tagger();
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut st = TagState::default();
+        let codings = tg.tag(&mut st, &t);
+        let qs = candidates(
+            &t,
+            &codings,
+            1,
+            &QuoteConfig::default(),
+            &mut st.matching.analyzer,
+        );
+        let q = qs
+            .iter()
+            .find(|q| q.sentences == (1, 1))
+            .or(qs.first())
+            .unwrap();
+        assert_eq!(q.text, "поставка пришла вовремя…");
+        assert_eq!(t.slice(q.span), "поставка пришла вовремя.");
+        let both = qs.iter().find(|q| q.sentences.1 > q.sentences.0).unwrap();
+        assert_eq!(both.text, "поставка пришла вовремя. Это плюс.");
+    }
+
+    #[test]
+    fn the_second_slot_goes_to_another_division() {
+        let strong = "Поставка у нас очень хорошая, 10 дней максимум, мы довольны!";
+        let twin = "Поставка у нас очень хорошая, 10 дней максимум, мы рады!";
+        let weaker = "Поставка нормальная, без задержек в целом.";
+        let mut all = quotes_of(
+            &answer(&format!("{strong} {twin}")),
+            "---\ndivision: Закупки\n---\n",
+        );
+        all.retain(|q| q.sentences.0 == q.sentences.1);
+        let mut other = quotes_of(&answer(weaker), "---\ndivision: Производство\n---\n");
+        // Another transcript: another document and respondent.
+        for q in &mut other {
+            q.doc = "u.txt".into();
+            q.respondent = "u.txt".into();
+        }
+        all.extend(other);
+        let config = QuoteConfig {
+            top: 2,
+            ..QuoteConfig::default()
+        };
+        let chosen = select(all.clone(), &config, PolarityFilter::Any);
+        let divisions: Vec<&str> = chosen.iter().map(|q| q.division.as_str()).collect();
+        assert_eq!(divisions, vec!["Закупки", "Производство"], "{chosen:#?}");
+        // Deterministic.
+        assert_eq!(select(all, &config, PolarityFilter::Any), chosen);
+    }
+
+    #[test]
+    fn attribution_template_falls_back() {
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            b"---\nrole: mechanic\n---\nX: y\n",
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            attribute("{division}|{role}|Респондент {n}", &t, 4),
+            "mechanic"
+        );
+        assert_eq!(
+            attribute("{division}|Респондент {n}", &t, 4),
+            "Респондент 4"
+        );
+        assert_eq!(attribute("{role}, волна {wave}|{role}", &t, 1), "mechanic");
     }
 }
