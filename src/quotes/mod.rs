@@ -1015,3 +1015,103 @@ questions = ["сроки"]
         assert_eq!(attribute("{role}, волна {wave}|{role}", &t, 1), "mechanic");
     }
 }
+
+#[cfg(test)]
+mod prop {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::codebook::Codebook;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+    use crate::tag::polarity::Lexicon;
+    use crate::tag::{TagState, Tagger, markers_codebook};
+
+    const WORDS: &[&str] = &[
+        "поставка",
+        "поставки",
+        "задержка",
+        "ну",
+        "вот",
+        "короче",
+        "как бы",
+        "э-э",
+        "мы",
+        "у нас",
+        "всё",
+        "хорошо",
+        "плохо",
+        "[смеется]",
+        "(пауза)",
+        "в марте",
+        "14 дней",
+        "ё-моё",
+        "Дима",
+        "сро\u{301}ки",
+        "вовремя",
+        "но",
+        "очень",
+    ];
+
+    fn sentence() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(prop::sample::select(WORDS), 1..9),
+            prop::sample::select(&[".", "!", "?", "…", ","][..]),
+        )
+            .prop_map(|(w, p)| format!("{}{p}", w.join(" ")))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// The span's text, with marks left out, whitespace collapsed and the cut marks
+        /// undone, is the shown text; spans are inside the text on char boundaries.
+        #[test]
+        fn shown_text_is_the_span_after_trimming(answer in prop::collection::vec(sentence(), 1..6)) {
+            let mut a = Analyzer::new();
+            let cb = Codebook::parse(
+                "name = \"t\"\n[[levels]]\nid = \"p\"\nname = \"P\"\n[[parameters]]\nid = \"d\"\nlevel = \"p\"\nname = \"D\"\nterms = [\"поставка\", \"задержка\", \"вовремя\"]\nquestions = [\"сроки\"]\n",
+                "t",
+                &mut a,
+            )
+            .unwrap();
+            let markers = markers_codebook("wish = [\"хотелось бы\"]\ncomparison = [\"конкурент\"]\n", &mut a).unwrap();
+            let tagger = Tagger::with(cb, markers, Lexicon::parse("хорошо\t2\nплохо\t-2\n", "").unwrap());
+            // The answer names the parameter at least once, so there are candidates to check.
+            let text = format!("Интервьюер: Как сроки?\nРеспондент: Поставка {}\n", answer.join(" "));
+            let t = ingest_bytes("t.txt", Format::Txt, text.as_bytes(), &IngestConfig::default()).unwrap();
+            let mut st = TagState::default();
+            let codings = tagger.tag(&mut st, &t);
+            let config = QuoteConfig { mask: false, ..QuoteConfig::default() };
+            let qs = candidates(&t, &codings, 1, &config, &mut st.matching.analyzer);
+            prop_assert!(!qs.is_empty());
+            for q in qs {
+                prop_assert!(t.text.is_char_boundary(q.span.start) && t.text.is_char_boundary(q.span.end));
+                let marks: Vec<Span> = t.sentences[q.sentences.0..=q.sentences.1]
+                    .iter()
+                    .flat_map(|s| s.marks.iter().copied())
+                    .filter(|m| q.span.contains(*m))
+                    .collect();
+                let mut expected = String::new();
+                let mut pos = q.span.start;
+                for m in &marks {
+                    expected.push_str(&t.text[pos..m.start]);
+                    pos = m.end;
+                }
+                expected.push_str(&t.text[pos..q.span.end]);
+                let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
+                let expected = expected.trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace());
+                let mut shown = q.text.strip_prefix('…').unwrap_or(&q.text).to_string();
+                if shown.ends_with('…') && !expected.ends_with('…') {
+                    shown.pop();
+                    if expected.ends_with('.') {
+                        shown.push('.');
+                    }
+                }
+                prop_assert_eq!(shown.as_str(), expected);
+                let sum: f32 = q.features.iter().map(|(_, v)| v).sum();
+                prop_assert!((sum - q.score).abs() < 0.01, "features {:?} sum to {} not {}", q.features, sum, q.score);
+            }
+        }
+    }
+}
