@@ -1017,7 +1017,7 @@ questions = ["сроки"]
 }
 
 #[cfg(test)]
-mod prop {
+mod properties {
     use proptest::prelude::*;
 
     use super::*;
