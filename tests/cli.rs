@@ -3172,3 +3172,113 @@ exclude = ["менеджер по продажам"]
         }
     }
 }
+
+/// Golden files: the demo corpus coded with the shipped codebook, per parameter.
+/// Regenerate with `CITATA_BLESS=1 cargo test --test cli golden`, then read the diff.
+mod golden {
+    use std::collections::BTreeMap;
+    use std::path::Path;
+
+    use crate::testenv::citata;
+
+    /// Respondent codings per parameter (keyword, context, positive, negative) and the first
+    /// three keyword-coded respondent sentences of each, from `citata tag --format ndjson`.
+    fn summary() -> String {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let run = citata([
+            "tag".as_ref(),
+            demo.as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+            "-q".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        #[derive(Default)]
+        struct Param {
+            counts: [usize; 4],
+            examples: Vec<String>,
+        }
+        let mut params: BTreeMap<String, Param> = BTreeMap::new();
+        let mut wishes = Vec::new();
+        for line in run.stdout.lines() {
+            let v: serde_json::Value = serde_json::from_str(line).expect("a JSON line");
+            if v["role"] != "respondent" {
+                continue;
+            }
+            let text = v["text"].as_str().unwrap_or_default();
+            let place = format!("{}:{}", v["doc"].as_str().unwrap_or_default(), v["turn"]);
+            if v["wish"] == true && wishes.last() != Some(&format!("{place} {text}")) {
+                wishes.push(format!("{place} {text}"));
+            }
+            let Some(param) = v["param"].as_str() else {
+                continue;
+            };
+            let p = params.entry(param.to_string()).or_default();
+            let source = v["source"].as_str().unwrap_or_default();
+            p.counts[usize::from(source == "context")] += 1;
+            match v["polarity"].as_str() {
+                Some("positive") => p.counts[2] += 1,
+                Some("negative") => p.counts[3] += 1,
+                _ => {}
+            }
+            if source == "keyword" && p.examples.len() < 3 {
+                let terms: Vec<&str> = v["terms"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|t| t["text"].as_str())
+                    .collect();
+                let short: String = text.chars().take(120).collect();
+                p.examples
+                    .push(format!("    {place} [{}] {short}", terms.join(", ")));
+            }
+        }
+        let mut out = String::from(
+            "# citata tag corpora/demo (shipped codebook): respondent codings per parameter\n# keyword context positive negative, then the first keyword-coded sentences [matched terms]\n",
+        );
+        for (id, p) in &params {
+            let [k, c, pos, neg] = p.counts;
+            out.push_str(&format!("{id}: {k} {c} {pos} {neg}\n"));
+            for e in &p.examples {
+                out.push_str(e);
+                out.push('\n');
+            }
+        }
+        out.push_str(&format!("# wishes: {}\n", wishes.len()));
+        for w in wishes.iter().take(12) {
+            let short: String = w.chars().take(140).collect();
+            out.push_str(&format!("    {short}\n"));
+        }
+        out
+    }
+
+    #[test]
+    fn demo_codings_per_parameter() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/demo/tag-per-parameter.txt");
+        let got = summary();
+        if std::env::var_os("CITATA_BLESS").is_some() {
+            std::fs::write(&path, &got).expect("write the golden file");
+            return;
+        }
+        let want = std::fs::read_to_string(&path)
+            .expect("the golden file exists (CITATA_BLESS=1 makes it)");
+        if got != want {
+            let diff: Vec<String> = want
+                .lines()
+                .zip(got.lines())
+                .enumerate()
+                .filter(|(_, (a, b))| a != b)
+                .take(10)
+                .map(|(i, (a, b))| format!("line {}:\n  want: {a}\n  got:  {b}", i + 1))
+                .collect();
+            panic!(
+                "demo codings differ from {} ({} vs {} lines); first differences:\n{}\nIf the change is intended, run CITATA_BLESS=1 cargo test --test cli golden and read the diff.",
+                path.display(),
+                want.lines().count(),
+                got.lines().count(),
+                diff.join("\n")
+            );
+        }
+    }
+}
