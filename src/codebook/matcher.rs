@@ -61,6 +61,8 @@ pub struct Matcher {
     entries: Vec<(EntryRef, Compiled)>,
     by_first: Vec<Vec<u32>>,
     regex_entries: Vec<u32>,
+    /// All regex entries, word boundaries removed, as one set: a cheap first look.
+    regex_set: Option<regex::bytes::RegexSet>,
     phrase_gap: usize,
 }
 
@@ -120,6 +122,7 @@ impl Matcher {
             entries: Vec::new(),
             by_first: Vec::new(),
             regex_entries: Vec::new(),
+            regex_set: None,
             phrase_gap: codebook.settings.phrase_gap,
             codebook: Codebook {
                 parameters: Vec::new(),
@@ -187,6 +190,20 @@ impl Matcher {
             }
         }
         m.codebook.parameters = codebook.parameters;
+        // A set of the regex entries without their word boundaries (each matches wherever
+        // its entry does, and more) runs on the fast DFA, where Unicode `\b` would not: it
+        // tells, per sentence, which few entries are worth running in full.
+        let pats: Vec<String> = m
+            .regex_entries
+            .iter()
+            .filter_map(|&e| match &m.entries[e as usize].1 {
+                Compiled::Regex(r) => Some(r.as_str().replace("\\b", "")),
+                _ => None,
+            })
+            .collect();
+        if !pats.is_empty() {
+            m.regex_set = regex::bytes::RegexSet::new(&pats).ok();
+        }
         m
     }
 
@@ -409,7 +426,8 @@ impl Matcher {
 
     fn regex_hits(&self, state: &mut MatchState, text: &str, span: Span, hits: &mut Vec<Hit>) {
         // The normalized sentence: a slice of the prepared text, or made here.
-        let (ns, ne, base) = if state.prepared == Some((text.as_ptr() as usize, text.len())) {
+        let prepared = state.prepared == Some((text.as_ptr() as usize, text.len()));
+        let (ns, ne, base) = if prepared {
             (
                 state.norm.to_norm(span.start),
                 state.norm.to_norm(span.end),
@@ -420,6 +438,13 @@ impl Matcher {
             (0, state.norm.bytes.len(), span.start)
         };
         let norm = &state.norm.bytes[ns..ne];
+        let possible = self.regex_set.as_ref().map(|set| set.matches(norm));
+        let entries = self
+            .regex_entries
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| possible.as_ref().is_none_or(|p| p.matched(*k)))
+            .map(|(_, e)| *e);
         let floor = |mut i: usize| {
             while !text.is_char_boundary(i) {
                 i -= 1;
@@ -432,7 +457,7 @@ impl Matcher {
             }
             i
         };
-        for &e in &self.regex_entries {
+        for e in entries {
             let (r, Compiled::Regex(re)) = &self.entries[e as usize] else {
                 continue;
             };

@@ -101,6 +101,23 @@ fn is_name(word: &str, private: &[String]) -> bool {
     if private.contains(&norm) {
         return true;
     }
+    // Interjections the dictionary reads as names ("Эмм" as «Эмма»).
+    if matches!(
+        norm.as_str(),
+        "эмм"
+            | "эм"
+            | "эмм-м"
+            | "ммм"
+            | "мм"
+            | "ээ"
+            | "эээ"
+            | "ага"
+            | "угу"
+            | "ой"
+            | "ах"
+    ) {
+        return false;
+    }
     // "ТЭО", "УПД", "ОТК": abbreviations, not names.
     if word.chars().filter(|c| c.is_alphabetic()).count() > 1
         && !word.chars().any(char::is_lowercase)
