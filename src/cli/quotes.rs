@@ -11,7 +11,7 @@ use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, discover, ingest_source};
 use crate::model::CharIndex;
-use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select};
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select_avoiding};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
@@ -141,9 +141,13 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         PolarityArg::Any => PolarityFilter::Any,
     };
     let cb = tagger.matcher().codebook();
+    // Parameters in codebook order; a passage chosen for one is not offered to the next.
     let mut chosen: Vec<Quote> = Vec::new();
+    let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
     for (_, list) in pool {
-        chosen.extend(select(list, &config, filter));
+        let picked = select_avoiding(list, &config, filter, &taken);
+        taken.extend(picked.iter().map(|q| (q.doc.clone(), q.span)));
+        chosen.extend(picked);
     }
     let char_of = |doc: &str, b: usize| offsets.get(&(doc.to_string(), b)).copied().unwrap_or(0);
     match args.format {

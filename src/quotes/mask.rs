@@ -205,6 +205,36 @@ mod tests {
     }
 
     #[test]
+    fn a_name_in_all_six_cases() {
+        let forms = [
+            "Иван Петрович Сидоров приехал.",
+            "Нет Ивана Петровича Сидорова.",
+            "Позвонили Ивану Петровичу Сидорову.",
+            "Видели Ивана Петровича Сидорова.",
+            "Говорили с Иваном Петровичем Сидоровым.",
+            "Думали об Иване Петровиче Сидорове.",
+        ];
+        for text in forms {
+            let masked = mask(text, &[]);
+            assert_eq!(masked.matches(NAME).count(), 1, "{text} -> {masked}");
+            assert!(
+                !masked.contains("Иван") && !masked.contains("Сидор"),
+                "{text} -> {masked}"
+            );
+        }
+        for text in [
+            "Ирина, Ирины, Ирине, Ирину, Ириной, об Ирине.",
+            "Саня, Сани, Сане, Саню, Саней.",
+        ] {
+            let masked = mask(text, &[]);
+            assert!(
+                !masked.contains("Ирин") && !masked.contains("Сан"),
+                "{text} -> {masked}"
+            );
+        }
+    }
+
+    #[test]
     fn phones_emails_and_private_words() {
         assert_eq!(
             mask(

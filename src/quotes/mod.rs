@@ -382,7 +382,11 @@ pub fn candidates(
             f.comparison |= c.comparison;
         }
         for first in 0..t.sentences.len() {
-            if facts[first].is_none() || t.sentences[first].non_speech {
+            // A quote does not open on a bare rating ("Восемь."): its next sentence will.
+            if facts[first].is_none()
+                || t.sentences[first].non_speech
+                || is_bare_rating(t.slice(t.sentences[first].span), analyzer)
+            {
                 continue;
             }
             let turn = t.sentences[first].turn;
@@ -408,6 +412,80 @@ pub fn candidates(
         }
     }
     out
+}
+
+/// A sentence that only gives a rating: "Восемь.", "Ну, твёрдая восьмёрка.", "Семь из десяти."
+fn is_bare_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
+    const RATING_WORDS: &[&str] = &[
+        "из",
+        "балл",
+        "твердый",
+        "твердо",
+        "наверное",
+        "пожалуй",
+        "даже",
+        "тут",
+        "где-то",
+        "скажем",
+        "поставить",
+        "ставить",
+        "оценка",
+        "мой",
+        "моя",
+        "с",
+        "половина",
+        "плюс",
+        "минус",
+        "нет",
+        "да",
+        "это",
+        "я",
+        "бы",
+        "так",
+        "тоже",
+        "ну",
+        "вот",
+    ];
+    let tokens = analyzer.tokens(sentence);
+    !tokens.is_empty()
+        && tokens.len() <= 8
+        && tokens.iter().any(|t| {
+            let i = analyzer.info(t);
+            i.norm
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                || i.lemmas.first().is_some_and(|l| {
+                    NUMBER_WORDS.contains(&l.as_str())
+                        || l.ends_with("ерка")
+                        || l == "десяточка"
+                        || l == "десятка"
+                        || l == "девятка"
+                        || l == "семерка"
+                        || l == "пятерка"
+                        || l == "шестерка"
+                })
+        })
+        && tokens.iter().all(|t| {
+            let i = analyzer.info(t);
+            let lemma = i.lemmas.first().unwrap_or(&i.norm);
+            i.norm
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+                || NUMBER_WORDS.contains(&lemma.as_str())
+                || RATING_WORDS.contains(&lemma.as_str())
+                || FILLERS.contains(&i.norm.as_str())
+                || lemma.ends_with("ерка")
+                || matches!(
+                    lemma.as_str(),
+                    "десяточка"
+                        | "десятка"
+                        | "девятка"
+                        | "семерка"
+                        | "пятерка"
+                        | "шестерка"
+                        | "десятый"
+                )
+        })
 }
 
 /// The attribution of a transcript's quotes by the template (see [`QuoteConfig::attribution`]).
@@ -709,11 +787,23 @@ pub fn passes(q: &Quote, filter: PolarityFilter) -> bool {
 
 /// Chooses the top quotes of one parameter from its candidates (maximal marginal relevance,
 /// see the module docs). Deterministic: ties go to the earlier document and position.
-pub fn select(
+pub fn select(candidates: Vec<Quote>, config: &QuoteConfig, filter: PolarityFilter) -> Vec<Quote> {
+    select_avoiding(candidates, config, filter, &[])
+}
+
+/// [`select`], skipping candidates that overlap quotes already chosen for other parameters
+/// (`taken`: document and span), so one passage does not stand in several sections.
+pub fn select_avoiding(
     mut candidates: Vec<Quote>,
     config: &QuoteConfig,
     filter: PolarityFilter,
+    taken: &[(String, Span)],
 ) -> Vec<Quote> {
+    candidates.retain(|q| {
+        !taken
+            .iter()
+            .any(|(doc, s)| *doc == q.doc && s.start < q.span.end && q.span.start < s.end)
+    });
     candidates.retain(|q| passes(q, filter));
     candidates.sort_by(|a, b| {
         b.score
