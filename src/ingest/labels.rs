@@ -30,7 +30,7 @@ pub struct Parsed {
 }
 
 /// The role a known label word implies, or `None` for a label that is known to be a
-/// speaker but says nothing of the role (`Спикер 1`), via [`known_label`].
+/// speaker but says nothing of the role (`Спикер 1`).
 pub fn label_role(label: &str) -> Option<Role> {
     known_label(label).flatten()
 }

@@ -5,8 +5,8 @@
 //! Петровичу", "с Петровым", "Саныч"), or its lemma is in the shipped list of given names and
 //! their colloquial forms (`dictionaries/names.ru.txt`: "Дима", "Иришка"), or it is one of the
 //! transcript's own names (speaker labels that are names, metadata `name` / `fio` / `имя`).
-//! Neighbouring name words become one "[имя]". Phones become "[телефон]", e-mails
-//! "[e-mail]".
+//! Neighbouring name words become one `[имя]`. Phones become `[телефон]`, e-mails
+//! `[e-mail]`.
 
 use std::sync::OnceLock;
 
