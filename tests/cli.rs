@@ -10,6 +10,10 @@
 //!   polarity, wishes, comparisons, code point offsets, CSV and table output, exit codes,
 //!   broken codebooks, deterministic output, the summary on stderr;
 //! - `codebook`: `citata codebook check | explain | audit`;
+//! - `quotes`: `citata quotes` on small codebooks written here: the NDJSON schema, ranks,
+//!   attributions, polarities and code point spans, masking of names, phones and e-mails,
+//!   `--top`, `--param`, `--polarity`, diversity, cut marks, Markdown and table output,
+//!   `--weights`, bad input, and the demo corpus with the embedded codebook;
 //! - `prop`: proptest invariants of spans, sentences, tokens and canonicalization, and of
 //!   the codings of tagging.
 
@@ -3280,5 +3284,1100 @@ mod golden {
                 diff.join("\n")
             );
         }
+    }
+}
+
+mod quotes {
+    use std::collections::BTreeMap;
+    use std::ffi::OsStr;
+    use std::io::{BufRead, BufReader};
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
+
+    use serde::Deserialize;
+
+    use crate::tag::tag_ok;
+    use crate::testenv::*;
+
+    // -----------------------------------------------------------------------------------
+    // The pinned NDJSON schema of `citata quotes` (mirrors WireQuote in src/cli/quotes.rs)
+
+    /// One line of `citata quotes --format ndjson`.
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Quote {
+        pub r#type: String,
+        pub param: String,
+        pub level: String,
+        pub rank: usize,
+        pub text: String,
+        pub doc: String,
+        pub turn: usize,
+        pub start: usize,
+        pub end: usize,
+        pub attribution: String,
+        pub polarity: String,
+        pub score: f64,
+        pub features: BTreeMap<String, f64>,
+    }
+
+    /// The eight features of docs/quotes.md.
+    const FEATURES: [&str; 8] = [
+        "relevance",
+        "emotion",
+        "concreteness",
+        "first_person",
+        "comparison",
+        "self_contained",
+        "length",
+        "filler",
+    ];
+
+    /// The Russian feature names of the Markdown breakdown, by feature.
+    const FEATURES_RU: [(&str, &str); 8] = [
+        ("релевантность", "relevance"),
+        ("эмоциональность", "emotion"),
+        ("конкретность", "concreteness"),
+        ("от первого лица", "first_person"),
+        ("сравнение с конкурентами", "comparison"),
+        ("незаконченность", "self_contained"),
+        ("длина", "length"),
+        ("слова-паразиты", "filler"),
+    ];
+
+    /// Decodes one line of `citata quotes --format ndjson` (unknown fields are an error).
+    fn decode_quote(line: &str) -> Quote {
+        serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("line does not fit the quote schema: {e}\n{line}"))
+    }
+
+    /// `citata quotes PATH [--codebook CB] EXTRA...`.
+    fn quotes_run(path: &Path, codebook: Option<&Path>, extra: &[&str]) -> Run {
+        let mut args: Vec<&OsStr> = vec!["quotes".as_ref(), path.as_os_str()];
+        if let Some(cb) = codebook {
+            args.extend(["--codebook".as_ref(), cb.as_os_str()]);
+        }
+        args.extend(extra.iter().map(OsStr::new));
+        citata(&args)
+    }
+
+    /// `citata quotes --format ndjson`: the decoded quotes and the run.
+    fn quotes_ndjson(path: &Path, codebook: Option<&Path>, extra: &[&str]) -> (Vec<Quote>, Run) {
+        let mut args = vec!["--format", "ndjson"];
+        args.extend_from_slice(extra);
+        let run = quotes_run(path, codebook, &args);
+        let quotes = run.stdout.lines().map(decode_quote).collect();
+        (quotes, run)
+    }
+
+    /// Quotes of a path that must succeed with `--quiet` and nothing on stderr.
+    fn quotes_ok(path: &Path, codebook: Option<&Path>, extra: &[&str]) -> Vec<Quote> {
+        let mut args = vec!["--quiet"];
+        args.extend_from_slice(extra);
+        let (quotes, run) = quotes_ndjson(path, codebook, &args);
+        assert_eq!(run.code, 0, "citata quotes failed: {}", run.stderr);
+        assert_eq!(run.stderr, "", "unexpected stderr");
+        quotes
+    }
+
+    /// The texts of the quotes of one parameter, in rank order.
+    fn texts_of<'a>(quotes: &'a [Quote], param: &str) -> Vec<&'a str> {
+        quotes
+            .iter()
+            .filter(|q| q.param == param)
+            .map(|q| q.text.as_str())
+            .collect()
+    }
+
+    /// How many quotes each parameter got.
+    fn counts(quotes: &[Quote]) -> BTreeMap<&str, usize> {
+        let mut out = BTreeMap::new();
+        for q in quotes {
+            *out.entry(q.param.as_str()).or_default() += 1;
+        }
+        out
+    }
+
+    /// What the quote's span shows by docs/quotes.md: the canonical text between `start` and
+    /// `end` (code points), non-speech marks left out, whitespace collapsed.
+    fn span_shows(t: &Wire, q: &Quote) -> String {
+        let mut marks: Vec<[usize; 2]> = t
+            .sentences
+            .iter()
+            .flat_map(|s| s.marks.iter().flatten().copied())
+            .filter(|m| q.start <= m[0] && m[1] <= q.end)
+            .collect();
+        marks.sort_unstable();
+        let mut out = String::new();
+        let mut pos = q.start;
+        for [a, b] in marks {
+            out.push_str(&t.slice(pos, a));
+            pos = b;
+        }
+        out.push_str(&t.slice(pos, q.end));
+        // Marks left out, whitespace collapsed, no space before punctuation (docs/quotes.md).
+        out.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .replace(" ,", ",")
+            .replace(" .", ".")
+            .replace(" ;", ";")
+            .replace(" :", ":")
+            .replace(" !", "!")
+            .replace(" ?", "?")
+    }
+
+    /// The quote's text with the cut marks undone: no leading "…", and a final "…" that
+    /// stands for a cut is dropped (or is the period it replaced).
+    fn uncut(text: &str, span: &str) -> String {
+        let mut shown = text.strip_prefix('…').unwrap_or(text).to_string();
+        if shown.ends_with('…') && !span.ends_with('…') {
+            shown.pop();
+            if span.ends_with('.') {
+                shown.push('.');
+            }
+        }
+        shown
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Fixtures
+
+    /// A small codebook: three parameters on two levels.
+    const CODEBOOK: &str = r#"name = "Тест цитат"
+version = "q1"
+
+[[levels]]
+id = "proc"
+name = "Процессный уровень"
+
+[[levels]]
+id = "pers"
+name = "Личностный уровень"
+
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки поставки"
+terms = ["срок поставки", "поставка", "задержка", "вовремя", "опаздывать"]
+questions = ["сроки"]
+
+[[parameters]]
+id = "price"
+level = "proc"
+name = "Цены"
+terms = ["цена", "дорого"]
+questions = ["по деньгам"]
+
+[[parameters]]
+id = "manager"
+level = "pers"
+name = "Работа менеджера"
+terms = ["менеджер"]
+questions = ["на связи"]
+"#;
+
+    /// Procurement, with its division in front matter: fillers at the start of an answer, a
+    /// rating in its middle, a laugh inside a sentence.
+    const ZAKUPKI: &str = "---\ndivision: Служба закупок\n---\n\
+        Интервьюер: Как вы оцениваете сроки поставки?\n\
+        Респондент: Ну, вот, короче, поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.\n\
+        Интервьюер: А по деньгам что скажете?\n\
+        Респондент: Цены, честно говоря, кусаются [смеется], очень дорого для нас. У конкурентов процентов на десять дешевле, мы сравнивали в прошлом году.\n\
+        Интервьюер: А менеджер как, на связи?\n\
+        Респондент: Менеджер у нас отличный, всегда на связи, мы им очень довольны!\n";
+
+    /// The workshop, with its division and role in respondents.csv.
+    const CEH: &str = "Интервьюер: Скажите, а со сроками как?\n\
+        Респондент: Да нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.\n\
+        Интервьюер: А менеджер?\n\
+        Респондент: Менеджер толковый, но трубку берёт через раз, это очень неудобно.\n";
+
+    /// No division, no role: attributed by its number.
+    const ANON: &str = "Интервьюер: Что скажете про сроки поставки?\n\
+        Респондент: Поставка у нас была ужасная в этом году, задержка на месяц, линия стояла две недели!\n";
+
+    /// A folder with `cb.toml` and `corpus/` (three transcripts and respondents.csv).
+    fn fixture() -> (tempfile::TempDir, PathBuf, PathBuf) {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = dir.path().join("corpus");
+        write(&corpus, "01-zakupki.txt", ZAKUPKI);
+        write(&corpus, "02-ceh.txt", CEH);
+        write(&corpus, "03-anon.txt", ANON);
+        write(
+            &corpus,
+            "respondents.csv",
+            "file,division,role\n02-ceh.txt,Производство,Начальник цеха\n",
+        );
+        (dir, cb, corpus)
+    }
+
+    // -----------------------------------------------------------------------------------
+    // NDJSON
+
+    #[test]
+    fn ndjson_ranks_attributes_and_polarities_per_parameter() {
+        let (_dir, cb, corpus) = fixture();
+        let quotes = quotes_ok(&corpus, Some(&cb), &[]);
+        let rows: Vec<(&str, &str, usize, &str, &str, &str)> = quotes
+            .iter()
+            .map(|q| {
+                (
+                    q.param.as_str(),
+                    q.level.as_str(),
+                    q.rank,
+                    q.doc.as_str(),
+                    q.attribution.as_str(),
+                    q.polarity.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            vec![
+                (
+                    "delivery",
+                    "proc",
+                    1,
+                    "01-zakupki.txt",
+                    "Служба закупок",
+                    "mixed"
+                ),
+                (
+                    "delivery",
+                    "proc",
+                    2,
+                    "03-anon.txt",
+                    "Респондент 3",
+                    "negative"
+                ),
+                (
+                    "delivery",
+                    "proc",
+                    3,
+                    "02-ceh.txt",
+                    "Производство",
+                    "positive"
+                ),
+                (
+                    "price",
+                    "proc",
+                    1,
+                    "01-zakupki.txt",
+                    "Служба закупок",
+                    "mixed"
+                ),
+                (
+                    "manager",
+                    "pers",
+                    1,
+                    "01-zakupki.txt",
+                    "Служба закупок",
+                    "positive"
+                ),
+                (
+                    "manager",
+                    "pers",
+                    2,
+                    "02-ceh.txt",
+                    "Производство",
+                    "negative"
+                ),
+            ]
+        );
+        assert_eq!(
+            texts_of(&quotes, "delivery"),
+            vec![
+                // The fillers "Ну, вот, короче," were trimmed: a lowercase start is no fragment.
+                "поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.",
+                "Поставка у нас была ужасная в этом году, задержка на месяц, линия стояла две недели!",
+                "нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.",
+            ]
+        );
+        assert_eq!(
+            texts_of(&quotes, "manager"),
+            vec![
+                "Менеджер у нас отличный, всегда на связи, мы им очень довольны!",
+                "Менеджер толковый, но трубку берёт через раз, это очень неудобно.",
+            ]
+        );
+        for q in &quotes {
+            assert_eq!(q.r#type, "quote");
+            let names: Vec<&str> = q.features.keys().map(String::as_str).collect();
+            let mut want = FEATURES.to_vec();
+            want.sort_unstable();
+            assert_eq!(names, want, "{q:?}");
+            let sum: f64 = q.features.values().sum();
+            assert!(
+                (sum - q.score).abs() <= 0.01,
+                "features sum to {sum}, score {}: {q:?}",
+                q.score
+            );
+            assert!(q.score > 0.0, "{q:?}");
+        }
+        // Within a parameter, scores never rise with the rank here (no penalty reorders).
+        for w in quotes.windows(2) {
+            if w[0].param == w[1].param {
+                assert_eq!(w[1].rank, w[0].rank + 1);
+                assert!(w[0].score >= w[1].score, "{w:?}");
+            } else {
+                assert_eq!(w[1].rank, 1);
+            }
+        }
+        // The comparison with competitors and the exclamation show in the features.
+        let price = quotes.iter().find(|q| q.param == "price").unwrap();
+        assert_eq!(price.features["comparison"], 0.5);
+        assert_eq!(price.features["first_person"], 0.4);
+        let anon = &quotes[0];
+        assert!(anon.features["emotion"] > 0.5, "{anon:?}");
+        assert_eq!(anon.features["length"], 0.0);
+    }
+
+    /// `start`/`end` are code points into the canonical text of `citata ingest`: the text
+    /// there, marks left out, is the quote without its cut marks; fillers are outside.
+    #[test]
+    fn ndjson_offsets_are_code_points_into_the_ingested_text() {
+        let (_dir, cb, corpus) = fixture();
+        let quotes = quotes_ok(&corpus, Some(&cb), &["--top", "5"]);
+        let docs = ingest_ok(&corpus);
+        let by_doc: BTreeMap<&str, &Wire> = docs.iter().map(|t| (t.doc.as_str(), t)).collect();
+        assert!(quotes.len() >= 6, "{quotes:?}");
+        let mut with_marks = 0;
+        for q in &quotes {
+            let t = by_doc[q.doc.as_str()];
+            let turn = &t.turns[q.turn];
+            assert_eq!(turn.role, "respondent", "{q:?}");
+            assert!(
+                turn.start <= q.start && q.start < q.end && q.end <= turn.end,
+                "{q:?} outside its turn {}..{}",
+                turn.start,
+                turn.end
+            );
+            let raw = t.slice(q.start, q.end);
+            let span = span_shows(t, q);
+            if raw.contains("[смеется]") {
+                with_marks += 1;
+                assert!(!q.text.contains("[смеется]"), "{q:?}");
+            }
+            assert_eq!(uncut(&q.text, &span), span, "{q:?}");
+        }
+        assert!(with_marks > 0, "the laugh inside a quote is in its span");
+        // The fillers at the start of the answer are outside the span.
+        let zakupki = by_doc["01-zakupki.txt"];
+        let q = quotes
+            .iter()
+            .find(|q| q.doc == "01-zakupki.txt" && q.turn == 1)
+            .unwrap();
+        let answer = &zakupki.turn_texts()[1].1;
+        assert!(answer.starts_with("Ну, вот, короче, поставка"), "{answer}");
+        assert_eq!(
+            q.start,
+            zakupki.turns[1].start + "Ну, вот, короче, ".chars().count()
+        );
+        assert!(zakupki.slice(q.start, q.end).starts_with("поставка у нас"));
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Masking
+
+    /// Ирина Львовна names her managers in several cases and gives a phone and an e-mail.
+    const IRINA: &str = "Интервьюер: Ирина Львовна, а менеджер у вас сейчас на связи?\n\
+        Ирина Львовна: Менеджер новый, Дима, парень вежливый, но я по старой памяти всё равно звоню Ивану Петровичу. Раньше мы с Сидоровым любой вопрос за день решали, а теперь менеджер неделю письма пишет.\n\
+        Интервьюер: А если срочно что-то нужно?\n\
+        Ирина Львовна: Тогда звоню сервису, там Саныч, он всегда на связи, его мобильный +7 846 123-45-67, я его наизусть помню. А менеджеру пишу на почту sidorov@techpump.ru, и он отвечает через два дня, это для нас очень долго. Мне менеджер прямо так и сказал: Львовна, ждите, я не успеваю.\n";
+
+    #[test]
+    fn names_phones_and_emails_are_masked_unless_no_mask() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(dir.path(), "irina.txt", IRINA);
+        let masked = quotes_ok(&file, Some(&cb), &["--top", "5"]);
+        assert_eq!(
+            texts_of(&masked, "manager"),
+            vec![
+                "Менеджер новый, [имя], парень вежливый, но я по старой памяти всё равно звоню [имя]. Раньше мы с [имя] любой вопрос за день решали, а теперь менеджер неделю письма пишет.",
+                "Тогда звоню сервису, там [имя], он всегда на связи, его мобильный [телефон], я его наизусть помню. А менеджеру пишу на почту [e-mail], и он отвечает через два дня, это для нас очень долго. Мне менеджер прямо так и сказал: [имя], ждите, я не успеваю.",
+            ]
+        );
+        for q in &masked {
+            assert_eq!(q.attribution, "Респондент 1", "never a name");
+        }
+        let plain = quotes_ok(&file, Some(&cb), &["--top", "5", "--no-mask"]);
+        assert_eq!(
+            texts_of(&plain, "manager"),
+            vec![
+                "Менеджер новый, Дима, парень вежливый, но я по старой памяти всё равно звоню Ивану Петровичу. Раньше мы с Сидоровым любой вопрос за день решали, а теперь менеджер неделю письма пишет.",
+                "Тогда звоню сервису, там Саныч, он всегда на связи, его мобильный +7 846 123-45-67, я его наизусть помню. А менеджеру пишу на почту sidorov@techpump.ru, и он отвечает через два дня, это для нас очень долго. Мне менеджер прямо так и сказал: Львовна, ждите, я не успеваю.",
+            ]
+        );
+        // Masking changes the text only: the same passages, spans and scores.
+        let key = |q: &Quote| (q.param.clone(), q.rank, q.start, q.end, q.score.to_bits());
+        assert_eq!(
+            masked.iter().map(key).collect::<Vec<_>>(),
+            plain.iter().map(key).collect::<Vec<_>>()
+        );
+    }
+
+    /// A surname the dictionary reads as a common noun ("жмых") is masked only because it is
+    /// the speaker's own label.
+    #[test]
+    fn the_speakers_own_name_from_the_label_is_masked() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let answer = "Менеджер мне так и сказал: Жмых, ждите до пятницы, я не успеваю. Менеджер вообще пропадает неделями, это для нас очень плохо.";
+        let labelled = write(
+            dir.path(),
+            "label/zhmykh.txt",
+            format!("Интервьюер: А менеджер у вас на связи?\nИрина Жмых: {answer}\n"),
+        );
+        let anonymous = write(
+            dir.path(),
+            "role/zhmykh.txt",
+            format!("Интервьюер: А менеджер у вас на связи?\nРеспондент: {answer}\n"),
+        );
+        let own = quotes_ok(&labelled, Some(&cb), &[]);
+        assert_eq!(
+            texts_of(&own, "manager"),
+            vec![answer.replace("Жмых", "[имя]")]
+        );
+        assert_eq!(own[0].attribution, "Респондент 1");
+        // The same words under a role label: "Жмых" is no name to the dictionary.
+        let other = quotes_ok(&anonymous, Some(&cb), &[]);
+        assert_eq!(texts_of(&other, "manager"), vec![answer]);
+    }
+
+    /// "Сан Саныч" is one person: one mask, and nothing of the name is left.
+    #[test]
+    fn san_sanych_is_masked_whole() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(
+            dir.path(),
+            "sanych.txt",
+            "Интервьюер: А менеджер на связи?\nРеспондент: Менеджер у них теперь Сан Саныч, мы с ним давно знакомы, всегда на связи.\n",
+        );
+        let quotes = quotes_ok(&file, Some(&cb), &[]);
+        assert_eq!(
+            texts_of(&quotes, "manager"),
+            vec!["Менеджер у них теперь [имя], мы с ним давно знакомы, всегда на связи."]
+        );
+    }
+
+    // -----------------------------------------------------------------------------------
+    // --top, --param, --polarity
+
+    #[test]
+    fn top_k_takes_the_first_k_of_each_parameter() {
+        let (_dir, cb, corpus) = fixture();
+        let three = quotes_ok(&corpus, Some(&cb), &[]);
+        let one = quotes_ok(&corpus, Some(&cb), &["--top", "1"]);
+        let two = quotes_ok(&corpus, Some(&cb), &["--top", "2"]);
+        assert_eq!(
+            counts(&three),
+            BTreeMap::from([("delivery", 3), ("manager", 2), ("price", 1)])
+        );
+        assert_eq!(
+            counts(&one),
+            BTreeMap::from([("delivery", 1), ("manager", 1), ("price", 1)])
+        );
+        assert_eq!(
+            counts(&two),
+            BTreeMap::from([("delivery", 2), ("manager", 2), ("price", 1)])
+        );
+        assert!(one.iter().all(|q| q.rank == 1));
+        assert!(two.iter().all(|q| q.rank <= 2));
+        // Greedy selection: the first k quotes do not depend on k.
+        let head = |qs: &[Quote], k: usize| -> Vec<(String, String)> {
+            qs.iter()
+                .filter(|q| q.rank <= k)
+                .map(|q| (q.param.clone(), q.text.clone()))
+                .collect()
+        };
+        assert_eq!(head(&one, 1), head(&three, 1));
+        assert_eq!(head(&two, 2), head(&three, 2));
+    }
+
+    #[test]
+    fn param_limits_the_output_and_an_unknown_one_exits_2() {
+        let (_dir, cb, corpus) = fixture();
+        let all = quotes_ok(&corpus, Some(&cb), &[]);
+        let manager = quotes_ok(&corpus, Some(&cb), &["--param", "manager"]);
+        assert_eq!(counts(&manager), BTreeMap::from([("manager", 2)]));
+        assert_eq!(texts_of(&manager, "manager"), texts_of(&all, "manager"));
+        let two = quotes_ok(
+            &corpus,
+            Some(&cb),
+            &["--param", "price", "--param", "manager"],
+        );
+        assert_eq!(counts(&two), BTreeMap::from([("manager", 2), ("price", 1)]));
+
+        let run = quotes_run(&corpus, Some(&cb), &["--param", "delivery_time"]);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr.contains("`delivery_time`")
+                && run.stderr.contains("delivery, price, manager"),
+            "{}",
+            run.stderr
+        );
+    }
+
+    #[test]
+    fn polarity_keeps_praise_or_criticism_and_mixed_quotes_in_both() {
+        let (_dir, cb, corpus) = fixture();
+        let all = quotes_ok(&corpus, Some(&cb), &["--top", "5"]);
+        let polarities: std::collections::BTreeSet<&str> =
+            all.iter().map(|q| q.polarity.as_str()).collect();
+        assert!(
+            polarities.is_superset(&["positive", "negative", "mixed"].into()),
+            "{polarities:?}"
+        );
+        for (flag, keep) in [("negative", "negative"), ("positive", "positive")] {
+            let kept = quotes_ok(&corpus, Some(&cb), &["--top", "5", "--polarity", flag]);
+            assert!(!kept.is_empty());
+            for q in &kept {
+                assert!(
+                    q.polarity == keep || q.polarity == "mixed",
+                    "--polarity {flag} kept {q:?}"
+                );
+            }
+            // Every quote of the right polarity from the unfiltered run is still there.
+            for q in all.iter().filter(|q| q.polarity == keep) {
+                assert!(
+                    kept.iter()
+                        .any(|k| k.doc == q.doc && k.start == q.start && k.end == q.end),
+                    "--polarity {flag} lost {q:?}"
+                );
+            }
+            assert!(kept.iter().any(|q| q.polarity == "mixed"), "{flag}");
+        }
+        let negative = quotes_ok(&corpus, Some(&cb), &["--polarity", "negative"]);
+        assert_eq!(
+            texts_of(&negative, "manager"),
+            vec!["Менеджер толковый, но трубку берёт через раз, это очень неудобно."]
+        );
+        let positive = quotes_ok(&corpus, Some(&cb), &["--polarity", "positive"]);
+        assert_eq!(
+            texts_of(&positive, "manager"),
+            vec!["Менеджер у нас отличный, всегда на связи, мы им очень довольны!"]
+        );
+        let any = quotes_ok(&corpus, Some(&cb), &["--polarity", "any", "--top", "5"]);
+        assert_eq!(
+            any.iter().map(|q| &q.text).collect::<Vec<_>>(),
+            all.iter().map(|q| &q.text).collect::<Vec<_>>()
+        );
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Diversity
+
+    #[test]
+    fn the_second_quote_comes_from_another_division() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = dir.path().join("corpus");
+        let head = "Интервьюер: Как у вас со сроками поставки?\nРеспондент: ";
+        write(
+            &corpus,
+            "01-zakupki.txt",
+            format!(
+                "---\ndivision: Служба закупок\n---\n{head}Поставка у нас просто ужасная, в марте ждали насосы три недели, линия стояла!\n"
+            ),
+        );
+        write(
+            &corpus,
+            "02-zakupki.txt",
+            format!(
+                "---\ndivision: Служба закупок\n---\n{head}Поставка у нас просто ужасная, в марте ждали насосы три недели, цех стоял!\n"
+            ),
+        );
+        write(
+            &corpus,
+            "03-ceh.txt",
+            format!(
+                "---\ndivision: Производство\n---\n{head}Поставка бывает с задержкой на пару дней, но в целом терпимо, мы привыкли.\n"
+            ),
+        );
+        let all = quotes_ok(&corpus, Some(&cb), &["--top", "3"]);
+        let score = |doc: &str| all.iter().find(|q| q.doc == doc).unwrap().score;
+        assert!(
+            score("02-zakupki.txt") > score("03-ceh.txt") + 1.0,
+            "the twin is the stronger quote: {all:?}"
+        );
+        let two = quotes_ok(&corpus, Some(&cb), &["--top", "2"]);
+        let picked: Vec<(&str, &str)> = two
+            .iter()
+            .map(|q| (q.doc.as_str(), q.attribution.as_str()))
+            .collect();
+        assert_eq!(
+            picked,
+            vec![
+                ("01-zakupki.txt", "Служба закупок"),
+                ("03-ceh.txt", "Производство")
+            ]
+        );
+        // Without the penalties the twin takes the second slot.
+        let flat = write(
+            dir.path(),
+            "flat.toml",
+            "top = 2\noverlap_penalty = 0.0\nsame_division_penalty = 0.0\n",
+        );
+        let flat = quotes_ok(&corpus, Some(&cb), &["--weights", flat.to_str().unwrap()]);
+        let docs: Vec<&str> = flat.iter().map(|q| q.doc.as_str()).collect();
+        assert_eq!(docs, vec!["01-zakupki.txt", "02-zakupki.txt"]);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Cut marks
+
+    /// A long answer that turns to delivery in its middle; a rating that opens an answer
+    /// about delivery and one about money; fillers opening an answer about the manager.
+    const CUTS: &str = "Интервьюер: Расскажите немного, чем занимается ваш отдел.\n\
+        Респондент: Мы отвечаем за ремонт насосов на всём заводе. Людей у нас немного, человек двадцать на три цеха. Поставка запчастей у нас вечно с задержкой, в марте ждали подшипники три недели. А так работаем потихоньку, справляемся.\n\
+        Интервьюер: Как бы вы оценили сроки поставки по десятибалльной шкале?\n\
+        Респондент: Восемь. Обычно всё приходит, как договаривались, без сюрпризов, по графику.\n\
+        Интервьюер: А цены? Как оцените по деньгам?\n\
+        Респондент: Ну, семь из десяти. Цены у них средние по рынку, не дешёвые, но и не грабёж.\n\
+        Интервьюер: Понятно. А менеджер на связи?\n\
+        Респондент: Ну, вот, короче, менеджер у нас хороший, всегда перезванивает в течение часа.\n";
+
+    #[test]
+    fn cuts_inside_a_turn_are_marked_and_fillers_are_trimmed_without_a_mark() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(dir.path(), "cuts.txt", CUTS);
+        let quotes = quotes_ok(&file, Some(&cb), &["--top", "10"]);
+        assert_eq!(
+            texts_of(&quotes, "delivery"),
+            vec![
+                // From the middle of a turn: cut at both ends.
+                "…Поставка запчастей у нас вечно с задержкой, в марте ждали подшипники три недели…",
+                // After the bare rating: cut at the start, the end of the turn at the end.
+                "…Обычно всё приходит, как договаривались, без сюрпризов, по графику.",
+            ]
+        );
+        assert_eq!(
+            texts_of(&quotes, "price"),
+            vec!["…Цены у них средние по рынку, не дешёвые, но и не грабёж."]
+        );
+        // Fillers at the start of a turn: trimmed, and no "…".
+        assert_eq!(
+            texts_of(&quotes, "manager"),
+            vec!["менеджер у нас хороший, всегда перезванивает в течение часа."]
+        );
+        // The ratings are coded (context of the question), yet open no quote.
+        let codings = tag_ok(&file, Some(&cb));
+        for rating in ["Восемь.", "Ну, семь из десяти."] {
+            assert!(
+                codings
+                    .iter()
+                    .any(|c| c.text == rating && c.source == "context"),
+                "{rating} is coded"
+            );
+        }
+        for q in &quotes {
+            let open = q.text.trim_start_matches('…');
+            assert!(
+                !open.starts_with("Восемь") && !open.starts_with("семь"),
+                "{q:?}"
+            );
+        }
+    }
+
+    /// A non-speech mark is no speech: a laugh alone before or after the quoted sentence is
+    /// not a cut.
+    #[test]
+    fn a_laugh_before_or_after_the_answer_is_no_cut() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let file = write(
+            dir.path(),
+            "laugh.txt",
+            "Интервьюер: А менеджер на связи?\n\
+             Респондент: [смеется]. Менеджер у нас хороший, всегда перезванивает в течение часа, мы довольны.\n\
+             Интервьюер: А по деньгам?\n\
+             Респондент: Цены нормальные, мы их с рынком сравнивали в прошлом году, всё честно.\n[смеется]\n",
+        );
+        let quotes = quotes_ok(&file, Some(&cb), &[]);
+        // Both the words of each answer, whole: no "…" before the first, none after the last.
+        assert_eq!(
+            (texts_of(&quotes, "manager"), texts_of(&quotes, "price")),
+            (
+                vec!["Менеджер у нас хороший, всегда перезванивает в течение часа, мы довольны."],
+                vec!["Цены нормальные, мы их с рынком сравнивали в прошлом году, всё честно."]
+            )
+        );
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Markdown and table
+
+    #[test]
+    fn markdown_has_levels_parameters_numbered_quotes_and_score_breakdowns() {
+        let (_dir, cb, corpus) = fixture();
+        let quotes = quotes_ok(&corpus, Some(&cb), &[]);
+        let run = quotes_run(&corpus, Some(&cb), &["-q"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let md = run.stdout;
+        assert!(md.starts_with("# Цитаты по параметрам\n"), "{md}");
+        let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("##")).collect();
+        assert_eq!(
+            headings,
+            vec![
+                "## Процессный уровень",
+                "### Сроки поставки",
+                "### Цены",
+                "## Личностный уровень",
+                "### Работа менеджера",
+            ]
+        );
+        let items: Vec<&str> = md
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()))
+            .collect();
+        let want: Vec<String> = quotes
+            .iter()
+            .map(|q| format!("{}. «{}» — {}", q.rank, q.text, q.attribution))
+            .collect();
+        assert_eq!(items, want);
+        let subs: Vec<&str> = md
+            .lines()
+            .filter(|l| l.trim_start().starts_with("<sub>"))
+            .collect();
+        assert_eq!(subs.len(), quotes.len());
+        let polarity_ru = |p: &str| match p {
+            "positive" => "позитив",
+            "negative" => "негатив",
+            "mixed" => "смешанно",
+            _ => "нейтрально",
+        };
+        for (sub, q) in subs.iter().zip(&quotes) {
+            let body = sub
+                .strip_prefix("   <sub>")
+                .and_then(|s| s.strip_suffix("</sub>"))
+                .unwrap_or_else(|| panic!("{sub:?}"));
+            let (score, rest) = body.split_once(" = ").unwrap();
+            assert_eq!(score, format!("{:.2}", q.score));
+            let (parts, tail) = rest.rsplit_once("; ").unwrap();
+            assert_eq!(tail, format!("{}, {}", polarity_ru(&q.polarity), q.doc));
+            // "релевантность 1.20 + эмоциональность 0.98 − слова-паразиты 0.22"
+            let mut seen = BTreeMap::new();
+            let mut sign = 1.0;
+            let mut name = Vec::new();
+            for word in parts.split(' ') {
+                match word {
+                    "+" => sign = 1.0,
+                    "−" => sign = -1.0,
+                    _ => match word.parse::<f64>() {
+                        Ok(v) => {
+                            let ru = name.join(" ");
+                            let en = FEATURES_RU
+                                .iter()
+                                .find(|(r, _)| *r == ru)
+                                .unwrap_or_else(|| panic!("unknown feature {ru:?} in {sub}"))
+                                .1;
+                            seen.insert(en, sign * v);
+                            name.clear();
+                        }
+                        Err(_) => name.push(word),
+                    },
+                }
+            }
+            let nonzero: BTreeMap<&str, f64> = q
+                .features
+                .iter()
+                .filter(|(_, v)| **v != 0.0)
+                .map(|(k, v)| (k.as_str(), *v))
+                .collect();
+            assert_eq!(
+                seen.keys().collect::<Vec<_>>(),
+                nonzero.keys().collect::<Vec<_>>(),
+                "{sub}"
+            );
+            for (k, v) in &seen {
+                assert!((v - nonzero[k]).abs() <= 0.005, "{k}: {v} in {sub}");
+            }
+            let sum: f64 = seen.values().sum();
+            assert!((sum - q.score).abs() <= 0.03, "{sub}");
+        }
+    }
+
+    #[test]
+    fn table_has_one_tab_separated_line_per_quote() {
+        let (_dir, cb, corpus) = fixture();
+        let quotes = quotes_ok(&corpus, Some(&cb), &[]);
+        let run = quotes_run(&corpus, Some(&cb), &["--format", "table", "-q"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let lines: Vec<&str> = run.stdout.lines().collect();
+        assert_eq!(lines.len(), quotes.len());
+        for (line, q) in lines.iter().zip(&quotes) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            assert_eq!(
+                fields,
+                vec![
+                    q.param.clone(),
+                    q.rank.to_string(),
+                    format!("{:.2}", q.score),
+                    q.attribution.clone(),
+                    format!("{}:{}", q.doc, q.turn),
+                    q.text.clone(),
+                ],
+                "{line}"
+            );
+        }
+        assert!(lines[0].starts_with("delivery\t1\t3."), "{}", lines[0]);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Settings file
+
+    /// Strong criticism without comparison, and a plain comparison with competitors.
+    fn price_corpus(dir: &Path) -> PathBuf {
+        let corpus = dir.join("price");
+        let q = "Интервьюер: А по деньгам что скажете?\nРеспондент: ";
+        write(
+            &corpus,
+            "01.txt",
+            format!(
+                "{q}Цены у них просто грабительские, за год подняли на двадцать процентов, мы в шоке!\n"
+            ),
+        );
+        write(
+            &corpus,
+            "02.txt",
+            format!("{q}Цены нормальные, у конкурентов примерно так же выходит.\n"),
+        );
+        corpus
+    }
+
+    #[test]
+    fn weights_file_changes_the_winner() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = price_corpus(dir.path());
+        let default = quotes_ok(&corpus, Some(&cb), &[]);
+        assert_eq!(
+            texts_of(&default, "price"),
+            vec![
+                "Цены у них просто грабительские, за год подняли на двадцать процентов, мы в шоке!",
+                "Цены нормальные, у конкурентов примерно так же выходит.",
+            ]
+        );
+        assert_eq!(default[1].features["comparison"], 0.5);
+        let weights = write(
+            dir.path(),
+            "weights.toml",
+            "top = 1\n\n[weights]\ncomparison = 5.0\n",
+        );
+        let weighted = quotes_ok(
+            &corpus,
+            Some(&cb),
+            &["--weights", weights.to_str().unwrap()],
+        );
+        assert_eq!(
+            texts_of(&weighted, "price"),
+            vec!["Цены нормальные, у конкурентов примерно так же выходит."]
+        );
+        let q = &weighted[0];
+        assert_eq!(q.features["comparison"], 5.0);
+        assert!((q.score - default[1].score - 4.5).abs() <= 0.01, "{q:?}");
+        // `--top` on the command line wins over the file.
+        let both = quotes_ok(
+            &corpus,
+            Some(&cb),
+            &["--weights", weights.to_str().unwrap(), "--top", "2"],
+        );
+        assert_eq!(both.len(), 2);
+    }
+
+    #[test]
+    fn weights_file_with_an_unknown_key_exits_2_and_names_the_file() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = price_corpus(dir.path());
+        for (name, src, key) in [
+            (
+                "яркость.toml",
+                "top = 1\n[weights]\nvividness = 2.0\n",
+                "vividness",
+            ),
+            ("colour.toml", "top = 1\ncolour = 2\n", "colour"),
+        ] {
+            let weights = write(dir.path(), name, src);
+            let run = quotes_run(
+                &corpus,
+                Some(&cb),
+                &["--weights", weights.to_str().unwrap()],
+            );
+            assert_eq!(run.code, 2, "{name}");
+            assert_eq!(run.stdout, "", "{name}");
+            assert!(run.stderr.contains(name), "{}", run.stderr);
+            assert!(run.stderr.contains(&format!("`{key}`")), "{}", run.stderr);
+        }
+        let missing = dir.path().join("нет.toml");
+        let run = quotes_run(
+            &corpus,
+            Some(&cb),
+            &["--weights", missing.to_str().unwrap()],
+        );
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("нет.toml"), "{}", run.stderr);
+    }
+
+    // -----------------------------------------------------------------------------------
+    // Bad input, determinism
+
+    #[test]
+    fn a_batch_with_an_empty_file_exits_2_and_keeps_the_good_quotes() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let batch = dir.path().join("batch");
+        write(&batch, "01-empty.txt", "");
+        write(&batch, "02-good.txt", ANON);
+        let (quotes, run) = quotes_ndjson(&batch, Some(&cb), &[]);
+        assert_eq!(run.code, 2);
+        let sep = std::path::MAIN_SEPARATOR;
+        let errors: Vec<&str> = run
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .collect();
+        assert_eq!(errors.len(), 1, "{}", run.stderr);
+        assert!(
+            errors[0].contains(&format!("{sep}01-empty.txt:")) && errors[0].contains("empty"),
+            "{}",
+            errors[0]
+        );
+        assert_eq!(
+            texts_of(&quotes, "delivery"),
+            vec![
+                "Поставка у нас была ужасная в этом году, задержка на месяц, линия стояла две недели!"
+            ]
+        );
+        assert!(quotes.iter().all(|q| q.doc == "02-good.txt"));
+        assert!(
+            run.stderr
+                .ends_with("1 quote(s) for 1 parameter(s) from 1 transcript(s); 1 failed\n"),
+            "{}",
+            run.stderr
+        );
+    }
+
+    fn demo() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo")
+    }
+
+    #[test]
+    fn demo_output_is_the_same_for_any_number_of_threads() {
+        let one = quotes_run(&demo(), None, &["--format", "ndjson", "-j", "1"]);
+        assert_eq!(one.code, 0, "{}", one.stderr);
+        let two = quotes_run(&demo(), None, &["--format", "ndjson", "-j", "2"]);
+        assert_eq!(two.code, 0, "{}", two.stderr);
+        assert!(one.stdout == two.stdout, "-j 1 and -j 2 differ");
+        assert_eq!(one.stderr, two.stderr);
+        let quotes: Vec<Quote> = one.stdout.lines().map(decode_quote).collect();
+        assert_eq!(quotes.len(), 72, "3 quotes for each of 24 parameters");
+    }
+
+    /// The embedded codebook's levels and parameters, read from the shipped file.
+    #[derive(Deserialize)]
+    struct Shipped {
+        levels: Vec<ShippedItem>,
+        parameters: Vec<ShippedParam>,
+    }
+
+    #[derive(Deserialize)]
+    struct ShippedItem {
+        id: String,
+        name: String,
+    }
+
+    #[derive(Deserialize)]
+    struct ShippedParam {
+        id: String,
+        level: String,
+        name: String,
+    }
+
+    #[test]
+    fn demo_report_covers_every_parameter_and_masks_the_names() {
+        let src = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("dictionaries/b2b-cx.ru.toml"),
+        )
+        .expect("the shipped codebook");
+        let shipped: Shipped = toml::from_str(&src).expect("the shipped codebook parses");
+        assert_eq!(shipped.parameters.len(), 24);
+        let mut want = Vec::new();
+        for level in &shipped.levels {
+            want.push(format!("## {}", level.name));
+            for p in shipped.parameters.iter().filter(|p| p.level == level.id) {
+                want.push(format!("### {}", p.name));
+            }
+        }
+        assert_eq!(want.len(), 24 + shipped.levels.len());
+
+        let run = citata(["quotes".as_ref(), demo().as_os_str()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.ends_with("from 12 transcript(s); 0 failed\n"),
+            "{}",
+            run.stderr
+        );
+        let headings: Vec<&str> = run.stdout.lines().filter(|l| l.starts_with("##")).collect();
+        assert_eq!(headings, want);
+        let items: Vec<&str> = run
+            .stdout
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_digit()) && l.contains(". «"))
+            .collect();
+        assert_eq!(items.len(), 72, "3 quotes per parameter");
+        let names = ["Ковалёв", "Ковалев", "Сафин", "Саныч"];
+        for item in &items {
+            for name in names {
+                assert!(!item.contains(name), "{name} in {item}");
+            }
+        }
+        assert!(items.iter().any(|i| i.contains("[имя]")));
+        // Unmasked, the same report does quote them: the masking is what hides them.
+        let plain = citata(["quotes".as_ref(), demo().as_os_str(), "--no-mask".as_ref()]);
+        assert_eq!(plain.code, 0, "{}", plain.stderr);
+        for name in ["Ковалёв", "Сафин", "Саныч"] {
+            assert!(plain.stdout.contains(name), "{name} is quoted in the demo");
+        }
+        // The NDJSON agrees: every parameter id, three ranks each.
+        let quotes = quotes_ok(&demo(), None, &[]);
+        for p in &shipped.parameters {
+            let ranks: Vec<usize> = quotes
+                .iter()
+                .filter(|q| q.param == p.id)
+                .map(|q| q.rank)
+                .collect();
+            assert_eq!(ranks, vec![1, 2, 3], "{}", p.id);
+        }
+    }
+
+    /// Like `citata tag`, the NDJSON output ends quietly when the reader goes away (`| head`).
+    #[test]
+    fn ndjson_into_a_closed_pipe_exits_0_quietly() {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_citata"))
+            .args(["quotes".as_ref(), demo().as_os_str()])
+            .args(["--format", "ndjson", "--top", "50", "-q"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("citata starts");
+        let mut first = String::new();
+        {
+            let stdout = child.stdout.take().expect("piped stdout");
+            BufReader::new(stdout)
+                .read_line(&mut first)
+                .expect("a first line");
+        }
+        decode_quote(first.trim_end());
+        let out = child.wait_with_output().expect("citata ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(stderr, "");
+        assert_eq!(out.status.code(), Some(0));
     }
 }

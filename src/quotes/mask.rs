@@ -142,13 +142,37 @@ pub fn mask(text: &str, private: &[String]) -> String {
     let (email, phone) = patterns();
     let text = email.replace_all(text, EMAIL);
     let text = phone.replace_all(&text, PHONE);
+    let words: Vec<crate::model::Span> = WordSpans::new(&text).collect();
+    let mut names: Vec<bool> = words
+        .iter()
+        .map(|s| is_name(&text[s.range()], private))
+        .collect();
+    // "Сан Саныч", "Иван Петрович": a capitalized word right before a patronymic is part of
+    // the name even when the dictionary reads it otherwise.
+    for i in (0..words.len().saturating_sub(1)).rev() {
+        let next = &text[words[i + 1].range()];
+        let gap = &text[words[i].end..words[i + 1].start];
+        if !names[i]
+            && names[i + 1]
+            && gap.trim().is_empty()
+            && text[words[i].range()]
+                .chars()
+                .next()
+                .is_some_and(char::is_uppercase)
+            && ["ич", "ыч", "вна", "чна"]
+                .iter()
+                .any(|e| normalize(next).ends_with(e))
+        {
+            names[i] = true;
+        }
+    }
     let mut out = String::with_capacity(text.len());
     let mut pos = 0;
     let mut last_was_name = false;
-    for span in WordSpans::new(&text) {
+    for (span, name) in words.iter().zip(names) {
         let word = &text[span.range()];
         let between = &text[pos..span.start];
-        if is_name(word, private) {
+        if name {
             if last_was_name && between.trim().is_empty() {
                 // "Ирина Львовна": one mask.
             } else {
@@ -184,6 +208,7 @@ mod tests {
                 "Договорились с [имя] на среду.",
             ),
             ("Саныч приехал ночью.", "[имя] приехал ночью."),
+            ("Сан Саныч приехал ночью.", "[имя] приехал ночью."),
             ("Раньше Дима сам звонил.", "Раньше [имя] сам звонил."),
             ("Спросите у Ирины Львовны.", "Спросите у [имя]."),
             (

@@ -520,6 +520,26 @@ pub fn attribute(template: &str, t: &Transcript, n: usize) -> String {
     format!("Респондент {n}")
 }
 
+/// The shown form of a passage whose marks were left out: whitespace collapsed, no space
+/// before , . ; : ! ? (where a mark stood), no dangling comma or dash at either end.
+pub fn tidy(text: &str) -> String {
+    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(joined.len());
+    let mut chars = joined.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == ' '
+            && chars
+                .peek()
+                .is_some_and(|n| matches!(n, ',' | '.' | ';' | ':' | '!' | '?'))
+        {
+            continue;
+        }
+        out.push(c);
+    }
+    out.trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace())
+        .to_string()
+}
+
 fn build(
     t: &Transcript,
     param: usize,
@@ -528,7 +548,6 @@ fn build(
     config: &QuoteConfig,
     analyzer: &mut Analyzer,
 ) -> Option<Quote> {
-    let turn = &t.turns[t.sentences[first].turn];
     let mut start = t.sentences[first].span.start;
     let end = t.sentences[last].span.end;
     // Trim leading fillers and marks: "Ну, вот, [смеется] короче, цены…" → "цены…".
@@ -549,10 +568,7 @@ fn build(
         pos = m.end;
     }
     shown.push_str(&t.text[pos..end]);
-    let mut shown: String = shown.split_whitespace().collect::<Vec<_>>().join(" ");
-    shown = shown
-        .trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace())
-        .to_string();
+    let mut shown = tidy(&shown);
     if shown.chars().filter(|c| is_letter(*c)).count() < 3 {
         return None;
     }
@@ -568,16 +584,27 @@ fn build(
             i.lemmas.first().unwrap_or(&i.norm).clone()
         })
         .collect();
-    let features = score(&shown, &words, &lemmas, window, &config.weights);
+    let trimmed = start > t.sentences[first].span.start;
+    let features = score(&shown, &words, &lemmas, window, trimmed, &config.weights);
     let total: f32 = features.iter().map(|(_, v)| v).sum();
-    // A cut after the start of the turn (trimmed fillers are not a cut).
+    // A cut after the start of the turn (trimmed fillers and a "[смеется]." are not a cut).
     let turn_index = t.sentences[first].turn;
-    if first > 0 && t.sentences[first - 1].turn == turn_index {
+    let spoken = |s: &crate::model::Sentence| s.turn == turn_index && !s.non_speech;
+    if t.sentences[..first]
+        .iter()
+        .rev()
+        .take_while(|s| s.turn == turn_index)
+        .any(spoken)
+    {
         shown.insert(0, '…');
     }
     // A cut before the end of the turn: the final period becomes "…" ("…восемь…");
     // after "?", "!" or "…" the sentence ends on its own.
-    if end < turn.span.end {
+    if t.sentences[last + 1..]
+        .iter()
+        .take_while(|s| s.turn == turn_index)
+        .any(spoken)
+    {
         if shown.ends_with('.') && !shown.ends_with("..") {
             shown.pop();
             shown.push('…');
@@ -665,6 +692,7 @@ fn score(
     words: &[String],
     lemmas: &[String],
     window: &[&SentenceFacts],
+    trimmed: bool,
     w: &Weights,
 ) -> Vec<(&'static str, f32)> {
     let n = words.len().max(1) as f32;
@@ -712,7 +740,8 @@ fn score(
     let first_person = words.iter().any(|x| FIRST_PERSON.contains(&x.as_str())) as u8 as f32;
     let comparison = window.iter().any(|f| f.comparison) as u8 as f32;
     let opener = words.first().is_some_and(|x| OPENERS.contains(&x.as_str()))
-        || shown.chars().next().is_some_and(|c| c.is_lowercase());
+        // A lowercase start is a fragment, unless it is where citata trimmed the fillers.
+        || (!trimmed && shown.chars().next().is_some_and(|c| c.is_lowercase()));
     let self_contained = -(opener as u8 as f32)
         * if words.first().is_some_and(|x| OPENERS.contains(&x.as_str())) {
             1.0
@@ -754,7 +783,8 @@ fn score(
     FEATURES
         .iter()
         .zip(raw.iter().zip(ws))
-        .map(|(name, (v, k))| (*name, ((v * k) * 1000.0).round() / 1000.0))
+        // `+ 0.0` turns a -0.0 into 0.0.
+        .map(|(name, (v, k))| (*name, ((v * k) * 1000.0).round() / 1000.0 + 0.0))
         .collect()
 }
 
@@ -1189,8 +1219,8 @@ mod properties {
                     pos = m.end;
                 }
                 expected.push_str(&t.text[pos..q.span.end]);
-                let expected = expected.split_whitespace().collect::<Vec<_>>().join(" ");
-                let expected = expected.trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace());
+                let expected = tidy(&expected);
+                let expected = expected.as_str();
                 let mut shown = q.text.strip_prefix('…').unwrap_or(&q.text).to_string();
                 if shown.ends_with('…') && !expected.ends_with('…') {
                     shown.pop();
