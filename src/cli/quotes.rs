@@ -10,7 +10,6 @@ use super::tag::in_order;
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, discover, ingest_source};
-use crate::model::CharIndex;
 use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select_avoiding};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
@@ -18,9 +17,6 @@ use crate::text::Analyzer;
 /// Candidates kept per parameter while the corpus streams by (the best by score), so memory
 /// stays flat; selection picks from these.
 const KEEP: usize = 300;
-
-/// One transcript's candidates, and the code point offsets of their span ends.
-type FileQuotes = (Vec<Quote>, Vec<((String, usize), usize)>);
 
 /// Feature names as a report author reads them.
 const FEATURE_NAMES_RU: &[(&str, &str)] = &[
@@ -86,27 +82,18 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let indexed: Vec<(usize, &crate::ingest::Source)> = sources.iter().enumerate().collect();
     let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
-    // Quote offsets are converted to code points now, while the text is at hand.
-    let mut offsets: BTreeMap<(String, usize), usize> = BTreeMap::new();
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);
-    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<FileQuotes> {
+    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<Vec<Quote>> {
         let t = ingest_source(s, &ingest_config)?;
-        let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
-        let qs = tagger.with_thread_state(|state| {
+        Ok(tagger.with_thread_state(|state| {
+            let codings = tagger.tag(state, &t);
             candidates(&t, &codings, i + 1, &config, &mut state.matching.analyzer)
-        });
-        let ix = CharIndex::new(&t.text);
-        let offs = qs
-            .iter()
-            .flat_map(|q| [q.span.start, q.span.end])
-            .map(|b| ((t.doc.clone(), b), ix.char_offset(b)))
-            .collect();
-        Ok((qs, offs))
+        }))
     };
-    let mut collect = |r: crate::Result<FileQuotes>| -> anyhow::Result<()> {
+    let mut collect = |r: crate::Result<Vec<Quote>>| -> anyhow::Result<()> {
         match r {
-            Ok((qs, offs)) => {
+            Ok(qs) => {
                 files += 1;
                 for q in qs {
                     if wanted.is_empty() || wanted.contains(&q.param) {
@@ -124,7 +111,6 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
                         list.truncate(KEEP);
                     }
                 }
-                offsets.extend(offs);
             }
             Err(e) => {
                 ok = false;
@@ -149,7 +135,6 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         taken.extend(picked.iter().map(|q| (q.doc.clone(), q.span)));
         chosen.extend(picked);
     }
-    let char_of = |doc: &str, b: usize| offsets.get(&(doc.to_string(), b)).copied().unwrap_or(0);
     match args.format {
         QuotesFormat::Ndjson => {
             for (rank, q) in ranked(&chosen) {
@@ -162,8 +147,8 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
                     text: &q.text,
                     doc: &q.doc,
                     turn: q.turn,
-                    start: char_of(&q.doc, q.span.start),
-                    end: char_of(&q.doc, q.span.end),
+                    start: q.chars.0,
+                    end: q.chars.1,
                     attribution: &q.attribution,
                     polarity: q.polarity.as_str(),
                     score: q.score,

@@ -142,6 +142,8 @@ pub struct Quote {
     pub sentences: (usize, usize),
     /// The shown words in the canonical text (bytes), after trimming leading fillers.
     pub span: Span,
+    /// The same span in code points, for output.
+    pub chars: (usize, usize),
     /// What is shown: the span's text without non-speech marks, "…" at cuts, names masked.
     pub text: String,
     /// Who said it, by the attribution template.
@@ -345,6 +347,84 @@ struct SentenceFacts {
     comparison: bool,
 }
 
+/// Candidates kept per parameter per transcript: the best by score (the rest could only win
+/// if all of these were rejected for overlap).
+const KEEP_PER_TRANSCRIPT: usize = 24;
+
+/// One sentence as it would be shown in a quote, with the counts the features need.
+/// Computed once per sentence (and once more, trimmed, for sentences that open a quote).
+#[derive(Clone, Debug, Default)]
+struct Piece {
+    /// First byte shown (after trimmed fillers for an opening sentence).
+    start: usize,
+    /// The shown text: marks left out, tidied.
+    text: String,
+    words: u32,
+    fillers: u32,
+    numbers: u32,
+    times: u32,
+    example: bool,
+    named: u32,
+    exclaims: u32,
+    intens: u32,
+    first_person: bool,
+    /// Opens on an unresolved pronoun or conjunction.
+    opener: bool,
+    /// Starts in lowercase.
+    lower: bool,
+    /// Content lemmas, for overlap between quotes.
+    lemmas: Vec<String>,
+    /// Letters shown.
+    letters: usize,
+}
+
+fn piece(t: &Transcript, si: usize, opening: bool, analyzer: &mut Analyzer) -> Piece {
+    let s = &t.sentences[si];
+    let mut start = s.span.start;
+    if opening {
+        start = trim_fillers(&t.text, start, s.span.end, &s.marks, analyzer);
+    }
+    let mut raw = String::new();
+    let mut pos = start;
+    for m in s.marks.iter().filter(|m| m.start >= start) {
+        raw.push_str(&t.text[pos..m.start]);
+        pos = m.end;
+    }
+    raw.push_str(&t.text[pos.min(s.span.end)..s.span.end]);
+    // Ends are tidied once the pieces of a quote are joined.
+    let text = collapse(&raw);
+    let tokens = analyzer.tokens(&text);
+    let mut p = Piece {
+        start,
+        words: tokens.len() as u32,
+        exclaims: text.matches('!').count() as u32,
+        named: named_things(&text) as u32,
+        lower: text.chars().next().is_some_and(char::is_lowercase),
+        ..Piece::default()
+    };
+    for (k, tk) in tokens.iter().enumerate() {
+        let info = analyzer.info(tk);
+        let norm = info.norm.as_str();
+        let lemma = info.lemmas.first().map_or(norm, String::as_str);
+        if k == 0 {
+            p.opener = OPENERS.contains(&norm);
+        }
+        p.fillers += u32::from(FILLERS.contains(&norm));
+        p.first_person |= FIRST_PERSON.contains(&norm);
+        p.intens += u32::from(INTENSIFIERS.contains(&norm));
+        p.numbers +=
+            u32::from(norm.chars().any(|c| c.is_ascii_digit()) || NUMBER_WORDS.contains(&lemma));
+        p.times += u32::from(TIME_WORDS.contains(&lemma));
+        p.example |= EXAMPLE_WORDS.contains(&lemma);
+        if lemma.chars().count() > 2 && !FILLERS.contains(&lemma) {
+            p.lemmas.push(lemma.to_string());
+        }
+    }
+    p.letters = text.chars().filter(|c| is_letter(*c)).count();
+    p.text = text;
+    p
+}
+
 /// Finds and scores the candidate quotes of one transcript for every parameter it is coded
 /// for. `n` is the transcript's 1-based number in the corpus (for the attribution).
 pub fn candidates(
@@ -362,53 +442,110 @@ pub fn candidates(
         .cloned()
         .unwrap_or_else(|| t.doc.clone());
     let private = std::sync::Arc::new(mask::private_words(t));
-    let mut params: Vec<usize> = codings.iter().filter_map(|c| c.param).collect();
-    params.sort_unstable();
-    params.dedup();
-    let mut out = Vec::new();
-    for p in params {
-        let mut facts: Vec<Option<SentenceFacts>> = vec![None; t.sentences.len()];
-        for c in codings.iter().filter(|c| c.param == Some(p)) {
-            if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
-                continue;
-            }
-            let f = facts[c.sentence].get_or_insert_with(SentenceFacts::default);
-            f.keyword |= c.source == Source::Keyword;
-            f.context |= c.source == Source::Context;
-            f.weight = f
-                .weight
-                .max(c.terms.iter().map(|h| h.weight).fold(0.0, f32::max));
-            f.polarity_score = c.polarity_score;
-            f.comparison |= c.comparison;
+    // Facts per parameter per sentence, from the respondent codings.
+    let mut facts: std::collections::BTreeMap<usize, Vec<Option<SentenceFacts>>> =
+        std::collections::BTreeMap::new();
+    for c in codings {
+        let Some(p) = c.param else {
+            continue;
+        };
+        if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
+            continue;
         }
+        let per = facts
+            .entry(p)
+            .or_insert_with(|| vec![None; t.sentences.len()]);
+        let f = per[c.sentence].get_or_insert_with(SentenceFacts::default);
+        f.keyword |= c.source == Source::Keyword;
+        f.context |= c.source == Source::Context;
+        f.weight = f
+            .weight
+            .max(c.terms.iter().map(|h| h.weight).fold(0.0, f32::max));
+        f.polarity_score = c.polarity_score;
+        f.comparison |= c.comparison;
+    }
+    // Pieces are shared by all parameters: (as an inner sentence, as an opening one).
+    let mut pieces: Vec<(Option<Piece>, Option<Piece>)> = vec![(None, None); t.sentences.len()];
+    let mut bare: Vec<Option<bool>> = vec![None; t.sentences.len()];
+    let mut chars: Option<crate::model::CharIndex<'_>> = None;
+    let mut out = Vec::new();
+    let mut window_buf: Vec<&SentenceFacts> = Vec::new();
+    for (p, per) in &facts {
+        let mut scored: Vec<(f32, [f32; 8], usize, usize)> = Vec::new();
         for first in 0..t.sentences.len() {
             // A quote does not open on a bare rating ("Восемь."): its next sentence will.
-            if facts[first].is_none()
-                || t.sentences[first].non_speech
-                || is_bare_rating(t.slice(t.sentences[first].span), analyzer)
-            {
+            if per[first].is_none() || t.sentences[first].non_speech {
+                continue;
+            }
+            let is_bare = *bare[first]
+                .get_or_insert_with(|| is_bare_rating(t.slice(t.sentences[first].span), analyzer));
+            if is_bare {
                 continue;
             }
             let turn = t.sentences[first].turn;
-            for last in first..(first + config.max_sentences).min(t.sentences.len()) {
-                let s = &t.sentences[last];
-                if s.turn != turn {
-                    break;
-                }
-                if facts[last].is_none() || s.non_speech {
-                    continue;
-                }
-                let window: Vec<&SentenceFacts> = facts[first..=last].iter().flatten().collect();
-                if let Some(q) = build(t, p, (first, last), &window, config, analyzer) {
-                    out.push(Quote {
-                        attribution: attribution.clone(),
-                        division: division.clone(),
-                        respondent: respondent.clone(),
-                        private: private.clone(),
-                        ..q
-                    });
+            let end = (first + config.max_sentences).min(t.sentences.len());
+            let end = (first..end)
+                .take_while(|&k| t.sentences[k].turn == turn)
+                .last()
+                .map_or(first, |k| k + 1);
+            // The pieces this opening can use, made before they are borrowed.
+            for (k, slot) in pieces.iter_mut().enumerate().take(end).skip(first) {
+                if k == first && slot.1.is_none() {
+                    slot.1 = Some(piece(t, k, true, analyzer));
+                } else if k > first && slot.0.is_none() {
+                    slot.0 = Some(piece(t, k, false, analyzer));
                 }
             }
+            let mut pieces_buf: Vec<&Piece> = Vec::with_capacity(config.max_sentences);
+            for last in first..end {
+                let s = &t.sentences[last];
+                if per[last].is_none() || s.non_speech {
+                    continue;
+                }
+                window_buf.clear();
+                window_buf.extend(per[first..=last].iter().flatten());
+                pieces_buf.clear();
+                pieces_buf.extend((first..=last).filter_map(|k| {
+                    if k == first {
+                        pieces[k].1.as_ref()
+                    } else {
+                        pieces[k].0.as_ref()
+                    }
+                }));
+                let letters: usize = pieces_buf.iter().map(|pc| pc.letters).sum();
+                if letters < 3 {
+                    continue;
+                }
+                let trimmed = pieces_buf[0].start > t.sentences[first].span.start;
+                let features = score(&pieces_buf, &window_buf, trimmed, &config.weights);
+                let total: f32 = features.iter().sum();
+                scored.push(((total * 1000.0).round() / 1000.0, features, first, last));
+            }
+        }
+        scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.2.cmp(&b.2)).then(a.3.cmp(&b.3)));
+        scored.truncate(KEEP_PER_TRANSCRIPT);
+        let ix = chars.get_or_insert_with(|| crate::model::CharIndex::new(&t.text));
+        for (score, features, first, last) in scored {
+            let window: Vec<&SentenceFacts> = per[first..=last].iter().flatten().collect();
+            let ps: Vec<&Piece> = (first..=last)
+                .filter_map(|k| {
+                    if k == first {
+                        pieces[k].1.as_ref()
+                    } else {
+                        pieces[k].0.as_ref()
+                    }
+                })
+                .collect();
+            let features = FEATURES.iter().copied().zip(features).collect();
+            let q = build(t, *p, (first, last), &ps, &window, score, features);
+            out.push(Quote {
+                attribution: attribution.clone(),
+                division: division.clone(),
+                respondent: respondent.clone(),
+                private: private.clone(),
+                chars: (ix.char_offset(q.span.start), ix.char_offset(q.span.end)),
+                ..q
+            });
         }
     }
     out
@@ -523,6 +660,13 @@ pub fn attribute(template: &str, t: &Transcript, n: usize) -> String {
 /// The shown form of a passage whose marks were left out: whitespace collapsed, no space
 /// before , . ; : ! ? (where a mark stood), no dangling comma or dash at either end.
 pub fn tidy(text: &str) -> String {
+    collapse(text)
+        .trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace())
+        .to_string()
+}
+
+/// Whitespace collapsed and no space before , . ; : ! ?
+fn collapse(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(joined.len());
     let mut chars = joined.chars().peekable();
@@ -536,57 +680,26 @@ pub fn tidy(text: &str) -> String {
         }
         out.push(c);
     }
-    out.trim_matches(|c: char| c == ',' || c == '—' || c == '-' || c.is_whitespace())
-        .to_string()
+    out
 }
 
 fn build(
     t: &Transcript,
     param: usize,
     (first, last): (usize, usize),
+    pieces: &[&Piece],
     window: &[&SentenceFacts],
-    config: &QuoteConfig,
-    analyzer: &mut Analyzer,
-) -> Option<Quote> {
-    let mut start = t.sentences[first].span.start;
-    let end = t.sentences[last].span.end;
-    // Trim leading fillers and marks: "Ну, вот, [смеется] короче, цены…" → "цены…".
-    let marks: Vec<Span> = t.sentences[first..=last]
-        .iter()
-        .flat_map(|s| s.marks.iter().copied())
-        .collect();
-    start = trim_fillers(&t.text, start, end, &marks, analyzer);
-    if start >= end {
-        return None;
-    }
-    let span = Span::new(start, end);
-    // The shown text: marks left out, whitespace collapsed, cuts marked.
-    let mut shown = String::new();
-    let mut pos = start;
-    for m in marks.iter().filter(|m| m.start >= start && m.end <= end) {
-        shown.push_str(&t.text[pos..m.start]);
-        pos = m.end;
-    }
-    shown.push_str(&t.text[pos..end]);
-    let mut shown = tidy(&shown);
-    if shown.chars().filter(|c| is_letter(*c)).count() < 3 {
-        return None;
-    }
-    let tokens = analyzer.tokens(&shown);
-    let words: Vec<String> = tokens
-        .iter()
-        .map(|tk| analyzer.info(tk).norm.clone())
-        .collect();
-    let lemmas: Vec<String> = tokens
-        .iter()
-        .map(|tk| {
-            let i = analyzer.info(tk);
-            i.lemmas.first().unwrap_or(&i.norm).clone()
-        })
-        .collect();
-    let trimmed = start > t.sentences[first].span.start;
-    let features = score(&shown, &words, &lemmas, window, trimmed, &config.weights);
-    let total: f32 = features.iter().map(|(_, v)| v).sum();
+    score: f32,
+    features: Vec<(&'static str, f32)>,
+) -> Quote {
+    let span = Span::new(pieces[0].start, t.sentences[last].span.end);
+    let mut shown = tidy(
+        &pieces
+            .iter()
+            .map(|p| p.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+    );
     // A cut after the start of the turn (trimmed fillers and a "[смеется]." are not a cut).
     let turn_index = t.sentences[first].turn;
     let spoken = |s: &crate::model::Sentence| s.turn == turn_index && !s.non_speech;
@@ -621,25 +734,26 @@ fn build(
         _ if polarity_sum < -0.15 => Polarity::Negative,
         _ => Polarity::Neutral,
     };
-    Some(Quote {
+    Quote {
         param,
         doc: t.doc.clone(),
         turn: t.sentences[first].turn,
         sentences: (first, last),
         span,
+        chars: (0, 0),
         text: shown,
         attribution: String::new(),
         division: String::new(),
         respondent: String::new(),
         polarity,
-        score: (total * 1000.0).round() / 1000.0,
+        score,
         features,
         private: Default::default(),
-        words: lemmas
-            .into_iter()
-            .filter(|l| l.chars().count() > 2 && !FILLERS.contains(&l.as_str()))
+        words: pieces
+            .iter()
+            .flat_map(|p| p.lemmas.iter().cloned())
             .collect(),
-    })
+    }
 }
 
 /// The first byte after leading fillers, punctuation and marks in `text[start..end]`.
@@ -687,15 +801,9 @@ fn trim_fillers(
     }
 }
 
-fn score(
-    shown: &str,
-    words: &[String],
-    lemmas: &[String],
-    window: &[&SentenceFacts],
-    trimmed: bool,
-    w: &Weights,
-) -> Vec<(&'static str, f32)> {
-    let n = words.len().max(1) as f32;
+fn score(pieces: &[&Piece], window: &[&SentenceFacts], trimmed: bool, w: &Weights) -> [f32; 8] {
+    let sum = |f: fn(&Piece) -> u32| pieces.iter().map(|p| f(p)).sum::<u32>() as f32;
+    let n = sum(|p| p.words).max(1.0);
     let keywords = window.iter().filter(|f| f.keyword).count() as f32;
     let weight = window
         .iter()
@@ -711,43 +819,26 @@ fn score(
         .iter()
         .map(|f| f.polarity_score.abs())
         .fold(0.0, f32::max);
-    let exclaim = shown.matches('!').count().min(2) as f32;
-    let intens = words
-        .iter()
-        .filter(|x| INTENSIFIERS.contains(&x.as_str()))
-        .count()
-        .min(2) as f32;
+    let exclaim = sum(|p| p.exclaims).min(2.0);
+    let intens = sum(|p| p.intens).min(2.0);
     let emotion = (strongest + 0.15 * exclaim + 0.1 * intens).min(1.2);
-    let digits = words
-        .iter()
-        .filter(|x| x.chars().any(|c| c.is_ascii_digit()))
-        .count() as f32;
-    let numbers = lemmas
-        .iter()
-        .filter(|l| NUMBER_WORDS.contains(&l.as_str()))
-        .count() as f32;
-    let times = lemmas
-        .iter()
-        .filter(|l| TIME_WORDS.contains(&l.as_str()))
-        .count() as f32;
-    let example = lemmas.iter().any(|l| EXAMPLE_WORDS.contains(&l.as_str())) as u8 as f32;
-    let named = named_things(shown) as f32;
-    let concreteness = (0.35 * (digits + numbers).min(2.0)
-        + 0.3 * times.min(2.0)
+    let example = pieces.iter().any(|p| p.example) as u8 as f32;
+    let concreteness = (0.35 * sum(|p| p.numbers).min(2.0)
+        + 0.3 * sum(|p| p.times).min(2.0)
         + 0.3 * example
-        + 0.2 * named.min(2.0))
+        + 0.2 * sum(|p| p.named).min(2.0))
     .min(1.0);
-    let first_person = words.iter().any(|x| FIRST_PERSON.contains(&x.as_str())) as u8 as f32;
+    let first_person = pieces.iter().any(|p| p.first_person) as u8 as f32;
     let comparison = window.iter().any(|f| f.comparison) as u8 as f32;
-    let opener = words.first().is_some_and(|x| OPENERS.contains(&x.as_str()))
-        // A lowercase start is a fragment, unless it is where citata trimmed the fillers.
-        || (!trimmed && shown.chars().next().is_some_and(|c| c.is_lowercase()));
-    let self_contained = -(opener as u8 as f32)
-        * if words.first().is_some_and(|x| OPENERS.contains(&x.as_str())) {
-            1.0
-        } else {
-            0.4
-        };
+    let opening = pieces[0];
+    // A lowercase start is a fragment, unless it is where citata trimmed the fillers.
+    let self_contained = if opening.opener {
+        -1.0
+    } else if !trimmed && opening.lower {
+        -0.4
+    } else {
+        0.0
+    };
     let length = if n < 8.0 {
         -((8.0 - n) / 8.0)
     } else if n > 45.0 {
@@ -755,11 +846,7 @@ fn score(
     } else {
         0.0
     };
-    let fillers = words
-        .iter()
-        .filter(|x| FILLERS.contains(&x.as_str()))
-        .count() as f32;
-    let filler = -(fillers / n * 4.0).min(1.0);
+    let filler = -(sum(|p| p.fillers) / n * 4.0).min(1.0);
     let raw = [
         relevance,
         emotion,
@@ -780,12 +867,8 @@ fn score(
         w.length,
         w.filler,
     ];
-    FEATURES
-        .iter()
-        .zip(raw.iter().zip(ws))
-        // `+ 0.0` turns a -0.0 into 0.0.
-        .map(|(name, (v, k))| (*name, ((v * k) * 1000.0).round() / 1000.0 + 0.0))
-        .collect()
+    // `+ 0.0` turns a -0.0 into 0.0.
+    std::array::from_fn(|i| ((raw[i] * ws[i]) * 1000.0).round() / 1000.0 + 0.0)
 }
 
 /// Capitalized words that do not start a sentence: companies, places, products.
