@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{IngestArgs, OutputFormat};
@@ -32,33 +31,41 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         )?;
         return Ok(false);
     }
-    let results: Vec<_> = sources
-        .par_iter()
-        .map(|s| ingest_source(s, &config))
-        .collect();
     let mut ok = true;
     let (mut files, mut words, mut turns, mut sentences) = (0usize, 0usize, 0usize, 0usize);
-    for result in results {
-        match result {
-            Ok(t) => {
+    // Workers read and format; this thread writes in input order (memory stays flat).
+    let work = |s: &crate::ingest::Source| -> crate::Result<(usize, usize, usize, Vec<u8>)> {
+        let t = ingest_source(s, &config)?;
+        let mut buf = Vec::new();
+        match args.format {
+            OutputFormat::Text => write_summary(&t, &mut buf),
+            OutputFormat::Ndjson => serde_json::to_writer(&mut buf, &WireTranscript::new(&t))
+                .map_err(std::io::Error::from)
+                .and_then(|()| writeln!(buf)),
+        }
+        .map_err(|e| crate::Error::BadInput {
+            path: s.path.clone(),
+            reason: format!("formatting: {e}"),
+        })?;
+        Ok((t.word_count(), t.turns.len(), t.sentences.len(), buf))
+    };
+    let mut write = |r: crate::Result<(usize, usize, usize, Vec<u8>)>| -> anyhow::Result<()> {
+        match r {
+            Ok((w, tu, se, buf)) => {
                 files += 1;
-                words += t.word_count();
-                turns += t.turns.len();
-                sentences += t.sentences.len();
-                match args.format {
-                    OutputFormat::Text => write_summary(&t, out)?,
-                    OutputFormat::Ndjson => {
-                        serde_json::to_writer(&mut *out, &WireTranscript::new(&t))?;
-                        writeln!(out)?;
-                    }
-                }
+                words += w;
+                turns += tu;
+                sentences += se;
+                out.write_all(&buf)?;
             }
             Err(e) => {
                 ok = false;
                 writeln!(err, "error: {e}")?;
             }
         }
-    }
+        Ok(())
+    };
+    super::in_order(&sources, super::threads(None), work, &mut write)?;
     let failed = sources.len() - files;
     if args.format == OutputFormat::Text {
         writeln!(

@@ -188,3 +188,67 @@ pub struct IngestArgs {
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
 }
+
+/// Runs `work` on every item with `threads` workers and hands the results to `write` in
+/// input order, on this thread. Workers stay at most a small window ahead of the writer, so
+/// memory does not grow with the corpus; writing overlaps with work.
+///
+/// # Errors
+/// The first error `write` returns; the workers stop.
+pub fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    work: impl Fn(&T) -> R + Sync,
+    write: &mut dyn FnMut(R) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let window = threads * 4;
+    let next = AtomicUsize::new(0);
+    let written = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+        for _ in 0..threads.max(1) {
+            let tx = tx.clone();
+            let (next, written, stop, work) = (&next, &written, &stop, &work);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= items.len() {
+                        break;
+                    }
+                    while i >= written.load(Ordering::Acquire) + window {
+                        if stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        std::thread::sleep(std::time::Duration::from_micros(200));
+                    }
+                    if stop.load(Ordering::Relaxed) || tx.send((i, work(&items[i]))).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = std::collections::BTreeMap::new();
+        let mut cursor = 0usize;
+        for (i, r) in rx {
+            pending.insert(i, r);
+            while let Some(r) = pending.remove(&cursor) {
+                if let Err(e) = write(r) {
+                    stop.store(true, Ordering::Relaxed);
+                    return Err(e);
+                }
+                cursor += 1;
+                written.store(cursor, Ordering::Release);
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Worker threads: `--jobs N` when given and positive, else all cores.
+pub fn threads(jobs: Option<usize>) -> usize {
+    jobs.filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+}

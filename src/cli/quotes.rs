@@ -6,7 +6,7 @@ use std::io::Write;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::tag::in_order;
+use super::in_order;
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, discover, ingest_source};
@@ -76,10 +76,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         return Ok(false);
     }
     let ingest_config = IngestConfig::default();
-    let threads = args
-        .jobs
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let threads = super::threads(args.jobs);
     let indexed: Vec<(usize, &crate::ingest::Source)> = sources.iter().enumerate().collect();
     let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
     let mut ok = true;
