@@ -32,6 +32,7 @@ pub mod error;
 pub mod ingest;
 pub mod model;
 pub mod quotes;
+pub mod ratings;
 pub mod segment;
 pub mod tag;
 pub mod text;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => citata::cli::ingest::run(args, &mut out, &mut stderr.lock()),
         Command::Tag(args) => citata::cli::tag::run(args, &mut out, &mut stderr.lock()),
         Command::Quotes(args) => citata::cli::quotes::run(args, &mut out, &mut stderr.lock()),
+        Command::Ratings(args) => citata::cli::ratings::run(args, &mut out, &mut stderr.lock()),
         Command::Codebook(cmd) => citata::cli::codebook::run(cmd, &mut out, &mut stderr.lock()),
     };
     let flushed = out.flush();

@@ -3,6 +3,7 @@
 pub mod codebook;
 pub mod ingest;
 pub mod quotes;
+pub mod ratings;
 pub mod tag;
 
 use std::path::PathBuf;
@@ -39,6 +40,12 @@ pub enum Command {
     /// each quote's score is the sum of named features, shown with it. Quotes from other
     /// divisions and respondents, saying other things, are preferred.
     Quotes(QuotesArgs),
+    /// Ratings (1–10) read from the answers, or from a ratings.csv, and their means per
+    /// parameter, level and wave.
+    ///
+    /// A ratings.csv in a folder given (header `file,param,value`, optional `wave`)
+    /// overrides the ratings read from the transcripts; each override is reported.
+    Ratings(RatingsArgs),
     /// Check, explain and audit a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -107,6 +114,34 @@ pub struct TagArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+}
+
+/// Formats of `citata ratings`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RatingsFormat {
+    /// Means per parameter and level, by wave, with the change.
+    Table,
+    /// One JSON object per rating per line.
+    Ndjson,
+    /// One row per rating, with a header.
+    Csv,
+}
+
+/// Arguments of `citata ratings`.
+#[derive(Debug, clap::Args)]
+pub struct RatingsArgs {
+    /// Transcript files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = RatingsFormat::Table)]
+    pub format: RatingsFormat,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 /// Formats of `citata quotes`.

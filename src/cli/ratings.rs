@@ -1,0 +1,319 @@
+//! `citata ratings`: ratings per transcript and parameter, and their means per parameter,
+//! level and wave.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::Context;
+use serde::Serialize;
+
+use super::{RatingsArgs, RatingsFormat, in_order, threads};
+use crate::codebook::Codebook;
+use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::model::CharIndex;
+use crate::ratings::{Rating, RatingSource, Stats, extract};
+use crate::tag::Tagger;
+use crate::text::Analyzer;
+
+/// The name of the ratings file looked for in the folders given.
+pub const RATINGS_CSV: &str = "ratings.csv";
+
+/// One rating with where it comes from.
+#[derive(Clone, Debug)]
+struct Row {
+    doc: String,
+    wave: String,
+    rating: Rating,
+    evidence: String,
+    start: usize,
+    end: usize,
+}
+
+/// Runs `citata ratings`; returns true when every file was read.
+///
+/// # Errors
+/// When the codebook or a ratings.csv is invalid, a path does not exist, or output cannot
+/// be written.
+pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    let mut analyzer = Analyzer::new();
+    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
+    let tagger = Tagger::new(codebook, &mut analyzer);
+    let sources = discover(&args.paths)?;
+    let config = IngestConfig::default();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut ok = true;
+    let work = |s: &Source| -> crate::Result<Vec<Row>> {
+        let t = ingest_source(s, &config)?;
+        let ratings = tagger.with_thread_state(|state| {
+            let codings = tagger.tag(state, &t);
+            extract(&t, &codings, &mut state.matching.analyzer)
+        });
+        let ix = CharIndex::new(&t.text);
+        let wave = t.meta.get("wave").cloned().unwrap_or_default();
+        Ok(ratings
+            .into_iter()
+            .map(|r| Row {
+                doc: t.doc.clone(),
+                wave: wave.clone(),
+                evidence: t.slice(r.evidence).to_string(),
+                start: ix.char_offset(r.evidence.start),
+                end: ix.char_offset(r.evidence.end),
+                rating: r,
+            })
+            .collect())
+    };
+    let mut collect = |r: crate::Result<Vec<Row>>| -> anyhow::Result<()> {
+        match r {
+            Ok(v) => rows.extend(v),
+            Err(e) => {
+                ok = false;
+                writeln!(err, "error: {e}")?;
+            }
+        }
+        Ok(())
+    };
+    in_order(&sources, threads(args.jobs), work, &mut collect)?;
+    let cb = tagger.matcher().codebook();
+    for root in args.paths.iter().filter(|p| p.is_dir()) {
+        let csv = root.join(RATINGS_CSV);
+        if csv.is_file() {
+            apply_csv(&csv, cb, &sources, &mut rows, err)?;
+        }
+    }
+    match args.format {
+        RatingsFormat::Ndjson => {
+            for r in &rows {
+                let p = &cb.parameters[r.rating.param];
+                serde_json::to_writer(
+                    &mut *out,
+                    &WireRating {
+                        r#type: "rating",
+                        doc: &r.doc,
+                        param: &p.id,
+                        level: &cb.levels[p.level].id,
+                        wave: &r.wave,
+                        value: r.rating.value,
+                        source: r.rating.source.as_str(),
+                        confidence: r.rating.confidence,
+                        evidence: &r.evidence,
+                        start: r.start,
+                        end: r.end,
+                    },
+                )?;
+                writeln!(out)?;
+            }
+        }
+        RatingsFormat::Csv => {
+            writeln!(out, "doc,param,level,wave,value,source,confidence")?;
+            for r in &rows {
+                let p = &cb.parameters[r.rating.param];
+                writeln!(
+                    out,
+                    "{},{},{},{},{},{},{}",
+                    r.doc,
+                    p.id,
+                    cb.levels[p.level].id,
+                    r.wave,
+                    r.rating.value,
+                    r.rating.source.as_str(),
+                    r.rating.confidence
+                )?;
+            }
+        }
+        RatingsFormat::Table => write_table(cb, &rows, out)?,
+    }
+    Ok(ok)
+}
+
+/// Reads a ratings.csv (`file,param,value`, optional `wave`) and lets it override the rows.
+fn apply_csv(
+    path: &Path,
+    cb: &Codebook,
+    sources: &[Source],
+    rows: &mut Vec<Row>,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .with_context(|| format!("{}: cannot read the header row", path.display()))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(fc), Some(pc), Some(vc)) = (col("file"), col("param"), col("value")) else {
+        anyhow::bail!(
+            "{}: the header must have the columns file, param, value (and optionally wave)",
+            path.display()
+        );
+    };
+    let wc = col("wave");
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
+        let file = rec.get(fc).unwrap_or("").trim().to_string();
+        let pid = rec.get(pc).unwrap_or("").trim();
+        let Some(param) = cb.parameter(pid) else {
+            anyhow::bail!(
+                "{}: line {line}: unknown parameter `{pid}`; use a codebook parameter id",
+                path.display()
+            );
+        };
+        let value: f32 = rec
+            .get(vc)
+            .unwrap_or("")
+            .trim()
+            .replace(',', ".")
+            .parse()
+            .ok()
+            .filter(|v: &f32| (1.0..=10.0).contains(v))
+            .with_context(|| {
+                format!(
+                    "{}: line {line}: the value must be a number from 1 to 10",
+                    path.display()
+                )
+            })?;
+        let source = sources.iter().find(|s| {
+            s.path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy() == file)
+                || s.doc == file
+        });
+        let doc = source.map_or(file.clone(), |s| s.doc.clone());
+        let wave = wc
+            .and_then(|w| rec.get(w))
+            .map(str::trim)
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .or_else(|| rows.iter().find(|r| r.doc == doc).map(|r| r.wave.clone()))
+            .or_else(|| source.and_then(|s| s.meta.get("wave").cloned()))
+            .unwrap_or_default();
+        let rating = Rating {
+            param,
+            value,
+            source: RatingSource::Csv,
+            evidence: crate::model::Span::default(),
+            confidence: 1.0,
+        };
+        match rows
+            .iter_mut()
+            .find(|r| r.doc == doc && r.rating.param == param)
+        {
+            Some(r) => {
+                writeln!(
+                    err,
+                    "{}: {doc} {pid}: {} (transcript) replaced by {value} (csv)",
+                    path.display(),
+                    r.rating.value
+                )?;
+                r.rating = rating;
+                r.evidence.clear();
+            }
+            None => rows.push(Row {
+                doc,
+                wave,
+                rating,
+                evidence: String::new(),
+                start: 0,
+                end: 0,
+            }),
+        }
+    }
+    Ok(())
+}
+
+fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Result<()> {
+    let mut waves: Vec<&str> = rows.iter().map(|r| r.wave.as_str()).collect();
+    waves.sort_unstable();
+    waves.dedup();
+    let stats = |param: usize, wave: &str| {
+        let v: Vec<f32> = rows
+            .iter()
+            .filter(|r| r.rating.param == param && r.wave == wave)
+            .map(|r| r.rating.value)
+            .collect();
+        Stats::of(&v)
+    };
+    let cell =
+        |s: Option<Stats>| s.map_or("—".to_string(), |s| format!("{:.1} (n={})", s.mean, s.n));
+    write!(out, "{:<52}", "parameter")?;
+    for w in &waves {
+        write!(out, " {:>14}", if w.is_empty() { "(no wave)" } else { w })?;
+    }
+    if waves.len() >= 2 {
+        write!(out, " {:>7}", "Δ")?;
+    }
+    writeln!(out)?;
+    for (li, level) in cb
+        .levels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.id.starts_with('_'))
+    {
+        // The integral score of a level: the mean of its parameters' means.
+        let level_means: Vec<Option<f32>> = waves
+            .iter()
+            .map(|w| {
+                let means: Vec<f32> = cb
+                    .parameters
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.level == li)
+                    .filter_map(|(pi, _)| stats(pi, w).map(|s| s.mean))
+                    .collect();
+                Stats::of(&means).map(|s| s.mean)
+            })
+            .collect();
+        write!(out, "{:<52}", level.name)?;
+        for m in &level_means {
+            write!(
+                out,
+                " {:>14}",
+                m.map_or("—".to_string(), |m| format!("{m:.1}"))
+            )?;
+        }
+        if let [.., Some(a), Some(b)] = level_means.as_slice() {
+            write!(out, " {:>+7.1}", b - a)?;
+        }
+        writeln!(out)?;
+        for (pi, p) in cb
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.level == li)
+        {
+            let name: String = format!("  {} ({})", p.name, p.id)
+                .chars()
+                .take(52)
+                .collect();
+            write!(out, "{name:<52}")?;
+            let per: Vec<Option<Stats>> = waves.iter().map(|w| stats(pi, w)).collect();
+            for s in &per {
+                write!(out, " {:>14}", cell(*s))?;
+            }
+            if let [.., Some(a), Some(b)] = per.as_slice() {
+                write!(out, " {:>+7.1}", b.mean - a.mean)?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// One line of `citata ratings --format ndjson`.
+#[derive(Serialize)]
+struct WireRating<'a> {
+    r#type: &'static str,
+    doc: &'a str,
+    param: &'a str,
+    level: &'a str,
+    wave: &'a str,
+    value: f32,
+    source: &'static str,
+    confidence: f32,
+    evidence: &'a str,
+    start: usize,
+    end: usize,
+}
