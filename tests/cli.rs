@@ -4381,3 +4381,120 @@ questions = ["на связи"]
         assert_eq!(out.status.code(), Some(0));
     }
 }
+
+/// `citata ratings`: extraction through the binary and ratings.csv overrides.
+mod ratings {
+    use crate::testenv::{citata, tmp, write};
+
+    const CODEBOOK: &str = "name = \"t\"\n[[levels]]\nid = \"proc\"\nname = \"Процесс\"\n[[parameters]]\nid = \"price\"\nlevel = \"proc\"\nname = \"Цены\"\nterms = [\"цена\"]\nquestions = [\"цены\"]\n[[parameters]]\nid = \"delivery\"\nlevel = \"proc\"\nname = \"Сроки\"\nterms = [\"срок\"]\nquestions = [\"сроки\"]\n";
+
+    const INTERVIEW: &str = "---\nwave: 2026\n---\nИнтервьюер: Цены — как оцените?\nРеспондент: Подняли на пятнадцать процентов. Пять. Нет, пожалуй, шесть.\nИнтервьюер: А сроки? Сколько баллов?\nРеспондент: Ждали три недели, но в целом восемь с половиной.\n";
+
+    fn values(stdout: &str) -> Vec<(String, f64, String)> {
+        stdout
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                (
+                    v["param"].as_str().unwrap().to_string(),
+                    v["value"].as_f64().unwrap(),
+                    v["source"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn ratings_are_read_and_a_csv_overrides_them() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        write(&corpus, "a.txt", INTERVIEW);
+        let run = citata([
+            "ratings".as_ref(),
+            corpus.as_os_str(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            values(&run.stdout),
+            vec![
+                ("price".to_string(), 6.0, "transcript".to_string()),
+                ("delivery".to_string(), 8.5, "transcript".to_string())
+            ]
+        );
+        write(&corpus, "ratings.csv", "file,param,value\na.txt,price,7\n");
+        let run = citata([
+            "ratings".as_ref(),
+            corpus.as_os_str(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            values(&run.stdout)[0],
+            ("price".to_string(), 7.0, "csv".to_string())
+        );
+        assert!(
+            run.stderr
+                .contains("a.txt price: 6 (transcript) replaced by 7 (csv)"),
+            "{}",
+            run.stderr
+        );
+        let table = citata([
+            "ratings".as_ref(),
+            corpus.as_os_str(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+        ]);
+        assert!(
+            table
+                .stdout
+                .lines()
+                .any(|l| l.contains("(price)") && l.contains("7.0 (n=1)")),
+            "{}",
+            table.stdout
+        );
+        assert!(
+            table
+                .stdout
+                .lines()
+                .any(|l| l.starts_with("Процесс") && l.contains("7.8")),
+            "{}",
+            table.stdout
+        );
+    }
+
+    #[test]
+    fn a_csv_with_an_unknown_parameter_names_its_line() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        write(&corpus, "a.txt", INTERVIEW);
+        write(
+            &corpus,
+            "ratings.csv",
+            "file,param,value\na.txt,price,7\na.txt,quality,9\n",
+        );
+        let run = citata([
+            "ratings".as_ref(),
+            corpus.as_os_str(),
+            "--codebook".as_ref(),
+            cb.as_os_str(),
+        ]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr
+                .contains("ratings.csv: line 3: unknown parameter `quality`"),
+            "{}",
+            run.stderr
+        );
+    }
+}
