@@ -33,6 +33,7 @@ pub mod ingest;
 pub mod model;
 pub mod quotes;
 pub mod ratings;
+pub mod report;
 pub mod segment;
 pub mod tag;
 pub mod text;

@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Tag(args) => citata::cli::tag::run(args, &mut out, &mut stderr.lock()),
         Command::Quotes(args) => citata::cli::quotes::run(args, &mut out, &mut stderr.lock()),
         Command::Ratings(args) => citata::cli::ratings::run(args, &mut out, &mut stderr.lock()),
+        Command::Report(args) => citata::cli::report::run(args, &mut out, &mut stderr.lock()),
         Command::Codebook(cmd) => citata::cli::codebook::run(cmd, &mut out, &mut stderr.lock()),
     };
     let flushed = out.flush();

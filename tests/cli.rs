@@ -4498,3 +4498,154 @@ mod ratings {
         );
     }
 }
+
+/// `citata report`: the golden Markdown report of the demo corpus, the HTML page, the JSON
+/// model.
+mod report {
+    use std::path::Path;
+
+    use crate::testenv::{citata, tmp};
+
+    fn demo() -> std::path::PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo")
+    }
+
+    fn report(ext: &str) -> String {
+        let dir = tmp();
+        let out = dir.path().join(format!("report.{ext}"));
+        let run = citata([
+            "report".as_ref(),
+            demo().as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(run.stderr.contains("report written to"), "{}", run.stderr);
+        // No temporary file is left beside it.
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, vec![format!("report.{ext}")]);
+        std::fs::read_to_string(out).unwrap()
+    }
+
+    #[test]
+    fn demo_markdown_report_is_golden() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/demo/report.md");
+        let got = report("md");
+        if std::env::var_os("CITATA_BLESS").is_some() {
+            std::fs::write(&path, &got).unwrap();
+            return;
+        }
+        let want =
+            std::fs::read_to_string(&path).expect("the golden report (CITATA_BLESS=1 makes it)");
+        if got != want {
+            let first = want
+                .lines()
+                .zip(got.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(want.lines().count().min(got.lines().count()));
+            panic!(
+                "the demo report differs from {} at line {}:\n  want: {}\n  got:  {}\nIf intended: CITATA_BLESS=1 cargo test --test cli report, then read the diff.",
+                path.display(),
+                first + 1,
+                want.lines().nth(first).unwrap_or(""),
+                got.lines().nth(first).unwrap_or("")
+            );
+        }
+    }
+
+    #[test]
+    fn html_is_well_formed_and_loads_nothing() {
+        let html = report("html");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"ru\">"));
+        // Well-formed: every tag closed, every attribute quoted (checked as XML).
+        let body = html.split_once('\n').unwrap().1;
+        let mut reader = quick_xml::Reader::from_str(body);
+        let mut depth = 0i32;
+        loop {
+            match reader.read_event() {
+                Ok(quick_xml::events::Event::Start(_)) => depth += 1,
+                Ok(quick_xml::events::Event::End(_)) => depth -= 1,
+                Ok(quick_xml::events::Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+            }
+        }
+        assert_eq!(depth, 0);
+        // Nothing external: no scripts, links, images, imports or remote URLs (the SVG
+        // namespace is a name, not a request).
+        for needle in [
+            "<script", "<link", "<img", "src=", "@import", "url(", "https://",
+        ] {
+            assert!(!html.contains(needle), "the page contains {needle}");
+        }
+        assert_eq!(
+            html.matches("http://").count(),
+            html.matches("xmlns=\"http://www.w3.org/2000/svg\"").count()
+        );
+        // Russian labels, the sections, a chart per level, changes coloured.
+        for section in [
+            "Общая оценка",
+            "Оценки по параметрам",
+            "Идеи и пожелания клиента",
+            "Поддерживать",
+            "Развивать",
+            "Приложение: покрытие",
+        ] {
+            assert!(html.contains(section), "no section {section}");
+        }
+        assert_eq!(html.matches("<svg").count(), 3);
+        assert!(html.contains("class=\"up\"") && html.contains("class=\"down\""));
+        // Names are masked in the quotes.
+        for name in ["Ковалёв", "Ковалев", "Сафин"] {
+            assert!(!html.contains(name), "{name} is not masked");
+        }
+    }
+
+    #[test]
+    fn json_model_has_the_levels_and_the_changes() {
+        let json = report("json");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["wave"], "2026");
+        assert_eq!(v["previous_wave"], "2025");
+        assert_eq!(v["interviews"], 6);
+        let levels = v["levels"].as_array().unwrap();
+        assert_eq!(levels.len(), 3);
+        let delivery = levels[1]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "delivery_time")
+            .unwrap();
+        // 2025: 5.5 on average, 2026: 7.6; the change is shown.
+        assert_eq!(
+            delivery["previous"]
+                .as_f64()
+                .map(|x| (x * 10.0).round() / 10.0),
+            Some(5.5)
+        );
+        assert!(delivery["change"].as_f64().unwrap() >= 1.0);
+        assert_eq!(delivery["change_shown"], true);
+    }
+
+    #[test]
+    fn an_unknown_extension_is_refused() {
+        let dir = tmp();
+        let out = dir.path().join("report.docx");
+        let run = citata([
+            "report".as_ref(),
+            demo().as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("unknown report format `.docx`"),
+            "{}",
+            run.stderr
+        );
+        assert!(!out.exists());
+    }
+}

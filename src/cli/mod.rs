@@ -4,6 +4,7 @@ pub mod codebook;
 pub mod ingest;
 pub mod quotes;
 pub mod ratings;
+pub mod report;
 pub mod tag;
 
 use std::path::PathBuf;
@@ -40,6 +41,11 @@ pub enum Command {
     /// each quote's score is the sum of named features, shown with it. Quotes from other
     /// divisions and respondents, saying other things, are preferred.
     Quotes(QuotesArgs),
+    /// The report of a study: scores per level and parameter with the change since the
+    /// previous wave, strengths and zones of development with quotes, ideas and wishes, a
+    /// recommendations skeleton. A citata.toml in the study folder names the client, the
+    /// supplier and the waves.
+    Report(ReportArgs),
     /// Ratings (1–10) read from the answers, or from a ratings.csv, and their means per
     /// parameter, level and wave.
     ///
@@ -114,6 +120,26 @@ pub struct TagArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+}
+
+/// Arguments of `citata report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The study folder (transcripts, respondents.csv, citata.toml).
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// Where to write it; the format follows the extension: .html, .md, .json.
+    #[arg(long, value_name = "FILE", default_value = "report.html")]
+    pub out: PathBuf,
+    /// A folder with the previous wave's transcripts (default: the earlier wave in PATH).
+    #[arg(long, value_name = "PATH")]
+    pub previous: Option<PathBuf>,
+    /// The codebook (default: citata.toml's, else the embedded one).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
 }
 
 /// Formats of `citata ratings`.

@@ -1,0 +1,236 @@
+//! `citata report`: the study's report as HTML, Markdown or the JSON model.
+
+use std::collections::BTreeSet;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+
+use super::{ReportArgs, in_order, threads};
+use crate::codebook::Codebook;
+use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::model::Role;
+use crate::quotes::{QuoteConfig, attribute, candidates, mask};
+use crate::report::{Inputs, ReportWish, Study, build, render};
+use crate::tag::Tagger;
+use crate::text::Analyzer;
+
+/// The study file looked for in the study folder.
+pub const STUDY_FILE: &str = "citata.toml";
+
+/// What one transcript gives the report.
+struct FileFacts {
+    wave: String,
+    division: String,
+    ratings: Vec<(usize, f32)>,
+    candidates: Vec<crate::quotes::Quote>,
+    codings: Vec<(usize, usize)>,
+    wishes: Vec<ReportWish>,
+}
+
+/// Runs `citata report`; returns true when every file was read.
+///
+/// # Errors
+/// When the study file or codebook is invalid, the folder does not exist, or the report
+/// cannot be written.
+pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    let study_path = args.path.join(STUDY_FILE);
+    let study: Study = if study_path.is_file() {
+        let src = std::fs::read_to_string(&study_path)
+            .with_context(|| format!("reading {}", study_path.display()))?;
+        toml::from_str(&src)
+            .with_context(|| format!("{}: invalid study file", study_path.display()))?
+    } else {
+        Study::default()
+    };
+    let mut analyzer = Analyzer::new();
+    let codebook_path: Option<PathBuf> = args
+        .codebook
+        .clone()
+        .or_else(|| study.codebook.as_ref().map(|c| args.path.join(c)));
+    let codebook = Codebook::load(codebook_path.as_deref(), &mut analyzer)?;
+    let params = codebook.parameters.len();
+    let tagger = Tagger::new(codebook, &mut analyzer);
+    let mut quote_config = QuoteConfig::default();
+    if let Some(a) = &study.attribution {
+        quote_config.attribution = a.clone();
+    }
+    let mut paths = vec![args.path.clone()];
+    if let Some(p) = &args.previous {
+        paths.push(p.clone());
+    }
+    let sources = discover(&paths)?;
+    let config = IngestConfig::default();
+    let indexed: Vec<(usize, &Source)> = sources.iter().enumerate().collect();
+    let work = |(i, s): &(usize, &Source)| -> crate::Result<FileFacts> {
+        let t = ingest_source(s, &config)?;
+        let from_previous = args
+            .previous
+            .as_ref()
+            .is_some_and(|p| s.path.starts_with(p));
+        let mut wave = t.meta.get("wave").cloned().unwrap_or_default();
+        if from_previous && wave.is_empty() {
+            wave = "previous".into();
+        }
+        tagger.with_thread_state(|state| {
+            let codings = tagger.tag(state, &t);
+            let ratings = crate::ratings::extract(&t, &codings, &mut state.matching.analyzer)
+                .into_iter()
+                .map(|r| (r.param, r.value))
+                .collect();
+            let mut counts = std::collections::BTreeMap::new();
+            let mut wishes = Vec::new();
+            let who = attribute(&quote_config.attribution, &t, i + 1);
+            let private = mask::private_words(&t);
+            let mut last = usize::MAX;
+            for c in &codings {
+                if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
+                    continue;
+                }
+                if let Some(p) = c.param {
+                    *counts.entry(p).or_insert(0usize) += 1;
+                }
+                if c.wish && c.sentence != last {
+                    last = c.sentence;
+                    wishes.push(ReportWish {
+                        param: c
+                            .param
+                            .map(|p| tagger.matcher().codebook().parameters[p].id.clone()),
+                        text: mask::mask(t.slice(c.span), &private),
+                        attribution: who.clone(),
+                    });
+                }
+            }
+            let quotes = candidates(
+                &t,
+                &codings,
+                i + 1,
+                &quote_config,
+                &mut state.matching.analyzer,
+            );
+            Ok(FileFacts {
+                wave,
+                division: t.meta.get("division").cloned().unwrap_or_default(),
+                ratings,
+                candidates: quotes,
+                codings: counts.into_iter().collect(),
+                wishes,
+            })
+        })
+    };
+    let mut facts: Vec<FileFacts> = Vec::new();
+    let mut ok = true;
+    let mut collect = |r: crate::Result<FileFacts>| -> anyhow::Result<()> {
+        match r {
+            Ok(f) => facts.push(f),
+            Err(e) => {
+                ok = false;
+                writeln!(err, "error: {e}")?;
+            }
+        }
+        Ok(())
+    };
+    in_order(&indexed, threads(args.jobs), work, &mut collect)?;
+    let waves: BTreeSet<&str> = facts.iter().map(|f| f.wave.as_str()).collect();
+    let wave = study
+        .wave
+        .clone()
+        .or_else(|| {
+            waves
+                .iter()
+                .filter(|w| **w != "previous")
+                .last()
+                .map(|w| w.to_string())
+        })
+        .unwrap_or_default();
+    let previous = study.previous_wave.clone().or_else(|| {
+        if args.previous.is_some() && waves.contains("previous") {
+            return Some("previous".to_string());
+        }
+        waves
+            .iter()
+            .filter(|w| **w < wave.as_str() && **w != "previous")
+            .last()
+            .map(|w| w.to_string())
+    });
+    let mut inputs = Inputs {
+        codings: vec![0; params],
+        ..Inputs::default()
+    };
+    let mut divisions = BTreeSet::new();
+    for f in facts {
+        inputs
+            .ratings
+            .extend(f.ratings.iter().map(|(p, v)| (f.wave.clone(), *p, *v)));
+        if f.wave != wave {
+            continue;
+        }
+        inputs.interviews += 1;
+        if !f.division.is_empty() {
+            divisions.insert(f.division);
+        }
+        inputs.candidates.extend(f.candidates);
+        for (p, n) in f.codings {
+            if p < params {
+                inputs.codings[p] += n;
+            }
+        }
+        inputs.wishes.extend(f.wishes);
+    }
+    inputs.divisions = divisions.into_iter().collect();
+    let cb = tagger.matcher().codebook();
+    let model = build(
+        &study,
+        cb,
+        params,
+        &wave,
+        previous.as_deref(),
+        inputs,
+        &quote_config,
+    );
+    let ext = args
+        .out
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_lowercase();
+    let content = match ext.as_str() {
+        "html" | "htm" => render::html(&model),
+        "md" | "markdown" => render::markdown(&model),
+        "json" => serde_json::to_string_pretty(&model)? + "\n",
+        other => anyhow::bail!(
+            "{}: unknown report format `.{other}`; use .html, .md or .json",
+            args.out.display()
+        ),
+    };
+    write_atomically(&args.out, content.as_bytes())?;
+    writeln!(
+        err,
+        "report written to {} (wave {}{}; {} interviews)",
+        args.out.display(),
+        model.wave,
+        model
+            .previous_wave
+            .as_ref()
+            .map_or(String::new(), |p| format!(", compared with {p}")),
+        model.interviews
+    )?;
+    Ok(ok)
+}
+
+/// Writes a file through a temporary file in the same folder and a rename: never half a file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map_or("report".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,527 @@
+//! The report: a documented model built from ratings, quotes and wishes, and its renderers
+//! ([`render`]: Markdown and a self-contained HTML page).
+//!
+//! The structure follows the research method: integral scores per level with the change
+//! against the previous wave; per level the parameter overview under the display rules
+//! ([`Thresholds`]), the key strengths and zones of development with quotes; per parameter
+//! the score and quotes; the client's ideas and wishes; a recommendations skeleton
+//! (Поддерживать / Развивать); coverage.
+
+pub mod render;
+
+use serde::{Deserialize, Serialize};
+
+use crate::codebook::Codebook;
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig, select_avoiding};
+use crate::ratings::Stats;
+
+/// Display rules of the report (defaults from the method; a study file overrides them).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Thresholds {
+    /// A parameter scoring at least this is a strength (9).
+    pub strength: f32,
+    /// A parameter scoring below this is a zone of development (8).
+    pub zone: f32,
+    /// Other parameters are shown in the overview when |Δ| is larger than this (1).
+    pub show_if_changed: f32,
+    /// A change is shown when |Δ| is at least this (1).
+    pub show_change: f32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            strength: 9.0,
+            zone: 8.0,
+            show_if_changed: 1.0,
+            show_change: 1.0,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Whether a parameter's value is shown in the level overview.
+    pub fn shown(&self, score: f32, change: Option<f32>) -> bool {
+        score >= self.strength
+            || score < self.zone
+            || change.is_some_and(|c| c.abs() > self.show_if_changed)
+    }
+
+    /// Whether a change is shown.
+    pub fn change_shown(&self, change: f32) -> bool {
+        change.abs() >= self.show_change
+    }
+
+    /// `strength`, `zone` or `neutral`.
+    pub fn class(&self, score: f32) -> &'static str {
+        if score >= self.strength {
+            "strength"
+        } else if score < self.zone {
+            "zone"
+        } else {
+            "neutral"
+        }
+    }
+}
+
+/// A quote as the report shows it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportQuote {
+    /// The shown text.
+    pub text: String,
+    /// Who said it.
+    pub attribution: String,
+    /// `positive`, `negative`, `neutral`, `mixed`.
+    pub polarity: &'static str,
+    /// The document and the code point span, to find it.
+    pub doc: String,
+    /// Start, code points.
+    pub start: usize,
+    /// End, code points.
+    pub end: usize,
+    /// Its score.
+    pub score: f32,
+}
+
+impl From<&Quote> for ReportQuote {
+    fn from(q: &Quote) -> Self {
+        ReportQuote {
+            text: q.text.clone(),
+            attribution: q.attribution.clone(),
+            polarity: q.polarity.as_str(),
+            doc: q.doc.clone(),
+            start: q.chars.0,
+            end: q.chars.1,
+            score: q.score,
+        }
+    }
+}
+
+/// One parameter in the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportParameter {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Mean rating this wave.
+    pub score: Option<f32>,
+    /// Ratings this wave.
+    pub n: usize,
+    /// Lowest and highest rating.
+    pub range: Option<(f32, f32)>,
+    /// Mean rating in the previous wave.
+    pub previous: Option<f32>,
+    /// `score - previous`.
+    pub change: Option<f32>,
+    /// Shown in the level overview (display rules).
+    pub shown: bool,
+    /// The change is shown (|Δ| at least the threshold).
+    pub change_shown: bool,
+    /// `strength`, `zone`, `neutral`, or `unrated`.
+    pub class: &'static str,
+    /// Codings of respondent sentences this wave.
+    pub codings: usize,
+    /// The top quotes (positive for strengths, negative for zones, any otherwise).
+    pub quotes: Vec<ReportQuote>,
+}
+
+/// One level in the report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportLevel {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// The integral score: the mean of its rated parameters' means.
+    pub score: Option<f32>,
+    /// The same in the previous wave.
+    pub previous: Option<f32>,
+    /// `score - previous`.
+    pub change: Option<f32>,
+    /// Its parameters, in codebook order.
+    pub parameters: Vec<ReportParameter>,
+    /// Ids of the strengths, best first.
+    pub strengths: Vec<String>,
+    /// Ids of the zones of development, weakest first.
+    pub zones: Vec<String>,
+    /// Draft recommendations: keep doing.
+    pub keep: Vec<String>,
+    /// Draft recommendations: develop.
+    pub develop: Vec<String>,
+}
+
+/// An idea or wish of the client.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportWish {
+    /// The parameter it concerns, if any.
+    pub param: Option<String>,
+    /// The sentence, masked.
+    pub text: String,
+    /// Who said it.
+    pub attribution: String,
+}
+
+/// The whole report. Serialized as the documented JSON model (`citata report --out x.json`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportModel {
+    /// Title.
+    pub title: String,
+    /// The client company.
+    pub client: String,
+    /// The supplier company.
+    pub supplier: String,
+    /// This wave.
+    pub wave: String,
+    /// The previous wave, if any.
+    pub previous_wave: Option<String>,
+    /// Interviews this wave.
+    pub interviews: usize,
+    /// Divisions interviewed this wave.
+    pub divisions: Vec<String>,
+    /// A short verdict written from the data.
+    pub verdict: String,
+    /// Levels.
+    pub levels: Vec<ReportLevel>,
+    /// Ideas and wishes.
+    pub wishes: Vec<ReportWish>,
+    /// Parameters asked about (coded) but never rated, and rated but without quotes.
+    pub coverage_flags: Vec<String>,
+    /// The display rules used.
+    pub thresholds: Thresholds,
+}
+
+/// Everything the report is built from, gathered per transcript.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// Ratings: (wave, parameter, value).
+    pub ratings: Vec<(String, usize, f32)>,
+    /// Quote candidates of this wave's transcripts.
+    pub candidates: Vec<Quote>,
+    /// Respondent codings per parameter, this wave.
+    pub codings: Vec<usize>,
+    /// Wishes this wave.
+    pub wishes: Vec<ReportWish>,
+    /// Interviews this wave.
+    pub interviews: usize,
+    /// Divisions this wave.
+    pub divisions: Vec<String>,
+}
+
+/// The study's names and rules.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Study {
+    /// Title (default: «Удовлетворенность компании {client} сотрудничеством с {supplier}»).
+    pub title: Option<String>,
+    /// The client company.
+    pub client: String,
+    /// The supplier company.
+    pub supplier: String,
+    /// The wave reported (default: the latest wave in the metadata).
+    pub wave: Option<String>,
+    /// The wave compared with (default: the one before it in the metadata).
+    pub previous_wave: Option<String>,
+    /// A codebook file, relative to the study folder (default: the embedded one).
+    pub codebook: Option<String>,
+    /// The attribution template of quotes.
+    pub attribution: Option<String>,
+    /// Display rules.
+    pub thresholds: Thresholds,
+}
+
+fn mean_of(values: &[f32]) -> Option<f32> {
+    Stats::of(values).map(|s| s.mean)
+}
+
+/// A score as Russian text: one decimal, a comma.
+fn comma(v: f32) -> String {
+    format!("{v:.1}").replace('.', ",")
+}
+
+fn round1(v: f32) -> f32 {
+    (v * 10.0).round() / 10.0
+}
+
+/// Builds the report model.
+pub fn build(
+    study: &Study,
+    cb: &Codebook,
+    params: usize,
+    wave: &str,
+    previous: Option<&str>,
+    inputs: Inputs,
+    quote_config: &QuoteConfig,
+) -> ReportModel {
+    let t = &study.thresholds;
+    let stats = |w: &str, p: usize| {
+        let v: Vec<f32> = inputs
+            .ratings
+            .iter()
+            .filter(|(rw, rp, _)| rw == w && *rp == p)
+            .map(|(_, _, v)| *v)
+            .collect();
+        Stats::of(&v)
+    };
+    let mut pool: Vec<Vec<Quote>> = vec![Vec::new(); params];
+    for q in inputs.candidates {
+        if q.param < params {
+            pool[q.param].push(q);
+        }
+    }
+    let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
+    let mut levels = Vec::new();
+    for (li, level) in cb
+        .levels
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| !l.id.starts_with('_'))
+    {
+        let mut parameters = Vec::new();
+        for (pi, p) in cb
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(pi, p)| p.level == li && *pi < params)
+        {
+            let now = stats(wave, pi);
+            let before = previous.and_then(|w| stats(w, pi));
+            let score = now.map(|s| round1(s.mean));
+            let prev = before.map(|s| round1(s.mean));
+            let change = score.zip(prev).map(|(a, b)| round1(a - b));
+            let class = score.map_or("unrated", |s| t.class(s));
+            let filter = match class {
+                "strength" => PolarityFilter::Positive,
+                "zone" => PolarityFilter::Negative,
+                _ => PolarityFilter::Any,
+            };
+            let picked =
+                select_avoiding(std::mem::take(&mut pool[pi]), quote_config, filter, &taken);
+            taken.extend(picked.iter().map(|q| (q.doc.clone(), q.span)));
+            parameters.push(ReportParameter {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                score,
+                n: now.map_or(0, |s| s.n),
+                range: now.map(|s| (s.min, s.max)),
+                previous: prev,
+                change,
+                shown: score.is_some_and(|s| t.shown(s, change)),
+                change_shown: change.is_some_and(|c| t.change_shown(c)),
+                class,
+                codings: inputs.codings.get(pi).copied().unwrap_or(0),
+                quotes: picked.iter().map(ReportQuote::from).collect(),
+            });
+        }
+        let means: Vec<f32> = parameters.iter().filter_map(|p| p.score).collect();
+        let prev_means: Vec<f32> = parameters.iter().filter_map(|p| p.previous).collect();
+        let score = mean_of(&means).map(round1);
+        let prev = mean_of(&prev_means).map(round1);
+        let mut strengths: Vec<&ReportParameter> = parameters
+            .iter()
+            .filter(|p| p.class == "strength")
+            .collect();
+        strengths.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
+        let mut zones: Vec<&ReportParameter> =
+            parameters.iter().filter(|p| p.class == "zone").collect();
+        zones.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
+        let keep = strengths
+            .iter()
+            .map(|p| {
+                format!(
+                    "Сохранить сильную сторону «{}» ({}).",
+                    p.name,
+                    comma(p.score.unwrap_or(0.0))
+                )
+            })
+            .collect();
+        let mut develop: Vec<String> = zones
+            .iter()
+            .map(|p| {
+                let drop = p
+                    .change
+                    .filter(|c| *c <= -t.show_change)
+                    .map_or(String::new(), |c| format!(", снижение на {}", comma(-c)));
+                format!(
+                    "Развивать «{}» ({}{drop}).",
+                    p.name,
+                    comma(p.score.unwrap_or(0.0))
+                )
+            })
+            .collect();
+        for p in &parameters {
+            if p.class != "zone" && p.change.is_some_and(|c| c <= -t.show_change) {
+                develop.push(format!(
+                    "Остановить снижение «{}» ({}, было {}).",
+                    p.name,
+                    comma(p.score.unwrap_or(0.0)),
+                    comma(p.previous.unwrap_or(0.0))
+                ));
+            }
+        }
+        let wished: Vec<&ReportWish> = inputs
+            .wishes
+            .iter()
+            .filter(|w| {
+                w.param
+                    .as_ref()
+                    .is_some_and(|id| parameters.iter().any(|p| p.id == *id))
+            })
+            .collect();
+        if !wished.is_empty() {
+            develop.push(format!(
+                "Ответить на пожелания клиента по этому уровню ({}).",
+                wished.len()
+            ));
+        }
+        levels.push(ReportLevel {
+            id: level.id.clone(),
+            name: level.name.clone(),
+            score,
+            previous: prev,
+            change: score.zip(prev).map(|(a, b)| round1(a - b)),
+            strengths: strengths.iter().map(|p| p.id.clone()).collect(),
+            zones: zones.iter().map(|p| p.id.clone()).collect(),
+            keep,
+            develop,
+            parameters,
+        });
+    }
+    let verdict = verdict(&levels, previous);
+    let mut coverage_flags = Vec::new();
+    for l in &levels {
+        for p in &l.parameters {
+            if p.codings > 0 && p.score.is_none() {
+                coverage_flags.push(format!(
+                    "«{}»: обсуждался ({} упоминаний), но не оценён",
+                    p.name, p.codings
+                ));
+            }
+            if p.score.is_some() && p.quotes.is_empty() {
+                coverage_flags.push(format!("«{}»: есть оценка, нет цитат", p.name));
+            }
+        }
+    }
+    let title = study.title.clone().unwrap_or_else(|| {
+        format!(
+            "Удовлетворенность компании {} сотрудничеством с {}",
+            if study.client.is_empty() {
+                "клиента"
+            } else {
+                &study.client
+            },
+            if study.supplier.is_empty() {
+                "поставщиком"
+            } else {
+                &study.supplier
+            }
+        )
+    });
+    ReportModel {
+        title,
+        client: study.client.clone(),
+        supplier: study.supplier.clone(),
+        wave: wave.to_string(),
+        previous_wave: previous.map(str::to_string),
+        interviews: inputs.interviews,
+        divisions: inputs.divisions,
+        verdict,
+        levels,
+        wishes: inputs.wishes,
+        coverage_flags,
+        thresholds: t.clone(),
+    }
+}
+
+/// The overall verdict: the strongest and weakest level, the zones, what changed.
+fn verdict(levels: &[ReportLevel], previous: Option<&str>) -> String {
+    let rated: Vec<&ReportLevel> = levels.iter().filter(|l| l.score.is_some()).collect();
+    if rated.is_empty() {
+        return "Оценок в интервью не найдено: проверьте, что интервьюер просил оценить параметры по шкале от 1 до 10.".into();
+    }
+    let best = rated
+        .iter()
+        .max_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
+        .expect("non-empty");
+    let worst = rated
+        .iter()
+        .min_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
+        .expect("non-empty");
+    let n = |v: f32| format!("{v:.1}").replace('.', ",");
+    let signed = |v: f32| format!("{v:+.1}").replace('.', ",");
+    let mut out = format!(
+        "Сильнее всего оценён {} ({}), слабее — {} ({}).",
+        best.name.to_lowercase(),
+        n(best.score.unwrap_or(0.0)),
+        worst.name.to_lowercase(),
+        n(worst.score.unwrap_or(0.0))
+    );
+    let mut zones: Vec<&ReportParameter> = levels
+        .iter()
+        .flat_map(|l| l.parameters.iter().filter(|p| p.class == "zone"))
+        .collect();
+    zones.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
+    if !zones.is_empty() {
+        let weakest: Vec<String> = zones
+            .iter()
+            .take(3)
+            .map(|p| format!("«{}» ({})", p.name, n(p.score.unwrap_or(0.0))))
+            .collect();
+        out.push_str(&format!(
+            " Главные зоны развития: {}{}.",
+            weakest.join(", "),
+            if zones.len() > 3 {
+                format!(" (всего ниже порога: {})", zones.len())
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if previous.is_some() {
+        let mut ups: Vec<&ReportParameter> = Vec::new();
+        let mut downs: Vec<&ReportParameter> = Vec::new();
+        for p in levels.iter().flat_map(|l| &l.parameters) {
+            match p.change {
+                Some(c) if c >= 1.0 => ups.push(p),
+                Some(c) if c <= -1.0 => downs.push(p),
+                _ => {}
+            }
+        }
+        let names = |v: &[&ReportParameter]| {
+            v.iter()
+                .map(|p| format!("«{}» ({})", p.name, signed(p.change.unwrap_or(0.0))))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        if !ups.is_empty() {
+            out.push_str(&format!(" Выросли: {}.", names(&ups)));
+        }
+        if !downs.is_empty() {
+            out.push_str(&format!(" Снизились: {}.", names(&downs)));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_rules_at_the_edges() {
+        let t = Thresholds::default();
+        assert!(t.shown(9.0, None), "9.0 is a strength, shown");
+        assert!(!t.shown(8.99, Some(0.5)), "8.99 with Δ 0.5 is hidden");
+        assert!(t.shown(8.5, Some(1.2)), "8.5 with Δ 1.2 is shown");
+        assert!(
+            !t.shown(8.5, Some(1.0)),
+            "|Δ| must be larger than 1 to show a middle value"
+        );
+        assert!(t.shown(7.99, None), "7.99 is a zone, shown");
+        assert_eq!(t.class(7.99), "zone");
+        assert_eq!(t.class(8.0), "neutral");
+        assert_eq!(t.class(9.0), "strength");
+        assert!(t.change_shown(1.0) && t.change_shown(-1.0) && !t.change_shown(0.99));
+    }
+}

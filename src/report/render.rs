@@ -1,0 +1,401 @@
+//! Renderers of the report model: Markdown, and a self-contained HTML page (inline CSS and
+//! SVG, no external resources, well-formed XML so that it can be checked and converted).
+
+use std::fmt::Write;
+
+use super::{ReportLevel, ReportModel, ReportParameter};
+
+fn num(v: Option<f32>) -> String {
+    v.map_or("—".into(), |v| format!("{v:.1}").replace('.', ","))
+}
+
+fn change(v: f32) -> String {
+    format!("{v:+.1}").replace('.', ",")
+}
+
+fn class_ru(class: &str) -> &'static str {
+    match class {
+        "strength" => "сильная сторона",
+        "zone" => "зона развития",
+        "neutral" => "",
+        _ => "нет оценок",
+    }
+}
+
+fn param_of<'a>(level: &'a ReportLevel, id: &str) -> Option<&'a ReportParameter> {
+    level.parameters.iter().find(|p| p.id == id)
+}
+
+/// The report as Markdown.
+pub fn markdown(m: &ReportModel) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n", m.title);
+    let _ = writeln!(
+        o,
+        "Волна {}{}. Интервью: {}. Подразделения: {}.\n",
+        m.wave,
+        m.previous_wave
+            .as_ref()
+            .map_or(String::new(), |p| format!(" (сравнение с волной {p})")),
+        m.interviews,
+        if m.divisions.is_empty() {
+            "—".into()
+        } else {
+            m.divisions.join(", ")
+        }
+    );
+    let _ = writeln!(o, "## Общая оценка\n");
+    let _ = writeln!(o, "| Уровень | Оценка | Изменение |\n|---|---|---|");
+    for l in &m.levels {
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            l.name,
+            num(l.score),
+            l.change
+                .filter(|c| m.thresholds.change_shown(*c))
+                .map_or(String::new(), change)
+        );
+    }
+    let _ = writeln!(o, "\n{}\n", m.verdict);
+    for l in &m.levels {
+        let _ = writeln!(o, "## {} — {}\n", l.name, num(l.score));
+        let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
+        if !shown.is_empty() {
+            let _ = writeln!(o, "| Параметр | Оценка | Изменение | |\n|---|---|---|---|");
+            for p in shown {
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} | {} |",
+                    p.name,
+                    num(p.score),
+                    if p.change_shown {
+                        p.change.map_or(String::new(), change)
+                    } else {
+                        String::new()
+                    },
+                    class_ru(p.class)
+                );
+            }
+            o.push('\n');
+        }
+        for (title, ids) in [
+            ("Сильные стороны", &l.strengths),
+            ("Зоны развития", &l.zones),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            let _ = writeln!(o, "### {title}\n");
+            for id in ids {
+                let Some(p) = param_of(l, id) else { continue };
+                let _ = writeln!(o, "**{}** — {}\n", p.name, num(p.score));
+                for q in p.quotes.iter().take(2) {
+                    let _ = writeln!(o, "> «{}» — _{}_\n", q.text, q.attribution);
+                }
+            }
+        }
+    }
+    let _ = writeln!(o, "## Оценки по параметрам\n");
+    for l in &m.levels {
+        let _ = writeln!(o, "### {}\n", l.name);
+        for p in &l.parameters {
+            let _ = writeln!(
+                o,
+                "**{}** — {} (n = {}){}\n",
+                p.name,
+                num(p.score),
+                p.n,
+                if p.change_shown {
+                    format!(", изменение {}", p.change.map_or(String::new(), change))
+                } else {
+                    String::new()
+                }
+            );
+            for q in &p.quotes {
+                let _ = writeln!(o, "- «{}» — _{}_", q.text, q.attribution);
+            }
+            if !p.quotes.is_empty() {
+                o.push('\n');
+            }
+        }
+    }
+    let _ = writeln!(o, "## Идеи и пожелания клиента\n");
+    for w in &m.wishes {
+        let _ = writeln!(o, "- «{}» — _{}_", w.text, w.attribution);
+    }
+    let _ = writeln!(o, "\n## Рекомендации\n");
+    for l in &m.levels {
+        let _ = writeln!(
+            o,
+            "### {}\n\n| Поддерживать | Развивать |\n|---|---|",
+            l.name
+        );
+        let rows = l.keep.len().max(l.develop.len()).max(1);
+        for i in 0..rows {
+            let _ = writeln!(
+                o,
+                "| {} | {} |",
+                l.keep.get(i).map_or("", String::as_str),
+                l.develop.get(i).map_or("", String::as_str)
+            );
+        }
+        o.push('\n');
+    }
+    let _ = writeln!(o, "## Приложение: покрытие\n");
+    let _ = writeln!(
+        o,
+        "| Параметр | Упоминаний | Оценок | Цитат |\n|---|---|---|---|"
+    );
+    for l in &m.levels {
+        for p in &l.parameters {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                p.name,
+                p.codings,
+                p.n,
+                p.quotes.len()
+            );
+        }
+    }
+    if !m.coverage_flags.is_empty() {
+        o.push('\n');
+        for f in &m.coverage_flags {
+            let _ = writeln!(o, "- {f}");
+        }
+    }
+    o
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+const CSS: &str = "body{font-family:'PT Sans','Segoe UI',Arial,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
+h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #2a5d8f;padding-bottom:.2em;margin-top:2em;color:#2a5d8f}\
+table{border-collapse:collapse;margin:.8em 0;width:100%}td,th{border:1px solid #ccc;padding:.35em .6em;text-align:left;vertical-align:top}\
+th{background:#eef3f8}.num{text-align:right;white-space:nowrap}.up{color:#1a7f37;font-weight:bold}.down{color:#c62828;font-weight:bold}\
+.strength{background:#e8f5e9}.zone{background:#fdecea}blockquote{margin:.6em 0;padding:.4em .9em;border-left:4px solid #2a5d8f;background:#f7f9fb}\
+.who{color:#555;font-style:italic}.verdict{font-size:1.1em;background:#f3f6fa;padding:.8em 1em;border-radius:6px}\
+.meta{color:#555}svg text{font-family:inherit;font-size:12px}@media print{h2{page-break-after:avoid}blockquote,tr{page-break-inside:avoid}body{margin:0}}";
+
+/// An SVG bar chart of a level's parameter scores (0–10), with the previous wave as a tick.
+fn chart(l: &ReportLevel) -> String {
+    let rated: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.score.is_some()).collect();
+    if rated.is_empty() {
+        return String::new();
+    }
+    let row = 22;
+    let label = 330;
+    let width = 900;
+    let scale = (width - label - 60) as f32 / 10.0;
+    let height = rated.len() as i32 * row + 10;
+    let mut s = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100%\" viewBox=\"0 0 {width} {height}\" role=\"img\" aria-label=\"{}\">",
+        esc(&l.name)
+    );
+    for (i, p) in rated.iter().enumerate() {
+        let y = i as i32 * row + 4;
+        let v = p.score.unwrap_or(0.0);
+        let color = match p.class {
+            "strength" => "#2e7d32",
+            "zone" => "#c62828",
+            _ => "#2a5d8f",
+        };
+        let _ = write!(
+            s,
+            "<text x=\"{}\" y=\"{}\" text-anchor=\"end\">{}</text><rect x=\"{label}\" y=\"{y}\" width=\"{:.1}\" height=\"{}\" fill=\"{color}\"/><text x=\"{:.1}\" y=\"{}\">{}</text>",
+            label - 8,
+            y + 14,
+            esc(&p.name),
+            v * scale,
+            row - 6,
+            label as f32 + v * scale + 6.0,
+            y + 14,
+            num(Some(v))
+        );
+        if let Some(prev) = p.previous {
+            let x = label as f32 + prev * scale;
+            let _ = write!(
+                s,
+                "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{}\" y2=\"{}\" stroke=\"#111\" stroke-width=\"2\"><title>прошлая волна: {}</title></line>",
+                y - 2,
+                y + row - 4,
+                num(Some(prev))
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// The report as a self-contained HTML page.
+pub fn html(m: &ReportModel) -> String {
+    let mut o = String::new();
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"/><title>{}</title><style>{CSS}</style></head><body>",
+        esc(&m.title)
+    );
+    let _ = write!(
+        o,
+        "<h1>{}</h1><p class=\"meta\">Волна {}{} · интервью: {} · подразделения: {}</p>",
+        esc(&m.title),
+        esc(&m.wave),
+        m.previous_wave.as_ref().map_or(String::new(), |p| format!(
+            " (сравнение с волной {})",
+            esc(p)
+        )),
+        m.interviews,
+        esc(&m.divisions.join(", "))
+    );
+    let ch = |c: Option<f32>, shown: bool| match c {
+        Some(c) if shown && c > 0.0 => format!("<span class=\"up\">{}</span>", change(c)),
+        Some(c) if shown && c < 0.0 => format!("<span class=\"down\">{}</span>", change(c)),
+        _ => String::new(),
+    };
+    let _ = write!(
+        o,
+        "<h2>Общая оценка</h2><table><tr><th>Уровень</th><th class=\"num\">Оценка</th><th class=\"num\">Изменение</th></tr>"
+    );
+    for l in &m.levels {
+        let _ = write!(
+            o,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&l.name),
+            num(l.score),
+            ch(
+                l.change,
+                l.change.is_some_and(|c| m.thresholds.change_shown(c))
+            )
+        );
+    }
+    let _ = write!(o, "</table><p class=\"verdict\">{}</p>", esc(&m.verdict));
+    for l in &m.levels {
+        let _ = write!(
+            o,
+            "<h2>{} — {}</h2>{}",
+            esc(&l.name),
+            num(l.score),
+            chart(l)
+        );
+        let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
+        if !shown.is_empty() {
+            let _ = write!(
+                o,
+                "<table><tr><th>Параметр</th><th class=\"num\">Оценка</th><th class=\"num\">Изменение</th></tr>"
+            );
+            for p in shown {
+                let _ = write!(
+                    o,
+                    "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                    p.class,
+                    esc(&p.name),
+                    num(p.score),
+                    ch(p.change, p.change_shown)
+                );
+            }
+            o.push_str("</table>");
+        }
+        for (title, ids) in [
+            ("Сильные стороны", &l.strengths),
+            ("Зоны развития", &l.zones),
+        ] {
+            if ids.is_empty() {
+                continue;
+            }
+            let _ = write!(o, "<h3>{title}</h3>");
+            for id in ids {
+                let Some(p) = param_of(l, id) else { continue };
+                let _ = write!(o, "<p><b>{}</b> — {}</p>", esc(&p.name), num(p.score));
+                for q in p.quotes.iter().take(2) {
+                    let _ = write!(
+                        o,
+                        "<blockquote>«{}» <span class=\"who\">— {}</span></blockquote>",
+                        esc(&q.text),
+                        esc(&q.attribution)
+                    );
+                }
+            }
+        }
+    }
+    let _ = write!(o, "<h2>Оценки по параметрам</h2>");
+    for l in &m.levels {
+        let _ = write!(o, "<h3>{}</h3>", esc(&l.name));
+        for p in &l.parameters {
+            let _ = write!(
+                o,
+                "<p><b>{}</b> — {} <span class=\"meta\">(n = {})</span> {}</p>",
+                esc(&p.name),
+                num(p.score),
+                p.n,
+                ch(p.change, p.change_shown)
+            );
+            for q in &p.quotes {
+                let _ = write!(
+                    o,
+                    "<blockquote>«{}» <span class=\"who\">— {}</span></blockquote>",
+                    esc(&q.text),
+                    esc(&q.attribution)
+                );
+            }
+        }
+    }
+    let _ = write!(o, "<h2>Идеи и пожелания клиента</h2><ul>");
+    for w in &m.wishes {
+        let _ = write!(
+            o,
+            "<li>«{}» <span class=\"who\">— {}</span></li>",
+            esc(&w.text),
+            esc(&w.attribution)
+        );
+    }
+    let _ = write!(o, "</ul><h2>Рекомендации</h2>");
+    for l in &m.levels {
+        let _ = write!(
+            o,
+            "<h3>{}</h3><table><tr><th>Поддерживать</th><th>Развивать</th></tr>",
+            esc(&l.name)
+        );
+        let rows = l.keep.len().max(l.develop.len()).max(1);
+        for i in 0..rows {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td>{}</td></tr>",
+                esc(l.keep.get(i).map_or("", String::as_str)),
+                esc(l.develop.get(i).map_or("", String::as_str))
+            );
+        }
+        o.push_str("</table>");
+    }
+    let _ = write!(
+        o,
+        "<h2>Приложение: покрытие</h2><table><tr><th>Параметр</th><th class=\"num\">Упоминаний</th><th class=\"num\">Оценок</th><th class=\"num\">Цитат</th></tr>"
+    );
+    for l in &m.levels {
+        for p in &l.parameters {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&p.name),
+                p.codings,
+                p.n,
+                p.quotes.len()
+            );
+        }
+    }
+    o.push_str("</table>");
+    if !m.coverage_flags.is_empty() {
+        o.push_str("<ul>");
+        for f in &m.coverage_flags {
+            let _ = write!(o, "<li>{}</li>", esc(f));
+        }
+        o.push_str("</ul>");
+    }
+    o.push_str("</body></html>\n");
+    o
+}
