@@ -139,7 +139,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             waves
                 .iter()
                 .filter(|w| **w != "previous")
-                .last()
+                .next_back()
                 .map(|w| w.to_string())
         })
         .unwrap_or_default();
@@ -150,7 +150,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         waves
             .iter()
             .filter(|w| **w < wave.as_str() && **w != "previous")
-            .last()
+            .next_back()
             .map(|w| w.to_string())
     });
     let mut inputs = Inputs {
