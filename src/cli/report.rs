@@ -138,8 +138,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         .or_else(|| {
             waves
                 .iter()
-                .filter(|w| **w != "previous")
-                .next_back()
+                .rfind(|w| **w != "previous")
                 .map(|w| w.to_string())
         })
         .unwrap_or_default();
@@ -149,8 +148,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         }
         waves
             .iter()
-            .filter(|w| **w < wave.as_str() && **w != "previous")
-            .next_back()
+            .rfind(|w| **w < wave.as_str() && **w != "previous")
             .map(|w| w.to_string())
     });
     let mut inputs = Inputs {
