@@ -794,7 +794,8 @@ mod feature {
         let mut expected: Vec<String> = std::fs::read_dir(demo())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n != "respondents.csv")
+            // The metadata and the study file are not transcripts.
+            .filter(|n| n != "respondents.csv" && n != "citata.toml")
             .collect();
         expected.sort();
         assert_eq!(names, expected);

@@ -142,9 +142,9 @@ pub struct ReportLevel {
     pub change: Option<f32>,
     /// Its parameters, in codebook order.
     pub parameters: Vec<ReportParameter>,
-    /// Ids of the strengths, best first.
+    /// Ids of the key strengths (at most three), best first.
     pub strengths: Vec<String>,
-    /// Ids of the zones of development, weakest first.
+    /// Ids of the key zones of development (at most three), weakest first.
     pub zones: Vec<String>,
     /// Draft recommendations: keep doing.
     pub keep: Vec<String>,
@@ -230,6 +230,9 @@ pub struct Study {
     /// Display rules.
     pub thresholds: Thresholds,
 }
+
+/// Key strengths and zones shown per level.
+const KEY: usize = 3;
 
 fn mean_of(values: &[f32]) -> Option<f32> {
     Stats::of(values).map(|s| s.mean)
@@ -381,8 +384,9 @@ pub fn build(
             score,
             previous: prev,
             change: score.zip(prev).map(|(a, b)| round1(a - b)),
-            strengths: strengths.iter().map(|p| p.id.clone()).collect(),
-            zones: zones.iter().map(|p| p.id.clone()).collect(),
+            // The key ones: three of each at most; the overview table has them all.
+            strengths: strengths.iter().take(KEY).map(|p| p.id.clone()).collect(),
+            zones: zones.iter().take(KEY).map(|p| p.id.clone()).collect(),
             keep,
             develop,
             parameters,
