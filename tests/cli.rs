@@ -4631,6 +4631,122 @@ mod report {
         assert_eq!(delivery["change_shown"], true);
     }
 
+    fn copy_wave(to: &Path, prefix: &str) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(demo()).unwrap() {
+            let e = e.unwrap();
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with(prefix) || name == "respondents.csv" {
+                std::fs::copy(e.path(), to.join(&name)).unwrap();
+            }
+        }
+    }
+
+    fn json_report(folder: &Path, out: &Path, extra: &[&std::ffi::OsStr]) -> serde_json::Value {
+        let mut args: Vec<&std::ffi::OsStr> = vec![
+            "report".as_ref(),
+            folder.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ];
+        args.extend_from_slice(extra);
+        let run = citata(args);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap()
+    }
+
+    fn change_of(v: &serde_json::Value, id: &str) -> Option<f64> {
+        v["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+            .find(|p| p["id"] == id)
+            .and_then(|p| p["change"].as_f64())
+    }
+
+    #[test]
+    fn a_saved_report_of_the_previous_wave_gives_the_same_changes() {
+        let dir = tmp();
+        let (w25, w26) = (dir.path().join("w25"), dir.path().join("w26"));
+        copy_wave(&w25, "w25-");
+        copy_wave(&w26, "w26-");
+        let old = json_report(&w25, &dir.path().join("old.json"), &[]);
+        assert_eq!(old["wave"], "2025");
+        let old_json = dir.path().join("old.json");
+        let new = json_report(
+            &w26,
+            &dir.path().join("new.json"),
+            &["--previous".as_ref(), old_json.as_os_str()],
+        );
+        assert_eq!(new["previous_wave"], "2025");
+        let both = json_report(&demo(), &dir.path().join("both.json"), &[]);
+        for id in ["delivery_time", "claims", "document_flow", "availability"] {
+            assert!(
+                change_of(&both, id).is_some(),
+                "{id} has a change in the demo"
+            );
+            assert_eq!(change_of(&new, id), change_of(&both, id), "{id}");
+        }
+    }
+
+    #[test]
+    fn a_ratings_csv_overrides_the_transcripts_in_the_report() {
+        let dir = tmp();
+        let w26 = dir.path().join("w26");
+        copy_wave(&w26, "w26-");
+        std::fs::write(
+            w26.join("ratings.csv"),
+            "file,param,value\nw26-zakupki.txt,pricing,2\n",
+        )
+        .unwrap();
+        let out = dir.path().join("r.json");
+        let run = citata([
+            "report".as_ref(),
+            w26.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.contains("w26-zakupki.txt pricing:")
+                && run.stderr.contains("replaced by 2 (csv)"),
+            "{}",
+            run.stderr
+        );
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let pricing = v["levels"][0]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "pricing")
+            .unwrap()
+            .clone();
+        let without = {
+            std::fs::remove_file(w26.join("ratings.csv")).unwrap();
+            let out2 = dir.path().join("r2.json");
+            let run = citata([
+                "report".as_ref(),
+                w26.as_os_str(),
+                "--out".as_ref(),
+                out2.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0);
+            let v: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&out2).unwrap()).unwrap();
+            v["levels"][0]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["id"] == "pricing")
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(pricing["n"], without["n"]);
+        assert!(pricing["score"].as_f64().unwrap() < without["score"].as_f64().unwrap());
+    }
+
     #[test]
     fn an_unknown_extension_is_refused() {
         let dir = tmp();

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::path::Path;
 
-use anyhow::Context;
 use serde::Serialize;
 
 use super::{RatingsArgs, RatingsFormat, in_order, threads};
@@ -14,9 +13,6 @@ use crate::model::CharIndex;
 use crate::ratings::{Rating, RatingSource, Stats, extract};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
-
-/// The name of the ratings file looked for in the folders given.
-pub const RATINGS_CSV: &str = "ratings.csv";
 
 /// One rating with where it comes from.
 #[derive(Clone, Debug)]
@@ -75,7 +71,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     in_order(&sources, threads(args.jobs), work, &mut collect)?;
     let cb = tagger.matcher().codebook();
     for root in args.paths.iter().filter(|p| p.is_dir()) {
-        let csv = root.join(RATINGS_CSV);
+        let csv = root.join(crate::ratings::RATINGS_CSV);
         if csv.is_file() {
             apply_csv(&csv, cb, &sources, &mut rows, err)?;
         }
@@ -125,7 +121,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     Ok(ok)
 }
 
-/// Reads a ratings.csv (`file,param,value`, optional `wave`) and lets it override the rows.
+/// Lets a ratings.csv override the rows read from the transcripts; each override is reported.
 fn apply_csv(
     path: &Path,
     cb: &Codebook,
@@ -133,80 +129,38 @@ fn apply_csv(
     rows: &mut Vec<Row>,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .with_context(|| format!("{}: cannot read the header row", path.display()))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(fc), Some(pc), Some(vc)) = (col("file"), col("param"), col("value")) else {
-        anyhow::bail!(
-            "{}: the header must have the columns file, param, value (and optionally wave)",
-            path.display()
-        );
-    };
-    let wc = col("wave");
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.with_context(|| format!("{}: line {line}", path.display()))?;
-        let file = rec.get(fc).unwrap_or("").trim().to_string();
-        let pid = rec.get(pc).unwrap_or("").trim();
-        let Some(param) = cb.parameter(pid) else {
-            anyhow::bail!(
-                "{}: line {line}: unknown parameter `{pid}`; use a codebook parameter id",
-                path.display()
-            );
-        };
-        let value: f32 = rec
-            .get(vc)
-            .unwrap_or("")
-            .trim()
-            .replace(',', ".")
-            .parse()
-            .ok()
-            .filter(|v: &f32| (1.0..=10.0).contains(v))
-            .with_context(|| {
-                format!(
-                    "{}: line {line}: the value must be a number from 1 to 10",
-                    path.display()
-                )
-            })?;
+    for c in crate::ratings::read_csv(path, cb)? {
         let source = sources.iter().find(|s| {
             s.path
                 .file_name()
-                .is_some_and(|n| n.to_string_lossy() == file)
-                || s.doc == file
+                .is_some_and(|n| n.to_string_lossy() == c.file)
+                || s.doc == c.file
         });
-        let doc = source.map_or(file.clone(), |s| s.doc.clone());
-        let wave = wc
-            .and_then(|w| rec.get(w))
-            .map(str::trim)
-            .filter(|w| !w.is_empty())
-            .map(str::to_string)
+        let doc = source.map_or(c.file.clone(), |s| s.doc.clone());
+        let pid = &cb.parameters[c.param].id;
+        let wave = c
+            .wave
             .or_else(|| rows.iter().find(|r| r.doc == doc).map(|r| r.wave.clone()))
             .or_else(|| source.and_then(|s| s.meta.get("wave").cloned()))
             .unwrap_or_default();
         let rating = Rating {
-            param,
-            value,
+            param: c.param,
+            value: c.value,
             source: RatingSource::Csv,
             evidence: crate::model::Span::default(),
             confidence: 1.0,
         };
         match rows
             .iter_mut()
-            .find(|r| r.doc == doc && r.rating.param == param)
+            .find(|r| r.doc == doc && r.rating.param == c.param)
         {
             Some(r) => {
                 writeln!(
                     err,
-                    "{}: {doc} {pid}: {} (transcript) replaced by {value} (csv)",
+                    "{}: {doc} {pid}: {} (transcript) replaced by {} (csv)",
                     path.display(),
-                    r.rating.value
+                    r.rating.value,
+                    c.value
                 )?;
                 r.rating = rating;
                 r.evidence.clear();

@@ -1,6 +1,6 @@
 //! `citata report`: the study's report as HTML, Markdown or the JSON model.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -20,6 +20,8 @@ pub const STUDY_FILE: &str = "citata.toml";
 
 /// What one transcript gives the report.
 struct FileFacts {
+    doc: String,
+    file: String,
     wave: String,
     division: String,
     ratings: Vec<(usize, f32)>,
@@ -55,8 +57,22 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     if let Some(a) = &study.attribution {
         quote_config.attribution = a.clone();
     }
+    // The previous wave: a folder of transcripts, or a saved report JSON.
+    let previous_arg: Option<PathBuf> = args
+        .previous
+        .clone()
+        .or_else(|| study.previous.as_ref().map(|p| args.path.join(p)));
+    let previous_json = previous_arg
+        .as_ref()
+        .filter(|p| {
+            p.extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        })
+        .map(|p| read_previous_report(p))
+        .transpose()?;
+    let previous_folder = previous_arg.filter(|_| previous_json.is_none());
     let mut paths = vec![args.path.clone()];
-    if let Some(p) = &args.previous {
+    if let Some(p) = &previous_folder {
         paths.push(p.clone());
     }
     let sources = discover(&paths)?;
@@ -109,6 +125,12 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 &mut state.matching.analyzer,
             );
             Ok(FileFacts {
+                doc: t.doc.clone(),
+                file: s
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 wave,
                 division: t.meta.get("division").cloned().unwrap_or_default(),
                 ratings,
@@ -143,7 +165,10 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         })
         .unwrap_or_default();
     let previous = study.previous_wave.clone().or_else(|| {
-        if args.previous.is_some() && waves.contains("previous") {
+        if let Some((wave, _)) = &previous_json {
+            return Some(wave.clone());
+        }
+        if previous_folder.is_some() && waves.contains("previous") {
             return Some("previous".to_string());
         }
         waves
@@ -151,6 +176,39 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             .rfind(|w| **w < wave.as_str() && **w != "previous")
             .map(|w| w.to_string())
     });
+    let csv = args.path.join(crate::ratings::RATINGS_CSV);
+    if csv.is_file() {
+        let cb = tagger.matcher().codebook();
+        for c in crate::ratings::read_csv(&csv, cb)? {
+            let Some(f) = facts
+                .iter_mut()
+                .find(|f| f.file == c.file || f.doc == c.file)
+            else {
+                writeln!(
+                    err,
+                    "{}: no transcript `{}` in the study; row ignored",
+                    csv.display(),
+                    c.file
+                )?;
+                continue;
+            };
+            match f.ratings.iter_mut().find(|(p, _)| *p == c.param) {
+                Some(r) => {
+                    writeln!(
+                        err,
+                        "{}: {} {}: {} (transcript) replaced by {} (csv)",
+                        csv.display(),
+                        f.doc,
+                        cb.parameters[c.param].id,
+                        r.1,
+                        c.value
+                    )?;
+                    r.1 = c.value;
+                }
+                None => f.ratings.push((c.param, c.value)),
+            }
+        }
+    }
     let mut inputs = Inputs {
         codings: vec![0; params],
         ..Inputs::default()
@@ -177,12 +235,14 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     }
     inputs.divisions = divisions.into_iter().collect();
     let cb = tagger.matcher().codebook();
+    let previous_scores = previous_json.as_ref().map(|(_, scores)| scores);
     let model = build(
         &study,
         cb,
         params,
         &wave,
         previous.as_deref(),
+        previous_scores,
         inputs,
         &quote_config,
     );
@@ -214,6 +274,30 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         model.interviews
     )?;
     Ok(ok)
+}
+
+/// The wave and the parameter scores of a report saved as JSON (`citata report --out x.json`).
+fn read_previous_report(path: &Path) -> anyhow::Result<(String, BTreeMap<String, f32>)> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let v: serde_json::Value = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a report JSON", path.display()))?;
+    let wave = v["wave"].as_str().unwrap_or("previous").to_string();
+    let mut scores = BTreeMap::new();
+    for level in v["levels"].as_array().into_iter().flatten() {
+        for p in level["parameters"].as_array().into_iter().flatten() {
+            if let (Some(id), Some(score)) = (p["id"].as_str(), p["score"].as_f64()) {
+                scores.insert(id.to_string(), score as f32);
+            }
+        }
+    }
+    if scores.is_empty() {
+        anyhow::bail!(
+            "{}: a report JSON with scored parameters was expected",
+            path.display()
+        );
+    }
+    Ok((wave, scores))
 }
 
 /// Writes a file through a temporary file in the same folder and a rename: never half a file.

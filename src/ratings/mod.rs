@@ -353,6 +353,91 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
     by_param.into_values().collect()
 }
 
+/// The name of the ratings file looked for in a corpus folder.
+pub const RATINGS_CSV: &str = "ratings.csv";
+
+/// One row of a `ratings.csv`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CsvRating {
+    /// The transcript's file name (or document id).
+    pub file: String,
+    /// Index into the codebook's parameters.
+    pub param: usize,
+    /// The value, 1–10.
+    pub value: f32,
+    /// The wave, when the csv has the column.
+    pub wave: Option<String>,
+}
+
+/// Reads a `ratings.csv`: a header with `file`, `param`, `value` and optionally `wave`.
+///
+/// # Errors
+/// [`crate::Error::BadInput`] naming the line: a missing column, an unknown parameter id,
+/// a value that is not a number from 1 to 10.
+pub fn read_csv(
+    path: &std::path::Path,
+    cb: &crate::codebook::Codebook,
+) -> crate::Result<Vec<CsvRating>> {
+    let bad = |reason: String| crate::Error::BadInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let bytes = std::fs::read(path).map_err(|e| crate::Error::Io {
+        path: path.to_path_buf(),
+        cause: e,
+    })?;
+    let (text, _) = crate::ingest::encoding::decode(&bytes).map_err(bad)?;
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(format!("cannot read the header row: {e}")))?
+        .iter()
+        .map(|h| h.trim().to_lowercase())
+        .collect();
+    let col = |name: &str| headers.iter().position(|h| h == name);
+    let (Some(fc), Some(pc), Some(vc)) = (col("file"), col("param"), col("value")) else {
+        return Err(bad(
+            "the header must have the columns file, param, value (and optionally wave)".into(),
+        ));
+    };
+    let wc = col("wave");
+    let mut out = Vec::new();
+    for (i, rec) in reader.records().enumerate() {
+        let line = i + 2;
+        let rec = rec.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let pid = rec.get(pc).unwrap_or("").trim();
+        let param = cb.parameter(pid).ok_or_else(|| {
+            bad(format!(
+                "line {line}: unknown parameter `{pid}`; use a codebook parameter id"
+            ))
+        })?;
+        let value = rec
+            .get(vc)
+            .unwrap_or("")
+            .trim()
+            .replace(',', ".")
+            .parse::<f32>()
+            .ok()
+            .filter(|v| (1.0..=10.0).contains(v))
+            .ok_or_else(|| {
+                bad(format!(
+                    "line {line}: the value must be a number from 1 to 10"
+                ))
+            })?;
+        out.push(CsvRating {
+            file: rec.get(fc).unwrap_or("").trim().to_string(),
+            param,
+            value,
+            wave: wc
+                .and_then(|w| rec.get(w))
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+        });
+    }
+    Ok(out)
+}
+
 /// Mean, count, min and max of a set of values.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Stats {

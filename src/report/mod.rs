@@ -223,6 +223,9 @@ pub struct Study {
     pub wave: Option<String>,
     /// The wave compared with (default: the one before it in the metadata).
     pub previous_wave: Option<String>,
+    /// The previous wave elsewhere: a folder of transcripts or a saved report JSON, relative
+    /// to the study folder (`--previous` overrides it).
+    pub previous: Option<String>,
     /// A codebook file, relative to the study folder (default: the embedded one).
     pub codebook: Option<String>,
     /// The attribution template of quotes.
@@ -247,13 +250,16 @@ fn round1(v: f32) -> f32 {
     (v * 10.0).round() / 10.0
 }
 
-/// Builds the report model.
+/// Builds the report model. `previous_scores`, from a saved report, replace the ratings of
+/// the previous wave.
+#[allow(clippy::too_many_arguments)]
 pub fn build(
     study: &Study,
     cb: &Codebook,
     params: usize,
     wave: &str,
     previous: Option<&str>,
+    previous_scores: Option<&std::collections::BTreeMap<String, f32>>,
     inputs: Inputs,
     quote_config: &QuoteConfig,
 ) -> ReportModel {
@@ -289,9 +295,11 @@ pub fn build(
             .filter(|(pi, p)| p.level == li && *pi < params)
         {
             let now = stats(wave, pi);
-            let before = previous.and_then(|w| stats(w, pi));
             let score = now.map(|s| round1(s.mean));
-            let prev = before.map(|s| round1(s.mean));
+            let prev = match previous_scores {
+                Some(scores) => scores.get(&p.id).copied().map(round1),
+                None => previous.and_then(|w| stats(w, pi)).map(|s| round1(s.mean)),
+            };
             let change = score.zip(prev).map(|(a, b)| round1(a - b));
             let class = score.map_or("unrated", |s| t.class(s));
             let filter = match class {
