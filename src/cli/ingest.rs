@@ -6,7 +6,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{IngestArgs, OutputFormat};
-use crate::ingest::{IngestConfig, discover, ingest_source};
+use crate::ingest::{IngestConfig, ingest_source};
 use crate::model::{CharIndex, Transcript};
 
 /// Runs `citata ingest`; returns true when every file was read.
@@ -18,19 +18,9 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
         ..IngestConfig::default()
     };
-    let sources = discover(&args.paths)?;
-    if sources.is_empty() {
-        writeln!(
-            err,
-            "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",
-            args.paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
+    let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
-    }
+    };
     let mut ok = true;
     let (mut files, mut words, mut turns, mut sentences) = (0usize, 0usize, 0usize, 0usize);
     // Workers read and format; this thread writes in input order (memory stays flat).

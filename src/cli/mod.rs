@@ -313,3 +313,28 @@ pub fn threads(jobs: Option<usize>) -> usize {
     jobs.filter(|&n| n > 0)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
 }
+
+/// The transcripts under `paths`, or `None` after telling the user that there are none
+/// (the command then exits with 2).
+///
+/// # Errors
+/// When a path does not exist or cannot be listed, or a respondents.csv is malformed.
+pub fn transcripts(
+    paths: &[PathBuf],
+    err: &mut dyn std::io::Write,
+) -> anyhow::Result<Option<Vec<crate::ingest::Source>>> {
+    let sources = crate::ingest::discover(paths)?;
+    if sources.is_empty() {
+        writeln!(
+            err,
+            "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )?;
+        return Ok(None);
+    }
+    Ok(Some(sources))
+}

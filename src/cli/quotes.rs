@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::in_order;
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, discover, ingest_source};
+use crate::ingest::{IngestConfig, ingest_source};
 use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select_avoiding};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
@@ -67,14 +67,9 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
     }
     let tagger = Tagger::new(codebook, &mut analyzer);
-    let sources = discover(&args.paths)?;
-    if sources.is_empty() {
-        writeln!(
-            err,
-            "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json"
-        )?;
+    let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
-    }
+    };
     let ingest_config = IngestConfig::default();
     let threads = super::threads(args.jobs);
     let indexed: Vec<(usize, &crate::ingest::Source)> = sources.iter().enumerate().collect();

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::{RatingsArgs, RatingsFormat, in_order, threads};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::CharIndex;
 use crate::ratings::{Rating, RatingSource, Stats, extract};
 use crate::tag::Tagger;
@@ -34,7 +34,9 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let mut analyzer = Analyzer::new();
     let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
     let tagger = Tagger::new(codebook, &mut analyzer);
-    let sources = discover(&args.paths)?;
+    let Some(sources) = super::transcripts(&args.paths, err)? else {
+        return Ok(false);
+    };
     let config = IngestConfig::default();
     let mut rows: Vec<Row> = Vec::new();
     let mut ok = true;

@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::{ReportArgs, in_order, threads};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::Role;
 use crate::quotes::{QuoteConfig, attribute, candidates, mask};
 use crate::report::{Inputs, ReportWish, Study, build, render};
@@ -75,7 +75,9 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     if let Some(p) = &previous_folder {
         paths.push(p.clone());
     }
-    let sources = discover(&paths)?;
+    let Some(sources) = super::transcripts(&paths, err)? else {
+        return Ok(false);
+    };
     let config = IngestConfig::default();
     let indexed: Vec<(usize, &Source)> = sources.iter().enumerate().collect();
     let work = |(i, s): &(usize, &Source)| -> crate::Result<FileFacts> {

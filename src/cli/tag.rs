@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, Source, discover, ingest_source};
+use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::{CharIndex, Transcript};
 use crate::tag::{Coding, Tagger};
 use crate::text::Analyzer;
@@ -20,14 +20,9 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     let mut analyzer = Analyzer::new();
     let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
     let tagger = Tagger::new(codebook, &mut analyzer);
-    let sources = discover(&args.paths)?;
-    if sources.is_empty() {
-        writeln!(
-            err,
-            "error: no transcripts found; citata reads .txt, .md, .docx, .vtt, .srt and .json"
-        )?;
+    let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
-    }
+    };
     let config = IngestConfig {
         max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
         ..IngestConfig::default()
