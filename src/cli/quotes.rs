@@ -10,13 +10,9 @@ use super::in_order;
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, ingest_source};
-use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, select_avoiding};
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, keep_best, select_avoiding};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
-
-/// Candidates kept per parameter while the corpus streams by (the best by score), so memory
-/// stays flat; selection picks from these.
-const KEEP: usize = 300;
 
 /// Feature names as a report author reads them.
 const FEATURE_NAMES_RU: &[(&str, &str)] = &[
@@ -93,15 +89,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
                     }
                 }
                 for list in pool.values_mut() {
-                    if list.len() > 2 * KEEP {
-                        list.sort_by(|a, b| {
-                            b.score
-                                .total_cmp(&a.score)
-                                .then(a.doc.cmp(&b.doc))
-                                .then(a.span.cmp(&b.span))
-                        });
-                        list.truncate(KEEP);
-                    }
+                    keep_best(list);
                 }
             }
             Err(e) => {

@@ -142,11 +142,29 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             })
         })
     };
+    // Per file only the small facts are kept; quotes and wishes go into bounded pools per
+    // wave as they arrive, so memory stays flat on a large corpus.
     let mut facts: Vec<FileFacts> = Vec::new();
+    let mut pools: BTreeMap<String, (Vec<Vec<crate::quotes::Quote>>, Vec<ReportWish>)> =
+        BTreeMap::new();
     let mut ok = true;
     let mut collect = |r: crate::Result<FileFacts>| -> anyhow::Result<()> {
         match r {
-            Ok(f) => facts.push(f),
+            Ok(mut f) => {
+                let (quotes, wishes) = pools
+                    .entry(f.wave.clone())
+                    .or_insert_with(|| (vec![Vec::new(); params], Vec::new()));
+                for q in std::mem::take(&mut f.candidates) {
+                    let p = q.param;
+                    if p < params {
+                        quotes[p].push(q);
+                        crate::quotes::keep_best(&mut quotes[p]);
+                    }
+                }
+                let room = (10 * crate::report::MAX_WISHES).saturating_sub(wishes.len());
+                wishes.extend(f.wishes.drain(..).take(room));
+                facts.push(f);
+            }
             Err(e) => {
                 ok = false;
                 writeln!(err, "error: {e}")?;
@@ -211,8 +229,13 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             }
         }
     }
+    let (candidates, wishes) = pools
+        .remove(&wave)
+        .unwrap_or_else(|| (vec![Vec::new(); params], Vec::new()));
     let mut inputs = Inputs {
         codings: vec![0; params],
+        candidates,
+        wishes,
         ..Inputs::default()
     };
     let mut divisions = BTreeSet::new();
@@ -227,13 +250,11 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         if !f.division.is_empty() {
             divisions.insert(f.division);
         }
-        inputs.candidates.extend(f.candidates);
         for (p, n) in f.codings {
             if p < params {
                 inputs.codings[p] += n;
             }
         }
-        inputs.wishes.extend(f.wishes);
     }
     inputs.divisions = divisions.into_iter().collect();
     let cb = tagger.matcher().codebook();

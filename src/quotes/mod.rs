@@ -888,6 +888,24 @@ fn named_things(text: &str) -> usize {
     count
 }
 
+/// Candidates worth keeping per parameter while a corpus streams by: selection picks from
+/// these, so memory does not grow with the corpus.
+pub const KEEP_PER_PARAMETER: usize = 300;
+
+/// Trims a parameter's growing candidate list to the best [`KEEP_PER_PARAMETER`] once it
+/// holds twice as many (deterministic order: score, then document and position).
+pub fn keep_best(list: &mut Vec<Quote>) {
+    if list.len() > 2 * KEEP_PER_PARAMETER {
+        list.sort_by(|a, b| {
+            b.score
+                .total_cmp(&a.score)
+                .then(a.doc.cmp(&b.doc))
+                .then(a.span.cmp(&b.span))
+        });
+        list.truncate(KEEP_PER_PARAMETER);
+    }
+}
+
 /// Whether a quote passes the polarity filter (mixed quotes pass both ways: criticism
 /// framed by praise is what zones of development are made of).
 pub fn passes(q: &Quote, filter: PolarityFilter) -> bool {

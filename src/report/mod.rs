@@ -184,8 +184,10 @@ pub struct ReportModel {
     pub verdict: String,
     /// Levels.
     pub levels: Vec<ReportLevel>,
-    /// Ideas and wishes.
+    /// Ideas and wishes (at most [`MAX_WISHES`], grouped by parameter).
     pub wishes: Vec<ReportWish>,
+    /// How many wish sentences there were in all.
+    pub wishes_total: usize,
     /// Parameters asked about (coded) but never rated, and rated but without quotes.
     pub coverage_flags: Vec<String>,
     /// The display rules used.
@@ -197,8 +199,9 @@ pub struct ReportModel {
 pub struct Inputs {
     /// Ratings: (wave, parameter, value).
     pub ratings: Vec<(String, usize, f32)>,
-    /// Quote candidates of this wave's transcripts.
-    pub candidates: Vec<Quote>,
+    /// Quote candidates of this wave's transcripts, per parameter (kept bounded with
+    /// [`crate::quotes::keep_best`]).
+    pub candidates: Vec<Vec<Quote>>,
     /// Respondent codings per parameter, this wave.
     pub codings: Vec<usize>,
     /// Wishes this wave.
@@ -233,6 +236,9 @@ pub struct Study {
     /// Display rules.
     pub thresholds: Thresholds,
 }
+
+/// Wishes listed in the report at most (a large corpus has thousands).
+pub const MAX_WISHES: usize = 60;
 
 /// Key strengths and zones shown per level.
 const KEY: usize = 3;
@@ -273,12 +279,8 @@ pub fn build(
             .collect();
         Stats::of(&v)
     };
-    let mut pool: Vec<Vec<Quote>> = vec![Vec::new(); params];
-    for q in inputs.candidates {
-        if q.param < params {
-            pool[q.param].push(q);
-        }
-    }
+    let mut pool = inputs.candidates;
+    pool.resize(params, Vec::new());
     let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
     let mut levels = Vec::new();
     for (li, level) in cb
@@ -430,6 +432,17 @@ pub fn build(
             }
         )
     });
+    let wishes_total = inputs.wishes.len();
+    let mut wishes = inputs.wishes;
+    // Grouped by parameter in codebook order, the ones without a parameter last.
+    let order = |w: &ReportWish| {
+        w.param
+            .as_ref()
+            .and_then(|id| cb.parameter(id))
+            .unwrap_or(usize::MAX)
+    };
+    wishes.sort_by_key(order);
+    wishes.truncate(MAX_WISHES);
     ReportModel {
         title,
         client: study.client.clone(),
@@ -440,7 +453,8 @@ pub fn build(
         divisions: inputs.divisions,
         verdict,
         levels,
-        wishes: inputs.wishes,
+        wishes,
+        wishes_total,
         coverage_flags,
         thresholds: t.clone(),
     }

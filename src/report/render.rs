@@ -22,6 +22,18 @@ fn class_ru(class: &str) -> &'static str {
     }
 }
 
+/// The name of a parameter by id, or «Общее» for wishes without one.
+fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
+    id.and_then(|id| {
+        m.levels
+            .iter()
+            .flat_map(|l| &l.parameters)
+            .find(|p| p.id == *id)
+            .map(|p| p.name.clone())
+    })
+    .unwrap_or_else(|| "Общее".into())
+}
+
 fn param_of<'a>(level: &'a ReportLevel, id: &str) -> Option<&'a ReportParameter> {
     level.parameters.iter().find(|p| p.id == id)
 }
@@ -121,10 +133,19 @@ pub fn markdown(m: &ReportModel) -> String {
         }
     }
     let _ = writeln!(o, "## Идеи и пожелания клиента\n");
-    for w in &m.wishes {
-        let _ = writeln!(o, "- «{}» — _{}_", w.text, w.attribution);
+    if m.wishes_total > m.wishes.len() {
+        let _ = writeln!(o, "_Показаны {} из {}._\n", m.wishes.len(), m.wishes_total);
     }
-    let _ = writeln!(o, "\n## Рекомендации\n");
+    let mut group = None;
+    for w in &m.wishes {
+        let g = wish_group(m, w.param.as_ref());
+        if group.as_ref() != Some(&g) {
+            let _ = writeln!(o, "**{g}**\n");
+            group = Some(g);
+        }
+        let _ = writeln!(o, "- «{}» — _{}_\n", w.text, w.attribution);
+    }
+    let _ = writeln!(o, "## Рекомендации\n");
     for l in &m.levels {
         let _ = writeln!(
             o,
@@ -345,7 +366,16 @@ pub fn html(m: &ReportModel) -> String {
             }
         }
     }
-    let _ = write!(o, "<h2>Идеи и пожелания клиента</h2><ul>");
+    let _ = write!(o, "<h2>Идеи и пожелания клиента</h2>");
+    if m.wishes_total > m.wishes.len() {
+        let _ = write!(
+            o,
+            "<p class=\"meta\">Показаны {} из {}.</p>",
+            m.wishes.len(),
+            m.wishes_total
+        );
+    }
+    o.push_str("<ul>");
     for w in &m.wishes {
         let _ = write!(
             o,
