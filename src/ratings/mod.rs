@@ -238,6 +238,17 @@ pub fn read_sentence(sentence: &str, analyzer: &mut Analyzer) -> Option<(f32, bo
             values.push((b.0, (a.1 + b.1) / 2.0));
         }
     }
+    // "В прошлом году было шесть": a past wave's rating, unless the sentence also says
+    // "сейчас" / "теперь" ("Раньше девять, сейчас семь" — the last value is the current one).
+    let past = info
+        .iter()
+        .any(|(n, l)| l.starts_with("прошл") || n == "раньше" || n == "назад" || l == "тогда");
+    let now = info
+        .iter()
+        .any(|(n, _)| matches!(n.as_str(), "сейчас" | "теперь" | "щас" | "нынче"));
+    if past && !now {
+        return None;
+    }
     values.last().map(|&(_, v)| (v, explicit))
 }
 
@@ -527,6 +538,9 @@ mod tests {
             ("Девяносто дней отсрочки.", None),
             ("Пятнадцать-двадцать лет.", None),
             ("Двадцать второй год.", None),
+            ("В прошлом году было шесть, стало хуже.", None),
+            ("Раньше девять, сейчас семь.", Some(7.0)),
+            ("Год назад я бы сказала восемь.", None),
             ("Но по-честному там ближе к десяти.", None),
             ("В четвёртом цехе.", None),
             ("Пять дней в неделю.", None),
