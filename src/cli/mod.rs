@@ -338,3 +338,19 @@ pub fn transcripts(
     }
     Ok(Some(sources))
 }
+
+/// A progress bar over `files` on stderr: drawn only on a terminal (indicatif hides it
+/// otherwise), and never with `quiet`.
+pub fn progress(files: usize, quiet: bool) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(Some(files as u64), ProgressDrawTarget::stderr())
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {elapsed}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar
+}

@@ -79,7 +79,9 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             candidates(&t, &codings, i + 1, &config, &mut state.matching.analyzer)
         }))
     };
+    let bar = super::progress(indexed.len(), args.quiet);
     let mut collect = |r: crate::Result<Vec<Quote>>| -> anyhow::Result<()> {
+        bar.inc(1);
         match r {
             Ok(qs) => {
                 files += 1;
@@ -95,12 +97,13 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             Err(e) => {
                 ok = false;
                 failed += 1;
-                writeln!(err, "error: {e}")?;
+                bar.suspend(|| writeln!(err, "error: {e}"))?;
             }
         }
         Ok(())
     };
     in_order(&indexed, threads, work, &mut collect)?;
+    bar.finish_and_clear();
     let filter = match args.polarity {
         PolarityArg::Positive => PolarityFilter::Positive,
         PolarityArg::Negative => PolarityFilter::Negative,

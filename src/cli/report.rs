@@ -148,7 +148,9 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let mut pools: BTreeMap<String, (Vec<Vec<crate::quotes::Quote>>, Vec<ReportWish>)> =
         BTreeMap::new();
     let mut ok = true;
+    let bar = super::progress(indexed.len(), false);
     let mut collect = |r: crate::Result<FileFacts>| -> anyhow::Result<()> {
+        bar.inc(1);
         match r {
             Ok(mut f) => {
                 let (quotes, wishes) = pools
@@ -167,12 +169,13 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             }
             Err(e) => {
                 ok = false;
-                writeln!(err, "error: {e}")?;
+                bar.suspend(|| writeln!(err, "error: {e}"))?;
             }
         }
         Ok(())
     };
     in_order(&indexed, threads(args.jobs), work, &mut collect)?;
+    bar.finish_and_clear();
     let waves: BTreeSet<&str> = facts.iter().map(|f| f.wave.as_str()).collect();
     let wave = study
         .wave

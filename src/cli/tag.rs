@@ -2,7 +2,6 @@
 
 use std::io::Write;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
@@ -28,15 +27,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         ..IngestConfig::default()
     };
     let threads = super::threads(args.jobs);
-    let bar = if args.quiet {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::with_draw_target(Some(sources.len() as u64), ProgressDrawTarget::stderr())
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} files  {elapsed}  {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let bar = super::progress(sources.len(), args.quiet);
     if args.format == TagFormat::Csv {
         writeln!(
             out,
