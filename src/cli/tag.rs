@@ -227,15 +227,32 @@ impl WireCoding<'_> {
         fn n(o: &mut Vec<u8>, key: &str, v: impl std::fmt::Display) {
             let _ = write!(o, ",\"{key}\":{v}");
         }
+        fn u(o: &mut Vec<u8>, key: &str, v: usize) {
+            o.extend_from_slice(b",\"");
+            o.extend_from_slice(key.as_bytes());
+            o.extend_from_slice(b"\":");
+            let mut digits = [0u8; 20];
+            let mut i = digits.len();
+            let mut v = v;
+            loop {
+                i -= 1;
+                digits[i] = b'0' + (v % 10) as u8;
+                v /= 10;
+                if v == 0 {
+                    break;
+                }
+            }
+            o.extend_from_slice(&digits[i..]);
+        }
         o.extend_from_slice(b"{\"type\":");
         json_str(o, self.r#type);
         s(o, "doc", self.doc);
-        n(o, "turn", self.turn);
-        n(o, "sentence", self.sentence);
+        u(o, "turn", self.turn);
+        u(o, "sentence", self.sentence);
         s(o, "speaker", self.speaker);
         s(o, "role", self.role);
-        n(o, "start", self.start);
-        n(o, "end", self.end);
+        u(o, "start", self.start);
+        u(o, "end", self.end);
         s(o, "text", self.text);
         match self.param {
             Some(p) => s(o, "param", p),
@@ -253,8 +270,8 @@ impl WireCoding<'_> {
             }
             o.extend_from_slice(b"{\"entry\":");
             json_str(o, t.entry);
-            n(o, "start", t.start);
-            n(o, "end", t.end);
+            u(o, "start", t.start);
+            u(o, "end", t.end);
             s(o, "text", t.text);
             o.push(b'}');
         }
@@ -276,6 +293,12 @@ impl WireCoding<'_> {
 fn json_str(o: &mut Vec<u8>, v: &str) {
     o.push(b'"');
     let b = v.as_bytes();
+    // Most text needs no escaping: one scan, one copy.
+    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
+        o.extend_from_slice(b);
+        o.push(b'"');
+        return;
+    }
     let mut from = 0;
     for (i, &c) in b.iter().enumerate() {
         let esc: &[u8] = match c {
