@@ -38,4 +38,7 @@ pub mod segment;
 pub mod tag;
 pub mod text;
 
+#[cfg(test)]
+mod testutil;
+
 pub use error::{Error, Result};

@@ -109,17 +109,11 @@ fn question_score(t: &Transcript, speaker: usize) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use crate::ingest::{IngestConfig, ingest_bytes};
-    use crate::model::{Format, Role, RoleSource};
+
+    use crate::model::{Role, RoleSource};
 
     fn roles(text: &str) -> Vec<(String, Role, RoleSource)> {
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            text.as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(text);
         t.speakers
             .into_iter()
             .map(|s| (s.label, s.role, s.role_source))

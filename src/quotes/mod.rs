@@ -1007,11 +1007,11 @@ fn jaccard(a: &BTreeSet<String>, b: &BTreeSet<String>) -> f32 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codebook::Codebook;
+
     use crate::ingest::{IngestConfig, ingest_bytes};
     use crate::model::Format;
-    use crate::tag::polarity::Lexicon;
-    use crate::tag::{TagState, Tagger, markers_codebook};
+
+    use crate::tag::{TagState, Tagger};
 
     const CODEBOOK: &str = r#"
 name = "t"
@@ -1027,30 +1027,18 @@ questions = ["сроки"]
 "#;
 
     fn tagger() -> Tagger {
-        let mut a = Analyzer::new();
-        let cb = Codebook::parse(CODEBOOK, "t", &mut a).unwrap();
-        let markers = markers_codebook(
-            "wish = [\"хотелось бы\"]\ncomparison = [\"конкурент\", \"ГидроМаш\"]\n",
-            &mut a,
-        )
-        .unwrap();
-        let lex = Lexicon::parse(
+        crate::testutil::tagger(
+            CODEBOOK,
+            &["хотелось бы"],
+            &["конкурент", "ГидроМаш"],
             "хороший\t2\nхорошо\t2\nзадержка\t-2\nужасный\t-3\nотлично\t3\n",
             "очень\tintensifier\t1.5\nне\tnegation\t-\nно\tcontrast\t-\n",
         )
-        .unwrap();
-        Tagger::with(cb, markers, lex)
     }
 
     fn quotes_of(text: &str, meta: &str) -> Vec<Quote> {
         let tg = tagger();
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            format!("{meta}{text}").as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(&format!("{meta}{text}"));
         let mut st = TagState::default();
         let codings = tg.tag(&mut st, &t);
         candidates(
@@ -1161,13 +1149,7 @@ questions = ["сроки"]
     fn fillers_and_marks_are_trimmed_and_offsets_stay_right() {
         let text = answer("Ну, вот, [смеется] короче, поставка пришла вовремя. Это плюс.");
         let tg = tagger();
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            text.as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(&text);
         let mut st = TagState::default();
         let codings = tg.tag(&mut st, &t);
         let qs = candidates(
@@ -1243,8 +1225,7 @@ mod properties {
 
     use super::*;
     use crate::codebook::Codebook;
-    use crate::ingest::{IngestConfig, ingest_bytes};
-    use crate::model::Format;
+
     use crate::tag::polarity::Lexicon;
     use crate::tag::{TagState, Tagger, markers_codebook};
 
@@ -1300,7 +1281,7 @@ mod properties {
             let tagger = Tagger::with(cb, markers, Lexicon::parse("хорошо\t2\nплохо\t-2\n", "").unwrap());
             // The answer names the parameter at least once, so there are candidates to check.
             let text = format!("Интервьюер: Как сроки?\nРеспондент: Поставка {}\n", answer.join(" "));
-            let t = ingest_bytes("t.txt", Format::Txt, text.as_bytes(), &IngestConfig::default()).unwrap();
+            let t = crate::testutil::transcript(&text);
             let mut st = TagState::default();
             let codings = tagger.tag(&mut st, &t);
             let config = QuoteConfig { mask: false, ..QuoteConfig::default() };

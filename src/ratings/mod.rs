@@ -555,8 +555,7 @@ mod tests {
     #[test]
     fn ratings_follow_the_question_and_the_last_one_wins() {
         use crate::codebook::Codebook;
-        use crate::ingest::{IngestConfig, ingest_bytes};
-        use crate::model::Format;
+
         use crate::tag::polarity::Lexicon;
         use crate::tag::{TagState, Tagger, markers_codebook};
         let mut a = Analyzer::new();
@@ -573,13 +572,7 @@ mod tests {
         .unwrap();
         let tagger = Tagger::with(cb, markers, Lexicon::default());
         let text = "Интервьюер: Цены — как оцените?\nРеспондент: Подняли на пятнадцать процентов. Пять. Нет, пожалуй, шесть.\nИнтервьюер: А сроки? Сколько баллов?\nРеспондент: Ждали три недели, но в целом восемь с половиной.\n";
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            text.as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(text);
         let mut st = TagState::default();
         let codings = tagger.tag(&mut st, &t);
         let got: Vec<(usize, f32, &str)> = extract(&t, &codings, &mut st.matching.analyzer)

@@ -365,8 +365,6 @@ pub fn markers_codebook(src: &str, analyzer: &mut Analyzer) -> Result<Codebook, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ingest::{IngestConfig, ingest_bytes};
-    use crate::model::Format;
 
     const CODEBOOK: &str = r#"
 name = "t"
@@ -388,31 +386,19 @@ questions = ["цены"]
 "#;
 
     fn tagger() -> Tagger {
-        let mut a = Analyzer::new();
-        let cb = Codebook::parse(CODEBOOK, "t", &mut a).unwrap();
-        let markers = markers_codebook(
-            "wish = [\"хотелось бы\", \"не хватает\", \"пожелание\"]\ncomparison = [\"конкурент\", \"чем у других\"]\n",
-            &mut a,
-        )
-        .unwrap();
-        let lex = Lexicon::parse(
+        crate::testutil::tagger(
+            CODEBOOK,
+            &["хотелось бы", "не хватает", "пожелание"],
+            &["конкурент", "чем у других"],
             "хороший\t2\nхорошо\t2\nзадержка\t-2\nдорого\t-2\nнормально\t1\n",
             "не\tnegation\t-\nно\tcontrast\t-\n",
         )
-        .unwrap();
-        Tagger::with(cb, markers, lex)
     }
 
     /// (sentence text, param id or "-", source, polarity, wish, comparison)
     fn codings(text: &str) -> Vec<(String, String, &'static str, &'static str, bool, bool)> {
         let tg = tagger();
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            text.as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(text);
         let mut st = TagState::default();
         tg.tag(&mut st, &t)
             .into_iter()
@@ -508,13 +494,7 @@ questions = ["цены"]
     fn tagging_is_deterministic_and_spans_are_sentences() {
         let text = "Интервьюер: Сроки?\nРеспондент: Задержки были, но сейчас вовремя. Цены высокие, дорого.\n";
         let tg = tagger();
-        let t = ingest_bytes(
-            "t.txt",
-            Format::Txt,
-            text.as_bytes(),
-            &IngestConfig::default(),
-        )
-        .unwrap();
+        let t = crate::testutil::transcript(text);
         let a = tg.tag(&mut TagState::default(), &t);
         let mut st = TagState::default();
         let _ = tg.tag(&mut st, &t);
