@@ -3,7 +3,8 @@
 //! Russian transcripts often arrive in Windows-1251 from old Word exports, and now and then
 //! in KOI8-R. The rules, in order:
 //! 1. a BOM decides (UTF-8, UTF-16LE, UTF-16BE);
-//! 2. NUL bytes or many control bytes mean a binary file (refused);
+//! 2. NUL bytes (more than one per thousand) or many control bytes mean a binary file
+//!    (refused); a stray NUL in a text file is dropped;
 //! 3. valid UTF-8 is UTF-8;
 //! 4. bytes that are mostly valid UTF-8 with a few broken sequences are refused with the
 //!    line of the first broken byte (a damaged UTF-8 file, not a legacy encoding);
@@ -24,7 +25,7 @@ pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
     {
         return decode(&bytes);
     }
-    if looks_binary(&bytes) {
+    if bytes.contains(&0) || looks_binary(&bytes) {
         return decode(&bytes);
     }
     match String::from_utf8(bytes) {
@@ -48,6 +49,12 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     }
     if let Some(rest) = bytes.strip_prefix(b"\xFE\xFF") {
         return utf16(rest, UTF_16BE, "UTF-16BE");
+    }
+    // A stray NUL or two (a damaged export) is dropped; many NULs mean a binary file.
+    let nuls = bytes.iter().filter(|&&b| b == 0).count();
+    if nuls > 0 && nuls * 1000 <= bytes.len() {
+        let clean: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
+        return decode(&clean);
     }
     if looks_binary(bytes) {
         return Err("binary file, not text; citata reads .txt, .md, .docx, .vtt, .srt and .json transcripts".into());
@@ -184,6 +191,16 @@ mod tests {
     fn binary_is_refused() {
         let err = decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err();
         assert!(err.starts_with("binary file"), "{err}");
+    }
+
+    #[test]
+    fn a_stray_nul_is_dropped_but_many_mean_binary() {
+        let mut b = PHRASE.repeat(20).into_bytes();
+        b.insert(30, 0);
+        let (text, enc) = decode(&b).unwrap();
+        assert_eq!((text, enc), (PHRASE.repeat(20), "UTF-8"));
+        let many: Vec<u8> = PHRASE.bytes().flat_map(|c| [c, 0]).collect();
+        assert!(decode(&many).unwrap_err().starts_with("binary file"));
     }
 
     #[test]
