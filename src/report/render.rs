@@ -34,6 +34,15 @@ fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
     .unwrap_or_else(|| "Общее".into())
 }
 
+/// A wave for the reader: its name, or a note that the metadata has none.
+fn wave_name(wave: &str) -> String {
+    if wave.is_empty() {
+        "не указана (в метаданных нет поля wave)".into()
+    } else {
+        wave.to_string()
+    }
+}
+
 fn param_of<'a>(level: &'a ReportLevel, id: &str) -> Option<&'a ReportParameter> {
     level.parameters.iter().find(|p| p.id == id)
 }
@@ -45,7 +54,7 @@ pub fn markdown(m: &ReportModel) -> String {
     let _ = writeln!(
         o,
         "Волна {}{}. Интервью: {}. Подразделения: {}.\n",
-        m.wave,
+        wave_name(&m.wave),
         m.previous_wave
             .as_ref()
             .map_or(String::new(), |p| format!(" (сравнение с волной {p})")),
@@ -266,7 +275,7 @@ pub fn html(m: &ReportModel) -> String {
         o,
         "<h1>{}</h1><p class=\"meta\">Волна {}{} · интервью: {} · подразделения: {}</p>",
         esc(&m.title),
-        esc(&m.wave),
+        esc(&wave_name(&m.wave)),
         m.previous_wave.as_ref().map_or(String::new(), |p| format!(
             " (сравнение с волной {})",
             esc(p)
