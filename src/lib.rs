@@ -29,6 +29,7 @@ assert_eq!(analyzer.info(&tokens[0]).lemmas[0], "поставка");
 pub mod cli;
 pub mod codebook;
 pub mod error;
+pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod quotes;

@@ -11,18 +11,29 @@ fn main() -> ExitCode {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     let mut out = std::io::BufWriter::new(stdout.lock());
+    // Each command gives its exit code: 0 ok, 1 nothing found (search), 2 something failed.
+    let code = |r: anyhow::Result<bool>| r.map(|ok| if ok { 0u8 } else { 2 });
     let result = match &opts.command {
-        Command::Ingest(args) => citata::cli::ingest::run(args, &mut out, &mut stderr.lock()),
-        Command::Tag(args) => citata::cli::tag::run(args, &mut out, &mut stderr.lock()),
-        Command::Quotes(args) => citata::cli::quotes::run(args, &mut out, &mut stderr.lock()),
-        Command::Ratings(args) => citata::cli::ratings::run(args, &mut out, &mut stderr.lock()),
-        Command::Report(args) => citata::cli::report::run(args, &mut out, &mut stderr.lock()),
-        Command::Codebook(cmd) => citata::cli::codebook::run(cmd, &mut out, &mut stderr.lock()),
+        Command::Ingest(args) => code(citata::cli::ingest::run(args, &mut out, &mut stderr.lock())),
+        Command::Tag(args) => code(citata::cli::tag::run(args, &mut out, &mut stderr.lock())),
+        Command::Quotes(args) => code(citata::cli::quotes::run(args, &mut out, &mut stderr.lock())),
+        Command::Ratings(args) => code(citata::cli::ratings::run(
+            args,
+            &mut out,
+            &mut stderr.lock(),
+        )),
+        Command::Report(args) => code(citata::cli::report::run(args, &mut out, &mut stderr.lock())),
+        Command::Index(cmd) => code(citata::cli::index::run(cmd, &mut out, &mut stderr.lock())),
+        Command::Search(args) => citata::cli::search::run(args, &mut out, &mut stderr.lock()),
+        Command::Codebook(cmd) => code(citata::cli::codebook::run(
+            cmd,
+            &mut out,
+            &mut stderr.lock(),
+        )),
     };
     let flushed = out.flush();
-    match result.and_then(|ok| flushed.map(|_| ok).map_err(Into::into)) {
-        Ok(true) => ExitCode::SUCCESS,
-        Ok(false) => ExitCode::from(2),
+    match result.and_then(|c| flushed.map(|_| c).map_err(Into::into)) {
+        Ok(c) => ExitCode::from(c),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");

@@ -4766,3 +4766,198 @@ mod report {
         assert!(!out.exists());
     }
 }
+
+/// `citata index` and `citata search` (issue 6, first step).
+mod index {
+    use std::path::Path;
+
+    use crate::testenv::{citata, tmp, write};
+
+    const CB: &str = "name = \"t\"\n[[levels]]\nid = \"org\"\nname = \"Орг\"\n[[parameters]]\nid = \"payment\"\nlevel = \"org\"\nname = \"Оплата\"\nterms = [\"оплата\", \"отсрочка\"]\nquestions = [\"оплата\"]\n[[parameters]]\nid = \"delivery\"\nlevel = \"org\"\nname = \"Сроки\"\nterms = [\"срок\", \"задержка\"]\n";
+
+    fn run(args: &[&std::ffi::OsStr]) -> crate::testenv::Run {
+        citata(args)
+    }
+
+    fn os(s: &str) -> &std::ffi::OsStr {
+        s.as_ref()
+    }
+
+    fn search(idx: &Path, extra: &[&str]) -> (i32, Vec<String>) {
+        let mut args = vec![os("search")];
+        args.extend(extra.iter().map(|s| os(s)));
+        args.extend([os("--index"), idx.as_os_str(), os("--format"), os("ndjson")]);
+        let r = run(&args);
+        let texts = r
+            .stdout
+            .lines()
+            .map(|l| {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                v["text"].as_str().unwrap().to_string()
+            })
+            .collect();
+        (r.code, texts)
+    }
+
+    fn corpus(dir: &Path) -> std::path::PathBuf {
+        let c = dir.join("corpus");
+        std::fs::create_dir(&c).unwrap();
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Финансы\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплаты проходят вовремя. Отсрочкой довольны. С оплатами по счетам бывают задержки.\n",
+        );
+        write(
+            &c,
+            "b.txt",
+            "---\ndivision: Закупки\n---\nИнтервьюер: Сроки?\nРеспондент: Сроки поставки срывают. Задержка на две недели была. Оплатой не занимаюсь.\n",
+        );
+        c
+    }
+
+    fn add(c: &Path, idx: &Path, cb: &Path) -> crate::testenv::Run {
+        run(&[
+            os("index"),
+            os("add"),
+            c.as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ])
+    }
+
+    #[test]
+    fn inflections_phrases_booleans_and_filters() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        let r = add(&c, &idx, &cb);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.starts_with("2 transcript(s) indexed, 0 unchanged"),
+            "{}",
+            r.stdout
+        );
+        // "оплата" finds every inflection: оплатой, Оплаты, оплатами.
+        let (code, texts) = search(&idx, &["оплата", "--limit", "10"]);
+        assert_eq!(code, 0);
+        assert_eq!(texts.len(), 4, "{texts:?}");
+        // A phrase, and a boolean.
+        let (_, texts) = search(&idx, &["\"сроки поставки\""]);
+        assert_eq!(texts, vec!["Сроки поставки срывают."]);
+        let (_, texts) = search(&idx, &["оплата AND задержка"]);
+        assert_eq!(texts, vec!["С оплатами по счетам бывают задержки."]);
+        // Filters: code, metadata, role.
+        let (_, texts) = search(
+            &idx,
+            &[
+                "",
+                "--code",
+                "delivery",
+                "--where",
+                "division=Закупки",
+                "--role",
+                "respondent",
+            ],
+        );
+        // The whole answer to "Сроки?" is coded for delivery (by keyword or by context).
+        assert_eq!(
+            texts,
+            vec![
+                "Сроки поставки срывают.",
+                "Задержка на две недели была.",
+                "Оплатой не занимаюсь."
+            ]
+        );
+        // Nothing: exit 1.
+        let (code, texts) = search(&idx, &["абракадабра"]);
+        assert_eq!((code, texts.len()), (1, 0));
+    }
+
+    #[test]
+    fn incremental_add_change_and_remove() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let again = add(&c, &idx, &cb);
+        assert!(
+            again
+                .stdout
+                .starts_with("0 transcript(s) indexed, 2 unchanged"),
+            "{}",
+            again.stdout
+        );
+        let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
+        assert!(
+            stats.stdout.starts_with("2 transcript(s), 8 sentence(s)"),
+            "{}",
+            stats.stdout
+        );
+        // A changed file is replaced, not duplicated.
+        write(
+            &c,
+            "b.txt",
+            "---\ndivision: Закупки\n---\nИнтервьюер: Сроки?\nРеспондент: Теперь сроки соблюдают.\n",
+        );
+        let changed = add(&c, &idx, &cb);
+        assert!(
+            changed
+                .stdout
+                .starts_with("1 transcript(s) indexed, 1 unchanged"),
+            "{}",
+            changed.stdout
+        );
+        let (_, mut texts) = search(&idx, &["срок", "--limit", "10"]);
+        texts.sort();
+        // The old answer is gone, the question and the new answer are there once each.
+        assert_eq!(texts, vec!["Сроки?", "Теперь сроки соблюдают."]);
+        let removed = run(&[
+            os("index"),
+            os("remove"),
+            c.join("b.txt").as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(removed.stdout.trim(), "1 transcript(s) removed");
+        let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
+        assert!(
+            stats.stdout.starts_with("1 transcript(s), 4 sentence(s)"),
+            "{}",
+            stats.stdout
+        );
+    }
+
+    #[test]
+    fn a_second_writer_is_told_the_index_is_locked() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        let held = citata::index::CitataIndex::open_or_create(&idx).unwrap();
+        let _writer = held.writer().unwrap();
+        let r = add(&c, &idx, &cb);
+        assert_eq!(r.code, 2);
+        assert!(
+            r.stderr.contains("locked by another process"),
+            "{}",
+            r.stderr
+        );
+    }
+
+    #[test]
+    fn searching_without_an_index_says_how_to_make_one() {
+        let dir = tmp();
+        let r = run(&[
+            os("search"),
+            os("цена"),
+            os("--index"),
+            dir.path().join("none").as_os_str(),
+        ]);
+        assert_eq!(r.code, 2);
+        assert!(r.stderr.contains("citata index add"), "{}", r.stderr);
+    }
+}

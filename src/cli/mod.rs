@@ -1,10 +1,12 @@
 //! Command-line definitions (clap) and one file per subcommand.
 
 pub mod codebook;
+pub mod index;
 pub mod ingest;
 pub mod quotes;
 pub mod ratings;
 pub mod report;
+pub mod search;
 pub mod tag;
 
 use std::path::PathBuf;
@@ -52,6 +54,13 @@ pub enum Command {
     /// A ratings.csv in a folder given (header `file,param,value`, optional `wave`)
     /// overrides the ratings read from the transcripts; each override is reported.
     Ratings(RatingsArgs),
+    /// Keep a search index of coded sentences: add, remove, stats.
+    #[command(subcommand)]
+    Index(IndexCommand),
+    /// Search the index: words (every inflection), "phrases", AND/OR/NOT, and filters.
+    ///
+    /// Exit code 1 when nothing matched.
+    Search(SearchArgs),
     /// Check, explain and audit a codebook.
     #[command(subcommand)]
     Codebook(CodebookCommand),
@@ -120,6 +129,85 @@ pub struct TagArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+}
+
+/// `citata index ...`
+#[derive(Debug, Subcommand)]
+pub enum IndexCommand {
+    /// Ingest, tag and index transcripts; unchanged files are skipped, changed ones replaced.
+    Add {
+        /// Transcript files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+        index: PathBuf,
+        /// The codebook (default: the embedded one).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+    },
+    /// Remove transcripts from the index (by the paths they were added with).
+    Remove {
+        /// Transcript files or folders.
+        #[arg(required = true, value_name = "PATH")]
+        paths: Vec<PathBuf>,
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+        index: PathBuf,
+    },
+    /// Sentences and transcripts in the index, and its size on disk.
+    Stats {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+        index: PathBuf,
+    },
+}
+
+/// Formats of `citata search`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SearchFormat {
+    /// One line per hit.
+    Table,
+    /// One JSON object per hit per line.
+    Ndjson,
+}
+
+/// Arguments of `citata search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query (empty with filters: every passage that passes them).
+    #[arg(value_name = "QUERY", default_value = "")]
+    pub query: String,
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+    pub index: PathBuf,
+    /// Coded for this parameter (repeat for any of several).
+    #[arg(long = "code", value_name = "ID")]
+    pub codes: Vec<String>,
+    /// Coded for a parameter of this level.
+    #[arg(long, value_name = "ID")]
+    pub level: Option<String>,
+    /// Metadata filter KEY=VALUE (repeat: all must hold).
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
+    /// Only this role: interviewer or respondent.
+    #[arg(long, value_name = "ROLE")]
+    pub role: Option<String>,
+    /// Only this polarity: positive, negative, neutral, mixed.
+    #[arg(long, value_name = "POLARITY")]
+    pub polarity: Option<String>,
+    /// Only ideas and wishes.
+    #[arg(long)]
+    pub wish: bool,
+    /// Most hits.
+    #[arg(long, default_value_t = 20)]
+    pub limit: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
+    pub format: SearchFormat,
 }
 
 /// Arguments of `citata report`.
