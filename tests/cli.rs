@@ -4871,6 +4871,9 @@ mod index {
                 "Оплатой не занимаюсь."
             ]
         );
+        // Fields inside the query: code:ID, role:…
+        let (_, texts) = search(&idx, &["оплата AND code:delivery AND role:respondent"]);
+        assert_eq!(texts, vec!["Оплатой не занимаюсь."]);
         // Nothing: exit 1.
         let (code, texts) = search(&idx, &["абракадабра"]);
         assert_eq!((code, texts.len()), (1, 0));
