@@ -111,12 +111,29 @@ impl CsvCache {
     }
 }
 
-/// Reads a respondents.csv into rows keyed by its `file` column.
+/// A corpus csv (respondents.csv, ratings.csv), read whole.
+pub struct Table {
+    /// The header row, trimmed and lowercased.
+    pub headers: Vec<String>,
+    /// Each row with its 1-based line in the file.
+    pub rows: Vec<(usize, csv::StringRecord)>,
+}
+
+impl Table {
+    /// The index of a column by its (lowercase) name.
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+}
+
+/// Reads a corpus csv: any encoding citata detects, CRLF or LF, comma- or
+/// semicolon-separated (Excel in a Russian locale writes semicolons), a header row, every
+/// row as long as the header.
 ///
 /// # Errors
-/// When the file cannot be read or decoded, has no `file` column, or a row is malformed;
-/// the message names the file and line.
-pub fn read_csv(path: &Path) -> Result<FxHashMap<String, BTreeMap<String, String>>> {
+/// When the file cannot be read or decoded, or a row is malformed (the message names the
+/// file and line).
+pub fn read_table(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::Io {
         path: path.to_path_buf(),
         cause: e,
@@ -143,24 +160,42 @@ pub fn read_csv(path: &Path) -> Result<FxHashMap<String, BTreeMap<String, String
         .iter()
         .map(|h| h.trim().to_lowercase())
         .collect();
-    let file_col = headers.iter().position(|h| h == "file").ok_or_else(|| {
-        bad(format!(
-            "no `file` column in the header ({}); add one naming each transcript file",
-            headers.join(", ")
-        ))
-    })?;
-    let mut rows = FxHashMap::default();
+    let mut rows = Vec::new();
     for (i, record) in reader.records().enumerate() {
         let record = record.map_err(|e| {
             let line = e.position().map_or(i + 2, |p| p.line() as usize);
             bad(format!("line {line}: {e}"))
         })?;
+        rows.push((i + 2, record));
+    }
+    Ok(Table { headers, rows })
+}
+
+/// Reads a respondents.csv into rows keyed by its `file` column.
+///
+/// # Errors
+/// When the file cannot be read or decoded, has no `file` column, or a row is malformed;
+/// the message names the file and line.
+pub fn read_csv(path: &Path) -> Result<FxHashMap<String, BTreeMap<String, String>>> {
+    let bad = |reason: String| Error::BadInput {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let table = read_table(path)?;
+    let file_col = table.column("file").ok_or_else(|| {
+        bad(format!(
+            "no `file` column in the header ({}); add one naming each transcript file",
+            table.headers.join(", ")
+        ))
+    })?;
+    let mut rows = FxHashMap::default();
+    for (line, record) in &table.rows {
         let file = record.get(file_col).unwrap_or("").trim();
         if file.is_empty() {
-            return Err(bad(format!("line {}: empty `file` value", i + 2)));
+            return Err(bad(format!("line {line}: empty `file` value")));
         }
         let mut m = BTreeMap::new();
-        for (h, v) in headers.iter().zip(record.iter()) {
+        for (h, v) in table.headers.iter().zip(record.iter()) {
             let v = v.trim();
             if h != "file" && !h.is_empty() && !v.is_empty() {
                 m.insert(h.clone(), v.to_string());

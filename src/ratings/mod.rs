@@ -383,7 +383,8 @@ pub struct CsvRating {
     pub wave: Option<String>,
 }
 
-/// Reads a `ratings.csv`: a header with `file`, `param`, `value` and optionally `wave`.
+/// Reads a `ratings.csv` (as [`crate::ingest::meta::read_table`] reads corpus csv files): a
+/// header with `file`, `param`, `value` and optionally `wave`.
 ///
 /// # Errors
 /// [`crate::Error::BadInput`] naming the line: a missing column, an unknown parameter id,
@@ -396,19 +397,8 @@ pub fn read_csv(
         path: path.to_path_buf(),
         reason,
     };
-    let bytes = std::fs::read(path).map_err(|e| crate::Error::Io {
-        path: path.to_path_buf(),
-        cause: e,
-    })?;
-    let (text, _) = crate::ingest::encoding::decode(&bytes).map_err(bad)?;
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let headers: Vec<String> = reader
-        .headers()
-        .map_err(|e| bad(format!("cannot read the header row: {e}")))?
-        .iter()
-        .map(|h| h.trim().to_lowercase())
-        .collect();
-    let col = |name: &str| headers.iter().position(|h| h == name);
+    let table = crate::ingest::meta::read_table(path)?;
+    let col = |name: &str| table.column(name);
     let (Some(fc), Some(pc), Some(vc)) = (col("file"), col("param"), col("value")) else {
         return Err(bad(
             "the header must have the columns file, param, value (and optionally wave)".into(),
@@ -416,9 +406,7 @@ pub fn read_csv(
     };
     let wc = col("wave");
     let mut out = Vec::new();
-    for (i, rec) in reader.records().enumerate() {
-        let line = i + 2;
-        let rec = rec.map_err(|e| bad(format!("line {line}: {e}")))?;
+    for (line, rec) in &table.rows {
         let pid = rec.get(pc).unwrap_or("").trim();
         let param = cb.parameter(pid).ok_or_else(|| {
             bad(format!(
@@ -585,6 +573,32 @@ mod tests {
                 (0, 6.0, "Нет, пожалуй, шесть."),
                 (1, 8.5, "Ждали три недели, но в целом восемь с половиной."),
             ]
+        );
+    }
+
+    #[test]
+    fn ratings_csv_in_excel_form_semicolons_and_1251() {
+        let mut a = Analyzer::new();
+        let cb = crate::codebook::Codebook::parse(
+            "name = \"t\"\n[[levels]]\nid = \"p\"\nname = \"P\"\n[[parameters]]\nid = \"цены\"\nlevel = \"p\"\nname = \"Цены\"\nterms = [\"цена\"]\n",
+            "t",
+            &mut a,
+        )
+        .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(RATINGS_CSV);
+        let (bytes, _, _) =
+            encoding_rs::WINDOWS_1251.encode("file;param;value;wave\r\nа.txt;цены;7,5;2026\r\n");
+        std::fs::write(&path, &bytes).unwrap();
+        let rows = read_csv(&path, &cb).unwrap();
+        assert_eq!(
+            rows,
+            vec![CsvRating {
+                file: "а.txt".into(),
+                param: 0,
+                value: 7.5,
+                wave: Some("2026".into())
+            }]
         );
     }
 
