@@ -7,10 +7,12 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A byte range into a transcript's canonical text, end-exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 pub struct Span {
     /// First byte.
     pub start: usize,
@@ -47,7 +49,7 @@ impl Span {
 }
 
 /// The file format a transcript was read from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Format {
     /// Plain text with speaker labels.
@@ -92,7 +94,7 @@ impl Format {
 }
 
 /// Who a speaker is in the interview.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Asks the questions (interviewer, moderator).
@@ -112,7 +114,7 @@ impl Role {
 }
 
 /// How a speaker's role was decided; shown in the output so a researcher can check it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RoleSource {
     /// The label says it ("Интервьюер", "Р", "Q", "Модератор").
@@ -138,7 +140,7 @@ impl RoleSource {
 }
 
 /// One speaker of a transcript.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Speaker {
     /// The label as written (trimmed, markup removed), e.g. "Интервьюер", "Спикер 2".
     pub label: String,
@@ -149,7 +151,7 @@ pub struct Speaker {
 }
 
 /// One speaker turn: what one speaker said until another spoke.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Turn {
     /// Index into [`Transcript::speakers`].
     pub speaker: usize,
@@ -162,7 +164,7 @@ pub struct Turn {
 }
 
 /// One sentence inside a turn.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Sentence {
     /// Index into [`Transcript::turns`].
     pub turn: usize,
@@ -175,7 +177,7 @@ pub struct Sentence {
 }
 
 /// A transcript in canonical form: the text and everything that points into it.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Transcript {
     /// Stable document id: the path relative to the folder it was found in, with `/`.
     pub doc: String,

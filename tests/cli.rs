@@ -4836,7 +4836,8 @@ mod index {
         let r = add(&c, &idx, &cb);
         assert_eq!(r.code, 0, "{}", r.stderr);
         assert!(
-            r.stdout.starts_with("2 transcript(s) indexed, 0 unchanged"),
+            r.stdout
+                .starts_with("2 transcript(s) indexed (8 sentences), 0 unchanged"),
             "{}",
             r.stdout
         );
@@ -4899,7 +4900,7 @@ mod index {
         assert!(
             again
                 .stdout
-                .starts_with("0 transcript(s) indexed, 2 unchanged"),
+                .starts_with("0 transcript(s) indexed (0 sentences), 2 unchanged"),
             "{}",
             again.stdout
         );
@@ -4919,7 +4920,7 @@ mod index {
         assert!(
             changed
                 .stdout
-                .starts_with("1 transcript(s) indexed, 1 unchanged"),
+                .starts_with("1 transcript(s) indexed (2 sentences), 1 unchanged"),
             "{}",
             changed.stdout
         );

@@ -1,13 +1,17 @@
-//! `citata index add | remove | stats`.
+//! `citata index add | remove | retag | stats`.
 
 use std::io::Write;
 
-use super::{IndexCommand, in_order, threads, transcripts};
-use crate::codebook::Codebook;
-use crate::index::{CitataIndex, content_hash};
+use super::{IndexCommand, in_order, progress, threads, transcripts};
+use crate::index::{CitataIndex, IndexCodebook, Prepared, content_hash};
 use crate::ingest::{IngestConfig, Source, ingest_source};
-use crate::tag::{Coding, Tagger};
+use crate::model::Transcript;
+use crate::tag::Tagger;
 use crate::text::Analyzer;
+
+/// Commit after this many bytes of transcripts, so a long batch keeps its progress if it is
+/// stopped (each commit holds whole transcripts: the old or the new state of each file).
+const COMMIT_BYTES: usize = 256 << 20;
 
 /// Runs an `index` subcommand; returns false when something failed (exit 2).
 ///
@@ -20,85 +24,142 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             index,
             codebook,
             jobs,
+            quiet,
         } => {
             let Some(sources) = transcripts(paths, err)? else {
                 return Ok(false);
             };
             let idx = CitataIndex::open_or_create(index)?;
-            let writer = idx.writer()?;
-            let mut analyzer = Analyzer::new();
-            let cb = Codebook::load(codebook.as_deref(), &mut analyzer)?;
-            let tagger = Tagger::new(cb, &mut analyzer);
+            let mut writer = idx.writer()?;
+            let icb = idx.codebook_for_add(codebook.as_deref())?;
+            let tagger = tagger(&icb)?;
+            let known = idx.hashes()?;
             let config = IngestConfig::default();
             // Unchanged files (same content hash) are skipped before any work.
-            let work = |s: &Source| -> crate::Result<
-                Option<(crate::model::Transcript, Vec<Coding>, String)>,
-            > {
+            let work = |s: &Source| -> crate::Result<Option<(Prepared, usize)>> {
                 let bytes = std::fs::read(&s.path).map_err(|e| crate::Error::Io {
                     path: s.path.clone(),
                     cause: e,
                 })?;
                 let hash = content_hash(&bytes);
-                if idx.stored_hash(&s.doc).as_deref() == Some(hash.as_str()) {
+                if known.get(&s.doc) == Some(&hash) {
                     return Ok(None);
                 }
                 let t = ingest_source(s, &config)?;
-                let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
-                Ok(Some((t, codings, hash)))
+                let path = s.path.display().to_string();
+                Ok(Some((
+                    prepare(&idx, &tagger, &t, &hash, &path),
+                    bytes.len(),
+                )))
             };
-            let (mut added, mut skipped, mut failed) = (0usize, 0usize, 0usize);
-            let cbr = tagger.matcher().codebook();
-            let mut write = |r: crate::Result<
-                Option<(crate::model::Transcript, Vec<Coding>, String)>,
-            >|
-             -> anyhow::Result<()> {
+            let bar = progress(sources.len(), *quiet);
+            let mut tally = Tally::default();
+            let mut write = |r: crate::Result<Option<(Prepared, usize)>>| -> anyhow::Result<()> {
+                bar.inc(1);
                 match r {
-                    Ok(Some((t, codings, hash))) => {
-                        idx.add(&writer, &t, &codings, &hash, cbr)?;
-                        added += 1;
-                    }
-                    Ok(None) => skipped += 1,
+                    Ok(Some((p, bytes))) => tally.apply(&idx, &mut writer, &icb, p, bytes)?,
+                    Ok(None) => tally.skipped += 1,
                     Err(e) => {
-                        failed += 1;
-                        writeln!(err, "error: {e}")?;
+                        tally.failed += 1;
+                        bar.suspend(|| writeln!(err, "error: {e}"))?;
                     }
                 }
                 Ok(())
             };
             in_order(&sources, threads(*jobs), work, &mut write)?;
-            let mut writer = writer;
-            writer
-                .commit()
-                .map_err(|e| anyhow::anyhow!("committing the index: {e}"))?;
+            bar.finish_and_clear();
+            idx.commit(&mut writer, &icb)?;
             writeln!(
                 out,
-                "{added} transcript(s) indexed, {skipped} unchanged, {failed} failed; index: {}",
+                "{} transcript(s) indexed ({} sentences), {} unchanged, {} failed; index: {}",
+                tally.added,
+                tally.sentences,
+                tally.skipped,
+                tally.failed,
                 index.display()
             )?;
-            Ok(failed == 0)
+            Ok(tally.failed == 0)
+        }
+        IndexCommand::Retag {
+            index,
+            codebook,
+            jobs,
+            quiet,
+        } => {
+            let idx = existing(index)?;
+            let mut writer = idx.writer()?;
+            let icb = match (codebook, idx.codebook()?) {
+                (Some(p), _) => IndexCodebook::read(Some(p))?,
+                (None, Some(stored)) if stored.name.ends_with("(embedded)") => {
+                    IndexCodebook::read(None)?
+                }
+                // Read the file again when it is still there: that is the point of retag
+                // after editing it.
+                (None, Some(stored)) => {
+                    let path = std::path::Path::new(&stored.name);
+                    if path.is_file() {
+                        IndexCodebook::read(Some(path))?
+                    } else {
+                        stored
+                    }
+                }
+                (None, None) => IndexCodebook::read(None)?,
+            };
+            let tagger = tagger(&icb)?;
+            let stored = idx.stored_transcripts()?;
+            let work = |s: &crate::index::StoredTranscript| -> crate::Result<(Prepared, usize)> {
+                let (t, path, hash) = s.load(&idx.fields)?;
+                let bytes = t.text.len();
+                Ok((prepare(&idx, &tagger, &t, &hash, &path), bytes))
+            };
+            let bar = progress(stored.len(), *quiet);
+            let mut tally = Tally::default();
+            let mut write = |r: crate::Result<(Prepared, usize)>| -> anyhow::Result<()> {
+                bar.inc(1);
+                match r {
+                    Ok((p, bytes)) => tally.apply(&idx, &mut writer, &icb, p, bytes)?,
+                    Err(e) => {
+                        tally.failed += 1;
+                        bar.suspend(|| writeln!(err, "error: {e}"))?;
+                    }
+                }
+                Ok(())
+            };
+            in_order(&stored, threads(*jobs), work, &mut write)?;
+            bar.finish_and_clear();
+            idx.commit(&mut writer, &icb)?;
+            writeln!(
+                out,
+                "{} transcript(s) coded again with {} ({} sentences), {} failed",
+                tally.added, icb.name, tally.sentences, tally.failed
+            )?;
+            Ok(tally.failed == 0)
         }
         IndexCommand::Remove { paths, index } => {
             let Some(sources) = transcripts(paths, err)? else {
                 return Ok(false);
             };
-            let idx = CitataIndex::open_or_create(index)?;
+            let idx = existing(index)?;
             let mut writer = idx.writer()?;
+            let known = idx.hashes()?;
             let mut removed = 0;
             for s in &sources {
-                if idx.stored_hash(&s.doc).is_some() {
+                if known.contains_key(&s.doc) {
                     idx.remove(&writer, &s.doc);
                     removed += 1;
                 }
             }
-            writer
-                .commit()
-                .map_err(|e| anyhow::anyhow!("committing the index: {e}"))?;
+            let icb = match idx.codebook()? {
+                Some(c) => c,
+                None => IndexCodebook::read(None)?,
+            };
+            idx.commit(&mut writer, &icb)?;
             writeln!(out, "{removed} transcript(s) removed")?;
             Ok(true)
         }
         IndexCommand::Stats { index } => {
-            let idx = CitataIndex::open_or_create(index)?;
-            let (sentences, docs) = idx.stats()?;
+            let idx = existing(index)?;
+            let stats = idx.stats()?;
             let size: u64 = std::fs::read_dir(index)
                 .map(|d| {
                     d.filter_map(|e| e.ok()?.metadata().ok())
@@ -106,13 +167,87 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                         .sum()
                 })
                 .unwrap_or(0);
+            let coded: u64 = stats.codes.iter().map(|c| c.count).sum();
             writeln!(
                 out,
-                "{docs} transcript(s), {sentences} sentence(s), {:.1} MB on disk ({})",
+                "{} transcript(s), {} sentence(s), {} coding(s) of {} code(s), {:.1} MB on disk ({})",
+                stats.transcripts,
+                stats.sentences,
+                coded,
+                stats.codes.len(),
                 size as f64 / 1e6,
                 index.display()
             )?;
+            if let Some(cb) = idx.codebook()? {
+                writeln!(out, "codebook: {}", cb.name)?;
+            }
+            for c in &stats.codes {
+                writeln!(out, "  {:<14} {:<28} {:>8}", c.group, c.value, c.count)?;
+            }
             Ok(true)
         }
+    }
+}
+
+/// An index that must exist already (remove, retag, stats).
+fn existing(dir: &std::path::Path) -> anyhow::Result<CitataIndex> {
+    if !dir.join("meta.json").is_file() {
+        anyhow::bail!(
+            "no index in {}; build one with `citata index add PATH`",
+            dir.display()
+        );
+    }
+    Ok(CitataIndex::open_or_create(dir)?)
+}
+
+fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
+    let mut analyzer = Analyzer::new();
+    let cb = icb.compile(&mut analyzer)?;
+    Ok(Tagger::new(cb, &mut analyzer))
+}
+
+/// Tags a transcript and builds its documents, on the worker's thread with its analyzer.
+fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path: &str) -> Prepared {
+    tagger.with_thread_state(|state| {
+        let codings = tagger.tag(state, t);
+        idx.prepare(
+            t,
+            &codings,
+            hash,
+            path,
+            tagger.matcher().codebook(),
+            &mut state.matching.analyzer,
+        )
+    })
+}
+
+/// What a run did, and the bytes since the last commit.
+#[derive(Default)]
+struct Tally {
+    added: usize,
+    sentences: usize,
+    skipped: usize,
+    failed: usize,
+    uncommitted: usize,
+}
+
+impl Tally {
+    fn apply(
+        &mut self,
+        idx: &CitataIndex,
+        writer: &mut tantivy::IndexWriter,
+        icb: &IndexCodebook,
+        p: Prepared,
+        bytes: usize,
+    ) -> anyhow::Result<()> {
+        self.added += 1;
+        self.sentences += p.sentences();
+        idx.apply(writer, p)?;
+        self.uncommitted += bytes;
+        if self.uncommitted >= COMMIT_BYTES {
+            idx.commit(writer, icb)?;
+            self.uncommitted = 0;
+        }
+        Ok(())
     }
 }

@@ -54,12 +54,15 @@ pub enum Command {
     /// A ratings.csv in a folder given (header `file,param,value`, optional `wave`)
     /// overrides the ratings read from the transcripts; each override is reported.
     Ratings(RatingsArgs),
-    /// Keep a search index of coded sentences: add, remove, stats.
+    /// Keep a search index of coded sentences: add, remove, retag, stats.
     #[command(subcommand)]
     Index(IndexCommand),
-    /// Search the index: words (every inflection), "phrases", AND/OR/NOT, and filters.
+    /// Search the index: words (every inflection), "phrases", AND/OR/NOT, prefix*, and
+    /// filters.
     ///
-    /// Exit code 1 when nothing matched.
+    /// In the query: `code:ID`, `level:ID`, `role:respondent`, `polarity:negative`,
+    /// `wish:true`, and metadata such as `division:Закупки` or `wave:2026`. Exit code 1 when
+    /// nothing matched.
     Search(SearchArgs),
     /// Check, explain and audit a codebook.
     #[command(subcommand)]
@@ -135,6 +138,9 @@ pub struct TagArgs {
 #[derive(Debug, Subcommand)]
 pub enum IndexCommand {
     /// Ingest, tag and index transcripts; unchanged files are skipped, changed ones replaced.
+    ///
+    /// The index keeps the codebook it was coded with; later adds use it. To code the index
+    /// with another codebook, use `citata index retag --codebook FILE`.
     Add {
         /// Transcript files or folders.
         #[arg(required = true, value_name = "PATH")]
@@ -142,12 +148,15 @@ pub enum IndexCommand {
         /// The index folder.
         #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
         index: PathBuf,
-        /// The codebook (default: the embedded one).
+        /// The codebook (default: the index's own, else the embedded one).
         #[arg(long, value_name = "FILE")]
         codebook: Option<PathBuf>,
         /// Worker threads (default: all cores).
         #[arg(long, short = 'j', value_name = "N")]
         jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long, short = 'q')]
+        quiet: bool,
     },
     /// Remove transcripts from the index (by the paths they were added with).
     Remove {
@@ -158,7 +167,23 @@ pub enum IndexCommand {
         #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
         index: PathBuf,
     },
-    /// Sentences and transcripts in the index, and its size on disk.
+    /// Code every transcript in the index again, from the canonical texts it stores (after
+    /// a codebook change; the original files are not needed).
+    Retag {
+        /// The index folder.
+        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+        index: PathBuf,
+        /// The codebook to code with from now on (default: the index's own, read again).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(long, short = 'j', value_name = "N")]
+        jobs: Option<usize>,
+        /// No progress bar.
+        #[arg(long, short = 'q')]
+        quiet: bool,
+    },
+    /// Transcripts, sentences, coded sentences per code, and size on disk.
     Stats {
         /// The index folder.
         #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
@@ -205,9 +230,32 @@ pub struct SearchArgs {
     /// Most hits.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,
+    /// Keyword in context: aligned left context | match | right context.
+    #[arg(long)]
+    pub kwic: bool,
+    /// Characters of context on each side (--kwic, and the ndjson snippet).
+    #[arg(long, value_name = "N", default_value_t = 40)]
+    pub width: usize,
+    /// Count the matching passages per code, division and wave (after the hits).
+    #[arg(long)]
+    pub facets: bool,
+    /// Highlight matched words: auto (on a terminal, unless NO_COLOR is set), always, never.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = SearchFormat::Table)]
     pub format: SearchFormat,
+}
+
+/// When to highlight with terminal colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Arguments of `citata report`.

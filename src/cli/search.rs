@@ -1,11 +1,17 @@
-//! `citata search`: passages by words, codes, roles and metadata.
+//! `citata search`: passages by words, codes, roles and metadata; as a table, KWIC lines or
+//! ndjson, with facet counts.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 use serde::Serialize;
 
-use super::{SearchArgs, SearchFormat};
-use crate::index::{CitataIndex, SearchQuery};
+use super::{ColorArg, SearchArgs, SearchFormat};
+use crate::index::kwic::{self, columns, pad_left};
+use crate::index::{CitataIndex, Facets, Hit, SearchQuery};
+use crate::model::CharIndex;
+
+const BOLD_RED: &str = "\x1b[1;31m";
+const RESET: &str = "\x1b[0m";
 
 /// Runs `citata search`; returns the exit code: 0 hits found, 1 nothing matched, 2 no index.
 ///
@@ -20,58 +26,151 @@ pub fn run(args: &SearchArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         )?;
         return Ok(2);
     }
+    let mut filters = Vec::new();
     for w in &args.filters {
-        if !w.contains('=') {
+        let Some((k, v)) = w.split_once('=') else {
             anyhow::bail!("--where {w}: expected KEY=VALUE, e.g. --where division=Производство");
-        }
+        };
+        filters.push((k.to_string(), v.to_string()));
     }
     let idx = CitataIndex::open_or_create(&args.index)?;
-    let hits = idx.search(&SearchQuery {
+    let result = idx.search(&SearchQuery {
         text: args.query.clone(),
         codes: args.codes.clone(),
         level: args.level.clone(),
         role: args.role.clone(),
         polarity: args.polarity.clone(),
         wish: args.wish,
-        filters: args.filters.clone(),
+        filters,
         limit: args.limit.max(1),
+        facets: args.facets,
     })?;
-    for h in &hits {
-        match args.format {
-            SearchFormat::Ndjson => {
-                serde_json::to_writer(
-                    &mut *out,
-                    &WireHit {
-                        r#type: "hit",
-                        doc: &h.doc,
-                        turn: h.turn,
-                        start: h.start,
-                        end: h.end,
-                        text: &h.text,
-                        snippet: &h.text,
-                        score: h.score,
-                        codes: &h.codes,
-                    },
-                )?;
+    let color = match args.color {
+        ColorArg::Always => true,
+        ColorArg::Never => false,
+        ColorArg::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none(),
+    };
+    let width = args.width.max(1);
+    match args.format {
+        SearchFormat::Ndjson => {
+            for h in &result.hits {
+                serde_json::to_writer(&mut *out, &wire(h, width))?;
                 writeln!(out)?;
             }
-            SearchFormat::Table => writeln!(
-                out,
-                "{}:{}\t{:.2}\t{}\t{}\t{}",
-                h.doc,
-                h.turn,
-                h.score,
-                h.role,
-                h.codes.join(","),
-                h.text
-            )?,
+            if let Some(f) = &result.facets {
+                serde_json::to_writer(&mut *out, &WireFacets::new(f, result.total))?;
+                writeln!(out)?;
+            }
+        }
+        SearchFormat::Table => {
+            let label = |h: &Hit| format!("{}:{}", h.doc, h.turn);
+            let label_width = result.hits.iter().map(|h| columns(&label(h))).max();
+            for h in &result.hits {
+                let l = label(h);
+                let pad = " ".repeat(label_width.unwrap_or(0) - columns(&l));
+                if args.kwic {
+                    writeln!(out, "{l}{pad}  {}", kwic_line(h, width, color))?;
+                } else {
+                    let text = if color {
+                        kwic::mark(&h.text, &h.matches, BOLD_RED, RESET)
+                    } else {
+                        h.text.clone()
+                    };
+                    writeln!(
+                        out,
+                        "{l}\t{}\t{}\t{}",
+                        h.speaker,
+                        h.codes.join(","),
+                        text.replace(['\n', '\t'], " ")
+                    )?;
+                }
+            }
+            if let Some(f) = &result.facets {
+                write_facets(out, f, result.total)?;
+            }
+            if result.hits.len() < result.total {
+                writeln!(
+                    err,
+                    "{} of {} passages shown; --limit N for more",
+                    result.hits.len(),
+                    result.total
+                )?;
+            }
         }
     }
-    if hits.is_empty() {
+    if result.hits.is_empty() {
         writeln!(err, "no passage matched")?;
         return Ok(1);
     }
     Ok(0)
+}
+
+/// One KWIC line: the left context right-aligned to `width` columns, the match (the words
+/// of a phrase together), the right context. Without colour the match is in brackets.
+fn kwic_line(h: &Hit, width: usize, color: bool) -> String {
+    let Some(centre) = kwic::first_run(&h.text, &h.matches) else {
+        // A filter-only search: no word to centre on.
+        let k = kwic::kwic(&h.text, crate::model::Span::new(0, 0), 2 * width);
+        return format!("{} {}", " ".repeat(width), k.right);
+    };
+    let k = kwic::kwic(&h.text, centre, width);
+    let (open, close) = if color { (BOLD_RED, RESET) } else { ("[", "]") };
+    format!(
+        "{}{open}{}{close}{}",
+        pad_left(&k.left, width + 1),
+        k.matched,
+        k.right
+    )
+}
+
+fn write_facets(out: &mut dyn Write, f: &Facets, total: usize) -> std::io::Result<()> {
+    writeln!(out)?;
+    writeln!(out, "{total} passage(s) matched; coded for:")?;
+    if f.codes.is_empty() {
+        writeln!(out, "  (no codes)")?;
+    }
+    for c in &f.codes {
+        writeln!(out, "  {:<16} {:<28} {:>7}", c.group, c.value, c.count)?;
+    }
+    let mut group = "";
+    for m in &f.meta {
+        if m.group != group {
+            group = &m.group;
+            writeln!(out, "by {group}:")?;
+        }
+        writeln!(out, "  {:<45} {:>7}", m.value, m.count)?;
+    }
+    Ok(())
+}
+
+fn wire(h: &Hit, width: usize) -> WireHit<'_> {
+    let chars = CharIndex::new(&h.text);
+    let (snippet, snippet_matches) = kwic::snippet(&h.text, &h.matches, width);
+    WireHit {
+        r#type: "hit",
+        doc: &h.doc,
+        turn: h.turn,
+        start: h.start,
+        end: h.end,
+        speaker: &h.speaker,
+        role: &h.role,
+        text: &h.text,
+        snippet,
+        snippet_matches,
+        matches: h
+            .matches
+            .iter()
+            .map(|s| {
+                (
+                    h.start + chars.char_offset(s.start),
+                    h.start + chars.char_offset(s.end),
+                )
+            })
+            .collect(),
+        score: h.score,
+        codes: &h.codes,
+        polarity: h.polarity.as_deref(),
+    }
 }
 
 /// One line of `citata search --format ndjson`.
@@ -82,8 +181,49 @@ struct WireHit<'a> {
     turn: usize,
     start: usize,
     end: usize,
+    speaker: &'a str,
+    role: &'a str,
     text: &'a str,
-    snippet: &'a str,
+    snippet: String,
+    snippet_matches: Vec<(usize, usize)>,
+    matches: Vec<(usize, usize)>,
     score: f32,
     codes: &'a [String],
+    polarity: Option<&'a str>,
+}
+
+/// The last line of `citata search --facets --format ndjson`.
+#[derive(Serialize)]
+struct WireFacets<'a> {
+    r#type: &'static str,
+    total: usize,
+    codes: Vec<WireCount<'a>>,
+    meta: Vec<WireCount<'a>>,
+}
+
+#[derive(Serialize)]
+struct WireCount<'a> {
+    group: &'a str,
+    value: &'a str,
+    count: u64,
+}
+
+impl<'a> WireFacets<'a> {
+    fn new(f: &'a Facets, total: usize) -> Self {
+        let list = |v: &'a [crate::index::FacetCount]| {
+            v.iter()
+                .map(|c| WireCount {
+                    group: &c.group,
+                    value: &c.value,
+                    count: c.count,
+                })
+                .collect()
+        };
+        WireFacets {
+            r#type: "facets",
+            total,
+            codes: list(&f.codes),
+            meta: list(&f.meta),
+        }
+    }
 }

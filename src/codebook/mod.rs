@@ -412,8 +412,19 @@ impl Codebook {
         path: Option<&std::path::Path>,
         analyzer: &mut Analyzer,
     ) -> crate::Result<Codebook> {
+        let (name, src) = Codebook::read_source(path)?;
+        Codebook::compile(&src, &name, analyzer)
+    }
+
+    /// The name and TOML text of a codebook file, or of the embedded default when `path`
+    /// is `None`.
+    ///
+    /// # Errors
+    /// [`crate::Error::Io`] when the file cannot be read; [`crate::Error::Codebook`] when it
+    /// is not UTF-8.
+    pub fn read_source(path: Option<&std::path::Path>) -> crate::Result<(String, String)> {
         let Some(path) = path else {
-            return Ok(Codebook::embedded(analyzer));
+            return Ok((DEFAULT_CODEBOOK_NAME.into(), DEFAULT_CODEBOOK.into()));
         };
         let bytes = std::fs::read(path).map_err(|e| crate::Error::Io {
             path: path.to_path_buf(),
@@ -427,9 +438,20 @@ impl Codebook {
                 e.utf8_error().valid_up_to()
             ),
         })?;
-        let src = src.strip_prefix('\u{feff}').unwrap_or(&src);
-        Codebook::parse(src, &name, analyzer).map_err(|errors| crate::Error::Codebook {
-            source_name: name,
+        let src = src
+            .strip_prefix('\u{feff}')
+            .map(str::to_string)
+            .unwrap_or(src);
+        Ok((name, src))
+    }
+
+    /// [`Codebook::parse`] with every error joined into one [`crate::Error::Codebook`].
+    ///
+    /// # Errors
+    /// Every error of the codebook, each with its line and column.
+    pub fn compile(src: &str, name: &str, analyzer: &mut Analyzer) -> crate::Result<Codebook> {
+        Codebook::parse(src, name, analyzer).map_err(|errors| crate::Error::Codebook {
+            source_name: name.to_string(),
             message: errors
                 .iter()
                 .map(ToString::to_string)

@@ -5,20 +5,35 @@
 //! citata registers its own analyzer as the tantivy tokenizer `citata` (after every open:
 //! tokenizers are not persisted): a word is indexed as its first dictionary lemma, or its
 //! Snowball stem when the dictionary does not know it — the same keys the codebook matches
-//! by — so "оплата" finds "оплаты", "оплатой", "оплатами".
+//! by — so "оплата" finds "оплаты", "оплатой", "оплатами". When indexing, the tokens are
+//! computed once by the worker that tagged the transcript and handed to tantivy
+//! pre-analyzed ([`tokens`]), so the text is not analyzed twice.
+//!
+//! Beside the sentences, each transcript has one document holding its canonical form (JSON),
+//! so `citata index retag` can code everything again after a codebook change without the
+//! original files; the codebook the index was coded with is kept in the commit payload.
 
+pub mod kwic;
+pub mod query;
+mod search;
+
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, QueryParser, TermQuery};
+use serde::{Deserialize, Serialize};
+use tantivy::collector::{Count, DocSetCollector};
+use tantivy::query::TermQuery;
 use tantivy::schema::{
-    Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema, TextFieldIndexing,
-    TextOptions, Value,
+    FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
+    TextFieldIndexing, TextOptions, Value,
 };
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
-use tantivy::{DocSet, Index, IndexReader, IndexWriter, TantivyDocument, Term};
+use tantivy::tokenizer::{PreTokenizedString, Token, TokenStream, Tokenizer};
+use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
-use crate::model::{CharIndex, Transcript};
+pub use search::{FacetCount, Facets, Hit, SearchQuery, SearchResult};
+
+use crate::codebook::Codebook;
+use crate::model::{CharIndex, Role, Transcript};
 use crate::tag::{Coding, Source};
 use crate::text::Analyzer;
 
@@ -27,6 +42,11 @@ pub const TOKENIZER: &str = "citata";
 
 /// The default index folder, under the current directory.
 pub const DEFAULT_DIR: &str = ".citata/index";
+
+/// The `kind` of sentence documents.
+const SENTENCE: &str = "sentence";
+/// The `kind` of the one document per transcript that holds its canonical form.
+const TRANSCRIPT: &str = "transcript";
 
 /// citata's analyzer as a tantivy tokenizer.
 #[derive(Default)]
@@ -51,22 +71,29 @@ impl Tokenizer for CitataTokenizer {
     type TokenStream<'a> = CitataTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CitataTokenStream<'a> {
-        self.tokens.clear();
-        for (position, t) in self.analyzer.tokens(text).into_iter().enumerate() {
-            let info = self.analyzer.info(&t);
-            self.tokens.push(Token {
-                offset_from: t.span.start,
-                offset_to: t.span.end,
-                position,
-                text: index_key(info),
-                position_length: 1,
-            });
-        }
+        self.tokens = tokens(&mut self.analyzer, text);
         CitataTokenStream {
             tokens: &mut self.tokens,
             next: 0,
         }
     }
+}
+
+/// The tantivy tokens of `text` by citata's analyzer: byte offsets into `text`, one position
+/// per word, the word's [`index_key`] as the token text.
+pub fn tokens(analyzer: &mut Analyzer, text: &str) -> Vec<Token> {
+    analyzer
+        .tokens(text)
+        .into_iter()
+        .enumerate()
+        .map(|(position, t)| Token {
+            offset_from: t.span.start,
+            offset_to: t.span.end,
+            position,
+            text: index_key(analyzer.info(&t)),
+            position_length: 1,
+        })
+        .collect()
 }
 
 /// The key a word is indexed and searched by: its first lemma, else its stem.
@@ -92,6 +119,8 @@ impl TokenStream for CitataTokenStream<'_> {
 /// The fields of the index.
 #[derive(Clone, Copy)]
 pub struct Fields {
+    /// `sentence`, or `transcript` for the document holding a transcript's canonical form.
+    pub kind: Field,
     /// Document id (the transcript's `doc`).
     pub doc: Field,
     /// Content hash of the file the transcript came from.
@@ -104,7 +133,7 @@ pub struct Fields {
     pub end: Field,
     /// The sentence, analyzed by citata's tokenizer, with positions.
     pub text: Field,
-    /// The speaker's label.
+    /// Who speaks: the attribution from metadata (division, role), or "Интервьюер".
     pub speaker: Field,
     /// `interviewer` or `respondent`.
     pub role: Field,
@@ -118,8 +147,14 @@ pub struct Fields {
     pub polarity: Field,
     /// `true` when the sentence voices a wish.
     pub wish: Field,
-    /// Metadata as `key=value` terms.
+    /// Metadata as `key=value` terms in lower case (see [`query::meta_term`]).
     pub meta: Field,
+    /// Facets: `/code/LEVEL/PARAM` and `/meta/KEY/VALUE`.
+    pub facet: Field,
+    /// The transcript's canonical form (JSON) on its `transcript` document.
+    pub source: Field,
+    /// The path the transcript was added from, on its `transcript` document.
+    pub path: Field,
 }
 
 fn schema() -> (Schema, Fields) {
@@ -131,6 +166,7 @@ fn schema() -> (Schema, Fields) {
     );
     let num = NumericOptions::default().set_stored();
     let fields = Fields {
+        kind: b.add_text_field("kind", STRING),
         doc: b.add_text_field("doc", STRING | STORED),
         hash: b.add_text_field("hash", STRING | STORED),
         turn: b.add_u64_field("turn", num.clone()),
@@ -144,9 +180,55 @@ fn schema() -> (Schema, Fields) {
         level: b.add_text_field("level", STRING),
         polarity: b.add_text_field("polarity", STRING | STORED),
         wish: b.add_text_field("wish", STRING),
-        meta: b.add_text_field("meta", STRING | STORED),
+        meta: b.add_text_field("meta", STRING),
+        facet: b.add_facet_field("facet", FacetOptions::default()),
+        source: b.add_text_field("source", STORED),
+        path: b.add_text_field("path", STORED),
     };
     (b.build(), fields)
+}
+
+/// The codebook an index was coded with: its name and TOML text, kept in the commit payload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IndexCodebook {
+    /// Where it came from (a path, or the embedded default).
+    pub name: String,
+    /// Its TOML text.
+    pub toml: String,
+}
+
+impl IndexCodebook {
+    /// Reads a codebook file, or the embedded default.
+    ///
+    /// # Errors
+    /// When the file cannot be read or is not UTF-8.
+    pub fn read(path: Option<&Path>) -> crate::Result<IndexCodebook> {
+        let (name, toml) = Codebook::read_source(path)?;
+        Ok(IndexCodebook { name, toml })
+    }
+
+    /// Compiles it.
+    ///
+    /// # Errors
+    /// Every error of the codebook, with lines and columns.
+    pub fn compile(&self, analyzer: &mut Analyzer) -> crate::Result<Codebook> {
+        Codebook::compile(&self.toml, &self.name, analyzer)
+    }
+}
+
+/// One transcript ready to go into the index: its documents, built (and analyzed) by a
+/// worker thread.
+pub struct Prepared {
+    /// The transcript's id.
+    pub doc: String,
+    docs: Vec<TantivyDocument>,
+}
+
+impl Prepared {
+    /// Sentence documents (the transcript's own document not counted).
+    pub fn sentences(&self) -> usize {
+        self.docs.len().saturating_sub(1)
+    }
 }
 
 /// An open index.
@@ -166,6 +248,11 @@ fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
     }
 }
 
+#[derive(Serialize, Deserialize)]
+struct Payload {
+    codebook: IndexCodebook,
+}
+
 impl CitataIndex {
     /// Opens the index in `dir`, creating it when there is none.
     ///
@@ -178,7 +265,12 @@ impl CitataIndex {
             cause: e,
         })?;
         let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| err(e, dir))?;
-        let index = Index::open_or_create(mmap, schema).map_err(|e| err(e, dir))?;
+        let index = Index::open_or_create(mmap, schema).map_err(|e| {
+            err(
+                format!("{e}; this folder holds an index of another version or program: remove it and run `citata index add` again"),
+                dir,
+            )
+        })?;
         index
             .tokenizers()
             .register(TOKENIZER, CitataTokenizer::default());
@@ -207,39 +299,169 @@ impl CitataIndex {
             })
     }
 
-    /// The hash stored for a document, if it is indexed.
-    pub fn stored_hash(&self, doc: &str) -> Option<String> {
-        self.reader.reload().ok()?;
-        let searcher = self.reader.searcher();
-        let q = TermQuery::new(
-            Term::from_field_text(self.fields.doc, doc),
-            IndexRecordOption::Basic,
-        );
-        let top = searcher
-            .search(&q, &TopDocs::with_limit(1).order_by_score())
-            .ok()?;
-        let (_, addr) = top.first()?;
-        let d: TantivyDocument = searcher.doc(*addr).ok()?;
-        d.get_first(self.fields.hash)
-            .and_then(|v| v.as_str())
-            .map(str::to_string)
-    }
-
-    /// Adds (or replaces) one tagged transcript: one document per sentence.
+    /// Commits what the writer holds, with the codebook in the payload. Until this returns,
+    /// readers (and a process that opens the index after a crash) see the previous commit.
     ///
     /// # Errors
-    /// When tantivy refuses the documents.
-    pub fn add(
+    /// When tantivy cannot write the commit.
+    pub fn commit(&self, writer: &mut IndexWriter, codebook: &IndexCodebook) -> crate::Result<()> {
+        let payload = serde_json::to_string(&Payload {
+            codebook: codebook.clone(),
+        })
+        .map_err(|e| err(e, &self.dir))?;
+        let mut prepared = writer.prepare_commit().map_err(|e| err(e, &self.dir))?;
+        prepared.set_payload(&payload);
+        prepared.commit().map_err(|e| err(e, &self.dir))?;
+        Ok(())
+    }
+
+    /// The codebook of the last commit, if any.
+    ///
+    /// # Errors
+    /// When the index metadata cannot be read.
+    pub fn codebook(&self) -> crate::Result<Option<IndexCodebook>> {
+        let metas = self.index.load_metas().map_err(|e| err(e, &self.dir))?;
+        Ok(metas
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map(|p| p.codebook))
+    }
+
+    /// The codebook to add transcripts with: the one asked for, else the index's own, else
+    /// the embedded default.
+    ///
+    /// # Errors
+    /// When the one asked for differs from the one the index was coded with (and the index
+    /// is not empty): coding some transcripts with one codebook and some with another would
+    /// make searches by code meaningless; the message says to run `citata index retag`.
+    pub fn codebook_for_add(&self, asked: Option<&Path>) -> crate::Result<IndexCodebook> {
+        let stored = self.codebook()?;
+        match (asked, stored) {
+            (None, Some(s)) => Ok(s),
+            (None, None) => IndexCodebook::read(None),
+            (Some(p), stored) => {
+                let wanted = IndexCodebook::read(Some(p))?;
+                match stored {
+                    Some(s) if s.toml != wanted.toml && self.transcript_count()? > 0 => Err(err(
+                        format!(
+                            "it was coded with the codebook {}, not {}; to code everything with {} run `citata index retag --codebook {}`, then add",
+                            s.name,
+                            p.display(),
+                            p.display(),
+                            p.display()
+                        ),
+                        &self.dir,
+                    )),
+                    _ => Ok(wanted),
+                }
+            }
+        }
+    }
+
+    /// The transcripts in the index: id → content hash.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    pub fn hashes(&self) -> crate::Result<HashMap<String, String>> {
+        let searcher = self.searcher()?;
+        let f = &self.fields;
+        let mut out = HashMap::new();
+        for addr in self.transcript_docs(&searcher)? {
+            let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
+            let s = |field| {
+                d.get_first(field)
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_string()
+            };
+            out.insert(s(f.doc), s(f.hash));
+        }
+        Ok(out)
+    }
+
+    /// The addresses of the live transcript documents, in index order.
+    fn transcript_docs(&self, searcher: &tantivy::Searcher) -> crate::Result<Vec<DocAddress>> {
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.kind, TRANSCRIPT),
+            IndexRecordOption::Basic,
+        );
+        let mut docs: Vec<DocAddress> = searcher
+            .search(&q, &DocSetCollector)
+            .map_err(|e| err(e, &self.dir))?
+            .into_iter()
+            .collect();
+        docs.sort();
+        Ok(docs)
+    }
+
+    fn transcript_count(&self) -> crate::Result<usize> {
+        let searcher = self.searcher()?;
+        let q = TermQuery::new(
+            Term::from_field_text(self.fields.kind, TRANSCRIPT),
+            IndexRecordOption::Basic,
+        );
+        searcher.search(&q, &Count).map_err(|e| err(e, &self.dir))
+    }
+
+    /// Every transcript stored in the index, in canonical form, with its path and hash (for
+    /// `retag`). Reads them one by one through `each`.
+    ///
+    /// # Errors
+    /// When a stored transcript cannot be read back, or `each` fails.
+    pub fn stored_transcripts(&self) -> crate::Result<Vec<StoredTranscript>> {
+        let searcher = self.searcher()?;
+        Ok(self
+            .transcript_docs(&searcher)?
+            .into_iter()
+            .map(|address| StoredTranscript {
+                searcher: searcher.clone(),
+                address,
+            })
+            .collect())
+    }
+
+    fn searcher(&self) -> crate::Result<tantivy::Searcher> {
+        self.reader.reload().map_err(|e| err(e, &self.dir))?;
+        Ok(self.reader.searcher())
+    }
+
+    /// Builds the documents of one tagged transcript (call from worker threads; `analyzer`
+    /// is the thread's).
+    pub fn prepare(
         &self,
-        writer: &IndexWriter,
         t: &Transcript,
         codings: &[Coding],
         hash: &str,
-        cb: &crate::codebook::Codebook,
-    ) -> crate::Result<()> {
+        path: &str,
+        cb: &Codebook,
+        analyzer: &mut Analyzer,
+    ) -> Prepared {
         let f = &self.fields;
-        writer.delete_term(Term::from_field_text(f.doc, &t.doc));
         let ix = CharIndex::new(&t.text);
+        let meta: Vec<String> = t
+            .meta
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| query::meta_term(k, v))
+            .collect();
+        let meta_facets: Vec<tantivy::schema::Facet> = t
+            .meta
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| tantivy::schema::Facet::from_path(["meta", k.trim(), v.trim()]))
+            .collect();
+        let respondent = crate::quotes::attribute(RESPONDENT, t, 0);
+        let mut docs = Vec::with_capacity(t.sentences.len() + 1);
+        let mut whole = TantivyDocument::default();
+        whole.add_text(f.kind, TRANSCRIPT);
+        whole.add_text(f.doc, &t.doc);
+        whole.add_text(f.hash, hash);
+        whole.add_text(f.path, path);
+        whole.add_text(
+            f.source,
+            serde_json::to_string(t).expect("a transcript serializes"),
+        );
+        docs.push(whole);
         let mut c = 0;
         for (si, s) in t.sentences.iter().enumerate() {
             if s.non_speech {
@@ -247,16 +469,31 @@ impl CitataIndex {
             }
             let mut d = TantivyDocument::default();
             let speaker = t.turn_speaker(&t.turns[s.turn]);
+            d.add_text(f.kind, SENTENCE);
             d.add_text(f.doc, &t.doc);
             d.add_text(f.hash, hash);
             d.add_u64(f.turn, s.turn as u64);
             d.add_u64(f.start, ix.char_offset(s.span.start) as u64);
             d.add_u64(f.end, ix.char_offset(s.span.end) as u64);
-            d.add_text(f.text, t.slice(s.span));
-            d.add_text(f.speaker, &speaker.label);
+            let text = t.slice(s.span);
+            d.add_pre_tokenized_text(
+                f.text,
+                PreTokenizedString {
+                    text: text.to_string(),
+                    tokens: tokens(analyzer, text),
+                },
+            );
+            let attribution = match speaker.role {
+                Role::Interviewer => "Интервьюер",
+                Role::Respondent => respondent.as_str(),
+            };
+            d.add_text(f.speaker, attribution);
             d.add_text(f.role, speaker.role.as_str());
-            for (k, v) in &t.meta {
-                d.add_text(f.meta, format!("{k}={v}"));
+            for m in &meta {
+                d.add_text(f.meta, m);
+            }
+            for m in &meta_facets {
+                d.add_facet(f.facet, m.clone());
             }
             while c < codings.len() && codings[c].sentence < si {
                 c += 1;
@@ -270,8 +507,13 @@ impl CitataIndex {
                 }
                 if let Some(p) = x.param.filter(|p| *p < cb.parameters.len()) {
                     let param = &cb.parameters[p];
+                    let level = &cb.levels[param.level].id;
                     d.add_text(f.code, &param.id);
-                    d.add_text(f.level, &cb.levels[param.level].id);
+                    d.add_text(f.level, level);
+                    d.add_facet(
+                        f.facet,
+                        tantivy::schema::Facet::from_path(["code", level, &param.id]),
+                    );
                     let source = if x.source == Source::Keyword {
                         "keyword"
                     } else {
@@ -284,173 +526,89 @@ impl CitataIndex {
             if let Some(p) = polarity {
                 d.add_text(f.polarity, p.as_str());
             }
+            docs.push(d);
+        }
+        Prepared {
+            doc: t.doc.clone(),
+            docs,
+        }
+    }
+
+    /// Replaces a transcript's documents with the prepared ones (seen after the next commit).
+    ///
+    /// # Errors
+    /// When tantivy refuses a document.
+    pub fn apply(&self, writer: &IndexWriter, prepared: Prepared) -> crate::Result<()> {
+        writer.delete_term(Term::from_field_text(self.fields.doc, &prepared.doc));
+        for d in prepared.docs {
             writer.add_document(d).map_err(|e| err(e, &self.dir))?;
         }
         Ok(())
     }
 
-    /// Removes a document.
+    /// Removes a transcript (seen after the next commit).
     pub fn remove(&self, writer: &IndexWriter, doc: &str) {
         writer.delete_term(Term::from_field_text(self.fields.doc, doc));
     }
 
-    /// Runs a search.
+    /// Sentences, transcripts, and coded sentences per code.
     ///
     /// # Errors
-    /// A query the parser cannot read (the message says where).
-    pub fn search(&self, q: &SearchQuery) -> crate::Result<Vec<Hit>> {
-        self.reader.reload().map_err(|e| err(e, &self.dir))?;
-        let searcher = self.reader.searcher();
-        let f = &self.fields;
-        let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        if q.text.trim().is_empty() {
-            parts.push((Occur::Must, Box::new(AllQuery)));
-        } else {
-            let mut parser = QueryParser::for_index(&self.index, vec![f.text]);
-            parser.set_conjunction_by_default();
-            let parsed = parser.parse_query(&q.text).map_err(|e| {
-                err(
-                    format!("cannot read the query `{}`: {e}", q.text),
-                    &self.dir,
-                )
-            })?;
-            parts.push((Occur::Must, parsed));
-        }
-        let term = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        if !q.codes.is_empty() {
-            let any: Vec<(Occur, Box<dyn Query>)> = q
-                .codes
-                .iter()
-                .map(|c| (Occur::Should, term(f.code, c)))
-                .collect();
-            parts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
-        }
-        if let Some(l) = &q.level {
-            parts.push((Occur::Must, term(f.level, l)));
-        }
-        if let Some(r) = &q.role {
-            parts.push((Occur::Must, term(f.role, r)));
-        }
-        if let Some(p) = &q.polarity {
-            parts.push((Occur::Must, term(f.polarity, p)));
-        }
-        if q.wish {
-            parts.push((Occur::Must, term(f.wish, "true")));
-        }
-        for w in &q.filters {
-            parts.push((Occur::Must, term(f.meta, w)));
-        }
-        let query = BooleanQuery::new(parts);
-        let top = searcher
-            .search(&query, &TopDocs::with_limit(q.limit).order_by_score())
-            .map_err(|e| err(e, &self.dir))?;
-        let mut hits = Vec::new();
-        for (score, addr) in top {
-            let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
-            let s = |field: Field| {
-                d.get_first(field)
-                    .and_then(|v| v.as_str())
-                    .unwrap_or_default()
-                    .to_string()
-            };
-            let n =
-                |field: Field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-            hits.push(Hit {
-                doc: s(f.doc),
-                turn: n(f.turn),
-                start: n(f.start),
-                end: n(f.end),
-                text: s(f.text),
-                speaker: s(f.speaker),
-                role: s(f.role),
-                score,
-                codes: d
-                    .get_all(f.code)
-                    .filter_map(|v| v.as_str().map(str::to_string))
-                    .collect(),
-            });
-        }
-        Ok(hits)
-    }
-
-    /// Documents (sentences) in the index, and distinct transcripts.
-    pub fn stats(&self) -> crate::Result<(u64, usize)> {
-        self.reader.reload().map_err(|e| err(e, &self.dir))?;
-        let searcher = self.reader.searcher();
-        let mut docs = std::collections::BTreeSet::new();
-        // Transcripts with at least one live sentence (deleted ones keep their terms until
-        // segments merge).
-        for seg in searcher.segment_readers() {
-            let inv = seg
-                .inverted_index(self.fields.doc)
-                .map_err(|e| err(e, &self.dir))?;
-            let alive = seg.alive_bitset();
-            let mut terms = inv.terms().stream().map_err(|e| err(e, &self.dir))?;
-            while terms.advance() {
-                let mut postings = inv
-                    .read_postings_from_terminfo(terms.value(), IndexRecordOption::Basic)
-                    .map_err(|e| err(e, &self.dir))?;
-                let mut d = postings.doc();
-                while d != tantivy::TERMINATED {
-                    if alive.is_none_or(|a| a.is_alive(d)) {
-                        docs.insert(terms.key().to_vec());
-                        break;
-                    }
-                    d = postings.advance();
-                }
-            }
-        }
-        Ok((searcher.num_docs(), docs.len()))
+    /// When the index cannot be read.
+    pub fn stats(&self) -> crate::Result<Stats> {
+        let r = self.search(&SearchQuery {
+            limit: 0,
+            facets: true,
+            ..SearchQuery::default()
+        })?;
+        Ok(Stats {
+            sentences: r.total,
+            transcripts: self.transcript_count()?,
+            codes: r.facets.map(|f| f.codes).unwrap_or_default(),
+        })
     }
 }
 
-/// A search request.
+/// The attribution of a respondent's sentences in search results.
+const RESPONDENT: &str = "{division}, {role}|{division}|{role}|Респондент";
+
+/// What `citata index stats` shows.
 #[derive(Clone, Debug, Default)]
-pub struct SearchQuery {
-    /// Words, "phrases", AND/OR/NOT, `code:ID`.
-    pub text: String,
-    /// Any of these parameter ids.
-    pub codes: Vec<String>,
-    /// This level id.
-    pub level: Option<String>,
-    /// `interviewer` or `respondent`.
-    pub role: Option<String>,
-    /// A polarity.
-    pub polarity: Option<String>,
-    /// Only wishes.
-    pub wish: bool,
-    /// `key=value` metadata filters (all must hold).
-    pub filters: Vec<String>,
-    /// Most hits.
-    pub limit: usize,
+pub struct Stats {
+    /// Sentence documents.
+    pub sentences: usize,
+    /// Transcripts.
+    pub transcripts: usize,
+    /// Coded sentences per code.
+    pub codes: Vec<FacetCount>,
 }
 
-/// One hit.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hit {
-    /// Document id.
-    pub doc: String,
-    /// Turn.
-    pub turn: usize,
-    /// Start, code points.
-    pub start: usize,
-    /// End, code points.
-    pub end: usize,
-    /// The sentence.
-    pub text: String,
-    /// The speaker's label.
-    pub speaker: String,
-    /// The role.
-    pub role: String,
-    /// tantivy's score.
-    pub score: f32,
-    /// Parameter ids.
-    pub codes: Vec<String>,
+/// A transcript stored in the index, read on demand.
+pub struct StoredTranscript {
+    searcher: tantivy::Searcher,
+    address: DocAddress,
+}
+
+impl StoredTranscript {
+    /// Reads it back: the transcript, the path it was added from, its content hash.
+    ///
+    /// # Errors
+    /// When the stored document cannot be read or parsed.
+    pub fn load(&self, fields: &Fields) -> crate::Result<(Transcript, String, String)> {
+        let bad = |e: &dyn std::fmt::Display| crate::Error::BadInput {
+            path: PathBuf::from("index"),
+            reason: format!("a stored transcript cannot be read: {e}"),
+        };
+        let d: TantivyDocument = self.searcher.doc(self.address).map_err(|e| bad(&e))?;
+        let s = |field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let t: Transcript = serde_json::from_str(&s(fields.source)).map_err(|e| bad(&e))?;
+        Ok((t, s(fields.path), s(fields.hash)))
+    }
 }
 
 /// A stable content hash (FNV-1a, 64 bits) of a file's bytes, for change detection.

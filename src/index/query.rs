@@ -1,0 +1,304 @@
+//! The query language of `citata search`, read by tantivy's query grammar and turned into
+//! tantivy queries with citata's analyzer, so that a word finds every inflection and a
+//! prefix (`отсроч*`) is matched against dictionary forms.
+//!
+//! - words: every inflection (`оплата` finds оплаты, оплатой, оплатами);
+//! - `"phrases"`, also with slop (`"срок поставки"~2`) and a prefix on the last word;
+//! - `AND`, `OR`, `NOT`, `-word`, `+word`, parentheses; `И`, `ИЛИ`, `НЕ` as well;
+//! - `prefix*`: words whose dictionary form (or stem, for unknown words) starts with it;
+//! - `field:value` for the filters: `code:ID`, `level:ID`, `role:respondent`,
+//!   `polarity:negative`, `wish:true`, and any metadata key (`division:Закупки`, `wave:2026`),
+//!   metadata compared without regard to case.
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+};
+use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::{Term, query_grammar::Occur as GrammarOccur};
+
+use super::{Fields, index_key};
+use crate::model::Span;
+use crate::text::{Analyzer, normalize};
+
+/// How many words a prefix at the end of a phrase may stand for.
+const MAX_EXPANSIONS: u32 = 1000;
+
+/// A query read from the user's text: the tantivy query, and what to highlight in hits.
+pub struct ParsedQuery {
+    /// The tantivy query (without the command-line filters).
+    pub query: Box<dyn Query>,
+    /// What the matched words look like, for highlighting.
+    pub highlighter: Highlighter,
+}
+
+/// Marks the words of a text that the query's words and prefixes match.
+#[derive(Clone, Debug, Default)]
+pub struct Highlighter {
+    keys: Vec<String>,
+    prefixes: Vec<String>,
+}
+
+impl Highlighter {
+    /// True when the query has no words to highlight (only filters).
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty() && self.prefixes.is_empty()
+    }
+
+    /// Byte spans of the words of `text` that match, in order.
+    pub fn spans(&self, analyzer: &mut Analyzer, text: &str) -> Vec<Span> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        analyzer
+            .tokens(text)
+            .into_iter()
+            .filter(|t| {
+                let info = analyzer.info(t);
+                let key = index_key(info);
+                self.keys.contains(&key)
+                    || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
+            })
+            .map(|t| t.span)
+            .collect()
+    }
+}
+
+/// A query that cannot be read; the message says what and where.
+#[derive(Debug)]
+pub struct QueryError(pub String);
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Reads a query. An empty (or blank) text matches every passage.
+///
+/// # Errors
+/// Syntax errors (with the position and a hint), unsupported syntax (ranges, sets, regexes),
+/// phrases without words.
+pub fn parse(
+    text: &str,
+    fields: &Fields,
+    analyzer: &mut Analyzer,
+) -> Result<ParsedQuery, QueryError> {
+    let text = russian_operators(text);
+    if text.trim().is_empty() {
+        return Ok(ParsedQuery {
+            query: Box::new(AllQuery),
+            highlighter: Highlighter::default(),
+        });
+    }
+    let ast = query_grammar::parse_query(&text).map_err(|_| {
+        let (_, errors) = query_grammar::parse_query_lenient(&text);
+        let detail = errors
+            .first()
+            .map(|e| {
+                let at = text[..e.pos.min(text.len())].chars().count() + 1;
+                format!(": {} (at character {at})", e.message)
+            })
+            .unwrap_or_default();
+        QueryError(format!(
+            "cannot read the query `{text}`{detail}; quote words with special characters, e.g. \"1:0\""
+        ))
+    })?;
+    let mut b = Builder {
+        fields,
+        analyzer,
+        highlighter: Highlighter::default(),
+    };
+    let query = b.build(&ast, true)?;
+    Ok(ParsedQuery {
+        query,
+        highlighter: b.highlighter,
+    })
+}
+
+/// `И`, `ИЛИ`, `НЕ` written as operators (upper case, standing alone, outside quotes) become
+/// `AND`, `OR`, `NOT`.
+fn russian_operators(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut quoted = false;
+    for (i, part) in text.split('"').enumerate() {
+        if i > 0 {
+            out.push('"');
+            quoted = !quoted;
+        }
+        if quoted {
+            out.push_str(part);
+            continue;
+        }
+        let mut first = true;
+        for word in part.split(' ') {
+            if !first {
+                out.push(' ');
+            }
+            first = false;
+            out.push_str(match word {
+                "И" => "AND",
+                "ИЛИ" => "OR",
+                "НЕ" => "NOT",
+                w => w,
+            });
+        }
+    }
+    out
+}
+
+struct Builder<'a> {
+    fields: &'a Fields,
+    analyzer: &'a mut Analyzer,
+    highlighter: Highlighter,
+}
+
+impl Builder<'_> {
+    /// `positive`: false under a NOT, where words are not highlighted.
+    fn build(&mut self, ast: &UserInputAst, positive: bool) -> Result<Box<dyn Query>, QueryError> {
+        match ast {
+            UserInputAst::Clause(clauses) => {
+                let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+                for (occur, sub) in clauses {
+                    let occur = match occur {
+                        None | Some(GrammarOccur::Must) => Occur::Must,
+                        Some(GrammarOccur::Should) => Occur::Should,
+                        Some(GrammarOccur::MustNot) => Occur::MustNot,
+                    };
+                    let q = self.build(sub, positive && occur != Occur::MustNot)?;
+                    parts.push((occur, q));
+                }
+                // Only exclusions ("NOT цена"): exclude from everything.
+                if parts.iter().all(|(o, _)| *o == Occur::MustNot) {
+                    parts.push((Occur::Must, Box::new(AllQuery)));
+                }
+                Ok(Box::new(BooleanQuery::new(parts)))
+            }
+            UserInputAst::Boost(sub, boost) => Ok(Box::new(BoostQuery::new(
+                self.build(sub, positive)?,
+                boost.into_inner() as f32,
+            ))),
+            UserInputAst::Leaf(leaf) => match leaf.as_ref() {
+                UserInputLeaf::Literal(lit) => self.literal(lit, positive),
+                UserInputLeaf::All => Ok(Box::new(AllQuery)),
+                UserInputLeaf::Range { .. } => Err(QueryError(
+                    "ranges ([a TO b]) are not supported in citata queries".into(),
+                )),
+                UserInputLeaf::Set { .. } => Err(QueryError(
+                    "sets (IN [...]) are not supported; use OR".into(),
+                )),
+                UserInputLeaf::Exists { field } => Err(QueryError(format!(
+                    "`{field}:*` is not supported; use `{field}:VALUE`"
+                ))),
+                UserInputLeaf::Regex { .. } => Err(QueryError(
+                    "regular expressions are not supported in queries; use prefix* instead".into(),
+                )),
+            },
+        }
+    }
+
+    fn literal(
+        &mut self,
+        lit: &UserInputLiteral,
+        positive: bool,
+    ) -> Result<Box<dyn Query>, QueryError> {
+        if let Some(field) = lit.field_name.as_deref().filter(|f| *f != "text") {
+            return Ok(self.filter(field, &lit.phrase));
+        }
+        let f = self.fields.text;
+        // The grammar keeps the star of a bare word (`отсроч*`) in the word.
+        let bare_prefix = lit.delimiter == Delimiter::None && lit.phrase.ends_with('*');
+        let phrase = lit.phrase.trim_end_matches('*');
+        let mut keys: Vec<String> = self
+            .analyzer
+            .tokens(phrase)
+            .iter()
+            .map(|t| index_key(self.analyzer.info(t)))
+            .collect();
+        if keys.is_empty() {
+            return Err(QueryError(format!(
+                "`{}` has no words to search for",
+                lit.phrase
+            )));
+        }
+        // The prefix is matched as written (normalized), not as a dictionary form: the
+        // lemma of "отсроч" is not what the user typed.
+        let prefix = if lit.prefix || bare_prefix {
+            let last = phrase.split_whitespace().last().unwrap_or_default();
+            let p = normalize(last);
+            keys.pop();
+            Some(p)
+        } else {
+            None
+        };
+        if positive {
+            self.highlighter.keys.extend(keys.iter().cloned());
+            self.highlighter.prefixes.extend(prefix.iter().cloned());
+        }
+        let terms: Vec<Term> = keys.iter().map(|k| Term::from_field_text(f, k)).collect();
+        Ok(match (terms.len(), prefix) {
+            (0, Some(p)) => prefix_query(f, &p),
+            (_, Some(p)) => {
+                let mut terms = terms;
+                terms.push(Term::from_field_text(f, &p));
+                let mut q = PhrasePrefixQuery::new(terms);
+                q.set_max_expansions(MAX_EXPANSIONS);
+                Box::new(q)
+            }
+            (1, None) => Box::new(TermQuery::new(
+                terms.into_iter().next().expect("one term"),
+                IndexRecordOption::WithFreqs,
+            )),
+            (_, None) => {
+                let slop = if lit.delimiter == Delimiter::None {
+                    0
+                } else {
+                    lit.slop
+                };
+                Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms.into_iter().enumerate().collect(),
+                    slop,
+                ))
+            }
+        })
+    }
+
+    /// `field:value`: a filter on codes, levels, role, polarity, wishes or metadata.
+    fn filter(&mut self, field: &str, value: &str) -> Box<dyn Query> {
+        let f = self.fields;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        match field {
+            "code" => term(f.code, value),
+            "level" => term(f.level, value),
+            "role" => term(f.role, value),
+            "polarity" => term(f.polarity, value),
+            "wish" if value == "true" => term(f.wish, "true"),
+            "wish" => Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
+                (Occur::MustNot, term(f.wish, "true")),
+            ])),
+            key => term(f.meta, &meta_term(key, value)),
+        }
+    }
+}
+
+/// Words whose key starts with `prefix` (a range over the term dictionary; the regex
+/// automaton mishandles Cyrillic here).
+fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
+    if prefix.is_empty() {
+        return Box::new(AllQuery);
+    }
+    Box::new(PhrasePrefixQuery::new(vec![Term::from_field_text(
+        field, prefix,
+    )]))
+}
+
+/// The indexed term of a metadata pair: `key=value`, lower case, so filters ignore case.
+pub fn meta_term(key: &str, value: &str) -> String {
+    format!("{}={}", key.trim(), value.trim()).to_lowercase()
+}

@@ -1,0 +1,265 @@
+//! Running a search: the user's query and the command-line filters, the top hits with their
+//! matched words, the total, and facet counts per code, division and wave.
+
+use std::collections::BTreeSet;
+
+use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use super::query::{self, Highlighter};
+use super::{CitataIndex, SENTENCE, err};
+use crate::model::Span;
+use crate::text::Analyzer;
+
+/// A search request.
+#[derive(Clone, Debug, Default)]
+pub struct SearchQuery {
+    /// Words, "phrases", AND/OR/NOT, prefix*, `code:ID` (see [`query`]).
+    pub text: String,
+    /// Any of these parameter ids.
+    pub codes: Vec<String>,
+    /// This level id.
+    pub level: Option<String>,
+    /// `interviewer` or `respondent`.
+    pub role: Option<String>,
+    /// A polarity.
+    pub polarity: Option<String>,
+    /// Only wishes.
+    pub wish: bool,
+    /// `(key, value)` metadata filters (all must hold; case does not matter).
+    pub filters: Vec<(String, String)>,
+    /// Most hits (0: only count).
+    pub limit: usize,
+    /// Count the result set per code, division and wave.
+    pub facets: bool,
+}
+
+/// The result of a search.
+#[derive(Clone, Debug, Default)]
+pub struct SearchResult {
+    /// The best hits, best first.
+    pub hits: Vec<Hit>,
+    /// How many passages matched in all.
+    pub total: usize,
+    /// Counts over all matching passages, when asked for.
+    pub facets: Option<Facets>,
+}
+
+/// One hit: a sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    /// Document id.
+    pub doc: String,
+    /// Turn.
+    pub turn: usize,
+    /// Start, code points into the canonical text.
+    pub start: usize,
+    /// End, code points.
+    pub end: usize,
+    /// The sentence.
+    pub text: String,
+    /// Who speaks (attribution, not a name).
+    pub speaker: String,
+    /// The role.
+    pub role: String,
+    /// tantivy's score (BM25).
+    pub score: f32,
+    /// Parameter ids.
+    pub codes: Vec<String>,
+    /// The sentence's polarity, when it is coded.
+    pub polarity: Option<String>,
+    /// The matched words: byte spans of `text`.
+    pub matches: Vec<Span>,
+}
+
+/// A count of passages under one facet value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetCount {
+    /// The group (a level id, or a metadata key).
+    pub group: String,
+    /// The value (a parameter id, or a metadata value).
+    pub value: String,
+    /// Passages.
+    pub count: u64,
+}
+
+/// Facet counts of a result set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facets {
+    /// Coded passages per parameter (group: its level), most first.
+    pub codes: Vec<FacetCount>,
+    /// Passages per value of the metadata keys counted (`division`, `wave`), most first.
+    pub meta: Vec<FacetCount>,
+}
+
+/// The metadata keys `--facets` counts.
+pub const FACET_KEYS: [&str; 2] = ["division", "wave"];
+
+impl CitataIndex {
+    /// Runs a search.
+    ///
+    /// # Errors
+    /// A query that cannot be read (the message says where), or an index that cannot be read.
+    pub fn search(&self, q: &SearchQuery) -> crate::Result<SearchResult> {
+        let searcher = self.searcher()?;
+        let f = &self.fields;
+        let mut analyzer = Analyzer::new();
+        let parsed = query::parse(&q.text, f, &mut analyzer).map_err(|e| err(e, &self.dir))?;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![
+            (Occur::Must, parsed.query),
+            (Occur::Must, term(f.kind, SENTENCE)),
+        ];
+        if !q.codes.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = q
+                .codes
+                .iter()
+                .map(|c| (Occur::Should, term(f.code, c)))
+                .collect();
+            parts.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        }
+        if let Some(l) = &q.level {
+            parts.push((Occur::Must, term(f.level, l)));
+        }
+        if let Some(r) = &q.role {
+            parts.push((Occur::Must, term(f.role, r)));
+        }
+        if let Some(p) = &q.polarity {
+            parts.push((Occur::Must, term(f.polarity, p)));
+        }
+        if q.wish {
+            parts.push((Occur::Must, term(f.wish, "true")));
+        }
+        for (k, v) in &q.filters {
+            parts.push((Occur::Must, term(f.meta, &query::meta_term(k, v))));
+        }
+        let query = BooleanQuery::new(parts);
+        let levels = if q.facets {
+            self.levels(&searcher)?
+        } else {
+            BTreeSet::new()
+        };
+        let facets = if q.facets {
+            let mut c = FacetCollector::for_field("facet");
+            // One facet per level and per key: a facet and its ancestor in the same
+            // collector make tantivy panic.
+            for level in &levels {
+                c.add_facet(Facet::from_path(["code", level.as_str()]));
+            }
+            for key in FACET_KEYS {
+                c.add_facet(Facet::from_path(["meta", key]));
+            }
+            Some(c)
+        } else {
+            None
+        };
+        let top = (q.limit > 0).then(|| TopDocs::with_limit(q.limit).order_by_score());
+        let (top, total, counts) = searcher
+            .search(&query, &(top, Count, facets))
+            .map_err(|e| err(e, &self.dir))?;
+        let mut hits = Vec::new();
+        for (score, addr) in top.unwrap_or_default() {
+            let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
+            hits.push(self.hit(&d, score, &parsed.highlighter, &mut analyzer));
+        }
+        let facets = counts.map(|counts| {
+            let mut codes = Vec::new();
+            let mut meta = Vec::new();
+            for level in &levels {
+                collect(&counts, &["code", level.as_str()], &mut codes);
+            }
+            for key in FACET_KEYS {
+                collect(&counts, &["meta", key], &mut meta);
+            }
+            codes.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+            meta.sort_by(|a, b| {
+                (a.group.as_str(), std::cmp::Reverse(a.count), &a.value).cmp(&(
+                    b.group.as_str(),
+                    std::cmp::Reverse(b.count),
+                    &b.value,
+                ))
+            });
+            Facets { codes, meta }
+        });
+        Ok(SearchResult {
+            hits,
+            total,
+            facets,
+        })
+    }
+
+    fn hit(
+        &self,
+        d: &TantivyDocument,
+        score: f32,
+        highlighter: &Highlighter,
+        analyzer: &mut Analyzer,
+    ) -> Hit {
+        let f = &self.fields;
+        let s = |field: Field| {
+            d.get_first(field)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string()
+        };
+        let n = |field: Field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+        let text = s(f.text);
+        let matches = highlighter.spans(analyzer, &text);
+        let polarity = s(f.polarity);
+        Hit {
+            doc: s(f.doc),
+            turn: n(f.turn),
+            start: n(f.start),
+            end: n(f.end),
+            speaker: s(f.speaker),
+            role: s(f.role),
+            score,
+            codes: d
+                .get_all(f.code)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect(),
+            polarity: (!polarity.is_empty()).then_some(polarity),
+            matches,
+            text,
+        }
+    }
+
+    /// The level ids that occur in the index (from the `level` field's terms).
+    fn levels(&self, searcher: &tantivy::Searcher) -> crate::Result<BTreeSet<String>> {
+        let mut out = BTreeSet::new();
+        for seg in searcher.segment_readers() {
+            let inv = seg
+                .inverted_index(self.fields.level)
+                .map_err(|e| err(e, &self.dir))?;
+            let mut terms = inv.terms().stream().map_err(|e| err(e, &self.dir))?;
+            while terms.advance() {
+                out.insert(String::from_utf8_lossy(terms.key()).into_owned());
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn collect(counts: &tantivy::collector::FacetCounts, path: &[&str], out: &mut Vec<FacetCount>) {
+    let parent = Facet::from_path(path.iter().copied());
+    for (facet, count) in counts.get(parent) {
+        if count == 0 {
+            continue;
+        }
+        let p = facet.to_path();
+        if let Some(value) = p.last() {
+            out.push(FacetCount {
+                group: path.last().copied().unwrap_or_default().to_string(),
+                value: (*value).to_string(),
+                count,
+            });
+        }
+    }
+}
