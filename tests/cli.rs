@@ -4961,6 +4961,307 @@ mod index {
         );
     }
 
+    fn lines(idx: &Path, extra: &[&str]) -> crate::testenv::Run {
+        let mut args = vec![os("search")];
+        args.extend(extra.iter().map(|s| os(s)));
+        args.extend([os("--index"), idx.as_os_str()]);
+        run(&args)
+    }
+
+    #[test]
+    fn prefixes_kwic_facets_and_negation() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        // A prefix is matched against dictionary forms: "Отсрочкой" is «отсрочка».
+        let (_, texts) = search(&idx, &["отсроч*"]);
+        assert_eq!(texts, vec!["Отсрочкой довольны."]);
+        let (_, texts) = search(&idx, &["\"сроки постав\"*"]);
+        assert_eq!(texts, vec!["Сроки поставки срывают."]);
+        // KWIC: the left context right-aligned to --width + 1 columns, cut at a word
+        // boundary by characters (Cyrillic), the match in brackets without colour.
+        let r = lines(
+            &idx,
+            &["задержка", "--kwic", "--width", "12", "--color", "never"],
+        );
+        assert_eq!(
+            r.stdout,
+            "b.txt:1               [Задержка] на две…\na.txt:1       …бывают [задержки].\n"
+        );
+        // Only exclusions: everything else of the respondents.
+        let (_, mut texts) = search(&idx, &["НЕ оплата", "--role", "respondent"]);
+        texts.sort();
+        assert_eq!(
+            texts,
+            vec![
+                "Задержка на две недели была.",
+                "Отсрочкой довольны.",
+                "Сроки поставки срывают."
+            ]
+        );
+        // Facets over the whole result set, not just the hits shown.
+        let r = lines(
+            &idx,
+            &[
+                "",
+                "--role",
+                "respondent",
+                "--facets",
+                "--limit",
+                "1",
+                "--format",
+                "ndjson",
+            ],
+        );
+        let last: serde_json::Value =
+            serde_json::from_str(r.stdout.lines().last().unwrap()).unwrap();
+        assert_eq!(last["type"], "facets");
+        assert_eq!(last["total"], 6);
+        assert_eq!(
+            last["codes"],
+            serde_json::json!([
+                {"group": "org", "value": "delivery", "count": 4},
+                {"group": "org", "value": "payment", "count": 4}
+            ])
+        );
+        assert_eq!(
+            last["meta"],
+            serde_json::json!([
+                {"group": "division", "value": "Закупки", "count": 3},
+                {"group": "division", "value": "Финансы", "count": 3}
+            ])
+        );
+        // Metadata filters ignore case, in the query and in --where.
+        let (_, texts) = search(&idx, &["division:финансы AND отсрочка"]);
+        assert_eq!(texts, vec!["Отсрочкой довольны."]);
+        let (_, texts) = search(&idx, &["отсрочка", "--where", "DIVISION=финансы"]);
+        assert_eq!(texts, vec!["Отсрочкой довольны."]);
+    }
+
+    #[test]
+    fn match_offsets_point_into_the_canonical_text() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = dir.path().join("corpus");
+        std::fs::create_dir(&c).unwrap();
+        // ё, a stress mark and an emoji before the match: offsets are code points.
+        let f = write(
+            &c,
+            "e.txt",
+            "Интервьюер: Ещё\u{301} вопрос 🙂 про оплату?\nРеспондент: Всё ок, оплата идёт, ёлки, без задержек.\n",
+        );
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let ingest = run(&[os("ingest"), f.as_os_str(), os("--format"), os("ndjson")]);
+        let v: serde_json::Value = serde_json::from_str(ingest.stdout.trim()).unwrap();
+        let canonical: Vec<char> = v["text"].as_str().unwrap().chars().collect();
+        let r = lines(&idx, &["оплата", "--format", "ndjson"]);
+        let mut found = Vec::new();
+        for l in r.stdout.lines() {
+            let h: serde_json::Value = serde_json::from_str(l).unwrap();
+            for m in h["matches"].as_array().unwrap() {
+                let (a, b) = (
+                    m[0].as_u64().unwrap() as usize,
+                    m[1].as_u64().unwrap() as usize,
+                );
+                found.push(canonical[a..b].iter().collect::<String>());
+            }
+            let snippet: Vec<char> = h["snippet"].as_str().unwrap().chars().collect();
+            for m in h["snippet_matches"].as_array().unwrap() {
+                let (a, b) = (
+                    m[0].as_u64().unwrap() as usize,
+                    m[1].as_u64().unwrap() as usize,
+                );
+                let w: String = snippet[a..b].iter().collect();
+                assert!(w.to_lowercase().starts_with("оплат"), "{w}");
+            }
+        }
+        found.sort();
+        assert_eq!(found, vec!["оплата", "оплату"]);
+    }
+
+    const CB2: &str = "name = \"t2\"\n[[levels]]\nid = \"org\"\nname = \"Орг\"\n[[parameters]]\nid = \"payment\"\nlevel = \"org\"\nname = \"Оплата\"\nterms = [\"оплата\"]\n[[parameters]]\nid = \"promptness\"\nlevel = \"org\"\nname = \"Сроки и задержки\"\nterms = [\"задержка\", \"срывать\"]\n";
+
+    #[test]
+    fn retag_codes_the_stored_texts_with_a_new_codebook() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let cb2 = write(dir.path(), "cb2.toml", CB2);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let (code, _) = search(&idx, &["", "--code", "promptness"]);
+        assert_eq!(code, 1);
+        // Adding with another codebook would mix two codings in one index: refused.
+        let mixed = add(&c, &idx, &cb2);
+        assert_eq!(mixed.code, 2);
+        assert!(
+            mixed.stderr.contains("citata index retag --codebook"),
+            "{}",
+            mixed.stderr
+        );
+        // Retag needs only the index: the transcripts are gone.
+        std::fs::remove_dir_all(&c).unwrap();
+        let r = run(&[
+            os("index"),
+            os("retag"),
+            os("--index"),
+            idx.as_os_str(),
+            os("--codebook"),
+            cb2.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.starts_with("2 transcript(s) coded again with"),
+            "{}",
+            r.stdout
+        );
+        let (_, mut texts) = search(&idx, &["", "--code", "promptness"]);
+        texts.sort();
+        assert_eq!(
+            texts,
+            vec![
+                "Задержка на две недели была.",
+                "С оплатами по счетам бывают задержки.",
+                "Сроки поставки срывают."
+            ]
+        );
+        let (code, _) = search(&idx, &["", "--code", "delivery"]);
+        assert_eq!(code, 1, "the old code is gone");
+        let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
+        assert!(stats.stdout.contains("codebook: "), "{}", stats.stdout);
+        assert!(stats.stdout.contains("cb2.toml"), "{}", stats.stdout);
+        // Later adds use the index's codebook without being told.
+        let c = corpus(dir.path());
+        write(&c, "c.txt", "Респондент: Сроки срывают постоянно.\n");
+        let r = run(&[
+            os("index"),
+            os("add"),
+            c.as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert!(
+            r.stdout
+                .starts_with("1 transcript(s) indexed (1 sentences), 2 unchanged"),
+            "{}",
+            r.stdout
+        );
+        let (_, texts) = search(&idx, &["постоянно AND code:promptness"]);
+        assert_eq!(texts, vec!["Сроки срывают постоянно."]);
+    }
+
+    #[test]
+    fn readers_work_while_a_writer_holds_the_lock() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let held = citata::index::CitataIndex::open_or_create(&idx).unwrap();
+        let writer = held.writer().unwrap();
+        // An uncommitted change is not seen; the committed state is.
+        held.remove(&writer, "a.txt");
+        let (code, texts) = search(&idx, &["отсрочка"]);
+        assert_eq!((code, texts), (0, vec!["Отсрочкой довольны.".to_string()]));
+        let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
+        assert!(
+            stats.stdout.starts_with("2 transcript(s)"),
+            "{}",
+            stats.stdout
+        );
+    }
+
+    /// A batch `index add` killed with SIGKILL part-way, after some of its commits: the index
+    /// opens, and every transcript in it is whole, in its old or its new version.
+    #[test]
+    fn a_killed_writer_leaves_whole_transcripts() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = dir.path().join("big");
+        std::fs::create_dir(&c).unwrap();
+        let answer = "Респондент: Ну, по оплате скажу так: отсрочка нас устраивает, а сроки поставки иногда срывают, задержка бывает на неделю. ";
+        let version = |v: usize, n: usize| -> String {
+            let mut s = String::from("Интервьюер: Как с оплатой?\n");
+            for i in 0..n {
+                s.push_str(answer);
+                s.push_str(&format!("Это версия {v}, абзац {i}.\n"));
+            }
+            s
+        };
+        // 40 files of about 60 KB; version 1 has 300 answers a file, version 2 has 330.
+        for i in 0..40 {
+            write(&c, &format!("t{i:02}.txt"), version(1, 300));
+        }
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        for i in 0..40 {
+            write(&c, &format!("t{i:02}.txt"), version(2, 330));
+        }
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_citata"))
+            .args([
+                os("index"),
+                os("add"),
+                c.as_os_str(),
+                os("--index"),
+                idx.as_os_str(),
+            ])
+            .args(["--commit-mb", "1", "-q", "-j", "1"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Wait for the first commit after the start (meta.json is rewritten), then kill.
+        let meta = idx.join("meta.json");
+        let before = std::fs::read(&meta).unwrap();
+        let started = std::time::Instant::now();
+        while std::fs::read(&meta).unwrap_or_default() == before
+            && started.elapsed() < std::time::Duration::from_secs(60)
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let opened = citata::index::CitataIndex::open_or_create(&idx).unwrap();
+        let hashes = opened.hashes().unwrap();
+        assert_eq!(hashes.len(), 40, "every transcript is there");
+        let (mut old, mut new) = (0, 0);
+        for doc in hashes.keys() {
+            let count = |q: &str| {
+                opened
+                    .search(&citata::index::SearchQuery {
+                        text: format!("doc:\"{doc}\" AND \"{q}\""),
+                        limit: 0,
+                        ..Default::default()
+                    })
+                    .unwrap()
+                    .total
+            };
+            let (v1, v2) = (count("версия 1"), count("версия 2"));
+            match (v1, v2) {
+                (300, 0) => old += 1,
+                (0, 330) => new += 1,
+                other => panic!("{doc} is partly written: {other:?}"),
+            }
+        }
+        eprintln!("killed ({status}): {new} transcripts new, {old} old");
+        assert!(
+            new >= 1,
+            "the first commit after the start holds new transcripts"
+        );
+        // Running again finishes the job.
+        let r = add(&c, &idx, &cb);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout
+                .starts_with(&format!("{old} transcript(s) indexed")),
+            "{}",
+            r.stdout
+        );
+    }
+
     #[test]
     fn searching_without_an_index_says_how_to_make_one() {
         let dir = tmp();

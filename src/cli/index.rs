@@ -9,8 +9,8 @@ use crate::model::Transcript;
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
-/// Commit after this many bytes of transcripts, so a long batch keeps its progress if it is
-/// stopped (each commit holds whole transcripts: the old or the new state of each file).
+/// Retag commits after this many bytes of transcripts, so a long run keeps its progress if
+/// it is stopped (each commit holds whole transcripts: the old or the new state of each).
 const COMMIT_BYTES: usize = 256 << 20;
 
 /// Runs an `index` subcommand; returns false when something failed (exit 2).
@@ -25,6 +25,7 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             codebook,
             jobs,
             quiet,
+            commit_mb,
         } => {
             let Some(sources) = transcripts(paths, err)? else {
                 return Ok(false);
@@ -53,7 +54,10 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 )))
             };
             let bar = progress(sources.len(), *quiet);
-            let mut tally = Tally::default();
+            let mut tally = Tally {
+                commit_bytes: (*commit_mb).max(1) << 20,
+                ..Tally::default()
+            };
             let mut write = |r: crate::Result<Option<(Prepared, usize)>>| -> anyhow::Result<()> {
                 bar.inc(1);
                 match r {
@@ -113,7 +117,10 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 Ok((prepare(&idx, &tagger, &t, &hash, &path), bytes))
             };
             let bar = progress(stored.len(), *quiet);
-            let mut tally = Tally::default();
+            let mut tally = Tally {
+                commit_bytes: COMMIT_BYTES,
+                ..Tally::default()
+            };
             let mut write = |r: crate::Result<(Prepared, usize)>| -> anyhow::Result<()> {
                 bar.inc(1);
                 match r {
@@ -206,18 +213,11 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
     Ok(Tagger::new(cb, &mut analyzer))
 }
 
-/// Tags a transcript and builds its documents, on the worker's thread with its analyzer.
+/// Tags a transcript and builds its documents, on the worker's thread.
 fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path: &str) -> Prepared {
     tagger.with_thread_state(|state| {
         let codings = tagger.tag(state, t);
-        idx.prepare(
-            t,
-            &codings,
-            hash,
-            path,
-            tagger.matcher().codebook(),
-            &mut state.matching.analyzer,
-        )
+        idx.prepare(t, &codings, hash, path, tagger.matcher().codebook())
     })
 }
 
@@ -229,6 +229,7 @@ struct Tally {
     skipped: usize,
     failed: usize,
     uncommitted: usize,
+    commit_bytes: usize,
 }
 
 impl Tally {
@@ -244,7 +245,7 @@ impl Tally {
         self.sentences += p.sentences();
         idx.apply(writer, p)?;
         self.uncommitted += bytes;
-        if self.uncommitted >= COMMIT_BYTES {
+        if self.uncommitted >= self.commit_bytes {
             idx.commit(writer, icb)?;
             self.uncommitted = 0;
         }

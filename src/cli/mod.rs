@@ -157,6 +157,10 @@ pub enum IndexCommand {
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
+        /// Commit after this many megabytes of transcripts, so a long batch that is stopped
+        /// keeps what it did (each commit holds whole transcripts).
+        #[arg(long, value_name = "MB", default_value_t = 256)]
+        commit_mb: usize,
     },
     /// Remove transcripts from the index (by the paths they were added with).
     Remove {

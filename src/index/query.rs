@@ -6,7 +6,7 @@
 //! - `"phrases"`, also with slop (`"срок поставки"~2`) and a prefix on the last word;
 //! - `AND`, `OR`, `NOT`, `-word`, `+word`, parentheses; `И`, `ИЛИ`, `НЕ` as well;
 //! - `prefix*`: words whose dictionary form (or stem, for unknown words) starts with it;
-//! - `field:value` for the filters: `code:ID`, `level:ID`, `role:respondent`,
+//! - `field:value` for the filters: `code:ID`, `level:ID`, `doc:ID`, `role:respondent`,
 //!   `polarity:negative`, `wish:true`, and any metadata key (`division:Закупки`, `wave:2026`),
 //!   metadata compared without regard to case.
 
@@ -274,6 +274,7 @@ impl Builder<'_> {
         };
         match field {
             "code" => term(f.code, value),
+            "doc" => term(f.doc, value),
             "level" => term(f.level, value),
             "role" => term(f.role, value),
             "polarity" => term(f.polarity, value),
@@ -301,4 +302,76 @@ fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
 /// The indexed term of a metadata pair: `key=value`, lower case, so filters ignore case.
 pub fn meta_term(key: &str, value: &str) -> String {
     format!("{}={}", key.trim(), value.trim()).to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields() -> Fields {
+        super::super::schema().1
+    }
+
+    fn highlighted(q: &str, text: &str) -> Vec<String> {
+        let mut a = Analyzer::new();
+        let p = parse(q, &fields(), &mut a).expect("query reads");
+        p.highlighter
+            .spans(&mut a, text)
+            .iter()
+            .map(|s| text[s.range()].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn russian_operators_outside_quotes_only() {
+        assert_eq!(
+            russian_operators("цена И сроки ИЛИ \"И так далее\" НЕ брак"),
+            "цена AND сроки OR \"И так далее\" NOT брак"
+        );
+        // Lower case "и" / "не" are words.
+        assert_eq!(russian_operators("и не"), "и не");
+    }
+
+    #[test]
+    fn words_highlight_every_inflection_and_prefixes_match_dictionary_forms() {
+        assert_eq!(
+            highlighted("оплата", "Оплатой довольны, а вот оплаты по счетам — беда."),
+            ["Оплатой", "оплаты"]
+        );
+        // The prefix is compared with dictionary forms: отсрочку → отсрочка, отсрочили →
+        // отсрочить.
+        assert_eq!(
+            highlighted("отсроч*", "Отсрочку нам отсрочили, а сроки нет."),
+            ["Отсрочку", "отсрочили"]
+        );
+        // Words under NOT are not highlighted.
+        assert_eq!(highlighted("цена NOT скидка", "Цена без скидки."), ["Цена"]);
+        // Filters only: nothing to highlight.
+        assert!(highlighted("code:pricing", "Цена без скидки.").is_empty());
+    }
+
+    #[test]
+    fn bad_queries_say_what_is_wrong() {
+        let mut a = Analyzer::new();
+        let f = fields();
+        let e = parse("цена AND (сроки", &f, &mut a)
+            .err()
+            .expect("an error");
+        assert!(e.0.contains("cannot read the query"), "{}", e.0);
+        let e = parse("\"...\"", &f, &mut a).err().expect("an error");
+        assert!(e.0.contains("has no words"), "{}", e.0);
+        let e = parse("wave:[2025 TO 2026]", &f, &mut a)
+            .err()
+            .expect("an error");
+        assert!(e.0.contains("ranges"), "{}", e.0);
+        assert!(parse("  ", &f, &mut a).is_ok());
+    }
+
+    #[test]
+    fn metadata_terms_ignore_case_and_spaces() {
+        assert_eq!(
+            meta_term(" Division ", "Служба Закупок "),
+            "division=служба закупок"
+        );
+    }
 }

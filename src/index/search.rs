@@ -9,7 +9,7 @@ use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::query::{self, Highlighter};
-use super::{CitataIndex, SENTENCE, err};
+use super::{CitataIndex, TRANSCRIPT, err};
 use crate::model::Span;
 use crate::text::Analyzer;
 
@@ -115,7 +115,7 @@ impl CitataIndex {
         };
         let mut parts: Vec<(Occur, Box<dyn Query>)> = vec![
             (Occur::Must, parsed.query),
-            (Occur::Must, term(f.kind, SENTENCE)),
+            (Occur::MustNot, term(f.kind, TRANSCRIPT)),
         ];
         if !q.codes.is_empty() {
             let any: Vec<(Occur, Box<dyn Query>)> = q
