@@ -417,9 +417,18 @@ impl CitataIndex {
             .collect())
     }
 
+    /// The searcher of the last commit seen: the one at open, then each new commit shortly
+    /// after it is made (tantivy watches the index; see [`CitataIndex::reload`]).
     fn searcher(&self) -> crate::Result<tantivy::Searcher> {
-        self.reader.reload().map_err(|e| err(e, &self.dir))?;
         Ok(self.reader.searcher())
+    }
+
+    /// Sees the last commit now (a commit made by this process, for instance).
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    pub fn reload(&self) -> crate::Result<()> {
+        self.reader.reload().map_err(|e| err(e, &self.dir))
     }
 
     /// Builds the documents of one tagged transcript (call from worker threads).
