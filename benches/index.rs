@@ -85,7 +85,10 @@ fn bench_search(c: &mut Criterion) {
         ("code", query("", &["payment_terms"])),
         ("term+code", query("задержка", &["delivery_time"])),
         ("prefix", query("отсроч*", &[])),
-        ("boolean", query("цена AND (скидка OR тендер) NOT росатом", &[])),
+        (
+            "boolean",
+            query("цена AND (скидка OR тендер) NOT росатом", &[]),
+        ),
     ];
     let mut group = c.benchmark_group("search");
     for (name, q) in &queries {
