@@ -53,25 +53,15 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     bytes.len(),
                 )))
             };
-            let bar = progress(sources.len(), *quiet);
-            let mut tally = Tally {
-                commit_bytes: (*commit_mb).max(1) << 20,
-                ..Tally::default()
-            };
-            let mut write = |r: crate::Result<Option<(Prepared, usize)>>| -> anyhow::Result<()> {
-                bar.inc(1);
-                match r {
-                    Ok(Some((p, bytes))) => tally.apply(&idx, &mut writer, &icb, p, bytes)?,
-                    Ok(None) => tally.skipped += 1,
-                    Err(e) => {
-                        tally.failed += 1;
-                        bar.suspend(|| writeln!(err, "error: {e}"))?;
-                    }
-                }
-                Ok(())
-            };
-            in_order(&sources, threads(*jobs), work, &mut write)?;
-            bar.finish_and_clear();
+            let tally = batch(
+                &idx,
+                &mut writer,
+                &icb,
+                &sources,
+                (threads(*jobs), *quiet, (*commit_mb).max(1) << 20),
+                work,
+                err,
+            )?;
             idx.commit(&mut writer, &icb)?;
             writeln!(
                 out,
@@ -111,29 +101,21 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             };
             let tagger = tagger(&icb)?;
             let stored = idx.stored_transcripts()?;
-            let work = |s: &crate::index::StoredTranscript| -> crate::Result<(Prepared, usize)> {
-                let (t, path, hash) = s.load(&idx.fields)?;
-                let bytes = t.text.len();
-                Ok((prepare(&idx, &tagger, &t, &hash, &path), bytes))
-            };
-            let bar = progress(stored.len(), *quiet);
-            let mut tally = Tally {
-                commit_bytes: COMMIT_BYTES,
-                ..Tally::default()
-            };
-            let mut write = |r: crate::Result<(Prepared, usize)>| -> anyhow::Result<()> {
-                bar.inc(1);
-                match r {
-                    Ok((p, bytes)) => tally.apply(&idx, &mut writer, &icb, p, bytes)?,
-                    Err(e) => {
-                        tally.failed += 1;
-                        bar.suspend(|| writeln!(err, "error: {e}"))?;
-                    }
-                }
-                Ok(())
-            };
-            in_order(&stored, threads(*jobs), work, &mut write)?;
-            bar.finish_and_clear();
+            let work =
+                |s: &crate::index::StoredTranscript| -> crate::Result<Option<(Prepared, usize)>> {
+                    let (t, path, hash) = s.load(&idx.fields)?;
+                    let bytes = t.text.len();
+                    Ok(Some((prepare(&idx, &tagger, &t, &hash, &path), bytes)))
+                };
+            let tally = batch(
+                &idx,
+                &mut writer,
+                &icb,
+                &stored,
+                (threads(*jobs), *quiet, COMMIT_BYTES),
+                work,
+                err,
+            )?;
             idx.commit(&mut writer, &icb)?;
             writeln!(
                 out,
@@ -219,6 +201,40 @@ fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path:
         let codings = tagger.tag(state, t);
         idx.prepare(t, &codings, hash, path, tagger.matcher().codebook())
     })
+}
+
+/// Prepares `items` on worker threads with `work` (`None`: skipped) and applies them in
+/// order, committing every `commit_bytes`, with a progress bar; errors are reported and
+/// counted. The caller makes the last commit. `(threads, quiet, commit_bytes)`.
+fn batch<T: Sync>(
+    idx: &CitataIndex,
+    writer: &mut tantivy::IndexWriter,
+    icb: &IndexCodebook,
+    items: &[T],
+    (threads, quiet, commit_bytes): (usize, bool, usize),
+    work: impl Fn(&T) -> crate::Result<Option<(Prepared, usize)>> + Sync,
+    err: &mut dyn Write,
+) -> anyhow::Result<Tally> {
+    let bar = progress(items.len(), quiet);
+    let mut tally = Tally {
+        commit_bytes,
+        ..Tally::default()
+    };
+    let mut write = |r: crate::Result<Option<(Prepared, usize)>>| -> anyhow::Result<()> {
+        bar.inc(1);
+        match r {
+            Ok(Some((p, bytes))) => tally.apply(idx, writer, icb, p, bytes)?,
+            Ok(None) => tally.skipped += 1,
+            Err(e) => {
+                tally.failed += 1;
+                bar.suspend(|| writeln!(err, "error: {e}"))?;
+            }
+        }
+        Ok(())
+    };
+    in_order(items, threads, work, &mut write)?;
+    bar.finish_and_clear();
+    Ok(tally)
 }
 
 /// What a run did, and the bytes since the last commit.
