@@ -34,6 +34,7 @@ pub mod ingest;
 pub mod model;
 pub mod quotes;
 pub mod ratings;
+pub mod refi;
 pub mod report;
 pub mod segment;
 pub mod tag;

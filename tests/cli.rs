@@ -2203,9 +2203,9 @@ questions = ["на связи"]
             "line 14, column 6: duplicate parameter id `price`",
         ),
         (
-            "empty terms",
-            "id = \"docs\"\nlevel = \"proc\"\nname = \"Документы\"\nterms = []\n",
-            "line 17, column 9: parameter `docs` has no terms",
+            "no terms",
+            "id = \"docs\"\nlevel = \"proc\"\nname = \"Документы\"\n",
+            "line 14, column 6: parameter `docs` has no terms",
         ),
         (
             "bad regex",
@@ -2271,8 +2271,8 @@ questions = ["на связи"]
             [
                 "line 15, column 9",
                 "line 20, column 6",
-                "line 29, column 9",
-                "line 35, column 17"
+                "line 26, column 6",
+                "line 34, column 17"
             ],
             "{}",
             run.stderr
