@@ -16,7 +16,7 @@
 //!
 //! **Codes and parameters.** A human code counts for a parameter when a `--map` entry names
 //! it (by name or `Parent/Child` path), else when its name is the parameter's id or name
-//! (case-insensitive, ё = е; a citata «<name>: по контексту» code counts for its parameter
+//! (case-insensitive, ё = е; a citata «NAME: по контексту» code counts for its parameter
 //! too). citata codes a sentence for a parameter by keyword or by context.
 //!
 //! **Figures.** Per parameter over the n compared sentences: TP (both), FP (citata only),

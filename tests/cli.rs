@@ -5255,21 +5255,10 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
-    #[test]
-    fn export_is_valid_against_the_refi_project_schema() {
-        let xsd = Path::new("/work/shared/refi/Project.xsd");
-        let xmllint = std::process::Command::new("xmllint")
-            .arg("--version")
-            .output();
-        if xmllint.is_err() || !xsd.is_file() {
-            println!("skipped: xmllint or {} is not available", xsd.display());
-            return;
-        }
-        let dir = tmp();
-        let (s, cb) = study(dir.path());
-        let out = dir.path().join("study.qdpx");
-        assert_eq!(export(&s, &cb, &out, &["-q"]).code, 0);
-        let qde = write(dir.path(), "project.qde", &zip_entries(&out)["project.qde"]);
+    /// `xmllint --schema` of the `project.qde` in a package: success and its stderr.
+    fn validate(dir: &Path, package: &Path) -> (bool, String) {
+        let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refi/Project.xsd");
+        let qde = write(dir, "project.qde", &zip_entries(package)["project.qde"]);
         let check = std::process::Command::new("xmllint")
             .args([
                 os("--noout"),
@@ -5279,8 +5268,27 @@ b.txt,Р-02,Служба главного механика,Главный мех
             ])
             .output()
             .unwrap();
-        let stderr = String::from_utf8_lossy(&check.stderr);
-        assert!(check.status.success(), "{stderr}");
+        (
+            check.status.success(),
+            String::from_utf8_lossy(&check.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn export_is_valid_against_the_refi_project_schema() {
+        let xmllint = std::process::Command::new("xmllint")
+            .arg("--version")
+            .output();
+        if xmllint.is_err() {
+            println!("skipped: xmllint is not installed (Debian: apt-get install libxml2-utils)");
+            return;
+        }
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let out = dir.path().join("study.qdpx");
+        assert_eq!(export(&s, &cb, &out, &["-q"]).code, 0);
+        let (ok, stderr) = validate(dir.path(), &out);
+        assert!(ok, "{stderr}");
         assert!(stderr.contains("validates"), "{stderr}");
         // And the embedded codebook's tree, with the demo corpus's quotes and cases.
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
@@ -5294,21 +5302,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
             os("-q"),
         ]);
         assert_eq!(run.code, 0, "{}", run.stderr);
-        let qde = write(dir.path(), "demo.qde", &zip_entries(&out)["project.qde"]);
-        let check = std::process::Command::new("xmllint")
-            .args([
-                os("--noout"),
-                os("--schema"),
-                xsd.as_os_str(),
-                qde.as_os_str(),
-            ])
-            .output()
-            .unwrap();
-        assert!(
-            check.status.success(),
-            "{}",
-            String::from_utf8_lossy(&check.stderr)
-        );
+        let (ok, stderr) = validate(dir.path(), &out);
+        assert!(ok, "{stderr}");
     }
 
     #[test]
@@ -5567,20 +5562,26 @@ b.txt,Р-02,Служба главного механика,Главный мех
             .collect()
     }
 
+    fn agree(project: &Path, cb: &Path, map: Option<&Path>) -> Run {
+        let mut args = vec![
+            os("agree"),
+            project.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ];
+        if let Some(m) = map {
+            args.extend([os("--map"), m.as_os_str()]);
+        }
+        citata(args)
+    }
+
     #[test]
     fn agreement_on_a_hand_made_project() {
         let dir = tmp();
         let p = human_project(dir.path());
         let cb = write(dir.path(), "cb.toml", CB);
         let map = write(dir.path(), "map.toml", "\"Деньги\" = \"pricing\"\n");
-        let run = citata([
-            os("agree"),
-            p.as_os_str(),
-            os("--codebook"),
-            cb.as_os_str(),
-            os("--map"),
-            map.as_os_str(),
-        ]);
+        let run = agree(&p, &cb, Some(&map));
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr, "");
         // 17 respondent sentences: a.txt 10 (a2–a5, a8–a11, a13, a14), b.txt 7 (b1–b4, b6–b8).
@@ -5653,14 +5654,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
         let p = human_project(dir.path());
         let cb = write(dir.path(), "cb.toml", CB);
         let bad = write(dir.path(), "map.toml", "\"Деньги\" = \"money\"\n");
-        let run = citata([
-            os("agree"),
-            p.as_os_str(),
-            os("--codebook"),
-            cb.as_os_str(),
-            os("--map"),
-            bad.as_os_str(),
-        ]);
+        let run = agree(&p, &cb, Some(&bad));
         assert_eq!(run.code, 2);
         assert!(
             run.stderr.contains("`Деньги` = `money`: no parameter `money` in the codebook; the ids are: delivery, pricing"),
@@ -5672,12 +5666,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
             "other.toml",
             "name = \"x\"\n[[levels]]\nid = \"l\"\nname = \"L\"\n[[parameters]]\nid = \"staff\"\nlevel = \"l\"\nname = \"Персонал\"\nterms = [\"менеджер\"]\n",
         );
-        let run = citata([
-            os("agree"),
-            p.as_os_str(),
-            os("--codebook"),
-            other.as_os_str(),
-        ]);
+        let run = agree(&p, &other, None);
         assert_eq!(run.code, 2);
         assert!(
             run.stderr

@@ -4,11 +4,11 @@
 //! - each level of the codebook: a category code (`isCodable="false"`) named as the level;
 //!   - each of its parameters: a code named as the parameter; it holds the **keyword**
 //!     codings (the sentence names the parameter);
-//!     - under it, «<parameter>: по контексту»: the **context** codings (the sentence
+//!     - under it, «PARAMETER: по контексту»: the **context** codings (the sentence
 //!       answers the interviewer's question about the parameter without naming it);
 //! - «Идеи и пожелания»: sentences where the respondent voices an idea or wish;
 //! - «Сравнение с конкурентами»: sentences that compare with competitors;
-//! - «Цитаты для отчёта» (category): «Цитаты: <parameter>» per parameter with quotes.
+//! - «Цитаты для отчёта» (category): «Цитаты: PARAMETER» per parameter with quotes.
 //!
 //! Each code's description starts with `citata:` and the parameter or level id.
 //!
@@ -18,7 +18,7 @@
 //! with its «Цитаты: …» code; the description carries the score and its features.
 //!
 //! **Cases.** One per respondent (metadata `respondent`, else the document) and wave, with
-//! the variables «Дивизион», «Роль», «Волна» and «Оценка: <parameter>» (the mean of the
+//! the variables «Дивизион», «Роль», «Волна» and «Оценка: PARAMETER» (the mean of the
 //! ratings read from the case's transcripts), where known.
 
 use std::collections::BTreeMap;

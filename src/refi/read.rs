@@ -17,12 +17,13 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use quick_xml::XmlVersion;
-use quick_xml::events::{BytesRef, BytesStart, Event};
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
 use super::{Case, Code, CodingRef, Project, Selection, TextSource, User, Value, Variable};
 use super::{VariableType, guid};
 use crate::error::{Error, Result};
+use crate::ingest::docx::entity;
 
 /// The largest part read from an archive (project file or source text): 256 MiB.
 pub const MAX_PART_BYTES: u64 = 256 << 20;
@@ -282,21 +283,6 @@ fn attrs(e: &BytesStart<'_>) -> std::result::Result<HashMap<String, String>, Str
         out.insert(key, value.into_owned());
     }
     Ok(out)
-}
-
-fn entity(r: &BytesRef<'_>) -> String {
-    if let Ok(Some(c)) = r.resolve_char_ref() {
-        return c.to_string();
-    }
-    match &**r {
-        "lt" => "<",
-        "gt" => ">",
-        "amp" => "&",
-        "apos" => "'",
-        "quot" => "\"",
-        _ => "",
-    }
-    .to_string()
 }
 
 /// The state of the walk over the project XML.
