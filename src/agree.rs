@@ -395,7 +395,10 @@ pub fn agree(project: &Project, tagger: &Tagger, mapping: &Mapping) -> Agreement
                 if s.non_speech || t.turn_speaker(&t.turns[s.turn]).role != Role::Respondent {
                     continue;
                 }
-                let mine: Vec<&Coding> = c.codings.iter().filter(|x| x.sentence == si).collect();
+                // Codings come in sentence order: this sentence's are one run.
+                let from = c.codings.partition_point(|x| x.sentence < si);
+                let to = c.codings.partition_point(|x| x.sentence <= si);
+                let mine: Vec<&Coding> = c.codings[from..to].iter().collect();
                 let citata = mine.iter().find(|x| x.param == Some(p));
                 let human = c.human[si].contains(&p);
                 let kind = match (citata.is_some(), human) {

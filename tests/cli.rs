@@ -5246,6 +5246,13 @@ b.txt,Р-02,Служба главного механика,Главный мех
         let summary = citata([os("import"), os("qdpx"), out.as_os_str()]);
         assert_eq!(summary.code, 0, "{}", summary.stderr);
         assert!(
+            summary.stdout.contains(
+                "cases:\n  Р-01: 1 source(s); Дивизион = Служба закупок, Роль = Начальник службы закупок, Волна = 2026, Оценка: Сроки поставки = 6\n  Р-02: 1 source(s); Дивизион = Служба главного механика"
+            ),
+            "{}",
+            summary.stdout
+        );
+        assert!(
             summary.stdout.contains(&format!(
                 "2 text source(s), 10 code(s), 2 case(s), {} coding(s)",
                 codings.len() + quotes.len()

@@ -101,6 +101,35 @@ fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     s.selections.len()
                 )?;
             }
+            if !p.cases.is_empty() {
+                let vars: HashMap<&str, &str> = p
+                    .variables
+                    .iter()
+                    .map(|v| (v.guid.as_str(), v.name.as_str()))
+                    .collect();
+                writeln!(out, "cases:")?;
+                for c in &p.cases {
+                    let values: Vec<String> = c
+                        .values
+                        .iter()
+                        .map(|v| {
+                            format!(
+                                "{} = {}",
+                                vars.get(v.variable.as_str()).copied().unwrap_or("?"),
+                                v.text
+                            )
+                        })
+                        .collect();
+                    writeln!(
+                        out,
+                        "  {}: {} source(s){}{}",
+                        c.name,
+                        c.sources.len(),
+                        if values.is_empty() { "" } else { "; " },
+                        values.join(", ")
+                    )?;
+                }
+            }
             writeln!(out, "codes (codings):")?;
             for (depth, c) in codes {
                 writeln!(
