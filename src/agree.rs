@@ -550,6 +550,42 @@ mod tests {
     }
 
     #[test]
+    fn a_selection_codes_the_sentences_it_covers_by_half_else_the_one_it_overlaps_most() {
+        let t = ingest_bytes(
+            "t.txt",
+            Format::Txt,
+            "Респондент: Раз два три четыре. Пять шесть семь восемь. Девять.\n".as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let ix = CharIndex::new(&t.text);
+        let spans: Vec<(usize, usize)> = t
+            .sentences
+            .iter()
+            .map(|x| (ix.char_offset(x.span.start), ix.char_offset(x.span.end)))
+            .collect();
+        // After «Респондент: » (12 characters): «Раз два три четыре.» 0..19, «Пять шесть
+        // семь восемь.» 20..43, «Девять.» 44..51, counted from 12 below.
+        assert_eq!(spans, [(12, 31), (32, 55), (56, 63)]);
+        let of = |a: usize, b: usize| sentences_of(&spans, &t, a + 12, b + 12);
+        assert_eq!(of(0, 22), [0], "the first and 2 characters of the second");
+        assert_eq!(of(25, 30), [1], "a word inside the second");
+        assert_eq!(
+            of(14, 43),
+            [1],
+            "the tail of the first (5 of 19) and all of the second"
+        );
+        assert_eq!(of(8, 35), [0, 1], "more than half of both");
+        assert_eq!(
+            of(17, 23),
+            [1],
+            "no sentence by half: the larger overlap wins"
+        );
+        assert_eq!(of(17, 22), [0], "a tie goes to the earlier sentence");
+        assert!(of(19, 20).is_empty(), "only the space between them");
+    }
+
+    #[test]
     fn the_map_follows_crlf_bom_and_composition() {
         // "\u{feff}Ну\r\nи\u{306}ка" → "Ну\nйка": й is и + breve composed.
         let stored = "\u{feff}Ну\r\nи\u{306}ка";

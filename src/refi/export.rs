@@ -233,12 +233,17 @@ fn sentence_selections(
         let sentence = si.to_string();
         let mut code_keys: Vec<String> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
+        let push = |keys: &mut Vec<String>, k: String| {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        };
         for c in group {
             if let Some(p) = c.param {
                 let p = &cb.parameters[p];
                 match c.source {
                     Source::Keyword => {
-                        code_keys.push(format!("param:{}", p.id));
+                        push(&mut code_keys, format!("param:{}", p.id));
                         let terms: Vec<String> = c
                             .terms
                             .iter()
@@ -247,7 +252,7 @@ fn sentence_selections(
                         notes.push(format!("{}: keyword {}", p.id, terms.join(", ")));
                     }
                     Source::Context => {
-                        code_keys.push(format!("context:{}", p.id));
+                        push(&mut code_keys, format!("context:{}", p.id));
                         notes.push(format!("{}: context", p.id));
                     }
                     Source::None => {}
@@ -255,14 +260,13 @@ fn sentence_selections(
             }
         }
         if group.iter().any(|c| c.wish) {
-            code_keys.push("wish".into());
+            push(&mut code_keys, "wish".into());
             notes.push("wish".into());
         }
         if group.iter().any(|c| c.comparison) {
-            code_keys.push("comparison".into());
+            push(&mut code_keys, "comparison".into());
             notes.push("comparison".into());
         }
-        code_keys.dedup();
         if code_keys.is_empty() {
             continue;
         }
