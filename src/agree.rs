@@ -75,6 +75,13 @@ impl Counts {
     }
 
     /// Cohen's kappa; `None` when n = 0 or chance agreement is 1 (both sides constant).
+    ///
+    /// # Examples
+    /// ```
+    /// // po = 17/20, pe = (5·6 + 15·14)/400 = 0.6, κ = (0.85 − 0.6)/(1 − 0.6) = 0.625.
+    /// let c = citata::agree::Counts { tp: 4, fp: 1, fn_: 2, tn: 13 };
+    /// assert!((c.kappa().unwrap() - 0.625).abs() < 1e-12);
+    /// ```
     pub fn kappa(&self) -> Option<f64> {
         let n = self.n() as f64;
         if n == 0.0 {

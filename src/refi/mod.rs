@@ -537,6 +537,12 @@ pub fn codebook_xml(origin: &str, codes: &[Code]) -> String {
 }
 
 /// The text between two code point offsets, or `None` when they are out of range.
+///
+/// # Examples
+/// ```
+/// assert_eq!(citata::refi::char_slice("ёж 🙂 да", 3, 4), Some("🙂"));
+/// assert_eq!(citata::refi::char_slice("ёж", 1, 3), None);
+/// ```
 pub fn char_slice(text: &str, start: usize, end: usize) -> Option<&str> {
     if start > end {
         return None;
@@ -578,6 +584,96 @@ mod tests {
             assert!(matches!(&g[19..20], "8" | "9" | "a" | "b"), "{g}");
             assert!(seen.insert(g));
         }
+    }
+
+    #[test]
+    fn a_project_survives_writing_and_reading_field_by_field() {
+        let code = |key: &str, name: &str, codable: bool, description: &str, children| Code {
+            guid: guid(key),
+            name: name.into(),
+            codable,
+            color: None,
+            description: description.into(),
+            children,
+        };
+        let p = Project {
+            name: "Волна «2026» & <тест>".into(),
+            origin: "citata test".into(),
+            users: vec![User {
+                guid: guid("u"),
+                name: "citata".into(),
+            }],
+            codes: vec![code(
+                "l",
+                "Сервис",
+                false,
+                "citata: level `service`",
+                vec![code(
+                    "p",
+                    "Сроки \"поставки\"",
+                    true,
+                    "строка 1\nстрока 2 & <ещё>",
+                    vec![code("c", "Сроки: по контексту", true, "", vec![])],
+                )],
+            )],
+            variables: vec![
+                Variable {
+                    guid: guid("v1"),
+                    name: "Дивизион".into(),
+                    kind: VariableType::Text,
+                    description: String::new(),
+                },
+                Variable {
+                    guid: guid("v2"),
+                    name: "Оценка: Сроки".into(),
+                    kind: VariableType::Float,
+                    description: "1–10".into(),
+                },
+            ],
+            cases: vec![Case {
+                guid: guid("case"),
+                name: "Р-01".into(),
+                values: vec![
+                    Value {
+                        variable: guid("v1"),
+                        kind: VariableType::Text,
+                        text: "Служба закупок".into(),
+                    },
+                    Value {
+                        variable: guid("v2"),
+                        kind: VariableType::Float,
+                        text: "6.5".into(),
+                    },
+                ],
+                sources: vec![guid("s")],
+            }],
+            sources: vec![TextSource {
+                guid: guid("s"),
+                name: "a.txt".into(),
+                text: "Ну да 😤,\r\nсроки — боль.\n".into(),
+                description: String::new(),
+                selections: vec![Selection {
+                    guid: guid("sel"),
+                    name: "a.txt · 1".into(),
+                    start: 10,
+                    end: 24,
+                    description: "delivery: keyword «сроки»;\tpolarity\r\n".into(),
+                    codings: vec![CodingRef {
+                        guid: guid("k"),
+                        code: guid("p"),
+                        user: Some(guid("u")),
+                    }],
+                }],
+            }],
+        };
+        let bytes = p.to_qdpx().unwrap();
+        let back = read::read_qdpx_bytes(std::path::Path::new("t.qdpx"), &bytes).unwrap();
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        assert_eq!(back.project, p);
+        assert_eq!(
+            char_slice(&back.project.sources[0].text, 10, 24),
+            Some("сроки — боль.\n")
+        );
     }
 
     #[test]
