@@ -5552,6 +5552,43 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
+    #[test]
+    fn crlf_as_one_reads_offsets_that_count_a_crlf_as_one_character() {
+        let dir = tmp();
+        let (start, end) = chars_of(B, "Дорого, конечно.", 0);
+        let crs = B[..B.find("Дорого").unwrap()].matches("\r\n").count();
+        assert_eq!(crs, 3);
+        let g = "00000001-0000-4000-8000-000000000000";
+        let qde = format!(
+            "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"a\" origin=\"ATLAS.ti\"><CodeBook><Codes><Code guid=\"{g}\" name=\"Цены\" isCodable=\"true\"/></Codes></CodeBook><Sources><TextSource guid=\"{g}\" name=\"b.txt\" plainTextPath=\"internal://b.txt\"><PlainTextSelection guid=\"{g}\" startPosition=\"{}\" endPosition=\"{}\"><Coding guid=\"{g}\"><CodeRef targetGUID=\"{g}\"/></Coding></PlainTextSelection></TextSource></Sources></Project>",
+            start - crs,
+            end - crs
+        );
+        let p = write(
+            dir.path(),
+            "atlas.qdpx",
+            zip_with(&[("project.qde", &qde), ("sources/b.txt", B)]),
+        );
+        let text = |extra: &[&str]| {
+            let mut args = vec![
+                os("import"),
+                os("qdpx"),
+                p.as_os_str(),
+                os("--format"),
+                os("ndjson"),
+            ];
+            args.extend(extra.iter().map(|s| os(s)));
+            let run = citata(args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            json_lines(&run.stdout)[0]["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(text(&[]), "т: Дорого, конеч");
+        assert_eq!(text(&["--crlf-as-one"]), "Дорого, конечно.");
+    }
+
     /// The figures of the table rows of `citata agree`: `[id, n, TP, FP, FN, P, R, F1, κ]`.
     fn rows(stdout: &str) -> BTreeMap<String, Vec<String>> {
         let table = stdout.split("\ndisagreements").next().unwrap_or_default();

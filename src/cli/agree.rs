@@ -44,7 +44,10 @@ pub fn run(args: &AgreeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
         )
     })?;
     let tagger = Tagger::new(codebook, &mut analyzer);
-    let imported = read_qdpx(&args.project)?;
+    let mut imported = read_qdpx(&args.project)?;
+    if args.crlf_as_one {
+        crate::refi::read::crlf_as_one(&mut imported.project);
+    }
     for w in &imported.warnings {
         writeln!(err, "warning: {}: {w}", args.project.display())?;
     }

@@ -32,7 +32,10 @@ struct WireCoding<'a> {
 }
 
 fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
-    let imported = read_qdpx(&args.file)?;
+    let mut imported = read_qdpx(&args.file)?;
+    if args.crlf_as_one {
+        crate::refi::read::crlf_as_one(&mut imported.project);
+    }
     for w in &imported.warnings {
         writeln!(err, "warning: {}: {w}", args.file.display())?;
     }

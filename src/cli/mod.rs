@@ -142,6 +142,10 @@ pub struct ImportQdpxArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
     pub format: ImportFormat,
+    /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
+    /// write them so); by default they are code points of the text as stored.
+    #[arg(long)]
+    pub crlf_as_one: bool,
 }
 
 /// Arguments of `citata agree`.
@@ -160,6 +164,10 @@ pub struct AgreeArgs {
     /// Disagreeing sentences shown per parameter.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
+    /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
+    /// write them so); by default they are code points of the text as stored.
+    #[arg(long)]
+    pub crlf_as_one: bool,
 }
 
 /// Codebook exchange formats.

@@ -182,6 +182,43 @@ pub fn read_codes(path: &Path) -> Result<Vec<Code>> {
     Ok(w.project.codes)
 }
 
+/// Reinterprets selection offsets that count a CRLF as one character (as ATLAS.ti is known
+/// to write them for `.txt` sources with CRLF) as code points of the stored text. Sources
+/// without CR are left as they are. Returns the number of selections moved.
+pub fn crlf_as_one(project: &mut Project) -> usize {
+    let mut moved = 0;
+    for s in &mut project.sources {
+        if !s.text.contains("\r\n") {
+            continue;
+        }
+        // at[k]: the stored code point of the k-th character when CRLF counts as one.
+        let mut at = Vec::with_capacity(s.text.len() + 1);
+        let chars: Vec<char> = s.text.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            at.push(i);
+            i += if chars[i] == '\r' && chars.get(i + 1) == Some(&'\n') {
+                2
+            } else {
+                1
+            };
+        }
+        at.push(chars.len());
+        for sel in &mut s.selections {
+            let (a, b) = (
+                at.get(sel.start).copied().unwrap_or(chars.len()),
+                at.get(sel.end).copied().unwrap_or(chars.len()),
+            );
+            if (a, b) != (sel.start, sel.end) {
+                moved += 1;
+            }
+            sel.start = a;
+            sel.end = b;
+        }
+    }
+    moved
+}
+
 fn read_part<R: std::io::Read + std::io::Seek>(
     zip: &mut zip::ZipArchive<R>,
     name: &str,
@@ -668,6 +705,35 @@ mod tests {
             p.code_paths()["22222222-2222-2222-2222-222222222222"],
             "Сервис/Сроки"
         );
+    }
+
+    #[test]
+    fn offsets_that_count_crlf_as_one_character_can_be_reinterpreted() {
+        let text = "Да.\r\nСроки 🙂.\r\nНет.";
+        let qde = QDE.replace(
+            "startPosition=\"6\" endPosition=\"15\"",
+            "startPosition=\"4\" endPosition=\"12\"",
+        );
+        let bytes = zip(&[
+            ("project.qde", qde.as_bytes()),
+            (
+                "sources/33333333-3333-3333-3333-333333333333.txt",
+                text.as_bytes(),
+            ),
+        ]);
+        let mut got = read_qdpx_bytes(Path::new("t.qdpx"), &bytes)
+            .unwrap()
+            .project;
+        let slice = |p: &Project| {
+            let sel = &p.sources[0].selections[0];
+            super::super::char_slice(&p.sources[0].text, sel.start, sel.end).map(str::to_string)
+        };
+        // As code points of the stored text, 4..12 is off by the CR before it.
+        assert_eq!(slice(&got).as_deref(), Some("\nСроки 🙂"));
+        assert_eq!(crlf_as_one(&mut got), 1);
+        assert_eq!(slice(&got).as_deref(), Some("Сроки 🙂."));
+        // A whole-text coding stays whole.
+        assert_eq!(got.sources[1].selections[0].end, 16);
     }
 
     #[test]
