@@ -340,11 +340,7 @@ pub fn agree(project: &Project, tagger: &Tagger, mapping: &Mapping) -> Agreement
         };
         let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
         let ix = CharIndex::new(&t.text);
-        let spans: Vec<(usize, usize)> = t
-            .sentences
-            .iter()
-            .map(|x| (ix.char_offset(x.span.start), ix.char_offset(x.span.end)))
-            .collect();
+        let spans = sentence_chars(&t, &ix);
         let chars_at = |stored: usize| {
             let b = map[stored.min(map.len() - 1)].saturating_sub(shift);
             ix.char_offset(b.min(t.text.len()))
@@ -498,6 +494,14 @@ pub fn agree(project: &Project, tagger: &Tagger, mapping: &Mapping) -> Agreement
     result
 }
 
+/// Every sentence's span in code points.
+fn sentence_chars(t: &Transcript, ix: &CharIndex<'_>) -> Vec<(usize, usize)> {
+    t.sentences
+        .iter()
+        .map(|x| (ix.char_offset(x.span.start), ix.char_offset(x.span.end)))
+        .collect()
+}
+
 /// The sentences a selection `a..b` (code points) codes: those it covers by at least half,
 /// else the one it overlaps most.
 fn sentences_of(spans: &[(usize, usize)], t: &Transcript, a: usize, b: usize) -> Vec<usize> {
@@ -565,12 +569,7 @@ mod tests {
             &IngestConfig::default(),
         )
         .unwrap();
-        let ix = CharIndex::new(&t.text);
-        let spans: Vec<(usize, usize)> = t
-            .sentences
-            .iter()
-            .map(|x| (ix.char_offset(x.span.start), ix.char_offset(x.span.end)))
-            .collect();
+        let spans = sentence_chars(&t, &CharIndex::new(&t.text));
         // After «Респондент: » (12 characters): «Раз два три четыре.» 0..19, «Пять шесть
         // семь восемь.» 20..43, «Девять.» 44..51, counted from 12 below.
         assert_eq!(spans, [(12, 31), (32, 55), (56, 63)]);
