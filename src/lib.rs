@@ -26,6 +26,7 @@ assert_eq!(analyzer.info(&tokens[0]).lemmas[0], "поставка");
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod agree;
 pub mod cli;
 pub mod codebook;
 pub mod error;
@@ -34,6 +35,7 @@ pub mod ingest;
 pub mod model;
 pub mod quotes;
 pub mod ratings;
+pub mod refi;
 pub mod report;
 pub mod segment;
 pub mod tag;

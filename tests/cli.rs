@@ -16,6 +16,10 @@
 //!   `--weights`, bad input, and the demo corpus with the embedded codebook;
 //! - `prop`: proptest invariants of spans, sentences, tokens and canonicalization, and of
 //!   the codings of tagging.
+//! - `refi`: `citata export qdpx` (round trip through `import qdpx` against `tag` and
+//!   `quotes`, the XSD via xmllint, byte-identical output), `import qdpx` of another tool's
+//!   project (CRLF, emoji, `Sources/`) and of broken packages, the `.qdc` round trip, and
+//!   `citata agree` on a hand-made project with figures computed by hand.
 
 mod testenv;
 
@@ -2203,9 +2207,9 @@ questions = ["на связи"]
             "line 14, column 6: duplicate parameter id `price`",
         ),
         (
-            "empty terms",
-            "id = \"docs\"\nlevel = \"proc\"\nname = \"Документы\"\nterms = []\n",
-            "line 17, column 9: parameter `docs` has no terms",
+            "no terms",
+            "id = \"docs\"\nlevel = \"proc\"\nname = \"Документы\"\n",
+            "line 14, column 6: parameter `docs` has no terms",
         ),
         (
             "bad regex",
@@ -2271,8 +2275,8 @@ questions = ["на связи"]
             [
                 "line 15, column 9",
                 "line 20, column 6",
-                "line 29, column 9",
-                "line 35, column 17"
+                "line 26, column 6",
+                "line 34, column 17"
             ],
             "{}",
             run.stderr
@@ -5273,5 +5277,831 @@ mod index {
         ]);
         assert_eq!(r.code, 2);
         assert!(r.stderr.contains("citata index add"), "{}", r.stderr);
+    }
+}
+
+/// `citata export qdpx`, `import qdpx`, `codebook export | import` (.qdc) and `agree`.
+mod refi {
+    use std::collections::BTreeMap;
+    use std::ffi::OsStr;
+    use std::io::Read;
+    use std::path::{Path, PathBuf};
+
+    use crate::testenv::{Run, citata, tmp, write, zip_with};
+
+    const CB: &str = "name = \"Тест\"\nversion = \"1\"\n\n[[levels]]\nid = \"service\"\nname = \"Сервис\"\n\n[[parameters]]\nid = \"delivery\"\nlevel = \"service\"\nname = \"Сроки поставки\"\ndescription = \"Когда привозят\"\nterms = [\"срок\", \"задержка\", \"вовремя\", \"опоздать\"]\nquestions = [\"сроки\"]\n\n[[parameters]]\nid = \"pricing\"\nlevel = \"service\"\nname = \"Цены\"\nterms = [\"цена\", \"дорого\", \"скидка\", \"подорожать\"]\n";
+
+    /// A transcript with CRLF line ends, emoji and ё, a wish, a comparison and a rating.
+    const CRLF_EMOJI: &str = "Интервьюер: Добрый день! Расскажите, как у вас со сроками поставки?\r\n\
+Респондент: Ой, сроки — это боль 😤. Задержка на задержке, ёлки-палки. Хотелось бы, чтобы предупреждали заранее.\r\n\
+Интервьюер: Оцените сроки по шкале от одного до десяти.\r\n\
+Респондент: Ну, твёрдая шестёрка.\r\n\
+Интервьюер: А цены?\r\n\
+Респондент: Цены выше, чем у «Гидромаша» 🙂, процентов на десять. Но скидку дают, если объём большой.\r\n";
+
+    const PLAIN: &str = "Интервьюер: Как вам работа с поставщиком?\n\
+Респондент: Всё вовремя привозят, документы в порядке. Цена, конечно, кусается, но терпимо.\n";
+
+    const RESPONDENTS: &str = "file,respondent,division,role,wave\n\
+a.txt,Р-01,Служба закупок,Начальник службы закупок,2026\n\
+b.txt,Р-02,Служба главного механика,Главный механик,2026\n";
+
+    fn os(s: &str) -> &OsStr {
+        s.as_ref()
+    }
+
+    /// A study folder (a.txt with CRLF, b.txt, respondents.csv) and the codebook.
+    fn study(dir: &Path) -> (PathBuf, PathBuf) {
+        let s = dir.join("study");
+        write(&s, "a.txt", CRLF_EMOJI);
+        write(&s, "b.txt", PLAIN);
+        write(&s, "respondents.csv", RESPONDENTS);
+        (s, write(dir, "cb.toml", CB))
+    }
+
+    fn export(study: &Path, cb: &Path, out: &Path, extra: &[&str]) -> Run {
+        let mut args = vec![
+            os("export"),
+            os("qdpx"),
+            study.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+        ];
+        args.extend(extra.iter().map(|s| os(s)));
+        citata(args)
+    }
+
+    fn json_lines(s: &str) -> Vec<serde_json::Value> {
+        s.lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    }
+
+    /// `(source, code, start, end, text)` of `citata import qdpx --format ndjson`.
+    fn imported(file: &Path) -> Vec<(String, String, u64, u64, String)> {
+        let run = citata([
+            os("import"),
+            os("qdpx"),
+            file.as_os_str(),
+            os("--format"),
+            os("ndjson"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let mut v: Vec<_> = json_lines(&run.stdout)
+            .into_iter()
+            .map(|j| {
+                (
+                    j["source"].as_str().unwrap().to_string(),
+                    j["code"].as_str().unwrap().to_string(),
+                    j["start"].as_u64().unwrap(),
+                    j["end"].as_u64().unwrap(),
+                    j["text"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    fn zip_entries(file: &Path) -> BTreeMap<String, Vec<u8>> {
+        let bytes = std::fs::read(file).unwrap();
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = BTreeMap::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut buf = Vec::new();
+            f.read_to_end(&mut buf).unwrap();
+            out.insert(f.name().unwrap().to_string(), buf);
+        }
+        out
+    }
+
+    #[test]
+    fn export_then_import_gives_back_the_sources_codes_and_codings_of_tag_and_quotes() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let out = dir.path().join("study.qdpx");
+        let run = export(&s, &cb, &out, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "wrote {}: 2 source(s), 2 case(s), ",
+                out.display()
+            )),
+            "{}",
+            run.stderr
+        );
+
+        // Sources: citata's canonical text, LF only, emoji and ё kept.
+        let entries = zip_entries(&out);
+        let names: Vec<&String> = entries.keys().collect();
+        assert_eq!(names[0], "project.qde");
+        assert_eq!(names.len(), 3, "{names:?}");
+        assert!(
+            names[1..]
+                .iter()
+                .all(|n| n.starts_with("sources/") && n.ends_with(".txt"))
+        );
+        let ingest = citata([os("ingest"), os("--format"), os("ndjson"), s.as_os_str()]);
+        let texts: Vec<String> = json_lines(&ingest.stdout)
+            .iter()
+            .map(|j| j["text"].as_str().unwrap().to_string())
+            .collect();
+        let mut stored: Vec<String> = names[1..]
+            .iter()
+            .map(|n| String::from_utf8(entries[*n].clone()).unwrap())
+            .collect();
+        stored.sort();
+        let mut want = texts.clone();
+        want.sort();
+        assert_eq!(stored, want);
+        assert!(
+            stored
+                .iter()
+                .any(|t| t.contains("боль 😤") && t.contains("ёлки"))
+        );
+        assert!(stored.iter().all(|t| !t.contains('\r')));
+
+        // Codings: exactly the respondent codings of `citata tag`, at the same code points.
+        let tag = citata([
+            os("tag"),
+            os("--format"),
+            os("ndjson"),
+            os("--codebook"),
+            cb.as_os_str(),
+            s.as_os_str(),
+        ]);
+        let names_of = [("delivery", "Сроки поставки"), ("pricing", "Цены")];
+        let mut expected = Vec::new();
+        let mut last = (String::new(), u64::MAX);
+        for j in json_lines(&tag.stdout) {
+            if j["role"] != "respondent" {
+                continue;
+            }
+            let doc = j["doc"].as_str().unwrap().to_string();
+            let (start, end) = (j["start"].as_u64().unwrap(), j["end"].as_u64().unwrap());
+            let text = j["text"].as_str().unwrap().to_string();
+            if let Some(p) = j["param"].as_str() {
+                let name = names_of.iter().find(|(id, _)| *id == p).unwrap().1;
+                let code = match j["source"].as_str().unwrap() {
+                    "keyword" => format!("Сервис/{name}"),
+                    _ => format!("Сервис/{name}/{name}: по контексту"),
+                };
+                expected.push((doc.clone(), code, start, end, text.clone()));
+            }
+            let sentence = j["sentence"].as_u64().unwrap();
+            if (doc.clone(), sentence) != last {
+                last = (doc.clone(), sentence);
+                if j["wish"] == true {
+                    expected.push((
+                        doc.clone(),
+                        "Идеи и пожелания".into(),
+                        start,
+                        end,
+                        text.clone(),
+                    ));
+                }
+                if j["comparison"] == true {
+                    expected.push((
+                        doc.clone(),
+                        "Сравнение с конкурентами".into(),
+                        start,
+                        end,
+                        text,
+                    ));
+                }
+            }
+        }
+        expected.sort();
+        let got = imported(&out);
+        let (quotes, codings): (Vec<_>, Vec<_>) = got
+            .into_iter()
+            .partition(|c| c.1.starts_with("Цитаты для отчёта/"));
+        assert_eq!(codings, expected);
+        // The fixture has keyword, context, wish and comparison codings.
+        for code in [
+            "Сервис/Сроки поставки",
+            "Сервис/Сроки поставки/Сроки поставки: по контексту",
+            "Идеи и пожелания",
+            "Сравнение с конкурентами",
+        ] {
+            assert!(
+                codings.iter().any(|c| c.1 == code),
+                "no {code} in {codings:#?}"
+            );
+        }
+        assert!(
+            codings.iter().any(|c| c.4 == "Ой, сроки — это боль 😤."),
+            "{codings:#?}"
+        );
+
+        // Quotes: the ones `citata quotes` ranks, at the same spans.
+        let q = citata([
+            os("quotes"),
+            os("--format"),
+            os("ndjson"),
+            os("--codebook"),
+            cb.as_os_str(),
+            s.as_os_str(),
+        ]);
+        let mut want_q: Vec<(String, u64, u64)> = json_lines(&q.stdout)
+            .iter()
+            .map(|j| {
+                (
+                    j["doc"].as_str().unwrap().to_string(),
+                    j["start"].as_u64().unwrap(),
+                    j["end"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        want_q.sort();
+        let mut got_q: Vec<(String, u64, u64)> =
+            quotes.iter().map(|c| (c.0.clone(), c.2, c.3)).collect();
+        got_q.sort();
+        assert!(!want_q.is_empty());
+        assert_eq!(got_q, want_q);
+
+        // Cases, variables, the rating and a quote's score breakdown.
+        let qde = String::from_utf8(entries["project.qde"].clone()).unwrap();
+        assert!(qde.contains(" name=\"Р-01\">"), "{qde}");
+        assert!(
+            qde.contains("name=\"Дивизион\" typeOfVariable=\"Text\""),
+            "{qde}"
+        );
+        assert!(
+            qde.contains("<TextValue>Служба главного механика</TextValue>"),
+            "{qde}"
+        );
+        assert!(
+            qde.contains("name=\"Оценка: Сроки поставки\" typeOfVariable=\"Float\""),
+            "{qde}"
+        );
+        assert!(qde.contains("<FloatValue>6</FloatValue>"), "{qde}");
+        assert!(qde.contains("<Description>score "), "{qde}");
+        assert!(qde.contains(" + "), "{qde}");
+        assert!(qde.contains("Сроки поставки\" isCodable=\"true\""), "{qde}");
+        assert!(qde.contains("name=\"Сервис\" isCodable=\"false\""), "{qde}");
+
+        // The summary counts the same.
+        let summary = citata([os("import"), os("qdpx"), out.as_os_str()]);
+        assert_eq!(summary.code, 0, "{}", summary.stderr);
+        assert!(
+            summary.stdout.contains(
+                "cases:\n  Р-01: 1 source(s); Дивизион = Служба закупок, Роль = Начальник службы закупок, Волна = 2026, Оценка: Сроки поставки = 6\n  Р-02: 1 source(s); Дивизион = Служба главного механика"
+            ),
+            "{}",
+            summary.stdout
+        );
+        assert!(
+            summary.stdout.contains(&format!(
+                "2 text source(s), 10 code(s), 2 case(s), {} coding(s)",
+                codings.len() + quotes.len()
+            )),
+            "{}",
+            summary.stdout
+        );
+    }
+
+    /// `xmllint --schema` of the `project.qde` in a package: success and its stderr.
+    fn validate(dir: &Path, package: &Path) -> (bool, String) {
+        let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refi/Project.xsd");
+        let qde = write(dir, "project.qde", &zip_entries(package)["project.qde"]);
+        let check = std::process::Command::new("xmllint")
+            .args([
+                os("--noout"),
+                os("--schema"),
+                xsd.as_os_str(),
+                qde.as_os_str(),
+            ])
+            .output()
+            .unwrap();
+        (
+            check.status.success(),
+            String::from_utf8_lossy(&check.stderr).into_owned(),
+        )
+    }
+
+    #[test]
+    fn export_is_valid_against_the_refi_project_schema() {
+        let xmllint = std::process::Command::new("xmllint")
+            .arg("--version")
+            .output();
+        if xmllint.is_err() {
+            println!("skipped: xmllint is not installed (Debian: apt-get install libxml2-utils)");
+            return;
+        }
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let out = dir.path().join("study.qdpx");
+        assert_eq!(export(&s, &cb, &out, &["-q"]).code, 0);
+        let (ok, stderr) = validate(dir.path(), &out);
+        assert!(ok, "{stderr}");
+        assert!(stderr.contains("validates"), "{stderr}");
+        // And the embedded codebook's tree, with the demo corpus's quotes and cases.
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let out = dir.path().join("demo.qdpx");
+        let run = citata([
+            os("export"),
+            os("qdpx"),
+            demo.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+            os("-q"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let (ok, stderr) = validate(dir.path(), &out);
+        assert!(ok, "{stderr}");
+    }
+
+    #[test]
+    fn export_twice_gives_the_same_bytes_and_writes_no_temporary_files() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let one = dir.path().join("one").join("study.qdpx");
+        let two = dir.path().join("two").join("study.qdpx");
+        std::fs::create_dir_all(one.parent().unwrap()).unwrap();
+        std::fs::create_dir_all(two.parent().unwrap()).unwrap();
+        assert_eq!(export(&s, &cb, &one, &["-q", "-j", "1"]).code, 0);
+        assert_eq!(export(&s, &cb, &two, &["-q", "-j", "2"]).code, 0);
+        let (a, b) = (std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
+        assert!(a.len() > 1000);
+        assert!(a == b, "the two packages differ");
+        let left: Vec<_> = std::fs::read_dir(one.parent().unwrap())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(left, ["study.qdpx"]);
+        // Into a folder that does not exist: an error, and nothing written.
+        let nowhere = dir.path().join("no-such-folder").join("x.qdpx");
+        let run = export(&s, &cb, &nowhere, &["-q"]);
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("writing "), "{}", run.stderr);
+    }
+
+    #[test]
+    fn a_broken_file_is_reported_and_the_rest_exported_with_exit_2() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        write(&s, "c.docx", "not a zip at all");
+        let out = dir.path().join("study.qdpx");
+        let run = export(&s, &cb, &out, &[]);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("c.docx: not a valid .docx"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("2 source(s)"), "{}", run.stderr);
+        assert!(run.stderr.ends_with("; 1 failed\n"), "{}", run.stderr);
+        assert!(out.is_file());
+    }
+
+    #[test]
+    fn import_of_broken_packages_names_the_file_and_what_is_wrong() {
+        let dir = tmp();
+        let import = |p: &Path| citata([os("import"), os("qdpx"), p.as_os_str()]);
+        let broken = write(dir.path(), "broken.qdpx", b"PK\x03\x04this is not a zip");
+        let run = import(&broken);
+        assert_eq!(run.code, 2);
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: {}: not a .qdpx package: not a readable zip archive",
+                broken.display()
+            )),
+            "{}",
+            run.stderr
+        );
+        let no_qde = write(
+            dir.path(),
+            "no-qde.qdpx",
+            zip_with(&[("sources/x.txt", "Ну да."), ("readme.md", "hi")]),
+        );
+        let run = import(&no_qde);
+        assert_eq!(run.code, 2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: {}: no project.qde (nor any .qde file) in the archive, so it is not a REFI-QDA project; it holds: sources/x.txt, readme.md\n",
+                no_qde.display()
+            )
+        );
+        let bad_xml = write(
+            dir.path(),
+            "bad-xml.qdpx",
+            zip_with(&[("project.qde", "<Project name=\"x\"><Sources></Project>")]),
+        );
+        let run = import(&bad_xml);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.starts_with(&format!(
+                "error: {}: project.qde: not well-formed XML (at byte",
+                bad_xml.display()
+            )),
+            "{}",
+            run.stderr
+        );
+        let run = import(&dir.path().join("missing.qdpx"));
+        assert_eq!(run.code, 2);
+        assert!(run.stderr.contains("missing.qdpx"), "{}", run.stderr);
+    }
+
+    /// Code points of `needle` in `text` (the first occurrence), shifted by `early`.
+    fn chars_of(text: &str, needle: &str, early: usize) -> (usize, usize) {
+        let b = text
+            .find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} not in the text"));
+        let start = text[..b].chars().count();
+        (start - early, start + needle.chars().count())
+    }
+
+    const A: &str = "Интервьюер: Давайте начнём со сроков. Как они у вас соблюдаются?\n\
+Респондент: Ну, по-разному бывает. Сроки вечно плывут, задержка на задержке. В прошлом месяце ждали уплотнения три недели. Линия стояла.\n\
+Интервьюер: Понятно. А что с ценами?\n\
+Респондент: Цены кусаются, честно говоря. После Нового года всё подорожало процентов на пятнадцать. Скидку нам так и не дали. Хотя менеджер обещал.\n\
+Интервьюер: А как вам их склад?\n\
+Респондент: Склад нормальный, чистый. Привезли всё вовремя, без претензий.\n";
+
+    /// Stored with CRLF and an emoji: offsets are code points of this text as stored.
+    const B: &str = "Интервьюер: Что скажете про поставщика в целом?\r\n\
+Респондент: Работаем давно, лет пять уже. Ребята толковые 👍, отвечают быстро. Бывает, опаздывают с отгрузкой на день-два. Но это не критично.\r\n\
+Интервьюер: А по деньгам?\r\n\
+Респондент: Дорого, конечно. У конкурентов дешевле процентов на десять. Но качество у них хуже, так что терпим.\r\n";
+
+    /// A project as another tool would write it: sources/ in upper case (Sources/), CRLF
+    /// in one source, codes «Сроки поставки» (a parameter's name), «Деньги» (mapped to
+    /// `pricing` by a map file) and «Прочее» (no parameter).
+    fn human_project(dir: &Path) -> PathBuf {
+        let g = |n: u32| format!("{n:08x}-0000-4000-8000-000000000000");
+        let (sroki, dengi, other) = (g(1), g(2), g(3));
+        let mut sel = Vec::new();
+        let mut k = 100;
+        let mut add = |src: usize, text: &str, span: (usize, usize), code: &str| {
+            k += 1;
+            sel.push((
+                src,
+                format!(
+                    "<PlainTextSelection guid=\"{}\" startPosition=\"{}\" endPosition=\"{}\"><Coding guid=\"{}\"><CodeRef targetGUID=\"{code}\"/></Coding></PlainTextSelection>",
+                    g(k),
+                    span.0,
+                    span.1,
+                    g(k + 1000)
+                ),
+            ));
+            let _ = text;
+        };
+        // Сроки: a3 and a4 in one selection; a word inside a14; b3 starting 3 characters
+        // early («о. », the end of b2); and the interviewer's a0 (not compared).
+        let a34 = (
+            chars_of(A, "Сроки вечно", 0).0,
+            chars_of(A, "ждали уплотнения три недели.", 0).1,
+        );
+        add(0, A, a34, &sroki);
+        add(0, A, chars_of(A, "вовремя", 0), &sroki);
+        add(
+            1,
+            B,
+            chars_of(B, "Бывает, опаздывают с отгрузкой на день-два.", 3),
+            &sroki,
+        );
+        add(0, A, chars_of(A, "Давайте начнём со сроков.", 0), &sroki);
+        // Деньги: a8 and a9 in one selection, a10, b6, and b7 (a comparison citata does not
+        // code for pricing).
+        let a89 = (
+            chars_of(A, "Цены кусаются", 0).0,
+            chars_of(A, "процентов на пятнадцать.", 0).1,
+        );
+        add(0, A, a89, &dengi);
+        add(0, A, chars_of(A, "Скидку нам так и не дали.", 0), &dengi);
+        add(1, B, chars_of(B, "Дорого, конечно.", 0), &dengi);
+        add(
+            1,
+            B,
+            chars_of(B, "У конкурентов дешевле процентов на десять.", 0),
+            &dengi,
+        );
+        // Прочее: b8.
+        add(1, B, chars_of(B, "Но качество у них хуже", 0), &other);
+        let source = |i: usize, name: &str| {
+            let body: String = sel
+                .iter()
+                .filter(|(s, _)| *s == i)
+                .map(|(_, x)| x.as_str())
+                .collect();
+            format!(
+                "<TextSource guid=\"{}\" name=\"{name}\" plainTextPath=\"internal://{}.txt\">{body}</TextSource>",
+                g(10 + i as u32),
+                g(10 + i as u32)
+            )
+        };
+        let qde = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"Кодирование вручную\" origin=\"hand\"><CodeBook><Codes><Code guid=\"{sroki}\" name=\"Сроки поставки\" isCodable=\"true\"/><Code guid=\"{}\" name=\"Финансы\" isCodable=\"false\"><Code guid=\"{dengi}\" name=\"Деньги\" isCodable=\"true\"/></Code><Code guid=\"{other}\" name=\"Прочее\" isCodable=\"true\"/></Codes></CodeBook><Sources>{}{}</Sources></Project>",
+            g(4),
+            source(0, "a.txt"),
+            source(1, "b.txt")
+        );
+        let a_name = format!("Sources/{}.txt", g(10));
+        let b_name = format!("Sources/{}.txt", g(11));
+        write(
+            dir,
+            "human.qdpx",
+            zip_with(&[("project.qde", &qde), (&a_name, A), (&b_name, B)]),
+        )
+    }
+
+    #[test]
+    fn import_of_another_tools_project_keeps_crlf_and_emoji_offsets() {
+        let dir = tmp();
+        let p = human_project(dir.path());
+        let got = imported(&p);
+        assert_eq!(got.len(), 9);
+        let texts: Vec<(&str, &str)> = got.iter().map(|c| (c.1.as_str(), c.4.as_str())).collect();
+        assert!(
+            texts.contains(&(
+                "Сроки поставки",
+                "о. Бывает, опаздывают с отгрузкой на день-два."
+            )),
+            "{texts:#?}"
+        );
+        assert!(
+            texts.contains(&("Финансы/Деньги", "Дорого, конечно.")),
+            "{texts:#?}"
+        );
+        assert!(
+            texts.contains(&("Прочее", "Но качество у них хуже")),
+            "{texts:#?}"
+        );
+        // After the emoji and two CRLFs: offsets are code points of the stored text.
+        let b3 = got.iter().find(|c| c.4.ends_with("день-два.")).unwrap();
+        assert_eq!(
+            (b3.2, b3.3),
+            (
+                chars_of(B, "о. Бывает", 0).0 as u64,
+                chars_of(B, "день-два.", 0).1 as u64
+            )
+        );
+        let summary = citata([os("import"), os("qdpx"), p.as_os_str()]);
+        assert_eq!(
+            summary.stdout,
+            format!(
+                "project «Кодирование вручную» from hand ({})\n2 text source(s), 4 code(s), 0 case(s), 9 coding(s)\nsources:\n  a.txt: {} characters, 5 selection(s)\n  b.txt: {} characters, 4 selection(s)\ncodes (codings):\n  Сроки поставки (4)\n  Финансы (0) [category]\n    Деньги (4)\n  Прочее (1)\n",
+                p.display(),
+                A.chars().count(),
+                B.chars().count()
+            )
+        );
+    }
+
+    #[test]
+    fn crlf_as_one_reads_offsets_that_count_a_crlf_as_one_character() {
+        let dir = tmp();
+        let (start, end) = chars_of(B, "Дорого, конечно.", 0);
+        let crs = B[..B.find("Дорого").unwrap()].matches("\r\n").count();
+        assert_eq!(crs, 3);
+        let g = "00000001-0000-4000-8000-000000000000";
+        let qde = format!(
+            "<Project xmlns=\"urn:QDA-XML:project:1.0\" name=\"a\" origin=\"ATLAS.ti\"><CodeBook><Codes><Code guid=\"{g}\" name=\"Цены\" isCodable=\"true\"/></Codes></CodeBook><Sources><TextSource guid=\"{g}\" name=\"b.txt\" plainTextPath=\"internal://b.txt\"><PlainTextSelection guid=\"{g}\" startPosition=\"{}\" endPosition=\"{}\"><Coding guid=\"{g}\"><CodeRef targetGUID=\"{g}\"/></Coding></PlainTextSelection></TextSource></Sources></Project>",
+            start - crs,
+            end - crs
+        );
+        let p = write(
+            dir.path(),
+            "atlas.qdpx",
+            zip_with(&[("project.qde", &qde), ("sources/b.txt", B)]),
+        );
+        let text = |extra: &[&str]| {
+            let mut args = vec![
+                os("import"),
+                os("qdpx"),
+                p.as_os_str(),
+                os("--format"),
+                os("ndjson"),
+            ];
+            args.extend(extra.iter().map(|s| os(s)));
+            let run = citata(args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            json_lines(&run.stdout)[0]["text"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        assert_eq!(text(&[]), "т: Дорого, конеч");
+        assert_eq!(text(&["--crlf-as-one"]), "Дорого, конечно.");
+    }
+
+    /// The figures of the table rows of `citata agree`: `[id, n, TP, FP, FN, P, R, F1, κ]`.
+    fn rows(stdout: &str) -> BTreeMap<String, Vec<String>> {
+        let table = stdout.split("\ndisagreements").next().unwrap_or_default();
+        table
+            .lines()
+            .filter(|l| {
+                l.starts_with("delivery ")
+                    || l.starts_with("pricing ")
+                    || l.starts_with("micro-average ")
+            })
+            .map(|l| {
+                let v: Vec<String> = l.split_whitespace().map(str::to_string).collect();
+                (v[0].clone(), v)
+            })
+            .collect()
+    }
+
+    fn agree(project: &Path, cb: &Path, map: Option<&Path>) -> Run {
+        let mut args = vec![
+            os("agree"),
+            project.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ];
+        if let Some(m) = map {
+            args.extend([os("--map"), m.as_os_str()]);
+        }
+        citata(args)
+    }
+
+    #[test]
+    fn agreement_on_a_hand_made_project() {
+        let dir = tmp();
+        let p = human_project(dir.path());
+        let cb = write(dir.path(), "cb.toml", CB);
+        let map = write(dir.path(), "map.toml", "\"Деньги\" = \"pricing\"\n");
+        let run = agree(&p, &cb, Some(&map));
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(run.stderr, "");
+        // 17 respondent sentences: a.txt 10 (a2–a5, a8–a11, a13, a14), b.txt 7 (b1–b4, b6–b8).
+        // citata (keyword or context), by `citata tag` on these texts:
+        //   delivery: a2 ctx, a3 kw, a4 ctx, a5 ctx, a14 kw («вовремя»); not b3 («опаздывают»
+        //   is «опаздывать», not the entry's «опоздать»).
+        //   pricing: a8, a9, a10 kw, a11 ctx, a13 and a14 ctx (the follow-up question about
+        //   the warehouse keeps the topic), b6 kw; b7 is a comparison only.
+        // Humans: delivery a3, a4 (one selection), a14 (a word), b3 (starts 3 characters
+        // early: b2 is covered by 2 of its 33 characters, so not counted); a0 is the
+        // interviewer's. pricing («Деньги» by the map): a8, a9 (one selection), a10, b6, b7.
+        //
+        // delivery: TP 3 (a3 a4 a14), FP 2 (a2 a5), FN 1 (b3), TN 11.
+        //   P = 3/5 = 0.60; R = 3/4 = 0.75; F1 = 6/9 = 0.67;
+        //   po = 14/17, pe = (5·4 + 12·13)/17² = 176/289, κ = (238 − 176)/(289 − 176) = 62/113 = 0.55.
+        // pricing: TP 4 (a8 a9 a10 b6), FP 3 (a11 a13 a14), FN 1 (b7), TN 9.
+        //   P = 4/7 = 0.57; R = 4/5 = 0.80; F1 = 8/12 = 0.67;
+        //   po = 13/17, pe = (7·5 + 10·12)/289 = 155/289, κ = (221 − 155)/(289 − 155) = 66/134 = 0.49.
+        // micro: TP 7, FP 5, FN 2, TN 20, n 34.
+        //   P = 7/12 = 0.58; R = 7/9 = 0.78; F1 = 14/21 = 0.67;
+        //   po = 27/34, pe = (12·9 + 22·25)/34² = 658/1156, κ = (918 − 658)/(1156 − 658) = 260/498 = 0.52.
+        let r = rows(&run.stdout);
+        let v = |s: &str| s.split(' ').map(str::to_string).collect::<Vec<_>>();
+        assert_eq!(
+            r["delivery"],
+            v("delivery 17 3 2 1 0.60 0.75 0.67 0.55"),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            r["pricing"],
+            v("pricing 17 4 3 1 0.57 0.80 0.67 0.49"),
+            "{}",
+            run.stdout
+        );
+        assert_eq!(
+            r["micro-average"],
+            v("micro-average 34 7 5 2 0.58 0.78 0.67 0.52"),
+            "{}",
+            run.stdout
+        );
+        assert!(run.stdout.starts_with(&format!(
+            "agreement with the human coding in {}: 2 source(s), 17 respondent sentence(s) compared\n  delivery ← «Сроки поставки»\n  pricing ← «Финансы/Деньги»\n  not matched to a parameter: «Прочее» (1 coding(s))\n  1 human coding(s) on interviewer sentences not compared\n",
+            p.display()
+        )), "{}", run.stdout);
+        // The most telling disagreements first: FN with no citata coding, then FP.
+        let tail = run.stdout.split("disagreements").nth(1).unwrap();
+        let lines: Vec<&str> = tail.lines().skip(1).collect();
+        assert_eq!(
+            lines,
+            [
+                "delivery (Сроки поставки), 3 in all",
+                "  FN  b.txt #4  «Бывает, опаздывают с отгрузкой на день-два.»  citata: nothing",
+                "  FP  a.txt #3  «Ну, по-разному бывает.»  citata: context (answer to a question about it)",
+                "  FP  a.txt #6  «Линия стояла.»  citata: context (answer to a question about it)",
+                "pricing (Цены), 4 in all",
+                "  FN  b.txt #8  «У конкурентов дешевле процентов на десять.»  citata: nothing",
+                "  FP  a.txt #12  «Хотя менеджер обещал.»  citata: context (answer to a question about it)",
+                "  FP  a.txt #14  «Склад нормальный, чистый.»  citata: context (answer to a question about it)",
+                "  FP  a.txt #15  «Привезли всё вовремя, без претензий.»  citata: context (answer to a question about it); humans: delivery",
+            ],
+            "{}",
+            run.stdout
+        );
+    }
+
+    #[test]
+    fn agree_without_matching_codes_or_with_a_bad_map_says_how_to_fix_it() {
+        let dir = tmp();
+        let p = human_project(dir.path());
+        let cb = write(dir.path(), "cb.toml", CB);
+        let bad = write(dir.path(), "map.toml", "\"Деньги\" = \"money\"\n");
+        let run = agree(&p, &cb, Some(&bad));
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr.contains("`Деньги` = `money`: no parameter `money` in the codebook; the ids are: delivery, pricing"),
+            "{}",
+            run.stderr
+        );
+        let other = write(
+            dir.path(),
+            "other.toml",
+            "name = \"x\"\n[[levels]]\nid = \"l\"\nname = \"L\"\n[[parameters]]\nid = \"staff\"\nlevel = \"l\"\nname = \"Персонал\"\nterms = [\"менеджер\"]\n",
+        );
+        let run = agree(&p, &other, None);
+        assert_eq!(run.code, 2);
+        assert!(
+            run.stderr
+                .contains("no human code matches a parameter of the codebook"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("--map MAP.toml"), "{}", run.stderr);
+    }
+
+    #[test]
+    fn a_qdc_codebook_goes_out_and_comes_back_as_a_skeleton_that_checks() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let qdc = dir.path().join("cb.qdc");
+        let run = citata([
+            os("codebook"),
+            os("export"),
+            os("--format"),
+            os("qdc"),
+            os("--codebook"),
+            cb.as_os_str(),
+            os("--out"),
+            qdc.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let xml = std::fs::read_to_string(&qdc).unwrap();
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<CodeBook xmlns=\"urn:QDA-XML:codebook:1.0\""), "{xml}");
+        assert!(xml.contains("name=\"Сервис\" isCodable=\"false\""), "{xml}");
+        assert!(xml.contains("name=\"Цены\" isCodable=\"true\""), "{xml}");
+        assert!(!xml.contains("<Sets"), "{xml}");
+        let toml = dir.path().join("skeleton.toml");
+        let run = citata([
+            os("codebook"),
+            os("import"),
+            qdc.as_os_str(),
+            os("--out"),
+            toml.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let skeleton = std::fs::read_to_string(&toml).unwrap();
+        assert!(
+            skeleton.contains("[[levels]]\nid = \"service\"\nname = \"Сервис\"\n"),
+            "{skeleton}"
+        );
+        assert!(
+            skeleton.contains("[[parameters]]\nid = \"delivery\"\nlevel = \"service\"\nname = \"Сроки поставки\"\ndescription = \"Когда привозят\"\nterms = []\nquestions = []\n"),
+            "{skeleton}"
+        );
+        let check = citata([os("codebook"), os("check"), toml.as_os_str()]);
+        assert_eq!(check.code, 0, "{}", check.stderr);
+        assert!(
+            check.stdout.contains("1 levels, 2 parameters, 0 terms"),
+            "{}",
+            check.stdout
+        );
+        assert_eq!(
+            check
+                .stdout
+                .matches("has no terms yet (terms = [])")
+                .count()
+                + check
+                    .stderr
+                    .matches("has no terms yet (terms = [])")
+                    .count(),
+            2,
+            "{}{}",
+            check.stdout,
+            check.stderr
+        );
+        // A project's code tree gives a skeleton too (to stdout).
+        let p = human_project(dir.path());
+        let run = citata([os("codebook"), os("import"), p.as_os_str()]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("id = \"finansy\"\nname = \"Финансы\""),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout
+                .contains("id = \"dengi\"\nlevel = \"finansy\"\nname = \"Деньги\""),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("id = \"other\"\nname = \"Без уровня\""),
+            "{}",
+            run.stdout
+        );
     }
 }

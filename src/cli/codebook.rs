@@ -58,6 +58,34 @@ pub fn run(
             paths,
             dead,
         } => audit(codebook.as_deref(), paths, *dead, &mut analyzer, out, err),
+        CodebookCommand::Export {
+            format: super::CodebookFormat::Qdc,
+            codebook,
+            out: file,
+        } => {
+            let cb = Codebook::load(codebook.as_deref(), &mut analyzer)?;
+            let qdc = crate::refi::qdc::to_qdc(&cb);
+            match file {
+                Some(path) => super::write_atomically(path, qdc.as_bytes())?,
+                None => out.write_all(qdc.as_bytes())?,
+            }
+            Ok(true)
+        }
+        CodebookCommand::Import { file, out: dest } => {
+            let codes = crate::refi::read::read_codes(file)?;
+            if codes.is_empty() {
+                anyhow::bail!("{}: no codes in it; nothing to import", file.display());
+            }
+            let name = file
+                .file_stem()
+                .map_or("codebook".into(), |s| s.to_string_lossy().into_owned());
+            let toml = crate::refi::qdc::skeleton(&codes, &name, &file.display().to_string());
+            match dest {
+                Some(path) => super::write_atomically(path, toml.as_bytes())?,
+                None => out.write_all(toml.as_bytes())?,
+            }
+            Ok(true)
+        }
     }
 }
 

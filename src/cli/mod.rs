@@ -1,6 +1,9 @@
 //! Command-line definitions (clap) and one file per subcommand.
 
+pub mod agree;
 pub mod codebook;
+pub mod export;
+pub mod import;
 pub mod index;
 pub mod ingest;
 pub mod quotes;
@@ -64,9 +67,117 @@ pub enum Command {
     /// `wish:true`, and metadata such as `division:Закупки` or `wave:2026`. Exit code 1 when
     /// nothing matched.
     Search(SearchArgs),
-    /// Check, explain and audit a codebook.
+    /// Check, explain and audit a codebook; exchange it with QDA tools (.qdc).
     #[command(subcommand)]
     Codebook(CodebookCommand),
+    /// Export a study for QDA tools (REFI-QDA .qdpx: NVivo, ATLAS.ti, MAXQDA, QualCoder).
+    #[command(subcommand)]
+    Export(ExportCommand),
+    /// Read a project exported by a QDA tool (REFI-QDA .qdpx).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Agreement of citata's codings with the human codings of a REFI-QDA project.
+    ///
+    /// Every source's text is read as a plain transcript (speaker labels parsed) and tagged;
+    /// a respondent sentence counts as human-coded for a code when a selection coded with it
+    /// covers at least half of the sentence, or, for a selection that covers no sentence by
+    /// half, the sentence it overlaps most. Codes match parameters by id or name
+    /// (case-insensitive), or by a --map file. Per parameter: n, TP, FP, FN, precision,
+    /// recall, F1, Cohen's kappa, and the sentences where citata and the coders disagree.
+    Agree(AgreeArgs),
+}
+
+/// `citata export ...`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A REFI-QDA project: transcripts as text sources, the code tree (levels, parameters,
+    /// context codes, ideas and wishes, comparisons, quotes), cases with metadata and
+    /// ratings, one selection per coded respondent sentence, the ranked quotes with their
+    /// scores. Same input, same bytes.
+    Qdpx(ExportQdpxArgs),
+}
+
+/// Arguments of `citata export qdpx`.
+#[derive(Debug, clap::Args)]
+pub struct ExportQdpxArgs {
+    /// Transcript files or folders.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The package to write (written to a temporary file, then renamed).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// The project's name (default: the file name of --out without extension).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// No progress bar and no summary on stderr.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `citata import ...`
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Sources, the code tree and the codings of a .qdpx: a summary, or one coding per line.
+    Qdpx(ImportQdpxArgs),
+}
+
+/// Formats of `citata import qdpx`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Sources, the code tree with codings per code.
+    Text,
+    /// One JSON object per coding per line: source, code path, start, end, text.
+    Ndjson,
+}
+
+/// Arguments of `citata import qdpx`.
+#[derive(Debug, clap::Args)]
+pub struct ImportQdpxArgs {
+    /// The .qdpx package.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
+    pub format: ImportFormat,
+    /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
+    /// write them so); by default they are code points of the text as stored.
+    #[arg(long)]
+    pub crlf_as_one: bool,
+}
+
+/// Arguments of `citata agree`.
+#[derive(Debug, clap::Args)]
+pub struct AgreeArgs {
+    /// The REFI-QDA project with the human codings.
+    #[arg(value_name = "PROJECT")]
+    pub project: PathBuf,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+    /// A TOML file mapping human code names (or paths `Parent/Child`) to parameter ids:
+    /// `"Сроки поставки" = "delivery"`.
+    #[arg(long, value_name = "MAP.toml")]
+    pub map: Option<PathBuf>,
+    /// Disagreeing sentences shown per parameter.
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub examples: usize,
+    /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
+    /// write them so); by default they are code points of the text as stored.
+    #[arg(long)]
+    pub crlf_as_one: bool,
+}
+
+/// Codebook exchange formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CodebookFormat {
+    /// REFI-QDA codebook (QDA-XML 1.0).
+    Qdc,
 }
 
 /// `citata codebook ...`
@@ -97,6 +208,29 @@ pub enum CodebookCommand {
         /// Show only entries that matched nothing.
         #[arg(long)]
         dead: bool,
+    },
+    /// Write the codebook's levels and parameters as a REFI-QDA codebook (.qdc) for QDA
+    /// tools: levels as category codes, parameters as codes under them.
+    Export {
+        /// Exchange format.
+        #[arg(long, value_enum, default_value_t = CodebookFormat::Qdc)]
+        format: CodebookFormat,
+        /// The codebook (default: the embedded one).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+        /// Where to write it (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// A TOML codebook skeleton from a REFI-QDA codebook (.qdc) or project (.qdpx): levels
+    /// and parameters with their names, empty term lists to fill.
+    Import {
+        /// The .qdc (or .qdpx) file.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Where to write it (default: stdout).
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -446,6 +580,30 @@ pub fn in_order<T: Sync, R: Send>(
         }
         Ok(())
     })
+}
+
+/// Writes a file through a temporary file in the same folder and a rename: never half a file.
+///
+/// # Errors
+/// When the temporary file cannot be written or renamed.
+pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        path.file_name()
+            .map_or("out".into(), |n| n.to_string_lossy()),
+        std::process::id()
+    ));
+    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
+    if let Err(e) = std::fs::rename(&tmp, path) {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e).with_context(|| format!("writing {}", path.display()));
+    }
+    Ok(())
 }
 
 /// Worker threads: `--jobs N` when given and positive, else all cores.

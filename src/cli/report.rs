@@ -287,7 +287,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             args.out.display()
         ),
     };
-    write_atomically(&args.out, content.as_bytes())?;
+    super::write_atomically(&args.out, content.as_bytes())?;
     writeln!(
         err,
         "report written to {} (wave {}{}; {} interviews)",
@@ -324,21 +324,4 @@ fn read_previous_report(path: &Path) -> anyhow::Result<(String, BTreeMap<String,
         );
     }
     Ok((wave, scores))
-}
-
-/// Writes a file through a temporary file in the same folder and a rename: never half a file.
-fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        path.file_name()
-            .map_or("report".into(), |n| n.to_string_lossy()),
-        std::process::id()
-    ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
-    Ok(())
 }

@@ -321,11 +321,20 @@ impl Codebook {
             };
             let terms_span = p.terms.as_ref().map_or(p.id.span(), |t| t.span());
             let raw_terms: &[Spanned<RawEntry>] = p.terms.as_ref().map_or(&[], |t| t.get_ref());
-            if raw_terms.is_empty() {
-                errors.push(at(
+            // No `terms` at all is a mistake; an explicit `terms = []` is a placeholder (a
+            // skeleton imported from a QDA tool): the parameter codes only by context.
+            match &p.terms {
+                None => errors.push(at(
                     terms_span,
                     format!("parameter `{id}` has no terms; add terms = [\"…\"]"),
-                ));
+                )),
+                Some(_) if raw_terms.is_empty() => warnings.push(at(
+                    terms_span,
+                    format!(
+                        "parameter `{id}` has no terms yet (terms = []): it is coded only by its question cues; add terms = [\"…\"]"
+                    ),
+                )),
+                Some(_) => {}
             }
             let mut compile = |list: &[Spanned<RawEntry>], what: &str| -> Vec<Entry> {
                 let mut out = Vec::new();
@@ -694,7 +703,7 @@ mod tests {
     #[test]
     fn errors_carry_line_and_column() {
         let src = format!(
-            "{HEAD}[[parameters]]\nid = \"a\"\nlevel = \"proc\"\nname = \"A\"\nterms = [\"x\"]\n\n[[parameters]]\nid = \"b\"\nlevel = \"org\"\nname = \"B\"\nterms = []\n\n[[parameters]]\nid = \"c\"\nlevel = \"org\"\nname = \"C\"\nterms = [\"/(/\", \"а,б\"]\n"
+            "{HEAD}[[parameters]]\nid = \"a\"\nlevel = \"proc\"\nname = \"A\"\nterms = [\"x\"]\n\n[[parameters]]\nid = \"b\"\nlevel = \"org\"\nname = \"B\"\n\n[[parameters]]\nid = \"c\"\nlevel = \"org\"\nname = \"C\"\nterms = [\"/(/\", \"а,б\"]\n"
         );
         let errs = parse(&src).unwrap_err();
         let msgs: Vec<String> = errs.iter().map(|d| d.to_string()).collect();
@@ -704,14 +713,31 @@ mod tests {
             "{msgs:#?}"
         );
         assert!(
-            msgs[1].starts_with("line 15, column 9: parameter `b` has no terms"),
+            msgs[1].starts_with("line 12, column 6: parameter `b` has no terms"),
             "{msgs:#?}"
         );
         assert!(
-            msgs[2].starts_with("line 21, column 10: term entry `/(/` of `c`: bad regex"),
+            msgs[2].starts_with("line 20, column 10: term entry `/(/` of `c`: bad regex"),
             "{msgs:#?}"
         );
         assert!(msgs[3].contains("`а,б` is not one word"), "{msgs:#?}");
+    }
+
+    #[test]
+    fn an_explicit_empty_term_list_is_a_warning_not_an_error() {
+        // A skeleton imported from a QDA tool (`citata codebook import`) has `terms = []`.
+        let src = format!(
+            "{HEAD}[[parameters]]\nid = \"a\"\nlevel = \"org\"\nname = \"A\"\nterms = []\nquestions = [\"как с А\"]\n"
+        );
+        let cb = parse(&src).expect("an empty term list parses");
+        assert!(cb.parameters[0].terms.is_empty());
+        let w: Vec<String> = cb.warnings.iter().map(|d| d.to_string()).collect();
+        assert_eq!(
+            w,
+            [
+                "line 9, column 9: parameter `a` has no terms yet (terms = []): it is coded only by its question cues; add terms = [\"…\"]"
+            ]
+        );
     }
 
     #[test]

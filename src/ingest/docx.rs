@@ -144,8 +144,9 @@ fn parse_body(xml: &str) -> Result<Vec<Block>, String> {
     Ok(walker.blocks)
 }
 
-/// The text of an entity or character reference.
-fn entity(r: &BytesRef<'_>) -> String {
+/// The text of an entity or character reference (the five predefined entities and
+/// character references; anything else is dropped).
+pub(crate) fn entity(r: &BytesRef<'_>) -> String {
     if let Ok(Some(c)) = r.resolve_char_ref() {
         return c.to_string();
     }
