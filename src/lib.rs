@@ -38,6 +38,7 @@ pub mod ratings;
 pub mod refi;
 pub mod report;
 pub mod segment;
+pub mod serve;
 pub mod tag;
 pub mod text;
 

@@ -33,6 +33,7 @@ fn main() -> ExitCode {
         Command::Export(cmd) => code(citata::cli::export::run(cmd, &mut out, &mut stderr.lock())),
         Command::Import(cmd) => code(citata::cli::import::run(cmd, &mut out, &mut stderr.lock())),
         Command::Agree(args) => code(citata::cli::agree::run(args, &mut out, &mut stderr.lock())),
+        Command::Serve(args) => code(citata::cli::serve::run(args, &mut out, &mut stderr.lock())),
     };
     let flushed = out.flush();
     match result.and_then(|c| flushed.map(|_| c).map_err(Into::into)) {

@@ -6105,3 +6105,196 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 }
+
+/// `citata serve`: every page and endpoint over HTTP (issue 8, first step), through the router
+/// without a socket.
+mod serve {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use citata::serve::{App, router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::testenv::{citata, tmp, write};
+
+    /// A study with a transcript that tries to inject a script.
+    fn app(token: Option<&str>) -> (tempfile::TempDir, Arc<App>) {
+        let dir = tmp();
+        let c = dir.path().join("study");
+        std::fs::create_dir(&c).unwrap();
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. <script>alert(1)</script> Сроки поставки срывают.\n",
+        );
+        write(
+            &c,
+            "sub/b.txt",
+            "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Сроки поставки?\nРеспондент: Задержки бывают, оплату не обсуждаю.\n",
+        );
+        let idx = dir.path().join("idx");
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            c.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let app = App::open(c, &idx, token.map(str::to_string)).unwrap();
+        (dir, Arc::new(app))
+    }
+
+    async fn get(
+        app: &Arc<App>,
+        uri: &str,
+        headers: &[(&str, &str)],
+    ) -> (StatusCode, String, Vec<String>) {
+        let mut req = Request::get(uri);
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = router(app.clone())
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let cookies = resp
+            .headers()
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .collect();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap(), cookies)
+    }
+
+    fn enc(s: &str) -> String {
+        citata::serve::url_encode(s)
+    }
+
+    #[tokio::test]
+    async fn study_search_and_transcript_pages() {
+        let (_dir, app) = app(None);
+        let (status, body, _) = get(&app, "/", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("Условия оплаты"),
+            "the study lists parameters"
+        );
+        assert!(body.contains("2 интервью"), "{body}");
+        // Search: every inflection, the match marked, links to the transcript at the hit.
+        let (status, body, _) = get(&app, &format!("/search?q={}", enc("оплата")), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("<mark>Оплата</mark>"), "{body}");
+        assert!(body.contains("<mark>оплату</mark>"), "{body}");
+        assert!(body.contains("Найдено: 3"), "{body}");
+        assert!(body.contains("href=\"/transcripts/sub/b.txt?at="), "{body}");
+        // Facet links keep the query and add the filter.
+        assert!(
+            body.contains(&format!(
+                "/search?q={}&amp;division={}",
+                enc("оплата"),
+                enc("Закупки")
+            )),
+            "{body}"
+        );
+        // Filters.
+        let (_, body, _) = get(
+            &app,
+            &format!("/search?q={}&division={}", enc("оплата"), enc("закупки")),
+            &[],
+        )
+        .await;
+        assert!(body.contains("Найдено: 1"), "{body}");
+        // A transcript opened at an offset: that sentence is marked.
+        let (_, json, _) = get(&app, &format!("/api/search?q={}", enc("отсрочка")), &[]).await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["total"], 1);
+        let start = v["hits"][0]["start"].as_u64().unwrap();
+        let (status, body, _) =
+            get(&app, &format!("/transcripts/a.txt?at={}", start + 3), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(&format!("id=\"s{start}\" class=\"s coded here\"")),
+            "{body}"
+        );
+        assert!(body.contains("class=\"stripe\""), "coding stripes");
+        // JSON versions.
+        let (_, json, _) = get(
+            &app,
+            &format!("/search?q={}", enc("сроки")),
+            &[("accept", "application/json")],
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["total"], 2, "{json}");
+        assert_eq!(v["facets"]["type"], "facets");
+        let (status, json, _) = get(&app, "/api/transcripts/sub/b.txt", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["transcript"]["doc"], "sub/b.txt");
+    }
+
+    #[tokio::test]
+    async fn transcript_text_is_escaped_and_paths_do_not_reach_files() {
+        let (_dir, app) = app(None);
+        for uri in [
+            "/transcripts/a.txt".to_string(),
+            format!("/search?q={}", enc("script")),
+        ] {
+            let (_, body, _) = get(&app, &uri, &[]).await;
+            assert!(!body.contains("<script>alert"), "{uri}: {body}");
+            assert!(!body.contains("</script> "), "{uri}: {body}");
+            assert!(body.contains("alert(1)&lt;/script&gt;"), "{uri}: {body}");
+        }
+        // A query that tries to close the attribute comes back escaped in the form.
+        let (_, body, _) = get(&app, &format!("/search?q={}", enc("\"><img src=x>")), &[]).await;
+        assert!(!body.contains("<img src=x>"), "{body}");
+        for uri in [
+            "/transcripts/../../../../etc/passwd",
+            "/transcripts/%2e%2e/%2e%2e/etc/passwd",
+            "/transcripts/..%2F..%2Fetc%2Fpasswd",
+            "/api/transcripts/%2Fetc%2Fpasswd",
+        ] {
+            let (status, body, _) = get(&app, uri, &[]).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{uri}");
+            assert!(!body.contains("root:"), "{uri}");
+        }
+        // Bounded queries, and a query that cannot be read says why.
+        let long = "а".repeat(600);
+        let (status, _, _) = get(&app, &format!("/api/search?q={}", enc(&long)), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        let (status, body, _) =
+            get(&app, &format!("/api/search?q={}", enc("цена AND (")), &[]).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("cannot read the query"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_token_guards_every_route() {
+        let (_dir, app) = app(Some("s3cret"));
+        let (status, _, _) = get(&app, "/", &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _, _) = get(&app, "/api/search?q=x&token=wrong", &[]).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let (status, _, cookies) = get(&app, "/?token=s3cret", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            cookies[0].starts_with("citata_token=s3cret;"),
+            "{cookies:?}"
+        );
+        assert!(cookies[0].contains("HttpOnly"), "{cookies:?}");
+        let (status, _, _) = get(&app, "/search", &[("cookie", "a=b; citata_token=s3cret")]).await;
+        assert_eq!(status, StatusCode::OK);
+        let (status, _, _) = get(
+            &app,
+            "/api/search?q=x",
+            &[("authorization", "Bearer s3cret")],
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+}

@@ -10,6 +10,7 @@ pub mod quotes;
 pub mod ratings;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod tag;
 
 use std::path::PathBuf;
@@ -85,6 +86,12 @@ pub enum Command {
     /// (case-insensitive), or by a --map file. Per parameter: n, TP, FP, FN, precision,
     /// recall, F1, Cohen's kappa, and the sentences where citata and the coders disagree.
     Agree(AgreeArgs),
+    /// The study in a browser: search by criterion, transcripts with their codings.
+    ///
+    /// Indexes the study folder first (incrementally: unchanged files are skipped), then
+    /// serves on 127.0.0.1 and prints the URL. With --host other than loopback, every request
+    /// needs the access token printed with the URL.
+    Serve(ServeArgs),
 }
 
 /// `citata export ...`
@@ -394,6 +401,29 @@ pub enum ColorArg {
     Always,
     /// Never.
     Never,
+}
+
+/// Arguments of `citata serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The study folder (transcripts, respondents.csv, citata.toml).
+    #[arg(value_name = "STUDY_DIR", default_value = ".")]
+    pub study: PathBuf,
+    /// The index folder (default: .citata/index in the study folder).
+    #[arg(long, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+    /// The address to listen on; anything but loopback requires the access token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// The port (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// The access token (default: generated when --host is not loopback).
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// Do not index the study folder before serving.
+    #[arg(long)]
+    pub no_index: bool,
 }
 
 /// Arguments of `citata report`.

@@ -3,12 +3,9 @@
 
 use std::io::{IsTerminal, Write};
 
-use serde::Serialize;
-
 use super::{ColorArg, SearchArgs, SearchFormat};
 use crate::index::kwic::{self, columns, pad_left};
-use crate::index::{CitataIndex, Facets, Hit, SearchQuery};
-use crate::model::CharIndex;
+use crate::index::{CitataIndex, Facets, FacetsRecord, Hit, HitRecord, SearchQuery};
 
 const BOLD_RED: &str = "\x1b[1;31m";
 const RESET: &str = "\x1b[0m";
@@ -54,11 +51,11 @@ pub fn run(args: &SearchArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     match args.format {
         SearchFormat::Ndjson => {
             for h in &result.hits {
-                serde_json::to_writer(&mut *out, &wire(h, width))?;
+                serde_json::to_writer(&mut *out, &HitRecord::new(h, width))?;
                 writeln!(out)?;
             }
             if let Some(f) = &result.facets {
-                serde_json::to_writer(&mut *out, &WireFacets::new(f, result.total))?;
+                serde_json::to_writer(&mut *out, &FacetsRecord::new(f, result.total))?;
                 writeln!(out)?;
             }
         }
@@ -141,89 +138,4 @@ fn write_facets(out: &mut dyn Write, f: &Facets, total: usize) -> std::io::Resul
         writeln!(out, "  {:<45} {:>7}", m.value, m.count)?;
     }
     Ok(())
-}
-
-fn wire(h: &Hit, width: usize) -> WireHit<'_> {
-    let chars = CharIndex::new(&h.text);
-    let (snippet, snippet_matches) = kwic::snippet(&h.text, &h.matches, width);
-    WireHit {
-        r#type: "hit",
-        doc: &h.doc,
-        turn: h.turn,
-        start: h.start,
-        end: h.end,
-        speaker: &h.speaker,
-        role: &h.role,
-        text: &h.text,
-        snippet,
-        snippet_matches,
-        matches: h
-            .matches
-            .iter()
-            .map(|s| {
-                (
-                    h.start + chars.char_offset(s.start),
-                    h.start + chars.char_offset(s.end),
-                )
-            })
-            .collect(),
-        score: h.score,
-        codes: &h.codes,
-        polarity: h.polarity.as_deref(),
-    }
-}
-
-/// One line of `citata search --format ndjson`.
-#[derive(Serialize)]
-struct WireHit<'a> {
-    r#type: &'static str,
-    doc: &'a str,
-    turn: usize,
-    start: usize,
-    end: usize,
-    speaker: &'a str,
-    role: &'a str,
-    text: &'a str,
-    snippet: String,
-    snippet_matches: Vec<(usize, usize)>,
-    matches: Vec<(usize, usize)>,
-    score: f32,
-    codes: &'a [String],
-    polarity: Option<&'a str>,
-}
-
-/// The last line of `citata search --facets --format ndjson`.
-#[derive(Serialize)]
-struct WireFacets<'a> {
-    r#type: &'static str,
-    total: usize,
-    codes: Vec<WireCount<'a>>,
-    meta: Vec<WireCount<'a>>,
-}
-
-#[derive(Serialize)]
-struct WireCount<'a> {
-    group: &'a str,
-    value: &'a str,
-    count: u64,
-}
-
-impl<'a> WireFacets<'a> {
-    fn new(f: &'a Facets, total: usize) -> Self {
-        let list = |v: &'a [crate::index::FacetCount]| {
-            v.iter()
-                .map(|c| WireCount {
-                    group: &c.group,
-                    value: &c.value,
-                    count: c.count,
-                })
-                .collect()
-        };
-        WireFacets {
-            r#type: "facets",
-            total,
-            codes: list(&f.codes),
-            meta: list(&f.meta),
-        }
-    }
 }

@@ -29,7 +29,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
-pub use search::{FacetCount, Facets, Hit, SearchQuery, SearchResult};
+pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, SearchResult};
 
 use crate::codebook::Codebook;
 use crate::model::{CharIndex, Role, Transcript};
@@ -440,6 +440,58 @@ impl CitataIndex {
         self.reader.reload().map_err(|e| err(e, &self.dir))
     }
 
+    /// A transcript from the index, with the codes of each indexed sentence (code point
+    /// start → parameter ids), for showing it with its codings.
+    ///
+    /// # Errors
+    /// When the index or the stored transcript cannot be read.
+    pub fn transcript(&self, doc: &str) -> crate::Result<Option<TranscriptView>> {
+        use tantivy::query::{BooleanQuery, Occur, Query};
+        let searcher = self.searcher()?;
+        let f = &self.fields;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let whole = BooleanQuery::new(vec![
+            (Occur::Must, term(f.doc, doc)),
+            (Occur::Must, term(f.kind, TRANSCRIPT)),
+        ]);
+        let found = searcher
+            .search(&whole, &DocSetCollector)
+            .map_err(|e| err(e, &self.dir))?;
+        let Some(address) = found.into_iter().next() else {
+            return Ok(None);
+        };
+        let (transcript, _, _) = StoredTranscript {
+            searcher: searcher.clone(),
+            address,
+        }
+        .load(f)?;
+        let sentences = BooleanQuery::new(vec![
+            (Occur::Must, term(f.doc, doc)),
+            (Occur::MustNot, term(f.kind, TRANSCRIPT)),
+        ]);
+        let mut codes = std::collections::BTreeMap::new();
+        for addr in searcher
+            .search(&sentences, &DocSetCollector)
+            .map_err(|e| err(e, &self.dir))?
+        {
+            let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
+            let start = d.get_first(f.start).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
+            let list: Vec<String> = d
+                .get_all(f.code)
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect();
+            if !list.is_empty() {
+                codes.insert(start, list);
+            }
+        }
+        Ok(Some(TranscriptView { transcript, codes }))
+    }
+
     /// Builds the documents of one tagged transcript (call from worker threads).
     pub fn prepare(
         &self,
@@ -594,6 +646,14 @@ pub struct Stats {
     pub transcripts: usize,
     /// Coded sentences per code.
     pub codes: Vec<FacetCount>,
+}
+
+/// A transcript with the codes of its sentences, as the index holds them.
+pub struct TranscriptView {
+    /// The transcript in canonical form.
+    pub transcript: Transcript,
+    /// Parameter ids per sentence, by the sentence's start (code points).
+    pub codes: std::collections::BTreeMap<usize, Vec<String>>,
 }
 
 /// A transcript stored in the index, read on demand.

@@ -8,9 +8,12 @@ use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
+use serde::Serialize;
+
+use super::kwic;
 use super::query::{self, Highlighter};
 use super::{CitataIndex, TRANSCRIPT, err};
-use crate::model::Span;
+use crate::model::{CharIndex, Span};
 use crate::text::Analyzer;
 
 /// A search request.
@@ -260,6 +263,96 @@ fn collect(counts: &tantivy::collector::FacetCounts, path: &[&str], out: &mut Ve
                 value: (*value).to_string(),
                 count,
             });
+        }
+    }
+}
+
+/// A hit as `citata search --format ndjson` and the web app's JSON give it: offsets in code
+/// points, a snippet of about `width` characters each side of the first match.
+#[derive(Serialize)]
+pub struct HitRecord<'a> {
+    r#type: &'static str,
+    doc: &'a str,
+    turn: usize,
+    start: usize,
+    end: usize,
+    speaker: &'a str,
+    role: &'a str,
+    text: &'a str,
+    snippet: String,
+    snippet_matches: Vec<(usize, usize)>,
+    matches: Vec<(usize, usize)>,
+    score: f32,
+    codes: &'a [String],
+    polarity: Option<&'a str>,
+}
+
+impl<'a> HitRecord<'a> {
+    /// The record of a hit.
+    pub fn new(h: &'a Hit, width: usize) -> Self {
+        let chars = CharIndex::new(&h.text);
+        let (snippet, snippet_matches) = kwic::snippet(&h.text, &h.matches, width);
+        HitRecord {
+            r#type: "hit",
+            doc: &h.doc,
+            turn: h.turn,
+            start: h.start,
+            end: h.end,
+            speaker: &h.speaker,
+            role: &h.role,
+            text: &h.text,
+            snippet,
+            snippet_matches,
+            matches: h
+                .matches
+                .iter()
+                .map(|s| {
+                    (
+                        h.start + chars.char_offset(s.start),
+                        h.start + chars.char_offset(s.end),
+                    )
+                })
+                .collect(),
+            score: h.score,
+            codes: &h.codes,
+            polarity: h.polarity.as_deref(),
+        }
+    }
+}
+
+/// Facet counts as the JSON outputs give them.
+#[derive(Serialize)]
+pub struct FacetsRecord<'a> {
+    r#type: &'static str,
+    total: usize,
+    codes: Vec<CountRecord<'a>>,
+    meta: Vec<CountRecord<'a>>,
+}
+
+#[derive(Serialize)]
+struct CountRecord<'a> {
+    group: &'a str,
+    value: &'a str,
+    count: u64,
+}
+
+impl<'a> FacetsRecord<'a> {
+    /// The record of facet counts over `total` passages.
+    pub fn new(f: &'a Facets, total: usize) -> Self {
+        let list = |v: &'a [FacetCount]| {
+            v.iter()
+                .map(|c| CountRecord {
+                    group: &c.group,
+                    value: &c.value,
+                    count: c.count,
+                })
+                .collect()
+        };
+        FacetsRecord {
+            r#type: "facets",
+            total,
+            codes: list(&f.codes),
+            meta: list(&f.meta),
         }
     }
 }

@@ -198,7 +198,8 @@ pub fn markdown(m: &ReportModel) -> String {
     o
 }
 
-fn esc(s: &str) -> String {
+/// Escapes text for HTML (elements and attribute values).
+pub fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -1,0 +1,308 @@
+//! `citata serve`: the study in a browser on the researcher's own machine. Server-rendered
+//! pages over the search index (axum on tokio), a little JavaScript, nothing external.
+//!
+//! Routes: `/` (the study: levels, parameters, codings), `/search` (query and filters, KWIC
+//! lines with the matched words marked, facet counts), `/transcripts/{doc}` (turns with coding
+//! stripes, `?at=OFFSET` opens at a position), `/api/search` and `/api/transcripts/{doc}`
+//! (JSON; `/search` also answers JSON to `Accept: application/json`).
+//!
+//! Safety: loopback by default; on another host every request needs the access token
+//! (`?token=`, then a cookie, or `Authorization: Bearer`). Transcript text is escaped
+//! everywhere. Only what the index holds is served: no file paths reach the file system.
+//! Query strings are bounded.
+
+mod pages;
+
+pub use pages::url_encode;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{Html, IntoResponse, Json, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::codebook::Codebook;
+use crate::index::{CitataIndex, FacetsRecord, HitRecord, SearchQuery};
+use crate::text::Analyzer;
+
+/// Longest query text accepted, in bytes.
+pub const MAX_QUERY: usize = 1000;
+/// Most hits one search returns.
+pub const MAX_LIMIT: usize = 500;
+
+/// What the server needs.
+pub struct App {
+    /// The search index.
+    pub index: CitataIndex,
+    /// The codebook the index was coded with.
+    pub codebook: Codebook,
+    /// The study folder.
+    pub study: PathBuf,
+    /// The access token required on every request, when not on loopback.
+    pub token: Option<String>,
+}
+
+impl App {
+    /// Opens the index and its codebook.
+    ///
+    /// # Errors
+    /// When the index cannot be opened or its codebook compiled.
+    pub fn open(
+        study: PathBuf,
+        index: &std::path::Path,
+        token: Option<String>,
+    ) -> crate::Result<App> {
+        let idx = CitataIndex::open_or_create(index)?;
+        let icb = match idx.codebook()? {
+            Some(c) => c,
+            None => crate::index::IndexCodebook::read(None)?,
+        };
+        let codebook = icb.compile(&mut Analyzer::new())?;
+        Ok(App {
+            index: idx,
+            codebook,
+            study,
+            token,
+        })
+    }
+}
+
+/// The routes, with the token check when a token is set.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(study))
+        .route("/search", get(search))
+        .route("/api/search", get(api_search))
+        .route("/transcripts/{*doc}", get(transcript))
+        .route("/api/transcripts/{*doc}", get(api_transcript))
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
+}
+
+/// Binds `host:port` and serves until Ctrl-C. On a host other than loopback a token is
+/// required (generated when not given) and printed with the URL.
+///
+/// # Errors
+/// When the address cannot be bound.
+pub fn run(app: App, host: IpAddr, port: u16, ready: impl FnOnce(String)) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(SocketAddr::new(host, port))
+            .await
+            .map_err(|e| {
+                anyhow::anyhow!("cannot listen on {host}:{port}: {e}; try another --port")
+            })?;
+        let addr = listener.local_addr()?;
+        let mut url = format!("http://{addr}/");
+        if let Some(t) = &app.token {
+            url.push_str(&format!("?token={t}"));
+        }
+        ready(url);
+        axum::serve(listener, router(Arc::new(app)))
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
+
+/// A token for a server on a non-loopback address: 128 bits from the OS-seeded hasher.
+pub fn new_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    for i in 0..2u64 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u64(i);
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// Lets a request through when no token is set, or it carries the token (query, cookie or
+/// bearer header); a token in the query is moved to a cookie.
+async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let Some(token) = &app.token else {
+        return next.run(req).await;
+    };
+    let in_query = req
+        .uri()
+        .query()
+        .unwrap_or("")
+        .split('&')
+        .any(|kv| kv.strip_prefix("token=") == Some(token.as_str()));
+    let headers = req.headers();
+    let in_cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .any(|c| c.trim().strip_prefix("citata_token=") == Some(token.as_str()));
+    let in_bearer = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        == Some(token.as_str());
+    if !(in_query || in_cookie || in_bearer) {
+        return (
+            StatusCode::UNAUTHORIZED,
+            "citata serve: open the URL with ?token=… that the server printed\n",
+        )
+            .into_response();
+    }
+    let mut resp = next.run(req).await;
+    let cookie = format!("citata_token={token}; HttpOnly; SameSite=Strict; Path=/");
+    if let Some(v) = cookie.parse().ok().filter(|_| in_query && !in_cookie) {
+        resp.headers_mut().insert(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+fn bad_request(msg: String) -> Response {
+    (StatusCode::BAD_REQUEST, msg).into_response()
+}
+
+async fn study(State(app): State<Arc<App>>) -> Response {
+    match app.index.stats() {
+        Ok(stats) => Html(pages::study(&app, &stats)).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+/// The search form's fields (all optional).
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchParams {
+    /// Query text.
+    #[serde(default)]
+    pub q: String,
+    /// Parameter id.
+    pub param: Option<String>,
+    /// Level id.
+    pub level: Option<String>,
+    /// Division.
+    pub division: Option<String>,
+    /// Wave.
+    pub wave: Option<String>,
+    /// interviewer / respondent.
+    pub role: Option<String>,
+    /// positive / negative / neutral / mixed.
+    pub polarity: Option<String>,
+    /// Only wishes (any non-empty value).
+    pub wish: Option<String>,
+    /// Most hits.
+    pub limit: Option<usize>,
+}
+
+impl SearchParams {
+    fn query(&self) -> Result<SearchQuery, String> {
+        if self.q.len() > MAX_QUERY {
+            return Err(format!("the query is longer than {MAX_QUERY} bytes"));
+        }
+        let some = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let mut filters = Vec::new();
+        if let Some(d) = some(&self.division) {
+            filters.push(("division".to_string(), d));
+        }
+        if let Some(w) = some(&self.wave) {
+            filters.push(("wave".to_string(), w));
+        }
+        Ok(SearchQuery {
+            text: self.q.clone(),
+            codes: some(&self.param).into_iter().collect(),
+            level: some(&self.level),
+            role: some(&self.role),
+            polarity: some(&self.polarity),
+            wish: some(&self.wish).is_some(),
+            filters,
+            limit: self.limit.unwrap_or(100).clamp(1, MAX_LIMIT),
+            facets: true,
+        })
+    }
+}
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+async fn search(
+    State(app): State<Arc<App>>,
+    headers: HeaderMap,
+    Query(p): Query<SearchParams>,
+) -> Response {
+    if wants_json(&headers) {
+        return api_search(State(app), Query(p)).await;
+    }
+    let q = match p.query() {
+        Ok(q) => q,
+        Err(e) => return bad_request(e),
+    };
+    let result = app.index.search(&q);
+    Html(pages::search(&app, &p, result)).into_response()
+}
+
+async fn api_search(State(app): State<Arc<App>>, Query(p): Query<SearchParams>) -> Response {
+    let q = match p.query() {
+        Ok(q) => q,
+        Err(e) => return bad_request(e),
+    };
+    match app.index.search(&q) {
+        Ok(r) => {
+            let hits: Vec<HitRecord> = r.hits.iter().map(|h| HitRecord::new(h, 60)).collect();
+            let facets = r.facets.as_ref().map(|f| FacetsRecord::new(f, r.total));
+            Json(serde_json::json!({"total": r.total, "hits": hits, "facets": facets}))
+                .into_response()
+        }
+        Err(e) => bad_request(e.to_string()),
+    }
+}
+
+/// `?at=OFFSET`: the code point to open the transcript at.
+#[derive(Debug, Default, Deserialize)]
+pub struct At {
+    /// Code point offset.
+    pub at: Option<usize>,
+}
+
+async fn transcript(
+    State(app): State<Arc<App>>,
+    Path(doc): Path<String>,
+    Query(at): Query<At>,
+) -> Response {
+    match app.index.transcript(&doc) {
+        Ok(Some(view)) => Html(pages::transcript(&app, &view, at.at)).into_response(),
+        Ok(None) => (
+            StatusCode::NOT_FOUND,
+            Html(pages::not_found(&format!("Нет такого интервью: {doc}"))),
+        )
+            .into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn api_transcript(State(app): State<Arc<App>>, Path(doc): Path<String>) -> Response {
+    match app.index.transcript(&doc) {
+        Ok(Some(view)) => Json(serde_json::json!({
+            "transcript": view.transcript,
+            "codes": view.codes,
+        }))
+        .into_response(),
+        Ok(None) => (StatusCode::NOT_FOUND, format!("no transcript {doc}")).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}

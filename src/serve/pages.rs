@@ -1,0 +1,397 @@
+//! The HTML pages of `citata serve`: one layout, inline CSS, a few lines of JavaScript, every
+//! piece of transcript or user text escaped. Page text is Russian (the users are).
+
+use std::fmt::Write;
+
+use super::{App, SearchParams};
+use crate::index::kwic::{self, first_run};
+use crate::index::{SearchResult, Stats, TranscriptView};
+use crate::model::{CharIndex, Role};
+use crate::report::render::esc;
+
+const CSS: &str = "body{font-family:'PT Sans','Segoe UI',Arial,sans-serif;margin:0;color:#222;line-height:1.45}\
+header{background:#2a5d8f;color:#fff;padding:.5em 1.2em;display:flex;gap:1.5em;align-items:center}\
+header a{color:#fff;text-decoration:none;font-weight:bold}main{max-width:1100px;margin:1em auto;padding:0 1em}\
+table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}\
+.num{text-align:right;white-space:nowrap}mark{background:#ffe08a;padding:0 .1em}\
+form.search{display:flex;flex-wrap:wrap;gap:.4em;margin-bottom:1em}form.search input[name=q]{flex:1 1 20em;font-size:1.05em;padding:.3em}\
+.layout{display:grid;grid-template-columns:minmax(0,1fr) 15em;gap:1.5em}.facets h3{margin:.8em 0 .2em;font-size:1em}.facets a{text-decoration:none}\
+.kwic{table-layout:fixed}.kwic td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.kwic td.l{text-align:right;width:40%;direction:rtl}.kwic td.l bdi{direction:ltr}.kwic td.m{font-weight:bold;width:8em;text-align:center}\
+.kwic td.doc{font-size:.8em;width:11em}.muted{color:#666}.err{color:#c62828}\
+.turn{display:grid;grid-template-columns:5em 9em 1fr;gap:.2em .8em;margin:.2em 0}.who{color:#555;font-size:.9em}\
+.stripes{display:flex;gap:2px;justify-content:flex-end}.stripe{width:6px;min-height:1.2em;border-radius:2px}\
+.s{padding:.05em 0}.s.coded{border-bottom:1px dotted #999}.s.here{background:#ffe08a}\
+.legend span{display:inline-block;margin:.1em .6em .1em 0;font-size:.85em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.25em;border-radius:2px}";
+
+/// Colours of parameters (by their position in the codebook), for stripes and the legend.
+const PALETTE: [&str; 12] = [
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#393b79", "#ad494a",
+];
+
+fn colour(app: &App, param: &str) -> &'static str {
+    let i = app.codebook.parameter(param).unwrap_or(0);
+    PALETTE[i % PALETTE.len()]
+}
+
+fn param_name<'a>(app: &'a App, id: &'a str) -> &'a str {
+    app.codebook
+        .parameter(id)
+        .map_or(id, |p| app.codebook.parameters[p].name.as_str())
+}
+
+fn layout(title: &str, body: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{} — citata</title>\
+<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head>\
+<body><header><a href=\"/\">citata</a><a href=\"/\">Исследование</a><a href=\"/search\">Поиск</a></header>\
+<main>{body}</main></body></html>\n",
+        esc(title)
+    )
+}
+
+/// A page saying what was not found.
+pub fn not_found(msg: &str) -> String {
+    layout(
+        "Не найдено",
+        &format!("<h1>Не найдено</h1><p>{}</p>", esc(msg)),
+    )
+}
+
+/// The study: levels and parameters with their coded passages.
+pub fn study(app: &App, stats: &Stats) -> String {
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<h1>Исследование</h1><p class=\"muted\">{} интервью, {} высказываний в индексе, кодбук: {}</p>",
+        stats.transcripts,
+        stats.sentences,
+        esc(&app.codebook.name)
+    );
+    for (li, level) in app.codebook.levels.iter().enumerate() {
+        let _ = write!(
+            b,
+            "<h2>{}</h2><table><tr><th>Параметр</th><th class=\"num\">Фрагментов</th><th></th></tr>",
+            esc(&level.name)
+        );
+        for p in app.codebook.parameters.iter().filter(|p| p.level == li) {
+            let n = stats
+                .codes
+                .iter()
+                .find(|c| c.value == p.id)
+                .map_or(0, |c| c.count);
+            let _ = write!(
+                b,
+                "<tr><td><i style=\"display:inline-block;width:.7em;height:.7em;background:{}\"></i> {}</td>\
+<td class=\"num\">{n}</td><td><a href=\"/search?param={}\">фрагменты</a> · \
+<a href=\"/search?param={}&amp;role=respondent&amp;polarity=negative\">критика</a> · \
+<a href=\"/search?param={}&amp;wish=1\">пожелания</a></td></tr>",
+                colour(app, &p.id),
+                esc(&p.name),
+                esc(&p.id),
+                esc(&p.id),
+                esc(&p.id)
+            );
+        }
+        b.push_str("</table>");
+    }
+    layout("Исследование", &b)
+}
+
+fn select(name: &str, current: Option<&str>, options: &[(String, String)], any: &str) -> String {
+    let mut s = format!(
+        "<select name=\"{name}\" onchange=\"this.form.submit()\"><option value=\"\">{any}</option>"
+    );
+    for (value, label) in options {
+        let sel = if current == Some(value.as_str()) {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            s,
+            "<option value=\"{}\"{sel}>{}</option>",
+            esc(value),
+            esc(label)
+        );
+    }
+    s.push_str("</select>");
+    s
+}
+
+/// The link to the search page with `params` plus one more filter.
+fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
+    let fields = [
+        ("param", &p.param),
+        ("level", &p.level),
+        ("division", &p.division),
+        ("wave", &p.wave),
+        ("role", &p.role),
+        ("polarity", &p.polarity),
+        ("wish", &p.wish),
+    ];
+    for (k, v) in fields {
+        if let Some(v) = v.as_ref().filter(|v| k != key && !v.is_empty()) {
+            pairs.push((k, v.clone()));
+        }
+    }
+    pairs.push((key, value.to_string()));
+    let query: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect();
+    format!("/search?{}", query.join("&"))
+}
+
+/// Percent-encoding for a query string value.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() * 3);
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+/// The search page: the form, KWIC lines, facets.
+pub fn search(app: &App, p: &SearchParams, result: crate::Result<SearchResult>) -> String {
+    let params: Vec<(String, String)> = app
+        .codebook
+        .parameters
+        .iter()
+        .map(|x| (x.id.clone(), x.name.clone()))
+        .collect();
+    let levels: Vec<(String, String)> = app
+        .codebook
+        .levels
+        .iter()
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
+    let roles = [
+        ("respondent".to_string(), "Респонденты".to_string()),
+        ("interviewer".to_string(), "Интервьюер".to_string()),
+    ];
+    let polarities = [
+        ("negative".to_string(), "Критика".to_string()),
+        ("positive".to_string(), "Похвала".to_string()),
+        ("mixed".to_string(), "Смешанная".to_string()),
+        ("neutral".to_string(), "Нейтральная".to_string()),
+    ];
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<form class=\"search\" method=\"get\" action=\"/search\">\
+<input name=\"q\" value=\"{}\" placeholder=\"оплата, &quot;сроки поставки&quot;, отсроч*, цена НЕ скидка\" autofocus>{}{}{}{}\
+<label><input type=\"checkbox\" name=\"wish\" value=\"1\"{} onchange=\"this.form.submit()\"> пожелания</label>",
+        esc(&p.q),
+        select("param", p.param.as_deref(), &params, "все параметры"),
+        select("level", p.level.as_deref(), &levels, "все уровни"),
+        select("role", p.role.as_deref(), &roles, "все говорящие"),
+        select(
+            "polarity",
+            p.polarity.as_deref(),
+            &polarities,
+            "любая тональность"
+        ),
+        if p.wish.as_deref().is_some_and(|w| !w.is_empty()) {
+            " checked"
+        } else {
+            ""
+        }
+    );
+    for (k, v) in [("division", &p.division), ("wave", &p.wave)] {
+        if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+            let _ = write!(
+                b,
+                "<input type=\"hidden\" name=\"{k}\" value=\"{}\"><a href=\"{}\">✕ {}</a>",
+                esc(v),
+                esc(&search_link(p, k, "")),
+                esc(v)
+            );
+        }
+    }
+    b.push_str("<button>Найти</button></form>");
+    let result = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = write!(b, "<p class=\"err\">{}</p>", esc(&e.to_string()));
+            return layout("Поиск", &b);
+        }
+    };
+    let _ = write!(
+        b,
+        "<div class=\"layout\"><div><p class=\"muted\">Найдено: {}{}</p><table class=\"kwic\">",
+        result.total,
+        if result.hits.len() < result.total {
+            format!(", показаны первые {}", result.hits.len())
+        } else {
+            String::new()
+        }
+    );
+    for h in &result.hits {
+        let (left, matched, right) = match first_run(&h.text, &h.matches) {
+            Some(centre) => {
+                let k = kwic::kwic(&h.text, centre, 60);
+                (k.left, k.matched, k.right)
+            }
+            None => (String::new(), String::new(), h.text.clone()),
+        };
+        let codes: Vec<String> = h
+            .codes
+            .iter()
+            .map(|c| {
+                format!(
+                    "<i title=\"{}\" style=\"display:inline-block;width:.6em;height:.6em;background:{}\"></i>",
+                    esc(param_name(app, c)),
+                    colour(app, c)
+                )
+            })
+            .collect();
+        let _ = write!(
+            b,
+            "<tr><td class=\"doc\"><a href=\"/transcripts/{}?at={}#s{}\">{}</a><br><span class=\"muted\">{}</span> {}</td>\
+<td class=\"l\"><bdi>{}</bdi></td><td class=\"m\"><mark>{}</mark></td><td class=\"r\">{}</td></tr>",
+            doc_path(&h.doc),
+            h.start,
+            h.start,
+            esc(&h.doc),
+            esc(&h.speaker),
+            codes.concat(),
+            esc(&left),
+            esc(&matched),
+            esc(&right)
+        );
+    }
+    b.push_str("</table></div><aside class=\"facets\">");
+    if let Some(f) = &result.facets {
+        b.push_str("<h3>Параметры</h3>");
+        for c in &f.codes {
+            let _ = write!(
+                b,
+                "<div><a href=\"{}\">{}</a> <span class=\"muted\">{}</span></div>",
+                esc(&search_link(p, "param", &c.value)),
+                esc(param_name(app, &c.value)),
+                c.count
+            );
+        }
+        let mut group = "";
+        for m in &f.meta {
+            if m.group != group {
+                group = &m.group;
+                let title = match group {
+                    "division" => "Подразделения",
+                    "wave" => "Волны",
+                    other => other,
+                };
+                let _ = write!(b, "<h3>{}</h3>", esc(title));
+            }
+            let _ = write!(
+                b,
+                "<div><a href=\"{}\">{}</a> <span class=\"muted\">{}</span></div>",
+                esc(&search_link(p, &m.group, &m.value)),
+                esc(&m.value),
+                m.count
+            );
+        }
+    }
+    b.push_str("</aside></div>");
+    layout(if p.q.is_empty() { "Поиск" } else { &p.q }, &b)
+}
+
+/// A document id as a URL path (each segment percent-encoded, slashes kept).
+fn doc_path(doc: &str) -> String {
+    doc.split('/').map(url_encode).collect::<Vec<_>>().join("/")
+}
+
+/// A transcript: turns, sentences with their codes as stripes, opened at `at`.
+pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String {
+    let t = &view.transcript;
+    let ix = CharIndex::new(&t.text);
+    let mut b = String::new();
+    let _ = write!(b, "<h1>{}</h1><p class=\"muted\">", esc(&t.doc));
+    for (k, v) in &t.meta {
+        let _ = write!(b, "{}: {} · ", esc(k), esc(v));
+    }
+    b.push_str("</p><div class=\"legend\">");
+    let mut used: Vec<&String> = view.codes.values().flatten().collect();
+    used.sort_by_key(|c| app.codebook.parameter(c));
+    used.dedup();
+    for c in used {
+        let _ = write!(
+            b,
+            "<span><i style=\"background:{}\"></i>{}</span>",
+            colour(app, c),
+            esc(param_name(app, c))
+        );
+    }
+    b.push_str("</div>");
+    let mut sentences = t.sentences.iter().peekable();
+    for (ti, turn) in t.turns.iter().enumerate() {
+        let speaker = t.turn_speaker(turn);
+        let mut line = String::new();
+        let mut stripes: Vec<&String> = Vec::new();
+        while let Some(s) = sentences.next_if(|s| s.turn <= ti) {
+            if s.turn < ti {
+                continue;
+            }
+            let start = ix.char_offset(s.span.start);
+            let end = ix.char_offset(s.span.end);
+            let codes = view.codes.get(&start);
+            let here = at.is_some_and(|a| a >= start && a < end.max(start + 1));
+            let mut class = String::from("s");
+            if codes.is_some() {
+                class.push_str(" coded");
+            }
+            if here {
+                class.push_str(" here");
+            }
+            let title = codes.map_or(String::new(), |c| {
+                c.iter()
+                    .map(|c| param_name(app, c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            });
+            let _ = write!(
+                line,
+                "<span id=\"s{start}\" class=\"{class}\" title=\"{}\">{}</span> ",
+                esc(&title),
+                esc(t.slice(s.span))
+            );
+            if let Some(c) = codes {
+                for c in c {
+                    if !stripes.contains(&c) {
+                        stripes.push(c);
+                    }
+                }
+            }
+        }
+        let stripe_html: String = stripes
+            .iter()
+            .map(|c| {
+                format!(
+                    "<div class=\"stripe\" title=\"{}\" style=\"background:{}\"></div>",
+                    esc(param_name(app, c)),
+                    colour(app, c)
+                )
+            })
+            .collect();
+        let who = match speaker.role {
+            Role::Interviewer => "Интервьюер".to_string(),
+            Role::Respondent => speaker.label.clone(),
+        };
+        let _ = write!(
+            b,
+            "<div class=\"turn\" id=\"t{ti}\"><div class=\"stripes\">{stripe_html}</div><div class=\"who\">{}</div><div>{line}</div></div>",
+            esc(&who)
+        );
+    }
+    b.push_str(
+        "<script>(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}})();</script>",
+    );
+    layout(&t.doc, &b)
+}
