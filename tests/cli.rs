@@ -6297,4 +6297,108 @@ mod serve {
         .await;
         assert_eq!(status, StatusCode::OK);
     }
+
+    async fn post(app: &Arc<App>, uri: &str, form: &[(&str, &str)]) -> (StatusCode, String) {
+        let body: Vec<String> = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", enc(v)))
+            .collect();
+        let resp = router(app.clone())
+            .oneshot(
+                Request::post(uri)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(body.join("&")))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        (status, location)
+    }
+
+    #[tokio::test]
+    async fn quote_board_pins_and_unpins_into_the_study_folder() {
+        let (_dir, app) = app(None);
+        let (status, body, _) = get(&app, "/quotes/payment_terms", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Закрепить"), "{body}");
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms", &[]).await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let first = &v["quotes"][0];
+        let (doc, start, end) = (
+            first["doc"].as_str().unwrap().to_string(),
+            first["start"].as_u64().unwrap().to_string(),
+            first["end"].as_u64().unwrap().to_string(),
+        );
+        assert_eq!(first["pinned"], false);
+        // A form without the page's token is refused, and nothing is written.
+        let (status, _) = post(
+            &app,
+            "/quotes/payment_terms/pin",
+            &[
+                ("csrf", "forged"),
+                ("doc", &doc),
+                ("start", &start),
+                ("end", &end),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let pins_file = app.study.join("pins.toml");
+        assert!(!pins_file.exists());
+        // Pin with an edited trimming.
+        let (status, location) = post(
+            &app,
+            "/quotes/payment_terms/pin",
+            &[
+                ("csrf", &app.csrf),
+                ("doc", &doc),
+                ("start", &start),
+                ("end", &end),
+                ("text", "Отсрочка шестьдесят дней — <b>это</b> хорошо."),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (status, location.as_str()),
+            (StatusCode::SEE_OTHER, "/quotes/payment_terms")
+        );
+        let pins = citata::report::pins::Pins::load(&app.study).unwrap();
+        assert_eq!(pins.pins.len(), 1);
+        assert_eq!(pins.pins[0].doc, doc);
+        assert_eq!(
+            pins.pins[0].text.as_deref(),
+            Some("Отсрочка шестьдесят дней — <b>это</b> хорошо.")
+        );
+        let (_, body, _) = get(&app, "/quotes/payment_terms", &[]).await;
+        assert!(body.contains("Закреплённые"), "{body}");
+        assert!(
+            body.contains("Отсрочка шестьдесят дней — &lt;b&gt;это&lt;/b&gt; хорошо."),
+            "{body}"
+        );
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms", &[]).await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["quotes"][0]["pinned"], true);
+        // Unpin.
+        let (status, _) = post(
+            &app,
+            "/quotes/payment_terms/unpin",
+            &[("csrf", &app.csrf), ("doc", &doc), ("start", &start)],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(
+            citata::report::pins::Pins::load(&app.study)
+                .unwrap()
+                .pins
+                .is_empty()
+        );
+        let (status, _, _) = get(&app, "/quotes/no_such_param", &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
 }

@@ -15,7 +15,7 @@ use crate::tag::Tagger;
 use crate::text::Analyzer;
 
 /// Feature names as a report author reads them.
-const FEATURE_NAMES_RU: &[(&str, &str)] = &[
+pub const FEATURE_NAMES_RU: &[(&str, &str)] = &[
     ("relevance", "релевантность"),
     ("emotion", "эмоциональность"),
     ("concreteness", "конкретность"),

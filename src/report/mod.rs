@@ -7,6 +7,7 @@
 //! the score and quotes; the client's ideas and wishes; a recommendations skeleton
 //! (Поддерживать / Развивать); coverage.
 
+pub mod pins;
 pub mod render;
 
 use serde::{Deserialize, Serialize};

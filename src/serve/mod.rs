@@ -17,18 +17,22 @@ pub use pages::url_encode;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::Router;
+use axum::extract::Form;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
-use axum::response::{Html, IntoResponse, Json, Response};
-use axum::routing::get;
+use axum::response::{Html, IntoResponse, Json, Redirect, Response};
+use axum::routing::{get, post};
 use serde::Deserialize;
 
 use crate::codebook::Codebook;
 use crate::index::{CitataIndex, FacetsRecord, HitRecord, SearchQuery};
+use crate::quotes::{Quote, QuoteConfig, candidates, keep_best};
+use crate::report::pins::{Pin, Pins};
+use crate::tag::Tagger;
 use crate::text::Analyzer;
 
 /// Longest query text accepted, in bytes.
@@ -46,6 +50,14 @@ pub struct App {
     pub study: PathBuf,
     /// The access token required on every request, when not on loopback.
     pub token: Option<String>,
+    /// The token every state-changing form carries (a cross-site page cannot read it).
+    pub csrf: String,
+    /// Quote settings (the study's attribution template).
+    pub quote_config: QuoteConfig,
+    /// Quote candidates per parameter, computed from the index on first use.
+    quotes: OnceLock<Vec<Vec<Quote>>>,
+    /// Serializes changes to the pins file.
+    pins: Mutex<()>,
 }
 
 impl App {
@@ -64,11 +76,57 @@ impl App {
             None => crate::index::IndexCodebook::read(None)?,
         };
         let codebook = icb.compile(&mut Analyzer::new())?;
+        let mut quote_config = QuoteConfig::default();
+        let study_file = study.join(crate::cli::report::STUDY_FILE);
+        if let Some(a) = std::fs::read_to_string(&study_file)
+            .ok()
+            .and_then(|src| toml::from_str::<crate::report::Study>(&src).ok())
+            .and_then(|s| s.attribution)
+        {
+            quote_config.attribution = a;
+        }
         Ok(App {
             index: idx,
             codebook,
             study,
             token,
+            csrf: new_token(),
+            quote_config,
+            quotes: OnceLock::new(),
+            pins: Mutex::new(()),
+        })
+    }
+
+    /// Quote candidates per parameter (codebook order): every stored transcript tagged with
+    /// the index's codebook, candidates kept bounded per parameter.
+    pub fn quote_pools(&self) -> &Vec<Vec<Quote>> {
+        self.quotes.get_or_init(|| {
+            let mut analyzer = Analyzer::new();
+            let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
+            let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
+            let stored = self.index.stored_transcripts().unwrap_or_default();
+            for (n, s) in stored.iter().enumerate() {
+                let Ok((t, _, _)) = s.load(&self.index.fields) else {
+                    continue;
+                };
+                let qs = tagger.with_thread_state(|state| {
+                    let codings = tagger.tag(state, &t);
+                    candidates(
+                        &t,
+                        &codings,
+                        n + 1,
+                        &self.quote_config,
+                        &mut state.matching.analyzer,
+                    )
+                });
+                for q in qs {
+                    if let Some(pool) = pools.get_mut(q.param) {
+                        pool.push(q);
+                        keep_best(pool);
+                    }
+                }
+            }
+            pools
         })
     }
 }
@@ -81,6 +139,10 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/search", get(api_search))
         .route("/transcripts/{*doc}", get(transcript))
         .route("/api/transcripts/{*doc}", get(api_transcript))
+        .route("/quotes/{param}", get(quotes))
+        .route("/api/quotes/{param}", get(api_quotes))
+        .route("/quotes/{param}/pin", post(pin))
+        .route("/quotes/{param}/unpin", post(unpin))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }
@@ -305,4 +367,151 @@ async fn api_transcript(State(app): State<Arc<App>>, Path(doc): Path<String>) ->
         Ok(None) => (StatusCode::NOT_FOUND, format!("no transcript {doc}")).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
+}
+
+/// Quotes shown on a parameter's board.
+pub const BOARD: usize = 30;
+
+/// The board's quotes of a parameter: the best `BOARD` candidates, diverse (as the report
+/// picks them), of any polarity.
+fn board(app: &App, param: usize) -> Vec<Quote> {
+    let mut config = app.quote_config.clone();
+    config.top = BOARD;
+    let pool = app.quote_pools().get(param).cloned().unwrap_or_default();
+    crate::quotes::select(pool, &config, crate::quotes::PolarityFilter::Any)
+}
+
+/// [`board`] on a blocking thread: the first call tags the whole index.
+async fn board_off_thread(app: &Arc<App>, param: usize) -> Vec<Quote> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || board(&app, param))
+        .await
+        .unwrap_or_default()
+}
+
+fn no_param(id: &str) -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        Html(pages::not_found(&format!("Нет такого параметра: {id}"))),
+    )
+        .into_response()
+}
+
+async fn quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> Response {
+    let Some(p) = app.codebook.parameter(&param) else {
+        return no_param(&param);
+    };
+    let pins = match Pins::load(&app.study) {
+        Ok(p) => p,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    let list = board_off_thread(&app, p).await;
+    Html(pages::quotes(&app, p, &list, &pins)).into_response()
+}
+
+async fn api_quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> Response {
+    let Some(p) = app.codebook.parameter(&param) else {
+        return no_param(&param);
+    };
+    let pins = Pins::load(&app.study).unwrap_or_default();
+    let list = board_off_thread(&app, p).await;
+    let quotes: Vec<serde_json::Value> = list
+        .iter()
+        .enumerate()
+        .map(|(rank, q)| {
+            serde_json::json!({
+                "param": param,
+                "rank": rank + 1,
+                "doc": q.doc,
+                "start": q.chars.0,
+                "end": q.chars.1,
+                "text": q.text,
+                "attribution": q.attribution,
+                "polarity": q.polarity.as_str(),
+                "score": q.score,
+                "features": q.features.iter().map(|(k, v)| (k.to_string(), *v)).collect::<std::collections::BTreeMap<_, _>>(),
+                "pinned": pins.is_pinned(&param, &q.doc, q.chars.0),
+            })
+        })
+        .collect();
+    Json(serde_json::json!({"param": param, "quotes": quotes, "pins": pins.of(&param).collect::<Vec<_>>()}))
+        .into_response()
+}
+
+/// The fields of the pin and unpin forms.
+#[derive(Debug, Deserialize)]
+pub struct PinForm {
+    /// The form token.
+    pub csrf: String,
+    /// Document id.
+    pub doc: String,
+    /// Start, code points.
+    pub start: usize,
+    /// End, code points.
+    #[serde(default)]
+    pub end: usize,
+    /// The trimming to show.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// Longest trimming accepted, in bytes.
+pub const MAX_QUOTE: usize = 4000;
+
+fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)) -> Response {
+    if form.csrf != app.csrf {
+        return (
+            StatusCode::FORBIDDEN,
+            "the form is stale or from another site; reload the page\n",
+        )
+            .into_response();
+    }
+    if form.text.as_ref().is_some_and(|t| t.len() > MAX_QUOTE) {
+        return bad_request(format!("the quote is longer than {MAX_QUOTE} bytes"));
+    }
+    if app.codebook.parameter(param).is_none() {
+        return no_param(param);
+    }
+    let _guard = app
+        .pins
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut pins = match Pins::load(&app.study) {
+        Ok(p) => p,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    f(&mut pins);
+    if let Err(e) = pins.save(&app.study) {
+        return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
+    }
+    Redirect::to(&format!("/quotes/{}", pages::url_encode(param))).into_response()
+}
+
+async fn pin(
+    State(app): State<Arc<App>>,
+    Path(param): Path<String>,
+    Form(form): Form<PinForm>,
+) -> Response {
+    let pin = Pin {
+        param: param.clone(),
+        doc: form.doc.clone(),
+        start: form.start,
+        end: form.end.max(form.start),
+        text: form
+            .text
+            .clone()
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty()),
+    };
+    change_pins(&app, &param, &form, |pins| pins.pin(pin))
+}
+
+async fn unpin(
+    State(app): State<Arc<App>>,
+    Path(param): Path<String>,
+    Form(form): Form<PinForm>,
+) -> Response {
+    change_pins(&app, &param, &form, |pins| {
+        pins.unpin(&param, &form.doc, form.start);
+    })
 }

@@ -7,6 +7,7 @@ use super::{App, SearchParams};
 use crate::index::kwic::{self, first_run};
 use crate::index::{SearchResult, Stats, TranscriptView};
 use crate::model::{CharIndex, Role};
+use crate::report::pins::{Pin, Pins};
 use crate::report::render::esc;
 
 const CSS: &str = "body{font-family:'PT Sans','Segoe UI',Arial,sans-serif;margin:0;color:#222;line-height:1.45}\
@@ -21,7 +22,8 @@ form.search{display:flex;flex-wrap:wrap;gap:.4em;margin-bottom:1em}form.search i
 .turn{display:grid;grid-template-columns:5em 9em 1fr;gap:.2em .8em;margin:.2em 0}.who{color:#555;font-size:.9em}\
 .stripes{display:flex;gap:2px;justify-content:flex-end}.stripe{width:6px;min-height:1.2em;border-radius:2px}\
 .s{padding:.05em 0}.s.coded{border-bottom:1px dotted #999}.s.here{background:#ffe08a}\
-.legend span{display:inline-block;margin:.1em .6em .1em 0;font-size:.85em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.25em;border-radius:2px}";
+.quote{border-bottom:1px solid #ddd;padding:.4em 0}.quote textarea{width:100%;font:inherit}blockquote{margin:.3em 0;padding:.3em .8em;border-left:4px solid #2a5d8f;background:#f7f9fb}\
+.pinned blockquote{border-color:#c98a00;background:#fff8e1}.legend span{display:inline-block;margin:.1em .6em .1em 0;font-size:.85em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.25em;border-radius:2px}";
 
 /// Colours of parameters (by their position in the codebook), for stripes and the legend.
 const PALETTE: [&str; 12] = [
@@ -85,9 +87,10 @@ pub fn study(app: &App, stats: &Stats) -> String {
                 "<tr><td><i style=\"display:inline-block;width:.7em;height:.7em;background:{}\"></i> {}</td>\
 <td class=\"num\">{n}</td><td><a href=\"/search?param={}\">фрагменты</a> · \
 <a href=\"/search?param={}&amp;role=respondent&amp;polarity=negative\">критика</a> · \
-<a href=\"/search?param={}&amp;wish=1\">пожелания</a></td></tr>",
+<a href=\"/search?param={}&amp;wish=1\">пожелания</a> · <a href=\"/quotes/{}\">цитаты</a></td></tr>",
                 colour(app, &p.id),
                 esc(&p.name),
+                esc(&p.id),
                 esc(&p.id),
                 esc(&p.id),
                 esc(&p.id)
@@ -394,4 +397,114 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
         "<script>(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}})();</script>",
     );
     layout(&t.doc, &b)
+}
+
+fn polarity_ru(p: &str) -> &'static str {
+    match p {
+        "positive" => "похвала",
+        "negative" => "критика",
+        "mixed" => "смешанная",
+        _ => "нейтральная",
+    }
+}
+
+fn feature_ru(name: &str) -> &str {
+    crate::cli::quotes::FEATURE_NAMES_RU
+        .iter()
+        .find(|(k, _)| *k == name)
+        .map_or(name, |(_, v)| v)
+}
+
+/// A parameter's quote board: pinned quotes first, then the best candidates with their score
+/// broken down; each with a pin (editable trimming) or unpin button.
+pub fn quotes(app: &App, param: usize, list: &[crate::quotes::Quote], pins: &Pins) -> String {
+    let p = &app.codebook.parameters[param];
+    let mut b = String::new();
+    let _ = write!(
+        b,
+        "<h1>Цитаты: {}</h1><p class=\"muted\">Закреплённые цитаты отчёт покажет первыми, с вашей обрезкой (файл {}). \
+<a href=\"/search?param={}&amp;role=respondent\">Все фрагменты параметра</a></p>",
+        esc(&p.name),
+        esc(crate::report::pins::PINS_FILE),
+        esc(&p.id)
+    );
+    let action = |what: &str| format!("/quotes/{}/{what}", url_encode(&p.id));
+    let pinned: Vec<&Pin> = pins.of(&p.id).collect();
+    if !pinned.is_empty() {
+        b.push_str("<h2>Закреплённые</h2>");
+    }
+    for pin in &pinned {
+        let shown = pin.text.clone().unwrap_or_else(|| {
+            list.iter()
+                .find(|q| q.doc == pin.doc && q.chars.0 == pin.start)
+                .map_or_else(String::new, |q| q.text.clone())
+        });
+        let _ = write!(
+            b,
+            "<div class=\"quote pinned\"><blockquote>{}</blockquote><p class=\"muted\"><a href=\"/transcripts/{}?at={}#s{}\">{}</a></p>\
+<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"doc\" value=\"{}\">\
+<input type=\"hidden\" name=\"start\" value=\"{}\"><button>Открепить</button></form></div>",
+            esc(&shown),
+            doc_path(&pin.doc),
+            pin.start,
+            pin.start,
+            esc(&pin.doc),
+            esc(&action("unpin")),
+            esc(&app.csrf),
+            esc(&pin.doc),
+            pin.start
+        );
+    }
+    b.push_str("<h2>Кандидаты</h2>");
+    if list.is_empty() {
+        b.push_str(
+            "<p class=\"muted\">Нет цитат-кандидатов: параметр не встречается в ответах.</p>",
+        );
+    }
+    for (rank, q) in list.iter().enumerate() {
+        let is_pinned = pins.is_pinned(&p.id, &q.doc, q.chars.0);
+        let features: Vec<String> = q
+            .features
+            .iter()
+            .map(|(k, v)| format!("{} {v:+.2}", feature_ru(k)))
+            .collect();
+        let _ = write!(
+            b,
+            "<div class=\"quote\" id=\"q{rank}\"><p><b>{}.</b> <span class=\"muted\">{} · {} · оценка {:.2} = {}</span></p>",
+            rank + 1,
+            esc(&q.attribution),
+            polarity_ru(q.polarity.as_str()),
+            q.score,
+            esc(&features.join(", "))
+        );
+        if is_pinned {
+            let _ = write!(
+                b,
+                "<blockquote>{}</blockquote><p class=\"muted\">закреплена</p>",
+                esc(&q.text)
+            );
+        } else {
+            let _ = write!(
+                b,
+                "<form method=\"post\" action=\"{}\"><input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+<input type=\"hidden\" name=\"doc\" value=\"{}\"><input type=\"hidden\" name=\"start\" value=\"{}\"><input type=\"hidden\" name=\"end\" value=\"{}\">\
+<textarea name=\"text\" rows=\"3\">{}</textarea><br><button>Закрепить</button></form>",
+                esc(&action("pin")),
+                esc(&app.csrf),
+                esc(&q.doc),
+                q.chars.0,
+                q.chars.1,
+                esc(&q.text)
+            );
+        }
+        let _ = write!(
+            b,
+            "<p class=\"muted\"><a href=\"/transcripts/{}?at={}#s{}\">{}</a></p></div>",
+            doc_path(&q.doc),
+            q.chars.0,
+            q.chars.0,
+            esc(&q.doc)
+        );
+    }
+    layout(&format!("Цитаты: {}", p.name), &b)
 }
