@@ -4535,6 +4535,89 @@ mod report {
         std::fs::read_to_string(out).unwrap()
     }
 
+    /// Copies the demo study (without its index folder) into a temporary folder.
+    fn demo_copy(to: &Path) -> std::path::PathBuf {
+        let study = to.join("study");
+        std::fs::create_dir(&study).unwrap();
+        for e in std::fs::read_dir(demo()).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        study
+    }
+
+    #[test]
+    fn pinned_quotes_come_first_with_their_trimming() {
+        let dir = tmp();
+        let study = demo_copy(dir.path());
+        // The third quote citata picks for delivery times in this wave (2026: the report quotes
+        // the wave it reports), and one that is not a candidate.
+        let q = citata([
+            "quotes".as_ref(),
+            study.as_os_str(),
+            "--param".as_ref(),
+            "delivery_time".as_ref(),
+            "--top".as_ref(),
+            "20".as_ref(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        let third: serde_json::Value = q
+            .stdout
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|v| v["doc"].as_str().unwrap().starts_with("w26-"))
+            .nth(2)
+            .expect("three quotes from 2026");
+        std::fs::write(
+            study.join("pins.toml"),
+            format!(
+                "[[pin]]\nparam = \"delivery_time\"\ndoc = \"{}\"\nstart = {}\nend = {}\ntext = \"Склад заработал — берём за день (обрезано автором).\"\n\n[[pin]]\nparam = \"delivery_time\"\ndoc = \"nowhere.txt\"\nstart = 1\nend = 2\n",
+                third["doc"].as_str().unwrap(),
+                third["start"],
+                third["end"]
+            ),
+        )
+        .unwrap();
+        let out = dir.path().join("r.json");
+        let r = citata([
+            "report".as_ref(),
+            study.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let model: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+        let delivery = model["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+            .find(|p| p["id"] == "delivery_time")
+            .unwrap();
+        let quotes = delivery["quotes"].as_array().unwrap();
+        assert_eq!(
+            quotes[0]["text"],
+            "Склад заработал — берём за день (обрезано автором)."
+        );
+        assert_eq!(quotes[0]["doc"], third["doc"]);
+        assert_eq!(quotes[0]["attribution"], third["attribution"]);
+        // The pinned passage is not shown twice; the pin with no text and no candidate is left
+        // out; the section keeps its size.
+        assert_eq!(
+            quotes
+                .iter()
+                .filter(|x| x["start"] == third["start"] && x["doc"] == third["doc"])
+                .count(),
+            1
+        );
+        assert!(quotes.iter().all(|x| x["doc"] != "nowhere.txt"));
+        assert_eq!(quotes.len(), 3);
+    }
+
     #[test]
     fn demo_markdown_report_is_golden() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/demo/report.md");

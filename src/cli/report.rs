@@ -239,6 +239,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         codings: vec![0; params],
         candidates,
         wishes,
+        pins: crate::report::pins::Pins::load(&args.path)?,
         ..Inputs::default()
     };
     let mut divisions = BTreeSet::new();

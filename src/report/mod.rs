@@ -99,6 +99,39 @@ impl From<&Quote> for ReportQuote {
     }
 }
 
+/// The pinned quotes of a parameter, as the report shows them: the candidate's attribution
+/// and polarity with the author's trimming; a pin whose passage is no longer a candidate is
+/// shown with its own text when it has one.
+fn pinned_quotes(pins: &pins::Pins, param: &str, candidates: &[Quote]) -> Vec<ReportQuote> {
+    pins.of(param)
+        .filter_map(|pin| {
+            let found = candidates
+                .iter()
+                .find(|q| q.doc == pin.doc && q.chars.0 == pin.start);
+            let mut quote = match found {
+                Some(q) => ReportQuote::from(q),
+                None => ReportQuote {
+                    text: pin.text.clone()?,
+                    attribution: candidates
+                        .iter()
+                        .find(|q| q.doc == pin.doc)
+                        .map(|q| q.attribution.clone())
+                        .unwrap_or_default(),
+                    polarity: "neutral",
+                    doc: pin.doc.clone(),
+                    start: pin.start,
+                    end: pin.end,
+                    score: 0.0,
+                },
+            };
+            if let Some(t) = &pin.text {
+                quote.text = t.clone();
+            }
+            Some(quote)
+        })
+        .collect()
+}
+
 /// One parameter in the report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportParameter {
@@ -211,6 +244,8 @@ pub struct Inputs {
     pub interviews: usize,
     /// Divisions this wave.
     pub divisions: Vec<String>,
+    /// Quotes the author pinned: shown first, with their trimming.
+    pub pins: pins::Pins,
 }
 
 /// The study's names and rules.
@@ -310,9 +345,19 @@ pub fn build(
                 "zone" => PolarityFilter::Negative,
                 _ => PolarityFilter::Any,
             };
-            let picked =
-                select_avoiding(std::mem::take(&mut pool[pi]), quote_config, filter, &taken);
+            let candidates = std::mem::take(&mut pool[pi]);
+            let pinned = pinned_quotes(&inputs.pins, &p.id, &candidates);
+            let picked = select_avoiding(candidates, quote_config, filter, &taken);
             taken.extend(picked.iter().map(|q| (q.doc.clone(), q.span)));
+            let mut shown: Vec<ReportQuote> = pinned;
+            for q in &picked {
+                if shown.len() >= quote_config.top.max(1) {
+                    break;
+                }
+                if !shown.iter().any(|s| s.doc == q.doc && s.start == q.chars.0) {
+                    shown.push(ReportQuote::from(q));
+                }
+            }
             parameters.push(ReportParameter {
                 id: p.id.clone(),
                 name: p.name.clone(),
@@ -325,7 +370,7 @@ pub fn build(
                 change_shown: change.is_some_and(|c| t.change_shown(c)),
                 class,
                 codings: inputs.codings.get(pi).copied().unwrap_or(0),
-                quotes: picked.iter().map(ReportQuote::from).collect(),
+                quotes: shown,
             });
         }
         let means: Vec<f32> = parameters.iter().filter_map(|p| p.score).collect();
