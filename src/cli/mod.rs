@@ -402,7 +402,7 @@ pub struct ReportArgs {
     /// The study folder (transcripts, respondents.csv, citata.toml).
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
-    /// Where to write it; the format follows the extension: .html, .md, .json.
+    /// Where to write it; the format follows the extension: .html, .md, .json, .docx, .xlsx.
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     pub out: PathBuf,
     /// A folder with the previous wave's transcripts (default: the earlier wave in PATH).

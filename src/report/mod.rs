@@ -1,5 +1,6 @@
 //! The report: a documented model built from ratings, quotes and wishes, and its renderers
-//! ([`render`]: Markdown and a self-contained HTML page).
+//! ([`render`]: Markdown and a self-contained HTML page; [`docx`]: a Word document;
+//! [`xlsx`]: a workbook of scores, quotes and the coding matrix).
 //!
 //! The structure follows the research method: integral scores per level with the change
 //! against the previous wave; per level the parameter overview under the display rules
@@ -7,7 +8,9 @@
 //! the score and quotes; the client's ideas and wishes; a recommendations skeleton
 //! (Поддерживать / Развивать); coverage.
 
+pub mod docx;
 pub mod render;
+pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
 
@@ -72,6 +75,8 @@ pub struct ReportQuote {
     pub text: String,
     /// Who said it.
     pub attribution: String,
+    /// The speaker's division (empty when unknown).
+    pub division: String,
     /// `positive`, `negative`, `neutral`, `mixed`.
     pub polarity: &'static str,
     /// The document and the code point span, to find it.
@@ -89,6 +94,7 @@ impl From<&Quote> for ReportQuote {
         ReportQuote {
             text: q.text.clone(),
             attribution: q.attribution.clone(),
+            division: q.division.clone(),
             polarity: q.polarity.as_str(),
             doc: q.doc.clone(),
             start: q.chars.0,
