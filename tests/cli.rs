@@ -4754,7 +4754,8 @@ mod report {
     #[test]
     fn an_unknown_extension_is_refused() {
         let dir = tmp();
-        let out = dir.path().join("report.docx");
+        // .docx was the example here until the office exports made it a format.
+        let out = dir.path().join("report.odt");
         let run = citata([
             "report".as_ref(),
             demo().as_os_str(),
@@ -4763,7 +4764,7 @@ mod report {
         ]);
         assert_eq!(run.code, 2);
         assert!(
-            run.stderr.contains("unknown report format `.docx`"),
+            run.stderr.contains("unknown report format `.odt`"),
             "{}",
             run.stderr
         );
