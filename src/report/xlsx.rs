@@ -28,6 +28,23 @@ use crate::tag::Coding;
 /// The most matrix rows written: Excel's 1,048,576 rows less the header.
 pub const MAX_ROWS: usize = 1_048_575;
 
+/// The most characters Excel holds in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Text for a cell: cut at Excel's limit with "…" (a cell over it would fail the workbook).
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => text.into(),
+        Some(_) => {
+            let cut = text
+                .char_indices()
+                .nth(MAX_CELL_CHARS - 1)
+                .map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..cut]).into()
+        }
+    }
+}
+
 /// The sheet names, in order.
 pub const SHEETS: [&str; 3] = ["Оценки", "Цитаты", "Матрица кодирования"];
 
@@ -315,7 +332,7 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_number(r, 6, q.start as f64)?;
         ws.write_number(r, 7, q.end as f64)?;
         ws.write_string(r, 8, &q.attribution)?;
-        ws.write_string_with_format(r, 9, &q.text, &f.wrap)?;
+        ws.write_string_with_format(r, 9, fit(&q.text), &f.wrap)?;
     }
     Ok(())
 }
@@ -343,7 +360,7 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
         ws.write_string(r, 3, role_ru(row.role))?;
         ws.write_number(r, 4, row.start as f64)?;
         ws.write_number(r, 5, row.end as f64)?;
-        ws.write_string(r, 6, &row.text)?;
+        ws.write_string(r, 6, fit(&row.text))?;
         for p in 0..n {
             let coded = row.params.binary_search(&usize::from(p)).is_ok();
             ws.write_number(r, fixed + p, if coded { 1.0 } else { 0.0 })?;
@@ -420,6 +437,16 @@ mod tests {
             rows.iter()
                 .all(|r| r.params.windows(2).all(|w| w[0] < w[1]))
         );
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_excels_cell_limit() {
+        assert_eq!(fit("короткий"), "короткий");
+        let exact = "ж".repeat(MAX_CELL_CHARS);
+        assert_eq!(fit(&exact), exact);
+        let long = fit(&"ж".repeat(MAX_CELL_CHARS + 5)).into_owned();
+        assert_eq!(long.chars().count(), MAX_CELL_CHARS);
+        assert!(long.ends_with("ж…"));
     }
 
     #[test]
