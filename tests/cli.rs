@@ -4958,7 +4958,20 @@ mod office {
     #[test]
     fn docx_has_the_headings_tables_and_quotes_of_the_markdown_report() {
         let md = md_report();
-        let parts = unzip(&report("docx"));
+        let bytes = report("docx");
+        // citata's own .docx reader reads it back: the title, then the text.
+        let dir = tmp();
+        let path = dir.path().join("report.docx");
+        std::fs::write(&path, &bytes).unwrap();
+        let back = ingest_ok(&path);
+        assert!(
+            back[0]
+                .text
+                .contains("Удовлетворенность компании АО «Северхимпром»"),
+            "{}",
+            back[0].text
+        );
+        let parts = unzip(&bytes);
         for part in [
             "[Content_Types].xml",
             "_rels/.rels",

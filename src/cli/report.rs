@@ -349,14 +349,19 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     super::write_atomically(&args.out, &content)?;
     writeln!(
         err,
-        "report written to {} (wave {}{}; {} interviews)",
+        "report written to {} (wave {}{}; {} interviews{})",
         args.out.display(),
         model.wave,
         model
             .previous_wave
             .as_ref()
             .map_or(String::new(), |p| format!(", compared with {p}")),
-        model.interviews
+        model.interviews,
+        if format == Format::Xlsx {
+            format!("; coding matrix: {} sentences", matrix.rows.len())
+        } else {
+            String::new()
+        }
     )?;
     Ok(ok)
 }

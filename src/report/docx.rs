@@ -435,7 +435,7 @@ fn core(m: &ReportModel) -> String {
 }
 
 /// `word/document.xml`: the body on A4 with 2 cm margins.
-pub fn document_xml(m: &ReportModel) -> String {
+fn document_xml(m: &ReportModel) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
          <w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body>{}\
