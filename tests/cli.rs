@@ -5147,6 +5147,10 @@ mod office {
                 "Текст"
             ]
         );
+        // The HTML's display-rule colours: strength and zone fills, rise and fall fonts.
+        for argb in ["FFE8F5E9", "FFFDECEA", "FF1A7F37", "FFC62828"] {
+            assert!(parts["xl/styles.xml"].contains(argb), "{argb}");
+        }
         // Header rows frozen, autofilters on every sheet.
         for i in 1..=3 {
             let xml = &parts[&format!("xl/worksheets/sheet{i}.xml")];
