@@ -20,6 +20,9 @@
 //!   `quotes`, the XSD via xmllint, byte-identical output), `import qdpx` of another tool's
 //!   project (CRLF, emoji, `Sources/`) and of broken packages, the `.qdc` round trip, and
 //!   `citata agree` on a hand-made project with figures computed by hand.
+//! - `office`: `citata report --out .docx | .xlsx` unzipped and read: headings, tables and
+//!   quotes against the Markdown report, the sheets against the JSON report, the coding
+//!   matrix against `ingest` and `tag`; byte-identical reruns; a failed run keeps the old file.
 
 mod testenv;
 
@@ -798,8 +801,14 @@ mod feature {
         let mut expected: Vec<String> = std::fs::read_dir(demo())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            // The metadata and the study file are not transcripts.
-            .filter(|n| n != "respondents.csv" && n != "citata.toml")
+            // The metadata, the study file, pins and hidden folders (an index) are not
+            // transcripts.
+            .filter(|n| {
+                n != "respondents.csv"
+                    && n != "citata.toml"
+                    && n != "pins.toml"
+                    && !n.starts_with('.')
+            })
             .collect();
         expected.sort();
         assert_eq!(names, expected);
@@ -4511,11 +4520,17 @@ mod report {
 
     use crate::testenv::{citata, tmp};
 
-    fn demo() -> std::path::PathBuf {
+    pub(super) fn demo() -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo")
     }
 
     fn report(ext: &str) -> String {
+        String::from_utf8(report_bytes(ext)).unwrap()
+    }
+
+    /// `citata report corpora/demo --out report.EXT`: the bytes; nothing else is left in
+    /// the folder.
+    pub(super) fn report_bytes(ext: &str) -> Vec<u8> {
         let dir = tmp();
         let out = dir.path().join(format!("report.{ext}"));
         let run = citata([
@@ -4532,7 +4547,7 @@ mod report {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names, vec![format!("report.{ext}")]);
-        std::fs::read_to_string(out).unwrap()
+        std::fs::read(out).unwrap()
     }
 
     /// Copies the demo study (without its index folder) into a temporary folder.
@@ -4837,7 +4852,7 @@ mod report {
     #[test]
     fn an_unknown_extension_is_refused() {
         let dir = tmp();
-        let out = dir.path().join("report.docx");
+        let out = dir.path().join("report.pdf");
         let run = citata([
             "report".as_ref(),
             demo().as_os_str(),
@@ -4846,11 +4861,548 @@ mod report {
         ]);
         assert_eq!(run.code, 2);
         assert!(
-            run.stderr.contains("unknown report format `.docx`"),
+            run.stderr
+                .contains("unknown report format `.pdf`; use .html, .md, .json, .docx or .xlsx"),
             "{}",
             run.stderr
         );
-        assert!(!out.exists());
+        // Refused before any work: nothing written, not even a temporary file.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
+}
+
+/// `citata report --out .docx | .xlsx`: the files are unzipped and their XML read here.
+///
+/// The docx is compared with the Markdown report of the same corpus: the same headings at
+/// the same levels (Heading1–3), the same table cells, and every Quote paragraph a quote of
+/// the Markdown. The xlsx has its three sheets; the coding matrix has one row per sentence
+/// of every transcript (the rule: all sentences `citata ingest --format ndjson` lists,
+/// interviewer and respondent alike), and a 1 wherever `citata tag` codes the sentence.
+mod office {
+    use std::collections::BTreeMap;
+
+    use quick_xml::events::Event;
+
+    use crate::report::{demo, report_bytes as report};
+    use crate::testenv::{citata, ingest_ok, tmp};
+
+    /// Every entry of a zip as text.
+    fn unzip(bytes: &[u8]) -> BTreeMap<String, String> {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+        let mut out = BTreeMap::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut f, &mut text).expect("UTF-8 XML");
+            out.insert(f.name().unwrap().into_owned(), text);
+        }
+        out
+    }
+
+    enum Node {
+        Start(String, BTreeMap<String, String>),
+        End(String),
+        Text(String),
+    }
+
+    /// The XML as a flat list of elements (by qualified name), attributes and text; fails
+    /// when it is not well-formed.
+    fn nodes(xml: &str) -> Vec<Node> {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        reader.config_mut().expand_empty_elements = true;
+        let mut out = Vec::new();
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e)) => {
+                    let attrs = e
+                        .attributes()
+                        .map(|a| {
+                            let a = a.unwrap();
+                            let key = a.key.as_ref().to_string();
+                            let value = a
+                                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                                .unwrap()
+                                .into_owned();
+                            (key, value)
+                        })
+                        .collect();
+                    let name = e.name().as_ref().to_string();
+                    out.push(Node::Start(name, attrs));
+                }
+                Ok(Event::End(e)) => {
+                    out.push(Node::End(e.name().as_ref().to_string()));
+                }
+                Ok(Event::Text(t)) => out.push(Node::Text(t.xml10_content().into_owned())),
+                Ok(Event::GeneralRef(r)) => {
+                    let s = match &*r {
+                        "lt" => "<",
+                        "gt" => ">",
+                        "amp" => "&",
+                        "quot" => "\"",
+                        "apos" => "'",
+                        other => panic!("unexpected entity {other}"),
+                    };
+                    out.push(Node::Text(s.to_string()));
+                }
+                Ok(Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed at {}: {e}", reader.buffer_position()),
+            }
+        }
+        out
+    }
+
+    /// A Word paragraph: its style and text.
+    struct Para {
+        style: String,
+        text: String,
+    }
+
+    /// The paragraphs outside tables and the tables (rows of cell texts) of document.xml.
+    fn word(xml: &str) -> (Vec<Para>, Vec<Vec<Vec<String>>>) {
+        let mut paras = Vec::new();
+        let mut tables: Vec<Vec<Vec<String>>> = Vec::new();
+        let mut depth = 0;
+        let mut para: Option<Para> = None;
+        let mut in_text = false;
+        for n in nodes(xml) {
+            match n {
+                Node::Start(name, attrs) => match name.as_str() {
+                    "w:tbl" => {
+                        depth += 1;
+                        tables.push(Vec::new());
+                    }
+                    "w:tr" => tables.last_mut().unwrap().push(Vec::new()),
+                    "w:tc" => tables
+                        .last_mut()
+                        .unwrap()
+                        .last_mut()
+                        .unwrap()
+                        .push(String::new()),
+                    "w:p" => {
+                        para = Some(Para {
+                            style: String::new(),
+                            text: String::new(),
+                        })
+                    }
+                    "w:pStyle" => para.as_mut().unwrap().style = attrs["w:val"].clone(),
+                    "w:t" => in_text = true,
+                    _ => {}
+                },
+                Node::End(name) => match name.as_str() {
+                    "w:tbl" => depth -= 1,
+                    "w:t" => in_text = false,
+                    "w:p" => {
+                        let p = para.take().unwrap();
+                        if depth == 0 {
+                            paras.push(p);
+                        } else {
+                            let cell = tables
+                                .last_mut()
+                                .unwrap()
+                                .last_mut()
+                                .unwrap()
+                                .last_mut()
+                                .unwrap();
+                            cell.push_str(&p.text);
+                        }
+                    }
+                    _ => {}
+                },
+                Node::Text(t) if in_text => para.as_mut().unwrap().text.push_str(&t),
+                Node::Text(_) => {}
+            }
+        }
+        (paras, tables)
+    }
+
+    /// The headings of a Markdown text: (level, text).
+    fn md_headings(md: &str) -> Vec<(usize, String)> {
+        md.lines()
+            .filter(|l| l.starts_with('#'))
+            .map(|l| {
+                let level = l.chars().take_while(|c| *c == '#').count();
+                (level, l[level..].trim().to_string())
+            })
+            .collect()
+    }
+
+    /// The rows of the Markdown tables, cells trimmed, separator rows left out.
+    fn md_table_rows(md: &str) -> Vec<Vec<String>> {
+        md.lines()
+            .filter(|l| l.starts_with('|') && !l.starts_with("|---"))
+            .map(|l| {
+                l.trim_matches('|')
+                    .split('|')
+                    .map(|c| c.trim().to_string())
+                    .collect()
+            })
+            .collect()
+    }
+
+    fn md_report() -> String {
+        String::from_utf8(report("md")).unwrap()
+    }
+
+    #[test]
+    fn docx_has_the_headings_tables_and_quotes_of_the_markdown_report() {
+        let md = md_report();
+        let bytes = report("docx");
+        // citata's own .docx reader reads it back: the title, then the text.
+        let dir = tmp();
+        let path = dir.path().join("report.docx");
+        std::fs::write(&path, &bytes).unwrap();
+        let back = ingest_ok(&path);
+        assert!(
+            back[0]
+                .text
+                .contains("Удовлетворенность компании АО «Северхимпром»"),
+            "{}",
+            back[0].text
+        );
+        let parts = unzip(&bytes);
+        for part in [
+            "[Content_Types].xml",
+            "_rels/.rels",
+            "word/_rels/document.xml.rels",
+            "word/styles.xml",
+            "docProps/core.xml",
+        ] {
+            nodes(&parts[part]);
+        }
+        let (paras, tables) = word(&parts["word/document.xml"]);
+        // Headings: the Markdown's #, ##, ### at Heading1, 2, 3, in the same order.
+        let headings: Vec<(usize, String)> = paras
+            .iter()
+            .filter_map(|p| {
+                let level = p.style.strip_prefix("Heading")?.parse().ok()?;
+                Some((level, p.text.clone()))
+            })
+            .collect();
+        assert_eq!(headings, md_headings(&md));
+        assert_eq!(
+            headings[0],
+            (
+                1,
+                "Удовлетворенность компании АО «Северхимпром» сотрудничеством с ООО «ТехноПривод»"
+                    .to_string()
+            )
+        );
+        for level in [
+            "Организационный уровень — 7,0",
+            "Процессный уровень — 7,5",
+            "Личностный уровень — 7,6",
+        ] {
+            assert!(headings.contains(&(2, level.to_string())), "{level}");
+        }
+        // Tables: every cell of every Markdown table, in order.
+        let rows: Vec<Vec<String>> = tables.into_iter().flatten().collect();
+        assert_eq!(rows, md_table_rows(&md));
+        assert!(rows.contains(&vec![
+            "PR совместных проектов".to_string(),
+            "5,0".to_string(),
+            String::new(),
+            "зона развития".to_string()
+        ]));
+        // The display-rule colours of the HTML: zones on red, a shown fall in red.
+        let doc = &parts["word/document.xml"];
+        assert!(doc.contains("w:fill=\"FDECEA\""));
+        assert!(doc.contains("<w:color w:val=\"C62828\"/>"));
+        // Quotes: the Quote style, each one a quote of the Markdown report.
+        let quotes: Vec<&Para> = paras.iter().filter(|p| p.style == "Quote").collect();
+        assert!(quotes.len() > 20, "{} quotes", quotes.len());
+        for q in &quotes {
+            let (text, who) = q.text.rsplit_once("» — ").expect("«quote» — attribution");
+            let in_md = format!("{text}» — _{who}_");
+            assert!(md.contains(&in_md), "not in the Markdown report: {in_md}");
+        }
+        let styles = &parts["word/styles.xml"];
+        let quote_style = styles
+            .split("<w:style ")
+            .find(|s| s.contains("w:styleId=\"Quote\""))
+            .expect("a Quote style");
+        assert!(quote_style.contains("<w:i/>") && quote_style.contains("<w:ind w:left="));
+        for level in 1..=3 {
+            assert!(styles.contains(&format!(
+                "w:styleId=\"Heading{level}\"><w:name w:val=\"heading {level}\"/>"
+            )));
+            assert!(styles.contains(&format!("<w:outlineLvl w:val=\"{}\"/>", level - 1)));
+        }
+    }
+
+    /// The shared strings of a workbook.
+    fn shared_strings(xml: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut in_t = false;
+        for n in nodes(xml) {
+            match n {
+                Node::Start(name, _) if name == "si" => out.push(String::new()),
+                Node::Start(name, _) if name == "t" => in_t = true,
+                Node::End(name) if name == "t" => in_t = false,
+                Node::Text(t) if in_t => out.last_mut().unwrap().push_str(&t),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// A sheet as rows of cell texts (shared strings resolved; numbers as written).
+    fn sheet(xml: &str, strings: &[String]) -> Vec<Vec<String>> {
+        let mut rows: Vec<Vec<String>> = Vec::new();
+        let mut cell: Option<(usize, bool)> = None;
+        let mut in_v = false;
+        for n in nodes(xml) {
+            match n {
+                Node::Start(name, attrs) if name == "c" => {
+                    let r = &attrs["r"];
+                    let letters: String = r.chars().take_while(char::is_ascii_uppercase).collect();
+                    let row: usize = r[letters.len()..].parse().unwrap();
+                    let col = letters
+                        .bytes()
+                        .fold(0, |acc, b| acc * 26 + usize::from(b - b'A' + 1))
+                        - 1;
+                    while rows.len() < row {
+                        rows.push(Vec::new());
+                    }
+                    let cells = &mut rows[row - 1];
+                    while cells.len() <= col {
+                        cells.push(String::new());
+                    }
+                    cell = Some((col, attrs.get("t").is_some_and(|t| t == "s")));
+                }
+                Node::Start(name, _) if name == "v" => in_v = true,
+                Node::End(name) if name == "v" => in_v = false,
+                Node::Text(t) if in_v => {
+                    let (col, shared) = cell.unwrap();
+                    let value = if shared {
+                        strings[t.parse::<usize>().unwrap()].clone()
+                    } else {
+                        t
+                    };
+                    rows.last_mut().unwrap()[col] = value;
+                }
+                _ => {}
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn xlsx_has_scores_quotes_and_the_coding_matrix() {
+        let parts = unzip(&report("xlsx"));
+        let names: Vec<String> = nodes(&parts["xl/workbook.xml"])
+            .into_iter()
+            .filter_map(|n| match n {
+                Node::Start(name, attrs) if name == "sheet" => Some(attrs["name"].clone()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(names, ["Оценки", "Цитаты", "Матрица кодирования"]);
+        let strings = shared_strings(&parts["xl/sharedStrings.xml"]);
+        let scores = sheet(&parts["xl/worksheets/sheet1.xml"], &strings);
+        let quotes = sheet(&parts["xl/worksheets/sheet2.xml"], &strings);
+        let matrix = sheet(&parts["xl/worksheets/sheet3.xml"], &strings);
+        assert_eq!(
+            scores[0],
+            [
+                "Уровень",
+                "Параметр",
+                "Код",
+                "Волна",
+                "Оценка",
+                "n",
+                "Мин",
+                "Макс",
+                "Прошлая волна",
+                "Оценка в прошлой волне",
+                "Δ",
+                "Класс",
+                "Упоминаний",
+                "Цитат"
+            ]
+        );
+        assert_eq!(
+            quotes[0],
+            [
+                "Параметр",
+                "Код",
+                "Подразделение",
+                "Полярность",
+                "Балл цитаты",
+                "Файл",
+                "Начало",
+                "Конец",
+                "Атрибуция",
+                "Текст"
+            ]
+        );
+        // The HTML's display-rule colours: strength and zone fills, rise and fall fonts.
+        for argb in ["FFE8F5E9", "FFFDECEA", "FF1A7F37", "FFC62828"] {
+            assert!(parts["xl/styles.xml"].contains(argb), "{argb}");
+        }
+        // Header rows frozen, autofilters on every sheet.
+        for i in 1..=3 {
+            let xml = &parts[&format!("xl/worksheets/sheet{i}.xml")];
+            assert!(xml.contains("<pane ySplit=\"1\""), "sheet{i}");
+            assert!(xml.contains("<autoFilter ref=\"A1:"), "sheet{i}");
+        }
+
+        // Scores as in the JSON report, per parameter and level, with Δ.
+        let model: serde_json::Value = serde_json::from_slice(&report("json")).unwrap();
+        let one = |v: &serde_json::Value| format!("{:.1}", v.as_f64().unwrap());
+        let cell = |s: &str| format!("{:.1}", s.parse::<f64>().unwrap());
+        let mut checked = 0;
+        for level in model["levels"].as_array().unwrap() {
+            let row = scores
+                .iter()
+                .find(|r| r[2] == level["id"].as_str().unwrap())
+                .unwrap();
+            assert_eq!(cell(&row[4]), one(&level["score"]));
+            for p in level["parameters"].as_array().unwrap() {
+                let row = scores
+                    .iter()
+                    .find(|r| r[2] == p["id"].as_str().unwrap())
+                    .unwrap();
+                assert_eq!(row[1], p["name"].as_str().unwrap());
+                assert_eq!(row[3], "2026");
+                assert_eq!(row[8], "2025");
+                if !p["score"].is_null() {
+                    assert_eq!(cell(&row[4]), one(&p["score"]), "{}", p["id"]);
+                    checked += 1;
+                }
+                if !p["change"].is_null() {
+                    assert_eq!(cell(&row[10]), one(&p["change"]), "{}", p["id"]);
+                }
+                assert_eq!(row[13], p["quotes"].as_array().unwrap().len().to_string());
+            }
+        }
+        assert!(checked > 10);
+        let pr = scores.iter().find(|r| r[2] == "joint_pr").unwrap();
+        assert_eq!((pr[4].as_str(), pr[11].as_str()), ("5", "зона развития"));
+
+        // Quotes: the report's, with their spans and attributions.
+        let json_params: Vec<&serde_json::Value> = model["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+            .collect();
+        let json_quotes: Vec<&serde_json::Value> = json_params
+            .iter()
+            .flat_map(|p| p["quotes"].as_array().unwrap())
+            .collect();
+        assert_eq!(quotes.len() - 1, json_quotes.len());
+        for (row, q) in quotes[1..].iter().zip(&json_quotes) {
+            assert_eq!(row[2], q["division"].as_str().unwrap());
+            assert_eq!(row[5], q["doc"].as_str().unwrap());
+            assert_eq!(row[6], q["start"].to_string());
+            assert_eq!(row[7], q["end"].to_string());
+            assert_eq!(row[8], q["attribution"].as_str().unwrap());
+            assert_eq!(row[9], q["text"].as_str().unwrap());
+        }
+
+        // The matrix: one row per sentence that `citata ingest` lists, in file order.
+        let docs = ingest_ok(&demo());
+        let sentences: Vec<(String, usize, usize, usize, String)> = docs
+            .iter()
+            .flat_map(|d| {
+                d.sentences.iter().map(move |s| {
+                    (
+                        d.doc.clone(),
+                        s.turn,
+                        s.start,
+                        s.end,
+                        d.slice(s.start, s.end),
+                    )
+                })
+            })
+            .collect();
+        assert_eq!(matrix.len() - 1, sentences.len());
+        assert_eq!(sentences.len(), 2708, "the demo corpus's sentences");
+        let header = &matrix[0];
+        assert_eq!(
+            header[..7],
+            [
+                "Документ",
+                "Волна",
+                "Реплика",
+                "Роль",
+                "Начало",
+                "Конец",
+                "Текст"
+            ]
+        );
+        assert_eq!(header.last().unwrap(), "пожелание");
+        for p in json_params.iter().map(|p| p["id"].as_str().unwrap()) {
+            assert!(header[7..].iter().any(|h| h == p), "no column {p}");
+        }
+        let mut index = BTreeMap::new();
+        for (row, (doc, turn, start, end, text)) in matrix[1..].iter().zip(&sentences) {
+            assert_eq!(
+                (&row[0], &row[2], &row[4], &row[5], &row[6]),
+                (
+                    doc,
+                    &turn.to_string(),
+                    &start.to_string(),
+                    &end.to_string(),
+                    text
+                )
+            );
+            assert!(row[3] == "интервьюер" || row[3] == "респондент");
+            assert!(row[7..].iter().all(|v| v == "0" || v == "1"));
+            index.insert((doc.clone(), *start), row);
+        }
+        // Every coding of `citata tag` is a 1 in its sentence's row.
+        let tag = citata([
+            "tag".as_ref(),
+            demo().as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        let mut ones = std::collections::BTreeSet::new();
+        for line in tag.stdout.lines() {
+            let c: serde_json::Value = serde_json::from_str(line).unwrap();
+            let Some(param) = c["param"].as_str() else {
+                continue;
+            };
+            let row = index[&(
+                c["doc"].as_str().unwrap().to_string(),
+                c["start"].as_u64().unwrap() as usize,
+            )];
+            let col = header.iter().position(|h| h == param).unwrap();
+            assert_eq!(row[col], "1", "{line}");
+            ones.insert((row[0].clone(), row[4].clone(), col));
+        }
+        assert!(ones.len() > 1000, "{}", ones.len());
+        let total: usize = matrix[1..]
+            .iter()
+            .map(|r| r[7..r.len() - 1].iter().filter(|v| *v == "1").count())
+            .sum();
+        assert_eq!(total, ones.len(), "every 1 is a coding of `citata tag`");
+    }
+
+    #[test]
+    fn office_files_are_byte_identical_run_to_run() {
+        assert!(report("docx") == report("docx"));
+        assert!(report("xlsx") == report("xlsx"));
+    }
+
+    #[test]
+    fn a_failed_run_leaves_the_previous_file_whole() {
+        let dir = tmp();
+        let out = dir.path().join("report.xlsx");
+        std::fs::write(&out, b"last year's workbook").unwrap();
+        let run = citata([
+            "report".as_ref(),
+            demo().as_os_str(),
+            "--codebook".as_ref(),
+            dir.path().join("missing.toml").as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert_eq!(std::fs::read(&out).unwrap(), b"last year's workbook");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 }
 

@@ -409,9 +409,9 @@ pub struct ServeArgs {
     /// The study folder (transcripts, respondents.csv, citata.toml).
     #[arg(value_name = "STUDY_DIR", default_value = ".")]
     pub study: PathBuf,
-    /// The index folder (default: .citata/index in the study folder).
-    #[arg(long, value_name = "DIR")]
-    pub index: Option<PathBuf>,
+    /// The index folder (the same default as `citata index add`).
+    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+    pub index: PathBuf,
     /// The address to listen on; anything but loopback requires the access token.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: std::net::IpAddr,
@@ -432,7 +432,7 @@ pub struct ReportArgs {
     /// The study folder (transcripts, respondents.csv, citata.toml).
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
-    /// Where to write it; the format follows the extension: .html, .md, .json.
+    /// Where to write it; the format follows the extension: .html, .md, .json, .docx, .xlsx.
     #[arg(long, value_name = "FILE", default_value = "report.html")]
     pub out: PathBuf,
     /// A folder with the previous wave's transcripts (default: the earlier wave in PATH).

@@ -1,4 +1,5 @@
-//! `citata report`: the study's report as HTML, Markdown or the JSON model.
+//! `citata report`: the study's report as HTML, Markdown, the JSON model, a Word document or
+//! an Excel workbook (with the coding matrix).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Write;
@@ -11,12 +12,45 @@ use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::Role;
 use crate::quotes::{QuoteConfig, attribute, candidates, mask};
-use crate::report::{Inputs, ReportWish, Study, build, render};
+use crate::report::xlsx::{Matrix, MatrixRow, matrix_rows};
+use crate::report::{Inputs, ReportWish, Study, build, docx, render, xlsx};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
 /// The study file looked for in the study folder.
 pub const STUDY_FILE: &str = "citata.toml";
+
+/// The report formats, by the extension of `--out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Html,
+    Markdown,
+    Json,
+    Docx,
+    Xlsx,
+}
+
+impl Format {
+    /// The format of `out`, or an error that names the supported extensions.
+    fn of(out: &Path) -> anyhow::Result<Format> {
+        let ext = out
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("")
+            .to_lowercase();
+        Ok(match ext.as_str() {
+            "html" | "htm" => Format::Html,
+            "md" | "markdown" => Format::Markdown,
+            "json" => Format::Json,
+            "docx" => Format::Docx,
+            "xlsx" => Format::Xlsx,
+            other => anyhow::bail!(
+                "{}: unknown report format `.{other}`; use .html, .md, .json, .docx or .xlsx",
+                out.display()
+            ),
+        })
+    }
+}
 
 /// What one transcript gives the report.
 struct FileFacts {
@@ -28,6 +62,8 @@ struct FileFacts {
     candidates: Vec<crate::quotes::Quote>,
     codings: Vec<(usize, usize)>,
     wishes: Vec<ReportWish>,
+    /// Its sentences with their codes, only for an .xlsx report (empty otherwise).
+    matrix: Vec<MatrixRow>,
 }
 
 /// Runs `citata report`; returns true when every file was read.
@@ -36,6 +72,8 @@ struct FileFacts {
 /// When the study file or codebook is invalid, the folder does not exist, or the report
 /// cannot be written.
 pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
+    // Before any work: a wrong extension fails at once, and nothing is written.
+    let format = Format::of(&args.out)?;
     let study_path = args.path.join(STUDY_FILE);
     let study: Study = if study_path.is_file() {
         let src = std::fs::read_to_string(&study_path)
@@ -119,6 +157,11 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     });
                 }
             }
+            let matrix = if format == Format::Xlsx {
+                matrix_rows(&t, &codings, params, &wave)
+            } else {
+                Vec::new()
+            };
             let quotes = candidates(
                 &t,
                 &codings,
@@ -139,6 +182,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 candidates: quotes,
                 codings: counts.into_iter().collect(),
                 wishes,
+                matrix,
             })
         })
     };
@@ -147,6 +191,17 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let mut facts: Vec<FileFacts> = Vec::new();
     let mut pools: BTreeMap<String, (Vec<Vec<crate::quotes::Quote>>, Vec<ReportWish>)> =
         BTreeMap::new();
+    // The coding matrix (.xlsx only): every sentence, in file order, up to Excel's rows.
+    let mut matrix = Matrix {
+        params: tagger
+            .matcher()
+            .codebook()
+            .parameters
+            .iter()
+            .map(|p| p.id.clone())
+            .collect(),
+        ..Matrix::default()
+    };
     let mut ok = true;
     let bar = super::progress(indexed.len(), false);
     let mut collect = |r: crate::Result<FileFacts>| -> anyhow::Result<()> {
@@ -165,6 +220,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 }
                 let room = (10 * crate::report::MAX_WISHES).saturating_sub(wishes.len());
                 wishes.extend(f.wishes.drain(..).take(room));
+                matrix.extend(std::mem::take(&mut f.matrix));
                 facts.push(f);
             }
             Err(e) => {
@@ -273,32 +329,40 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         inputs,
         &quote_config,
     );
-    let ext = args
-        .out
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_lowercase();
-    let content = match ext.as_str() {
-        "html" | "htm" => render::html(&model),
-        "md" | "markdown" => render::markdown(&model),
-        "json" => serde_json::to_string_pretty(&model)? + "\n",
-        other => anyhow::bail!(
-            "{}: unknown report format `.{other}`; use .html, .md or .json",
-            args.out.display()
-        ),
+    if matrix.dropped > 0 {
+        writeln!(
+            err,
+            "{}: the coding matrix stops at Excel's last row; {} sentences left out",
+            args.out.display(),
+            matrix.dropped
+        )?;
+    }
+    let content = match format {
+        Format::Html => render::html(&model).into_bytes(),
+        Format::Markdown => render::markdown(&model).into_bytes(),
+        Format::Json => (serde_json::to_string_pretty(&model)? + "\n").into_bytes(),
+        Format::Docx => {
+            docx::docx(&model).with_context(|| format!("writing {}", args.out.display()))?
+        }
+        Format::Xlsx => xlsx::xlsx(&model, &matrix)
+            .with_context(|| format!("writing {}", args.out.display()))?,
     };
-    super::write_atomically(&args.out, content.as_bytes())?;
+    super::write_atomically(&args.out, &content)?;
     writeln!(
         err,
-        "report written to {} (wave {}{}; {} interviews)",
+        "report written to {} (wave {}{}; {} interviews{})",
         args.out.display(),
         model.wave,
         model
             .previous_wave
             .as_ref()
             .map_or(String::new(), |p| format!(", compared with {p}")),
-        model.interviews
+        model.interviews,
+        if format == Format::Xlsx {
+            format!("; coding matrix: {} sentences", matrix.rows.len())
+        } else {
+            String::new()
+        }
     )?;
     Ok(ok)
 }

@@ -10,10 +10,7 @@ use crate::serve::{App, new_token, run as serve};
 /// # Errors
 /// When the index cannot be opened or the address cannot be bound.
 pub fn run(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
-    let index = args
-        .index
-        .clone()
-        .unwrap_or_else(|| args.study.join(crate::index::DEFAULT_DIR));
+    let index = args.index.clone();
     if !args.no_index {
         writeln!(err, "indexing {} …", args.study.display())?;
         let add = IndexCommand::Add {

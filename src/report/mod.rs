@@ -1,5 +1,6 @@
 //! The report: a documented model built from ratings, quotes and wishes, and its renderers
-//! ([`render`]: Markdown and a self-contained HTML page).
+//! ([`render`]: Markdown and a self-contained HTML page; [`docx`]: a Word document;
+//! [`xlsx`]: a workbook of scores, quotes and the coding matrix).
 //!
 //! The structure follows the research method: integral scores per level with the change
 //! against the previous wave; per level the parameter overview under the display rules
@@ -7,8 +8,10 @@
 //! the score and quotes; the client's ideas and wishes; a recommendations skeleton
 //! (Поддерживать / Развивать); coverage.
 
+pub mod docx;
 pub mod pins;
 pub mod render;
+pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
 
@@ -73,6 +76,8 @@ pub struct ReportQuote {
     pub text: String,
     /// Who said it.
     pub attribution: String,
+    /// The speaker's division (empty when unknown).
+    pub division: String,
     /// `positive`, `negative`, `neutral`, `mixed`.
     pub polarity: &'static str,
     /// The document and the code point span, to find it.
@@ -90,6 +95,7 @@ impl From<&Quote> for ReportQuote {
         ReportQuote {
             text: q.text.clone(),
             attribution: q.attribution.clone(),
+            division: q.division.clone(),
             polarity: q.polarity.as_str(),
             doc: q.doc.clone(),
             start: q.chars.0,
@@ -116,6 +122,11 @@ fn pinned_quotes(pins: &pins::Pins, param: &str, candidates: &[Quote]) -> Vec<Re
                         .iter()
                         .find(|q| q.doc == pin.doc)
                         .map(|q| q.attribution.clone())
+                        .unwrap_or_default(),
+                    division: candidates
+                        .iter()
+                        .find(|q| q.doc == pin.doc)
+                        .map(|q| q.division.clone())
                         .unwrap_or_default(),
                     polarity: "neutral",
                     doc: pin.doc.clone(),

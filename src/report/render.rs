@@ -5,15 +5,18 @@ use std::fmt::Write;
 
 use super::{ReportLevel, ReportModel, ReportParameter};
 
-fn num(v: Option<f32>) -> String {
+/// A score as Russian text (one decimal, a comma), or a dash.
+pub(crate) fn num(v: Option<f32>) -> String {
     v.map_or("—".into(), |v| format!("{v:.1}").replace('.', ","))
 }
 
-fn change(v: f32) -> String {
+/// A change with its sign, a comma for the decimal point.
+pub(crate) fn change(v: f32) -> String {
     format!("{v:+.1}").replace('.', ",")
 }
 
-fn class_ru(class: &str) -> &'static str {
+/// The display-rule class in Russian (empty for a neutral one).
+pub(crate) fn class_ru(class: &str) -> &'static str {
     match class {
         "strength" => "сильная сторона",
         "zone" => "зона развития",
@@ -23,7 +26,7 @@ fn class_ru(class: &str) -> &'static str {
 }
 
 /// The name of a parameter by id, or «Общее» for wishes without one.
-fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
+pub(crate) fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
     id.and_then(|id| {
         m.levels
             .iter()
@@ -35,7 +38,7 @@ fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
 }
 
 /// A wave for the reader: its name, or a note that the metadata has none.
-fn wave_name(wave: &str) -> String {
+pub(crate) fn wave_name(wave: &str) -> String {
     if wave.is_empty() {
         "не указана (в метаданных нет поля wave)".into()
     } else {
@@ -43,17 +46,15 @@ fn wave_name(wave: &str) -> String {
     }
 }
 
-fn param_of<'a>(level: &'a ReportLevel, id: &str) -> Option<&'a ReportParameter> {
+/// A parameter of a level by id.
+pub(crate) fn param_of<'a>(level: &'a ReportLevel, id: &str) -> Option<&'a ReportParameter> {
     level.parameters.iter().find(|p| p.id == id)
 }
 
-/// The report as Markdown.
-pub fn markdown(m: &ReportModel) -> String {
-    let mut o = String::new();
-    let _ = writeln!(o, "# {}\n", m.title);
-    let _ = writeln!(
-        o,
-        "Волна {}{}. Интервью: {}. Подразделения: {}.\n",
+/// The line under the title: the wave, the interviews, the divisions.
+pub(crate) fn meta_line(m: &ReportModel) -> String {
+    format!(
+        "Волна {}{}. Интервью: {}. Подразделения: {}.",
         wave_name(&m.wave),
         m.previous_wave
             .as_ref()
@@ -64,7 +65,51 @@ pub fn markdown(m: &ReportModel) -> String {
         } else {
             m.divisions.join(", ")
         }
-    );
+    )
+}
+
+/// Colours of the display rules as RGB hex, the same as the HTML's CSS (`.strength`,
+/// `.zone`, `.up`, `.down`, `th`, `h2`), for the docx and xlsx writers.
+pub(crate) mod colors {
+    /// Background of a strength.
+    pub const STRENGTH_FILL: &str = "E8F5E9";
+    /// Background of a zone of development.
+    pub const ZONE_FILL: &str = "FDECEA";
+    /// A rise shown under the display rules.
+    pub const UP: &str = "1A7F37";
+    /// A fall shown under the display rules.
+    pub const DOWN: &str = "C62828";
+    /// Table headers.
+    pub const HEADER_FILL: &str = "EEF3F8";
+    /// Headings and the quote bar.
+    pub const ACCENT: &str = "2A5D8F";
+    /// Attributions.
+    pub const MUTED: &str = "555555";
+
+    /// The background of a parameter's class, if it has one.
+    pub fn fill(class: &str) -> Option<&'static str> {
+        match class {
+            "strength" => Some(STRENGTH_FILL),
+            "zone" => Some(ZONE_FILL),
+            _ => None,
+        }
+    }
+
+    /// The colour of a change that the display rules show.
+    pub fn change(change: Option<f32>, shown: bool) -> Option<&'static str> {
+        match change {
+            Some(c) if shown && c > 0.0 => Some(UP),
+            Some(c) if shown && c < 0.0 => Some(DOWN),
+            _ => None,
+        }
+    }
+}
+
+/// The report as Markdown.
+pub fn markdown(m: &ReportModel) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "# {}\n", m.title);
+    let _ = writeln!(o, "{}\n", meta_line(m));
     let _ = writeln!(o, "## Общая оценка\n");
     let _ = writeln!(o, "| Уровень | Оценка | Изменение |\n|---|---|---|");
     for l in &m.levels {

@@ -1,0 +1,472 @@
+//! The report as an Excel workbook (`.xlsx`, written with `rust_xlsxwriter`): three sheets.
+//!
+//! 1. «Оценки»: per level (its integral score, bold) and per parameter: the wave, the score,
+//!    n, min, max, the previous wave and its score, Δ, the class, codings and quotes. Scores
+//!    are filled green (strength) or red (zone), a Δ that the display rules show is green
+//!    (up) or red (down), as in the HTML page.
+//! 2. «Цитаты»: the report's quotes with every attribute: parameter, code, division,
+//!    polarity, score, file, start and end (code points into the canonical text),
+//!    attribution, text.
+//! 3. «Матрица кодирования»: the coding matrix of QDA tools: one row per sentence of every
+//!    transcript read (interviewer and respondent alike, in file and text order): document,
+//!    wave, turn, role, start, end, text, then one 0/1 column per codebook parameter (its id;
+//!    1 when the sentence has a keyword or context coding of it) and one for wishes.
+//!
+//! Header rows are bold and frozen, columns have sensible widths and every sheet has an
+//! autofilter. The matrix sheet is written in low-memory mode (rows go to a temporary file
+//! as they are written), and has at most [`MAX_ROWS`] rows: Excel holds no more.
+
+use rust_xlsxwriter::{
+    Color, DocProperties, ExcelDateTime, Format, Workbook, Worksheet, XlsxError,
+};
+
+use super::ReportModel;
+use super::render::{class_ru, colors};
+use crate::model::{CharIndex, Role, Transcript};
+use crate::tag::Coding;
+
+/// The most matrix rows written: Excel's 1,048,576 rows less the header.
+pub const MAX_ROWS: usize = 1_048_575;
+
+/// The most characters Excel holds in a cell.
+const MAX_CELL_CHARS: usize = 32_767;
+
+/// Text for a cell: cut at Excel's limit with "…" (a cell over it would fail the workbook).
+fn fit(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        None => text.into(),
+        Some(_) => {
+            let cut = text
+                .char_indices()
+                .nth(MAX_CELL_CHARS - 1)
+                .map_or(text.len(), |(i, _)| i);
+            format!("{}…", &text[..cut]).into()
+        }
+    }
+}
+
+/// The sheet names, in order.
+pub const SHEETS: [&str; 3] = ["Оценки", "Цитаты", "Матрица кодирования"];
+
+/// One sentence of the coding matrix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct MatrixRow {
+    /// The document id.
+    pub doc: String,
+    /// The transcript's wave (metadata `wave`).
+    pub wave: String,
+    /// The turn, an index into the transcript's turns (as `citata ingest` prints them).
+    pub turn: usize,
+    /// The speaker's role.
+    pub role: Role,
+    /// Start, code points into the canonical text.
+    pub start: usize,
+    /// End, code points.
+    pub end: usize,
+    /// The sentence as spoken.
+    pub text: String,
+    /// The parameters coded on it (indexes into the codebook, ascending, no repeats).
+    pub params: Vec<usize>,
+    /// The sentence voices a wish.
+    pub wish: bool,
+}
+
+/// The coding matrix: the parameter ids (its columns) and the rows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Matrix {
+    /// Parameter ids in codebook order.
+    pub params: Vec<String>,
+    /// The rows, at most [`MAX_ROWS`].
+    pub rows: Vec<MatrixRow>,
+    /// Sentences left out because Excel holds no more rows.
+    pub dropped: usize,
+}
+
+impl Matrix {
+    /// Adds a transcript's rows while there is room; counts the rest as dropped.
+    pub fn extend(&mut self, rows: Vec<MatrixRow>) {
+        self.extend_up_to(rows, MAX_ROWS);
+    }
+
+    fn extend_up_to(&mut self, rows: Vec<MatrixRow>, max: usize) {
+        let room = max.saturating_sub(self.rows.len());
+        self.dropped += rows.len().saturating_sub(room);
+        self.rows.extend(rows.into_iter().take(room));
+    }
+}
+
+/// The matrix rows of one tagged transcript: every sentence, with the parameters (below
+/// `params`) coded on it.
+pub fn matrix_rows(
+    t: &Transcript,
+    codings: &[Coding],
+    params: usize,
+    wave: &str,
+) -> Vec<MatrixRow> {
+    let chars = CharIndex::new(&t.text);
+    let mut rows: Vec<MatrixRow> = t
+        .sentences
+        .iter()
+        .map(|s| MatrixRow {
+            doc: t.doc.clone(),
+            wave: wave.to_string(),
+            turn: s.turn,
+            role: t.turn_speaker(&t.turns[s.turn]).role,
+            start: chars.char_offset(s.span.start),
+            end: chars.char_offset(s.span.end),
+            text: t.slice(s.span).to_string(),
+            params: Vec::new(),
+            wish: false,
+        })
+        .collect();
+    for c in codings {
+        let Some(row) = rows.get_mut(c.sentence) else {
+            continue;
+        };
+        row.wish |= c.wish;
+        if let Some(p) = c.param.filter(|p| *p < params) {
+            row.params.push(p);
+        }
+    }
+    for r in &mut rows {
+        r.params.sort_unstable();
+        r.params.dedup();
+    }
+    rows
+}
+
+fn role_ru(role: Role) -> &'static str {
+    match role {
+        Role::Interviewer => "интервьюер",
+        Role::Respondent => "респондент",
+    }
+}
+
+fn polarity_ru(polarity: &str) -> &'static str {
+    match polarity {
+        "positive" => "позитивная",
+        "negative" => "негативная",
+        "mixed" => "смешанная",
+        _ => "нейтральная",
+    }
+}
+
+fn rgb(hex: &str) -> Color {
+    Color::RGB(u32::from_str_radix(hex, 16).unwrap_or(0))
+}
+
+/// The formats shared by the sheets.
+struct Formats {
+    header: Format,
+    bold: Format,
+    score: Format,
+    bold_score: Format,
+    wrap: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_background_color(rgb(colors::HEADER_FILL)),
+            bold: Format::new().set_bold(),
+            score: Format::new().set_num_format("0.0"),
+            bold_score: Format::new().set_bold().set_num_format("0.0"),
+            wrap: Format::new()
+                .set_text_wrap()
+                .set_align(rust_xlsxwriter::FormatAlign::Top),
+        }
+    }
+}
+
+/// Writes the bold header row, sets the widths, freezes the row and puts an autofilter over
+/// `rows` data rows.
+fn header(
+    ws: &mut Worksheet,
+    f: &Formats,
+    columns: &[(&str, f64)],
+    rows: usize,
+) -> Result<(), XlsxError> {
+    for (col, (name, width)) in columns.iter().enumerate() {
+        let col = col as u16;
+        ws.set_column_width(col, *width)?;
+        ws.write_string_with_format(0, col, *name, &f.header)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, rows as u32, columns.len().saturating_sub(1) as u16)?;
+    Ok(())
+}
+
+fn opt_number(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    v: Option<f32>,
+    format: &Format,
+) -> Result<(), XlsxError> {
+    if let Some(v) = v {
+        // One decimal as in the report (f32 → f64 would show 8.300000190734863).
+        let v: f64 = format!("{v:.1}").parse().unwrap_or(f64::from(v));
+        ws.write_number_with_format(row, col, v, format)?;
+    }
+    Ok(())
+}
+
+fn scores(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxError> {
+    let rows = m.levels.iter().map(|l| 1 + l.parameters.len()).sum();
+    header(
+        ws,
+        f,
+        &[
+            ("Уровень", 26.0),
+            ("Параметр", 44.0),
+            ("Код", 22.0),
+            ("Волна", 10.0),
+            ("Оценка", 9.0),
+            ("n", 6.0),
+            ("Мин", 6.0),
+            ("Макс", 6.0),
+            ("Прошлая волна", 15.0),
+            ("Оценка в прошлой волне", 12.0),
+            ("Δ", 7.0),
+            ("Класс", 17.0),
+            ("Упоминаний", 12.0),
+            ("Цитат", 8.0),
+        ],
+        rows,
+    )?;
+    let previous = m.previous_wave.clone().unwrap_or_default();
+    let mut r = 1u32;
+    for l in &m.levels {
+        ws.write_string_with_format(r, 0, &l.name, &f.bold)?;
+        ws.write_string_with_format(r, 1, "Интегральная оценка уровня", &f.bold)?;
+        ws.write_string_with_format(r, 2, &l.id, &f.bold)?;
+        ws.write_string(r, 3, &m.wave)?;
+        opt_number(ws, r, 4, l.score, &f.bold_score)?;
+        ws.write_string(r, 8, &previous)?;
+        opt_number(ws, r, 9, l.previous, &f.score)?;
+        let shown = l.change.is_some_and(|c| m.thresholds.change_shown(c));
+        opt_number(ws, r, 10, l.change, &change_format(l.change, shown, true))?;
+        r += 1;
+        for p in &l.parameters {
+            ws.write_string(r, 0, &l.name)?;
+            ws.write_string(r, 1, &p.name)?;
+            ws.write_string(r, 2, &p.id)?;
+            ws.write_string(r, 3, &m.wave)?;
+            let mut score = f.score.clone();
+            if let Some(fill) = colors::fill(p.class) {
+                score = score.set_background_color(rgb(fill));
+            }
+            opt_number(ws, r, 4, p.score, &score)?;
+            ws.write_number(r, 5, p.n as f64)?;
+            opt_number(ws, r, 6, p.range.map(|r| r.0), &f.score)?;
+            opt_number(ws, r, 7, p.range.map(|r| r.1), &f.score)?;
+            ws.write_string(r, 8, &previous)?;
+            opt_number(ws, r, 9, p.previous, &f.score)?;
+            opt_number(
+                ws,
+                r,
+                10,
+                p.change,
+                &change_format(p.change, p.change_shown, false),
+            )?;
+            let class = match p.class {
+                "neutral" => "",
+                c => class_ru(c),
+            };
+            ws.write_string(r, 11, class)?;
+            ws.write_number(r, 12, p.codings as f64)?;
+            ws.write_number(r, 13, p.quotes.len() as f64)?;
+            r += 1;
+        }
+    }
+    Ok(())
+}
+
+/// A change: signed, one decimal; green or red when the display rules show it.
+fn change_format(change: Option<f32>, shown: bool, bold: bool) -> Format {
+    let mut f = Format::new().set_num_format("+0.0;-0.0;0.0");
+    if bold {
+        f = f.set_bold();
+    }
+    if let Some(c) = colors::change(change, shown) {
+        f = f.set_font_color(rgb(c)).set_bold();
+    }
+    f
+}
+
+fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxError> {
+    let all: Vec<_> = m
+        .levels
+        .iter()
+        .flat_map(|l| &l.parameters)
+        .flat_map(|p| p.quotes.iter().map(move |q| (p, q)))
+        .collect();
+    header(
+        ws,
+        f,
+        &[
+            ("Параметр", 34.0),
+            ("Код", 20.0),
+            ("Подразделение", 20.0),
+            ("Полярность", 13.0),
+            ("Балл цитаты", 11.0),
+            ("Файл", 22.0),
+            ("Начало", 9.0),
+            ("Конец", 9.0),
+            ("Атрибуция", 26.0),
+            ("Текст", 90.0),
+        ],
+        all.len(),
+    )?;
+    for (i, (p, q)) in all.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string_with_format(r, 0, &p.name, &f.wrap)?;
+        ws.write_string(r, 1, &p.id)?;
+        ws.write_string(r, 2, &q.division)?;
+        ws.write_string(r, 3, polarity_ru(q.polarity))?;
+        let score: f64 = format!("{:.3}", q.score).parse().unwrap_or(0.0);
+        ws.write_number(r, 4, score)?;
+        ws.write_string(r, 5, &q.doc)?;
+        ws.write_number(r, 6, q.start as f64)?;
+        ws.write_number(r, 7, q.end as f64)?;
+        ws.write_string(r, 8, &q.attribution)?;
+        ws.write_string_with_format(r, 9, fit(&q.text), &f.wrap)?;
+    }
+    Ok(())
+}
+
+fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxError> {
+    let mut columns: Vec<(&str, f64)> = vec![
+        ("Документ", 22.0),
+        ("Волна", 8.0),
+        ("Реплика", 8.0),
+        ("Роль", 12.0),
+        ("Начало", 8.0),
+        ("Конец", 8.0),
+        ("Текст", 80.0),
+    ];
+    let fixed = columns.len() as u16;
+    columns.extend(matrix.params.iter().map(|id| (id.as_str(), 6.0)));
+    columns.push(("пожелание", 6.0));
+    header(ws, f, &columns, matrix.rows.len())?;
+    let n = matrix.params.len() as u16;
+    for (i, row) in matrix.rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, &row.doc)?;
+        ws.write_string(r, 1, &row.wave)?;
+        ws.write_number(r, 2, row.turn as f64)?;
+        ws.write_string(r, 3, role_ru(row.role))?;
+        ws.write_number(r, 4, row.start as f64)?;
+        ws.write_number(r, 5, row.end as f64)?;
+        ws.write_string(r, 6, fit(&row.text))?;
+        for p in 0..n {
+            let coded = row.params.binary_search(&usize::from(p)).is_ok();
+            ws.write_number(r, fixed + p, if coded { 1.0 } else { 0.0 })?;
+        }
+        ws.write_number(r, fixed + n, if row.wish { 1.0 } else { 0.0 })?;
+    }
+    Ok(())
+}
+
+/// The report and the coding matrix as an `.xlsx` file. The bytes depend on the input
+/// only (the document's creation time is fixed).
+///
+/// # Errors
+/// When `rust_xlsxwriter` fails: the temporary file of the matrix sheet cannot be created,
+/// or a value is out of Excel's range.
+pub fn xlsx(m: &ReportModel, rows: &Matrix) -> std::io::Result<Vec<u8>> {
+    let build = || -> Result<Vec<u8>, XlsxError> {
+        let f = Formats::new();
+        let mut wb = Workbook::new();
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title(&m.title)
+                .set_author("citata")
+                .set_creation_datetime(&created),
+        );
+        scores(wb.add_worksheet().set_name(SHEETS[0])?, m, &f)?;
+        quotes(wb.add_worksheet().set_name(SHEETS[1])?, m, &f)?;
+        matrix(
+            wb.add_worksheet_with_low_memory()?.set_name(SHEETS[2])?,
+            rows,
+            &f,
+        )?;
+        wb.save_to_buffer()
+    };
+    build().map_err(std::io::Error::other)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+    use crate::text::Analyzer;
+
+    #[test]
+    fn matrix_rows_cover_every_sentence_with_their_codes() {
+        let text = "Интервьюер: Как вы оцените сроки поставки?\n\nРеспондент: Поставки вовремя. Хотелось бы скидку. Всё.\n";
+        let t = ingest_bytes(
+            "a.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut analyzer = Analyzer::new();
+        let cb = crate::codebook::Codebook::load(None, &mut analyzer).unwrap();
+        let params = cb.parameters.len();
+        let tagger = crate::tag::Tagger::new(cb, &mut analyzer);
+        let codings = tagger.with_thread_state(|s| tagger.tag(s, &t));
+        let rows = matrix_rows(&t, &codings, params, "2026");
+        assert_eq!(rows.len(), t.sentences.len());
+        assert_eq!(rows[0].role, Role::Interviewer);
+        assert_eq!(rows[1].text, "Поставки вовремя.");
+        // Code points, not bytes: "Поставки" starts after the interviewer's turn.
+        let chars: Vec<char> = t.text.chars().collect();
+        let got: String = chars[rows[1].start..rows[1].end].iter().collect();
+        assert_eq!(got, "Поставки вовремя.");
+        for c in codings.iter().filter(|c| c.param.is_some()) {
+            assert!(rows[c.sentence].params.contains(&c.param.unwrap()));
+        }
+        assert!(rows.iter().any(|r| !r.params.is_empty()), "{rows:?}");
+        assert!(
+            rows.iter()
+                .all(|r| r.params.windows(2).all(|w| w[0] < w[1]))
+        );
+    }
+
+    #[test]
+    fn long_texts_are_cut_at_excels_cell_limit() {
+        assert_eq!(fit("короткий"), "короткий");
+        let exact = "ж".repeat(MAX_CELL_CHARS);
+        assert_eq!(fit(&exact), exact);
+        let long = fit(&"ж".repeat(MAX_CELL_CHARS + 5)).into_owned();
+        assert_eq!(long.chars().count(), MAX_CELL_CHARS);
+        assert!(long.ends_with("ж…"));
+    }
+
+    #[test]
+    fn the_matrix_stops_at_the_row_limit() {
+        let row = MatrixRow {
+            doc: "a".into(),
+            wave: String::new(),
+            turn: 0,
+            role: Role::Respondent,
+            start: 0,
+            end: 1,
+            text: "а".into(),
+            params: vec![],
+            wish: false,
+        };
+        let mut m = Matrix::default();
+        m.extend_up_to(vec![row.clone(); 4], 5);
+        m.extend_up_to(vec![row.clone(), row.clone(), row.clone()], 5);
+        assert_eq!((m.rows.len(), m.dropped), (5, 2));
+        m.extend_up_to(vec![row], 5);
+        assert_eq!((m.rows.len(), m.dropped), (5, 3));
+    }
+}
