@@ -7036,4 +7036,50 @@ mod serve {
         let (status, _, _) = get(&app, "/quotes/no_such_param", &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
     }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_report_page_and_downloads_follow_the_pins() {
+        let (_dir, app) = app(None);
+        let (status, body, _) = get(&app, "/report", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.contains("Скачать:"), "{body}");
+        assert!(body.contains("href=\"/report.docx\""), "{body}");
+        assert!(body.contains("<h1>"), "{body}");
+        let resp = router(app.clone())
+            .oneshot(Request::get("/report.docx").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(
+            resp.headers()[header::CONTENT_DISPOSITION],
+            "attachment; filename=\"report.docx\""
+        );
+        let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(&bytes[..2], b"PK", "a zip package");
+        let (status, _, _) = get(&app, "/report.pdf", &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        // A pinned quote with an edited trimming is in the next report.
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms", &[]).await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let q = &v["quotes"][0];
+        let (status, _) = post(
+            &app,
+            "/quotes/payment_terms/pin",
+            &[
+                ("csrf", &app.csrf),
+                ("doc", q["doc"].as_str().unwrap()),
+                ("start", &q["start"].to_string()),
+                ("end", &q["end"].to_string()),
+                ("text", "Отсрочка — шестьдесят дней, и это важно."),
+            ],
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, md, _) = get(&app, "/report.md", &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            md.contains("Отсрочка — шестьдесят дней, и это важно."),
+            "{md}"
+        );
+    }
 }

@@ -139,6 +139,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/search", get(api_search))
         .route("/transcripts/{*doc}", get(transcript))
         .route("/api/transcripts/{*doc}", get(api_transcript))
+        .route("/report", get(report_page))
+        .route("/report.{ext}", get(report_file))
         .route("/quotes/{param}", get(quotes))
         .route("/api/quotes/{param}", get(api_quotes))
         .route("/quotes/{param}/pin", post(pin))
@@ -514,4 +516,97 @@ async fn unpin(
     change_pins(&app, &param, &form, |pins| {
         pins.unpin(&param, &form.doc, form.start);
     })
+}
+
+/// The report in one of its forms, built now from the study folder (so the current pins are
+/// in it) by the same code as `citata report` (`qdpx`: `citata export qdpx`).
+fn build_report(app: &App, ext: &str) -> Result<Vec<u8>, String> {
+    let dir = std::env::temp_dir().join(format!("citata-serve-{}", new_token()));
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let out = dir.join(format!("report.{ext}"));
+    let mut log = Vec::new();
+    let ran = if ext == "qdpx" {
+        let cmd = crate::cli::ExportCommand::Qdpx(crate::cli::ExportQdpxArgs {
+            paths: vec![app.study.clone()],
+            out: out.clone(),
+            codebook: None,
+            name: None,
+            jobs: None,
+            quiet: true,
+        });
+        crate::cli::export::run(&cmd, &mut std::io::sink(), &mut log)
+    } else {
+        let args = crate::cli::ReportArgs {
+            path: app.study.clone(),
+            out: out.clone(),
+            previous: None,
+            codebook: None,
+            jobs: None,
+        };
+        crate::cli::report::run(&args, &mut std::io::sink(), &mut log)
+    };
+    let bytes = std::fs::read(&out);
+    let _ = std::fs::remove_dir_all(&dir);
+    match (ran, bytes) {
+        (Ok(_), Ok(b)) => Ok(b),
+        (Err(e), _) => Err(format!("{e:#}\n{}", String::from_utf8_lossy(&log))),
+        (Ok(_), Err(_)) => Err(String::from_utf8_lossy(&log).into_owned()),
+    }
+}
+
+/// The forms of the report that can be downloaded, with their media types.
+pub const REPORT_FORMS: [(&str, &str); 6] = [
+    ("html", "text/html; charset=utf-8"),
+    ("md", "text/markdown; charset=utf-8"),
+    ("json", "application/json"),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    ("qdpx", "application/zip"),
+];
+
+async fn report_page(State(app): State<Arc<App>>) -> Response {
+    let built = tokio::task::spawn_blocking(move || build_report(&app, "html")).await;
+    match built {
+        Ok(Ok(html)) => {
+            let page = String::from_utf8_lossy(&html).replacen("<body>", &pages::report_bar(), 1);
+            Html(page).into_response()
+        }
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
+}
+
+async fn report_file(State(app): State<Arc<App>>, Path(ext): Path<String>) -> Response {
+    let Some((ext, media)) = REPORT_FORMS.iter().find(|(e, _)| *e == ext) else {
+        return (
+            StatusCode::NOT_FOUND,
+            Html(pages::not_found(
+                "Такого формата отчёта нет: html, md, json, docx, xlsx, qdpx",
+            )),
+        )
+            .into_response();
+    };
+    let name = format!("report.{ext}");
+    let built = tokio::task::spawn_blocking(move || build_report(&app, ext)).await;
+    match built {
+        Ok(Ok(bytes)) => (
+            [
+                (header::CONTENT_TYPE, media.to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    format!("attachment; filename=\"{name}\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }

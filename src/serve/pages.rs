@@ -46,10 +46,26 @@ fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{} — citata</title>\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head>\
-<body><header><a href=\"/\">citata</a><a href=\"/\">Исследование</a><a href=\"/search\">Поиск</a></header>\
+<body><header><a href=\"/\">citata</a><a href=\"/\">Исследование</a><a href=\"/search\">Поиск</a><a href=\"/report\">Отчёт</a></header>\
 <main>{body}</main></body></html>\n",
         esc(title)
     )
+}
+
+/// The bar put at the top of the report page: back to the study, downloads.
+pub fn report_bar() -> String {
+    let mut b = String::from(
+        "<body><nav style=\"background:#2a5d8f;color:#fff;padding:.5em 1em;margin:-2em -1em 1.5em;font-family:sans-serif\" class=\"noprint\">\
+<a style=\"color:#fff;font-weight:bold;margin-right:1.5em\" href=\"/\">← Исследование</a>Скачать:",
+    );
+    for (ext, _) in super::REPORT_FORMS {
+        let _ = write!(
+            b,
+            " <a style=\"color:#fff;margin-left:.6em\" href=\"/report.{ext}\" download>{ext}</a>"
+        );
+    }
+    b.push_str("</nav><style>@media print{.noprint{display:none}}</style>");
+    b
 }
 
 /// A page saying what was not found.
