@@ -271,6 +271,23 @@ pub struct SearchParams {
 }
 
 impl SearchParams {
+    /// True when neither a query nor a filter is given.
+    pub fn is_empty(&self) -> bool {
+        let blank = |v: &Option<String>| v.as_ref().is_none_or(|s| s.trim().is_empty());
+        self.q.trim().is_empty()
+            && [
+                &self.param,
+                &self.level,
+                &self.division,
+                &self.wave,
+                &self.role,
+                &self.polarity,
+                &self.wish,
+            ]
+            .into_iter()
+            .all(blank)
+    }
+
     fn query(&self) -> Result<SearchQuery, String> {
         if self.q.len() > MAX_QUERY {
             return Err(format!("the query is longer than {MAX_QUERY} bytes"));
@@ -316,7 +333,8 @@ async fn search(
         Ok(q) => q,
         Err(e) => return bad_request(e),
     };
-    let result = app.index.search(&q);
+    // An empty form: the syntax, not every passage of the study.
+    let result = (!p.is_empty()).then(|| app.index.search(&q));
     Html(pages::search(&app, &p, result)).into_response()
 }
 

@@ -138,6 +138,13 @@ fn select(name: &str, current: Option<&str>, options: &[(String, String)], any: 
     s
 }
 
+/// The query syntax, shown on an empty search form.
+const HELP: &str = "<table class=\"help\"><tr><td><code>оплата</code></td><td>все словоформы: оплаты, оплатой, оплатами</td></tr>\
+<tr><td><code>\"сроки поставки\"</code></td><td>фраза; <code>\"срок поставки\"~2</code> — с двумя словами между</td></tr>\
+<tr><td><code>отсроч*</code></td><td>начало словарной формы: отсрочка, отсрочить</td></tr>\
+<tr><td><code>цена И скидка</code>, <code>цена ИЛИ тендер</code>, <code>цена НЕ скидка</code></td><td>И / ИЛИ / НЕ (или AND / OR / NOT), скобки</td></tr>\
+<tr><td><code>code:delivery_time</code>, <code>division:Закупки</code>, <code>wave:2026</code></td><td>параметр, подразделение, волна прямо в запросе</td></tr></table>";
+
 /// The link to the search page with `params` plus one more filter.
 fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
     let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
@@ -178,7 +185,7 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// The search page: the form, KWIC lines, facets.
-pub fn search(app: &App, p: &SearchParams, result: crate::Result<SearchResult>) -> String {
+pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchResult>>) -> String {
     let params: Vec<(String, String)> = app
         .codebook
         .parameters
@@ -236,8 +243,12 @@ pub fn search(app: &App, p: &SearchParams, result: crate::Result<SearchResult>) 
     }
     b.push_str("<button>Найти</button></form>");
     let result = match result {
-        Ok(r) => r,
-        Err(e) => {
+        None => {
+            b.push_str(HELP);
+            return layout("Поиск", &b);
+        }
+        Some(Ok(r)) => r,
+        Some(Err(e)) => {
             let _ = write!(b, "<p class=\"err\">{}</p>", esc(&e.to_string()));
             return layout("Поиск", &b);
         }
@@ -274,7 +285,7 @@ pub fn search(app: &App, p: &SearchParams, result: crate::Result<SearchResult>) 
         let _ = write!(
             b,
             "<tr><td class=\"doc\"><a href=\"/transcripts/{}?at={}#s{}\">{}</a><br><span class=\"muted\">{}</span> {}</td>\
-<td class=\"l\"><bdi>{}</bdi></td><td class=\"m\"><mark>{}</mark></td><td class=\"r\">{}</td></tr>",
+<td class=\"l\"><bdi>{}</bdi></td><td class=\"m\">{}</td><td class=\"r\">{}</td></tr>",
             doc_path(&h.doc),
             h.start,
             h.start,
@@ -282,7 +293,11 @@ pub fn search(app: &App, p: &SearchParams, result: crate::Result<SearchResult>) 
             esc(&h.speaker),
             codes.concat(),
             esc(&left),
-            esc(&matched),
+            if matched.is_empty() {
+                String::new()
+            } else {
+                format!("<mark>{}</mark>", esc(&matched))
+            },
             esc(&right)
         );
     }

@@ -1,0 +1,328 @@
+//! End to end in a real browser: `citata serve` driven by headless Chromium through
+//! chromedriver (WebDriver over HTTP, spoken here with a few lines of std). A researcher
+//! searches, opens a transcript at a hit, and pins a quote on the quote board.
+//!
+//! Skipped, with a message, when chromium or chromedriver is not installed (Debian:
+//! `apt-get install chromium chromium-driver`; `.ci/run` installs them).
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+/// A child process killed when dropped.
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One HTTP/1.1 request with a JSON body; the JSON answer (Null when it is not JSON).
+fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    serde_json::from_slice(&read_body(&mut BufReader::new(s))).unwrap_or(Value::Null)
+}
+
+/// Reads one answer's body: by Content-Length, or chunked (servers may keep the
+/// connection open whatever the request said, so reading to the end can hang).
+fn read_body(r: &mut impl BufRead) -> Vec<u8> {
+    let mut length = None;
+    let mut chunked = false;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        let l = line.trim_end().to_ascii_lowercase();
+        if l.is_empty() {
+            break;
+        }
+        if let Some(v) = l.strip_prefix("content-length:") {
+            length = v.trim().parse::<usize>().ok();
+        }
+        if l.starts_with("transfer-encoding:") && l.contains("chunked") {
+            chunked = true;
+        }
+    }
+    let mut body = Vec::new();
+    if chunked {
+        loop {
+            let mut size = String::new();
+            r.read_line(&mut size).unwrap();
+            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
+            if n == 0 {
+                break;
+            }
+            let mut chunk = vec![0; n + 2];
+            r.read_exact(&mut chunk).unwrap();
+            body.extend_from_slice(&chunk[..n]);
+        }
+    } else if let Some(n) = length {
+        body.resize(n, 0);
+        r.read_exact(&mut body).unwrap();
+    }
+    body
+}
+
+struct Browser {
+    port: u16,
+    session: String,
+}
+
+impl Browser {
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let v = http(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body.as_ref(),
+        );
+        v["value"].clone()
+    }
+
+    fn go(&self, url: &str) {
+        self.call("POST", "/url", Some(json!({ "url": url })));
+    }
+
+    fn find(&self, css: &str) -> Option<String> {
+        let v = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": css})),
+        );
+        v.as_object()?
+            .values()
+            .next()
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// Waits up to 10 s for an element.
+    fn wait(&self, css: &str) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(e) = self.find(css) {
+                return e;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no `{css}` on {}",
+                self.call("GET", "/url", None)
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits up to 10 s for an element with text (an element can be found while the page is
+    /// still being parsed, before its text is); the text.
+    fn wait_text(&self, css: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let text = self.find(css).map(|e| self.text(&e)).unwrap_or_default();
+            if !text.trim().is_empty() {
+                return text;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "no `{css}` with text on {}",
+                self.url()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// The element's text (its DOM text content: the rendered text can be empty while the
+    /// page is still laid out).
+    fn text(&self, element: &str) -> String {
+        self.call("GET", &format!("/element/{element}/property/textContent"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn click(&self, element: &str) {
+        self.call(
+            "POST",
+            &format!("/element/{element}/click"),
+            Some(json!({})),
+        );
+    }
+
+    fn url(&self) -> String {
+        self.call("GET", "/url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
+    let chromium = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| installed(c));
+    let (Some(chromium), true) = (chromium, installed("chromedriver")) else {
+        eprintln!(
+            "SKIPPED: the browser test needs chromium and chromedriver (apt-get install chromium chromium-driver)"
+        );
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let study = dir.path().join("study");
+    std::fs::create_dir(&study).unwrap();
+    write(
+        &study,
+        "zakupki.txt",
+        "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Как с условиями оплаты?\n\
+Респондент: Ну, отсрочка у нас тридцать дней, а хотелось бы шестьдесят, честно говоря. \
+С оплатой по счетам бывают задержки, бухгалтерия нервничает.\n\
+Интервьюер: А сроки поставки?\nРеспондент: Сроки поставки стали лучше, склад заработал.\n",
+    );
+    write(
+        &study,
+        "finansy.txt",
+        "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Оплата?\n\
+Респондент: Отсрочкой довольны, тут претензий нет. Акты сверки приходят вовремя.\n",
+    );
+    let port = free_port();
+    let mut server = Kill(
+        Command::new(env!("CARGO_BIN_EXE_citata"))
+            .arg("serve")
+            .arg(&study)
+            .arg("--index")
+            .arg(dir.path().join("idx"))
+            .args(["--port", &port.to_string()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let mut line = String::new();
+    BufReader::new(server.0.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+    let base = format!("http://127.0.0.1:{port}");
+
+    let driver_port = free_port();
+    let _driver = Kill(
+        Command::new("chromedriver")
+            .arg(format!("--port={driver_port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let start = Instant::now();
+    while http_ready(driver_port).is_none() {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "chromedriver does not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let binary = Command::new("which")
+        .arg(chromium)
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let session = http(
+        driver_port,
+        "POST",
+        "/session",
+        Some(&json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": binary,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu", "--window-size=1280,900"]
+            }
+        }}})),
+    );
+    let id = session["value"]["sessionId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no session: {session}"))
+        .to_string();
+    let b = Browser {
+        port: driver_port,
+        session: id,
+    };
+
+    // Search: type the query, submit, see the KWIC lines with the match marked.
+    b.go(&format!("{base}/search"));
+    let q = b.wait("input[name=q]");
+    b.call(
+        "POST",
+        &format!("/element/{q}/value"),
+        Some(json!({"text": "отсрочка\u{E007}"})),
+    );
+    let marked = b.wait_text("table.kwic mark");
+    assert!(
+        marked.to_lowercase().starts_with("отсрочк"),
+        "`{marked}` on {}",
+        b.url()
+    );
+    assert!(
+        b.url().contains("q="),
+        "the form was submitted: {}",
+        b.url()
+    );
+
+    // Open the transcript at the first hit: the sentence is marked.
+    let link = b.wait("table.kwic td.doc a");
+    b.click(&link);
+    let here = b.wait_text(".s.here");
+    assert!(here.to_lowercase().contains("отсрочк"), "{here}");
+    assert!(b.url().contains("/transcripts/"), "{}", b.url());
+    assert!(b.find(".stripe").is_some(), "coding stripes");
+
+    // Pin the first candidate on the payment terms board.
+    b.go(&format!("{base}/quotes/payment_terms"));
+    let button = b.wait("form[action$='/pin'] button");
+    b.click(&button);
+    let pinned = b.wait_text(".quote.pinned blockquote");
+    assert!(pinned.chars().count() > 10, "{pinned}");
+    let pins = std::fs::read_to_string(study.join("pins.toml")).expect("pins.toml written");
+    assert!(pins.contains("param = \"payment_terms\""), "{pins}");
+
+    b.call("DELETE", "", None);
+}
+
+fn http_ready(port: u16) -> Option<()> {
+    TcpStream::connect(("127.0.0.1", port)).ok()?;
+    (http(port, "GET", "/status", None)["value"]["ready"] == true).then_some(())
+}
