@@ -156,10 +156,14 @@ impl Browser {
     /// The element's text (its DOM text content: the rendered text can be empty while the
     /// page is still laid out).
     fn text(&self, element: &str) -> String {
-        self.call("GET", &format!("/element/{element}/property/textContent"), None)
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.call(
+            "GET",
+            &format!("/element/{element}/property/textContent"),
+            None,
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
     }
 
     fn click(&self, element: &str) {
