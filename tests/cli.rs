@@ -6820,6 +6820,9 @@ mod serve {
             "the study lists parameters"
         );
         assert!(body.contains("2 интервью"), "{body}");
+        // No ratings in this study: scores are dashes; coverage counts the coded passages.
+        assert!(body.contains("<th class=\"num\">Оценка</th>"), "{body}");
+        assert!(body.contains("<td class=\"num\">—</td>"), "{body}");
         // Search: every inflection, the match marked, links to the transcript at the hit.
         let (status, body, _) = get(&app, &format!("/search?q={}", enc("оплата")), &[]).await;
         assert_eq!(status, StatusCode::OK);

@@ -58,6 +58,8 @@ pub struct App {
     quotes: OnceLock<Vec<Vec<Quote>>>,
     /// Serializes changes to the pins file.
     pins: Mutex<()>,
+    /// The report model (JSON) for the study page's scores, built on first use.
+    model: OnceLock<Option<serde_json::Value>>,
 }
 
 impl App {
@@ -94,7 +96,20 @@ impl App {
             quote_config,
             quotes: OnceLock::new(),
             pins: Mutex::new(()),
+            model: OnceLock::new(),
         })
+    }
+
+    /// The study's report model as JSON (scores, changes, ratings per parameter), built once
+    /// from the study folder; `None` when the report cannot be built.
+    pub fn model(&self) -> Option<&serde_json::Value> {
+        self.model
+            .get_or_init(|| {
+                build_report(self, "json")
+                    .ok()
+                    .and_then(|b| serde_json::from_slice(&b).ok())
+            })
+            .as_ref()
     }
 
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
@@ -240,10 +255,18 @@ fn bad_request(msg: String) -> Response {
 }
 
 async fn study(State(app): State<Arc<App>>) -> Response {
-    match app.index.stats() {
-        Ok(stats) => Html(pages::study(&app, &stats)).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-    }
+    let stats = match app.index.stats() {
+        Ok(stats) => stats,
+        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    };
+    // The scores and the quote pools take a moment on first use.
+    let warm = app.clone();
+    let _ = tokio::task::spawn_blocking(move || {
+        warm.model();
+        warm.quote_pools();
+    })
+    .await;
+    Html(pages::study(&app, &stats)).into_response()
 }
 
 /// The search form's fields (all optional).

@@ -76,23 +76,81 @@ pub fn not_found(msg: &str) -> String {
     )
 }
 
-/// The study: levels and parameters with their coded passages.
+/// A score with a comma (as the report writes it), or a dash.
+fn score(v: Option<f64>) -> String {
+    v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}").replace('.', ","))
+}
+
+/// A change with its sign and colour, or nothing.
+fn change(v: Option<f64>) -> String {
+    match v {
+        Some(c) if c > 0.0 => format!("<span style=\"color:#1a7f37\">+{}</span>", score(Some(c))),
+        Some(c) if c < 0.0 => format!("<span style=\"color:#c62828\">{}</span>", score(Some(c))),
+        Some(_) => "0".into(),
+        None => String::new(),
+    }
+}
+
+/// The study: levels and parameters with their scores, changes and coverage (ratings,
+/// coded passages, quote candidates), with links to search and to the quote board.
 pub fn study(app: &App, stats: &Stats) -> String {
+    let model = app.model();
+    let pools = app.quote_pools();
     let mut b = String::new();
+    let title = model
+        .and_then(|m| m["title"].as_str())
+        .unwrap_or("Исследование");
+    let _ = write!(b, "<h1>{}</h1><p class=\"muted\">", esc(title));
+    if let Some(m) = model {
+        let _ = write!(
+            b,
+            "Волна {}{} · ",
+            esc(m["wave"].as_str().unwrap_or("")),
+            m["previous_wave"]
+                .as_str()
+                .map_or(String::new(), |p| format!(" (сравнение с {})", esc(p)))
+        );
+    }
     let _ = write!(
         b,
-        "<h1>Исследование</h1><p class=\"muted\">{} интервью, {} высказываний в индексе, кодбук: {}</p>",
+        "{} интервью, {} высказываний в индексе · кодбук: {} · <a href=\"/report\">отчёт</a></p>",
         stats.transcripts,
         stats.sentences,
         esc(&app.codebook.name)
     );
+    let level_of = |id: &str| {
+        model.and_then(|m| {
+            m["levels"]
+                .as_array()?
+                .iter()
+                .find(|l| l["id"] == id)
+                .cloned()
+        })
+    };
     for (li, level) in app.codebook.levels.iter().enumerate() {
+        let lm = level_of(&level.id);
         let _ = write!(
             b,
-            "<h2>{}</h2><table><tr><th>Параметр</th><th class=\"num\">Фрагментов</th><th></th></tr>",
-            esc(&level.name)
+            "<h2>{} — {} {}</h2><table><tr><th>Параметр</th><th class=\"num\">Оценка</th><th class=\"num\">Δ</th>\
+<th class=\"num\">Оценок</th><th class=\"num\">Фрагментов</th><th class=\"num\">Кандидатов в цитаты</th><th></th></tr>",
+            esc(&level.name),
+            score(lm.as_ref().and_then(|l| l["score"].as_f64())),
+            change(lm.as_ref().and_then(|l| l["change"].as_f64()))
         );
-        for p in app.codebook.parameters.iter().filter(|p| p.level == li) {
+        for (pi, p) in app
+            .codebook
+            .parameters
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.level == li)
+        {
+            let pm = lm.as_ref().and_then(|l| {
+                l["parameters"]
+                    .as_array()?
+                    .iter()
+                    .find(|x| x["id"] == p.id.as_str())
+                    .cloned()
+            });
             let n = stats
                 .codes
                 .iter()
@@ -101,11 +159,16 @@ pub fn study(app: &App, stats: &Stats) -> String {
             let _ = write!(
                 b,
                 "<tr><td><i style=\"display:inline-block;width:.7em;height:.7em;background:{}\"></i> {}</td>\
-<td class=\"num\">{n}</td><td><a href=\"/search?param={}\">фрагменты</a> · \
+<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{n}</td><td class=\"num\">{}</td>\
+<td><a href=\"/search?param={}\">фрагменты</a> · \
 <a href=\"/search?param={}&amp;role=respondent&amp;polarity=negative\">критика</a> · \
 <a href=\"/search?param={}&amp;wish=1\">пожелания</a> · <a href=\"/quotes/{}\">цитаты</a></td></tr>",
                 colour(app, &p.id),
                 esc(&p.name),
+                score(pm.as_ref().and_then(|x| x["score"].as_f64())),
+                change(pm.as_ref().and_then(|x| x["change"].as_f64())),
+                pm.as_ref().and_then(|x| x["n"].as_u64()).unwrap_or(0),
+                pools.get(pi).map_or(0, Vec::len),
                 esc(&p.id),
                 esc(&p.id),
                 esc(&p.id),
@@ -497,6 +560,7 @@ pub fn quotes(app: &App, param: usize, list: &[crate::quotes::Quote], pins: &Pin
         let features: Vec<String> = q
             .features
             .iter()
+            .filter(|(_, v)| v.abs() >= 0.005)
             .map(|(k, v)| format!("{} {v:+.2}", feature_ru(k)))
             .collect();
         let _ = write!(
