@@ -270,7 +270,7 @@ fn body(m: &ReportModel) -> String {
             .collect();
         if !rows.is_empty() {
             b.table(
-                &[5, 1, 2, 2],
+                &[9, 2, 3, 3],
                 &["Параметр", "Оценка", "Изменение", ""],
                 &rows,
             );
