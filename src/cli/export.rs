@@ -4,12 +4,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::{ExportCommand, ExportQdpxArgs, in_order, threads};
-use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, keep_best, select_avoiding};
 use crate::refi::export::{FileCodings, project};
-use crate::tag::Tagger;
-use crate::text::Analyzer;
 
 /// Runs an `export` subcommand; returns true when every file was read.
 ///
@@ -22,10 +19,9 @@ pub fn run(cmd: &ExportCommand, _out: &mut dyn Write, err: &mut dyn Write) -> an
 }
 
 fn qdpx(args: &ExportQdpxArgs, err: &mut dyn Write) -> anyhow::Result<bool> {
-    let mut analyzer = Analyzer::new();
-    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
-    let tagger = Tagger::new(codebook, &mut analyzer);
-    let Some(sources) = super::transcripts(&args.paths, err)? else {
+    let Some((tagger, sources)) =
+        super::tagger_and_sources(args.codebook.as_deref(), &args.paths, err)?
+    else {
         return Ok(false);
     };
     let config = IngestConfig::default();

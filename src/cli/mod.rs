@@ -636,6 +636,22 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
     Ok(())
 }
 
+/// The tagger of a codebook file (or the embedded one) and the transcripts under `paths`;
+/// `None` after telling the user there are none.
+///
+/// # Errors
+/// An invalid codebook, a path that does not exist.
+pub fn tagger_and_sources(
+    codebook: Option<&std::path::Path>,
+    paths: &[PathBuf],
+    err: &mut dyn std::io::Write,
+) -> anyhow::Result<Option<(crate::tag::Tagger, Vec<crate::ingest::Source>)>> {
+    let mut analyzer = crate::text::Analyzer::new();
+    let codebook = crate::codebook::Codebook::load(codebook, &mut analyzer)?;
+    let tagger = crate::tag::Tagger::new(codebook, &mut analyzer);
+    Ok(transcripts(paths, err)?.map(|sources| (tagger, sources)))
+}
+
 /// Worker threads: `--jobs N` when given and positive, else all cores.
 pub fn threads(jobs: Option<usize>) -> usize {
     jobs.filter(|&n| n > 0)

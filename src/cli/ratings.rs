@@ -11,8 +11,6 @@ use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::CharIndex;
 use crate::ratings::{Rating, RatingSource, Stats, extract};
-use crate::tag::Tagger;
-use crate::text::Analyzer;
 
 /// One rating with where it comes from.
 #[derive(Clone, Debug)]
@@ -31,10 +29,9 @@ struct Row {
 /// When the codebook or a ratings.csv is invalid, a path does not exist, or output cannot
 /// be written.
 pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
-    let mut analyzer = Analyzer::new();
-    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
-    let tagger = Tagger::new(codebook, &mut analyzer);
-    let Some(sources) = super::transcripts(&args.paths, err)? else {
+    let Some((tagger, sources)) =
+        super::tagger_and_sources(args.codebook.as_deref(), &args.paths, err)?
+    else {
         return Ok(false);
     };
     let config = IngestConfig::default();

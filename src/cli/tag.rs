@@ -5,21 +5,18 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
-use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::{CharIndex, Transcript};
 use crate::tag::{Coding, Tagger};
-use crate::text::Analyzer;
 
 /// Runs `citata tag`; returns true when every file was read.
 ///
 /// # Errors
 /// When the codebook is invalid, a path does not exist, or output cannot be written.
 pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
-    let mut analyzer = Analyzer::new();
-    let codebook = Codebook::load(args.codebook.as_deref(), &mut analyzer)?;
-    let tagger = Tagger::new(codebook, &mut analyzer);
-    let Some(sources) = super::transcripts(&args.paths, err)? else {
+    let Some((tagger, sources)) =
+        super::tagger_and_sources(args.codebook.as_deref(), &args.paths, err)?
+    else {
         return Ok(false);
     };
     let config = IngestConfig {
