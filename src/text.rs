@@ -83,6 +83,12 @@ impl FormInfo {
     pub fn known(&self) -> bool {
         !self.lemmas.is_empty()
     }
+
+    /// The key the search index stores and looks the word up by: its first lemma, else its
+    /// stem.
+    pub fn key(&self) -> &str {
+        self.lemmas.first().unwrap_or(&self.stem)
+    }
 }
 
 /// Identifies a [`FormInfo`] inside one [`Analyzer`].

@@ -198,8 +198,18 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
 /// Tags a transcript and builds its documents, on the worker's thread.
 fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path: &str) -> Prepared {
     tagger.with_thread_state(|state| {
+        state.keys = Some(Vec::new());
         let codings = tagger.tag(state, t);
-        idx.prepare(t, &codings, hash, path, tagger.matcher().codebook())
+        let keys = state.keys.take().unwrap_or_default();
+        idx.prepare(
+            t,
+            &codings,
+            &keys,
+            hash,
+            path,
+            tagger.matcher().codebook(),
+            &mut state.matching.analyzer,
+        )
     })
 }
 

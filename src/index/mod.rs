@@ -36,8 +36,12 @@ use crate::model::{CharIndex, Role, Transcript};
 use crate::tag::{Coding, Source};
 use crate::text::Analyzer;
 
-/// The name citata's analyzer is registered under.
+/// The name citata's analyzer is registered under (for raw text).
 pub const TOKENIZER: &str = "citata";
+
+/// The tokenizer of the `text` field: the keys [`Tagger::tag`](crate::tag::Tagger::tag)
+/// recorded while analyzing the sentence, split on spaces (the text is analyzed once).
+pub const KEYS_TOKENIZER: &str = "citata_keys";
 
 /// The default index folder, under the current directory.
 pub const DEFAULT_DIR: &str = ".citata/index";
@@ -87,7 +91,7 @@ impl Tokenizer for CitataTokenizer {
             t.position = position;
             t.position_length = 1;
             t.text.clear();
-            t.text.push_str(key(self.analyzer.info(w)));
+            t.text.push_str(self.analyzer.info(w).key());
         }
         self.len = self.words.len();
         CitataTokenStream {
@@ -97,13 +101,21 @@ impl Tokenizer for CitataTokenizer {
     }
 }
 
-fn key(info: &crate::text::FormInfo) -> &str {
-    info.lemmas.first().unwrap_or(&info.stem)
+/// The index keys of a text, space-separated (as tagging records them).
+pub fn sentence_keys(analyzer: &mut Analyzer, text: &str) -> String {
+    let mut out = String::new();
+    for t in analyzer.tokens(text) {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(analyzer.info(&t).key());
+    }
+    out
 }
 
 /// The key a word is indexed and searched by: its first lemma, else its stem.
 pub fn index_key(info: &crate::text::FormInfo) -> String {
-    key(info).to_string()
+    info.key().to_string()
 }
 
 impl TokenStream for CitataTokenStream<'_> {
@@ -137,8 +149,10 @@ pub struct Fields {
     pub start: Field,
     /// End offset.
     pub end: Field,
-    /// The sentence, analyzed by citata's tokenizer, with positions.
+    /// The sentence's index keys, one position per word (indexed, not stored).
     pub text: Field,
+    /// The sentence as said (stored).
+    pub body: Field,
     /// Who speaks: the attribution from metadata (division, role), or "Интервьюер".
     pub speaker: Field,
     /// `interviewer` or `respondent`.
@@ -165,9 +179,9 @@ pub struct Fields {
 
 fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
-    let text = TextOptions::default().set_stored().set_indexing_options(
+    let text = TextOptions::default().set_indexing_options(
         TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
+            .set_tokenizer(KEYS_TOKENIZER)
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let num = NumericOptions::default().set_stored();
@@ -179,6 +193,7 @@ fn schema() -> (Schema, Fields) {
         start: b.add_u64_field("start", num.clone()),
         end: b.add_u64_field("end", num),
         text: b.add_text_field("text", text),
+        body: b.add_text_field("body", STORED),
         speaker: b.add_text_field("speaker", STORED),
         role: b.add_text_field("role", STRING | STORED),
         code: b.add_text_field("code", STRING | STORED),
@@ -280,6 +295,10 @@ impl CitataIndex {
         index
             .tokenizers()
             .register(TOKENIZER, CitataTokenizer::default());
+        index.tokenizers().register(
+            KEYS_TOKENIZER,
+            tantivy::tokenizer::WhitespaceTokenizer::default(),
+        );
         let reader = index.reader().map_err(|e| err(e, dir))?;
         Ok(CitataIndex {
             index,
@@ -492,14 +511,19 @@ impl CitataIndex {
         Ok(Some(TranscriptView { transcript, codes }))
     }
 
-    /// Builds the documents of one tagged transcript (call from worker threads).
+    /// Builds the documents of one tagged transcript (call from worker threads). `keys`:
+    /// the index keys of its sentences as tagging recorded them ([`crate::tag::TagState`]);
+    /// a sentence missing there is analyzed with `analyzer`.
+    #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &self,
         t: &Transcript,
         codings: &[Coding],
+        keys: &[(usize, String)],
         hash: &str,
         path: &str,
         cb: &Codebook,
+        analyzer: &mut Analyzer,
     ) -> Prepared {
         let f = &self.fields;
         let ix = CharIndex::new(&t.text);
@@ -528,6 +552,7 @@ impl CitataIndex {
         );
         docs.push(whole);
         let mut c = 0;
+        let mut k = 0;
         for (si, s) in t.sentences.iter().enumerate() {
             if s.non_speech {
                 continue;
@@ -539,10 +564,16 @@ impl CitataIndex {
             d.add_u64(f.start, ix.char_offset(s.span.start) as u64);
             d.add_u64(f.end, ix.char_offset(s.span.end) as u64);
             let text = t.slice(s.span);
-            // tantivy analyzes the text with the registered `citata` tokenizer. Handing it
-            // pre-analyzed tokens was slower: a TantivyDocument keeps them as JSON, written
-            // and parsed again (16.6 s of CPU for 100 MB against 12.5 s).
-            d.add_text(f.text, text);
+            // The keys tagging computed, split by a whitespace tokenizer: the text is not
+            // analyzed twice. (tantivy's PreTokenizedString would go through JSON.)
+            while k < keys.len() && keys[k].0 < si {
+                k += 1;
+            }
+            match keys.get(k).filter(|(ks, _)| *ks == si) {
+                Some((_, joined)) => d.add_text(f.text, joined),
+                None => d.add_text(f.text, sentence_keys(analyzer, text)),
+            }
+            d.add_text(f.body, text);
             let attribution = match speaker.role {
                 Role::Interviewer => "Интервьюер",
                 Role::Respondent => respondent.as_str(),
@@ -692,4 +723,47 @@ pub fn content_hash(bytes: &[u8]) -> String {
         h = h.wrapping_mul(0x0100_0000_01b3);
     }
     format!("{h:016x}")
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::tokenizer::{TokenStream, Tokenizer};
+
+    use super::*;
+
+    /// The keys tagging records for the index are the tokens the registered `citata`
+    /// tokenizer gives for the same sentence: one analyzer, whichever way the text comes in.
+    #[test]
+    fn keys_recorded_by_tagging_are_the_tokenizers_tokens() {
+        let t = crate::testutil::transcript(
+            "Интервьюер: Как с оплатой?\nРеспондент: Ну, отсрочку нам дали, кто-то из ихних договорился. Оценка 8,5, B2B-портал ещё не работает.\n",
+        );
+        let tagger = crate::testutil::tagger(
+            "name = \"t\"\n[[levels]]\nid = \"o\"\nname = \"O\"\n[[parameters]]\nid = \"pay\"\nlevel = \"o\"\nname = \"P\"\nterms = [\"оплата\"]\n",
+            &[],
+            &[],
+            "",
+            "",
+        );
+        let keys = tagger.with_thread_state(|state| {
+            state.keys = Some(Vec::new());
+            tagger.tag(state, &t);
+            state.keys.take().expect("recorded")
+        });
+        assert_eq!(keys.len(), t.sentences.len());
+        let mut tok = CitataTokenizer::default();
+        for (si, joined) in &keys {
+            let mut from_tokenizer = Vec::new();
+            let mut stream = tok.token_stream(t.slice(t.sentences[*si].span));
+            while stream.advance() {
+                from_tokenizer.push(stream.token().text.clone());
+            }
+            assert_eq!(joined.split(' ').collect::<Vec<_>>(), from_tokenizer);
+        }
+        // Lemmas, the hyphenated pronoun and the decimal stay one key each.
+        assert_eq!(
+            keys[1].1,
+            "ну отсрочка мы дать кто-то из ихний договориться"
+        );
+    }
 }

@@ -213,7 +213,7 @@ impl CitataIndex {
                 .to_string()
         };
         let n = |field: Field| d.get_first(field).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
-        let text = s(f.text);
+        let text = s(f.body);
         let matches = highlighter.spans(analyzer, &text);
         let polarity = s(f.polarity);
         Hit {

@@ -119,6 +119,10 @@ pub struct TagState {
     /// The matcher state (with the thread's analyzer).
     pub matching: MatchState,
     polarity: PolarityCache,
+    /// When set, [`Tagger::tag`] records here each sentence's index keys
+    /// ([`crate::text::FormInfo::key`], space-separated) by sentence index, from the tokens it
+    /// analyzed anyway: the search index takes them so the text is analyzed once.
+    pub keys: Option<Vec<(usize, String)>>,
 }
 
 impl Tagger {
@@ -219,6 +223,16 @@ impl Tagger {
                 continue;
             }
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
+            if let Some(keys) = state.keys.as_mut() {
+                let mut k = String::new();
+                for tok in state.matching.tokens() {
+                    if !k.is_empty() {
+                        k.push(' ');
+                    }
+                    k.push_str(state.matching.analyzer.form_info(tok.form).key());
+                }
+                keys.push((si, k));
+            }
             for k in keyword.iter_mut() {
                 k.clear();
             }
