@@ -91,6 +91,14 @@ struct Browser {
     session: String,
 }
 
+/// Ends the session (and so the browser) even when an assertion fails: killing chromedriver
+/// alone leaves chromium running.
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.call("DELETE", "", None);
+    }
+}
+
 impl Browser {
     fn call(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let v = http(
@@ -323,7 +331,6 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
     let pins = std::fs::read_to_string(study.join("pins.toml")).expect("pins.toml written");
     assert!(pins.contains("param = \"payment_terms\""), "{pins}");
 
-    b.call("DELETE", "", None);
 }
 
 fn http_ready(port: u16) -> Option<()> {
