@@ -330,7 +330,6 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
     assert!(pinned.chars().count() > 10, "{pinned}");
     let pins = std::fs::read_to_string(study.join("pins.toml")).expect("pins.toml written");
     assert!(pins.contains("param = \"payment_terms\""), "{pins}");
-
 }
 
 fn http_ready(port: u16) -> Option<()> {
