@@ -404,14 +404,18 @@ impl CitataIndex {
         Ok(out)
     }
 
-    /// The addresses of the live transcript documents, in index order.
-    fn transcript_docs(&self, searcher: &tantivy::Searcher) -> crate::Result<Vec<DocAddress>> {
-        let q = TermQuery::new(
+    /// The query matching the transcript documents (not the sentences).
+    fn transcripts_query(&self) -> TermQuery {
+        TermQuery::new(
             Term::from_field_text(self.fields.kind, TRANSCRIPT),
             IndexRecordOption::Basic,
-        );
+        )
+    }
+
+    /// The addresses of the live transcript documents, in index order.
+    fn transcript_docs(&self, searcher: &tantivy::Searcher) -> crate::Result<Vec<DocAddress>> {
         let mut docs: Vec<DocAddress> = searcher
-            .search(&q, &DocSetCollector)
+            .search(&self.transcripts_query(), &DocSetCollector)
             .map_err(|e| err(e, &self.dir))?
             .into_iter()
             .collect();
@@ -420,19 +424,16 @@ impl CitataIndex {
     }
 
     fn transcript_count(&self) -> crate::Result<usize> {
-        let searcher = self.searcher()?;
-        let q = TermQuery::new(
-            Term::from_field_text(self.fields.kind, TRANSCRIPT),
-            IndexRecordOption::Basic,
-        );
-        searcher.search(&q, &Count).map_err(|e| err(e, &self.dir))
+        self.searcher()?
+            .search(&self.transcripts_query(), &Count)
+            .map_err(|e| err(e, &self.dir))
     }
 
-    /// Every transcript stored in the index, in canonical form, with its path and hash (for
-    /// `retag`). Reads them one by one through `each`.
+    /// Every transcript stored in the index (for `retag` and the quote board), each read on
+    /// demand with [`StoredTranscript::load`].
     ///
     /// # Errors
-    /// When a stored transcript cannot be read back, or `each` fails.
+    /// When the index cannot be searched.
     pub fn stored_transcripts(&self) -> crate::Result<Vec<StoredTranscript>> {
         let searcher = self.searcher()?;
         Ok(self
