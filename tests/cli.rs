@@ -6756,6 +6756,11 @@ mod serve {
 
     /// A study with a transcript that tries to inject a script.
     fn app(token: Option<&str>) -> (tempfile::TempDir, Arc<App>) {
+        app_with(token, &[])
+    }
+
+    /// The same study with more files.
+    fn app_with(token: Option<&str>, extra: &[(&str, &str)]) -> (tempfile::TempDir, Arc<App>) {
         let dir = tmp();
         let c = dir.path().join("study");
         std::fs::create_dir(&c).unwrap();
@@ -6769,6 +6774,9 @@ mod serve {
             "sub/b.txt",
             "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Сроки поставки?\nРеспондент: Задержки бывают, оплату не обсуждаю.\n",
         );
+        for (name, text) in extra {
+            write(&c, name, text);
+        }
         let idx = dir.path().join("idx");
         let r = citata([
             "index".as_ref(),
@@ -7083,6 +7091,50 @@ mod serve {
         assert!(
             md.contains("Отсрочка — шестьдесят дней, и это важно."),
             "{md}"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_quote_board_shows_the_reported_wave_unless_asked() {
+        let (_dir, app) = app_with(
+            None,
+            &[(
+                "old.txt",
+                "---\ndivision: Финансы\nwave: 2025\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата в прошлом году задерживалась постоянно, отсрочка была всего десять дней.\n",
+            )],
+        );
+        let docs = |json: &str| -> (serde_json::Value, Vec<String>) {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            let mut d: Vec<String> = v["quotes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| q["doc"].as_str().unwrap().to_string())
+                .collect();
+            d.sort();
+            d.dedup();
+            (v["wave"].clone(), d)
+        };
+        // The report is about the latest wave, 2026: the board shows its quotes.
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms", &[]).await;
+        let (wave, d) = docs(&json);
+        assert_eq!(wave, "2026");
+        assert!(
+            !d.is_empty() && !d.contains(&"old.txt".to_string()),
+            "{d:?}"
+        );
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms?wave=2025", &[]).await;
+        assert_eq!(docs(&json).1, vec!["old.txt"]);
+        let (_, json, _) = get(&app, "/api/quotes/payment_terms?wave=all", &[]).await;
+        let (wave, d) = docs(&json);
+        assert_eq!(wave, serde_json::Value::Null);
+        assert!(d.contains(&"old.txt".to_string()) && d.len() >= 2, "{d:?}");
+        let (_, body, _) = get(&app, "/quotes/payment_terms", &[]).await;
+        assert!(
+            body.contains(
+                "Волна: <a href=\"/quotes/payment_terms?wave=2025\">2025</a> <b>2026</b>"
+            ),
+            "{body}"
         );
     }
 }

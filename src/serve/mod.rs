@@ -55,7 +55,7 @@ pub struct App {
     /// Quote settings (the study's attribution template).
     pub quote_config: QuoteConfig,
     /// Quote candidates per parameter, computed from the index on first use.
-    quotes: OnceLock<Vec<Vec<Quote>>>,
+    quotes: OnceLock<QuotePools>,
     /// Serializes changes to the pins file.
     pins: Mutex<()>,
     /// The report model (JSON) for the study page's scores, built on first use.
@@ -115,15 +115,35 @@ impl App {
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
     /// the index's codebook, candidates kept bounded per parameter.
     pub fn quote_pools(&self) -> &Vec<Vec<Quote>> {
+        &self.pools().pools
+    }
+
+    /// The wave of a transcript (its `wave` metadata), as the quote pools saw it.
+    pub fn doc_wave(&self, doc: &str) -> Option<&str> {
+        self.pools().waves.get(doc).map(String::as_str)
+    }
+
+    /// The waves of the study's transcripts, in order.
+    pub fn waves(&self) -> Vec<&str> {
+        let set: std::collections::BTreeSet<&str> =
+            self.pools().waves.values().map(String::as_str).collect();
+        set.into_iter().collect()
+    }
+
+    fn pools(&self) -> &QuotePools {
         self.quotes.get_or_init(|| {
             let mut analyzer = Analyzer::new();
             let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
             let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
+            let mut waves = std::collections::HashMap::new();
             let stored = self.index.stored_transcripts().unwrap_or_default();
             for (n, s) in stored.iter().enumerate() {
                 let Ok((t, _, _)) = s.load(&self.index.fields) else {
                     continue;
                 };
+                if let Some(w) = t.meta.get("wave").filter(|w| !w.trim().is_empty()) {
+                    waves.insert(t.doc.clone(), w.trim().to_string());
+                }
                 let qs = tagger.with_thread_state(|state| {
                     let codings = tagger.tag(state, &t);
                     candidates(
@@ -141,9 +161,15 @@ impl App {
                     }
                 }
             }
-            pools
+            QuotePools { pools, waves }
         })
     }
+}
+
+/// Quote candidates per parameter, and the wave of each transcript.
+struct QuotePools {
+    pools: Vec<Vec<Quote>>,
+    waves: std::collections::HashMap<String, String>,
 }
 
 /// The routes, with the token check when a token is set.
@@ -415,21 +441,52 @@ async fn api_transcript(State(app): State<Arc<App>>, Path(doc): Path<String>) ->
 /// Quotes shown on a parameter's board.
 pub const BOARD: usize = 30;
 
-/// The board's quotes of a parameter: the best `BOARD` candidates, diverse (as the report
-/// picks them), of any polarity.
-fn board(app: &App, param: usize) -> Vec<Quote> {
+/// The board's quotes of a parameter: the best `BOARD` candidates of the wave (all waves when
+/// `None`), diverse (as the report picks them), of any polarity.
+fn board(app: &App, param: usize, wave: Option<&str>) -> Vec<Quote> {
     let mut config = app.quote_config.clone();
     config.top = BOARD;
-    let pool = app.quote_pools().get(param).cloned().unwrap_or_default();
+    let mut pool = app.quote_pools().get(param).cloned().unwrap_or_default();
+    if let Some(w) = wave {
+        pool.retain(|q| app.doc_wave(&q.doc) == Some(w));
+    }
     crate::quotes::select(pool, &config, crate::quotes::PolarityFilter::Any)
 }
 
+/// `?wave=`: the wave whose quotes the board shows (`all`: every wave). By default the wave
+/// the report is about.
+#[derive(Debug, Default, Deserialize)]
+pub struct BoardParams {
+    /// A wave, or `all`.
+    pub wave: Option<String>,
+}
+
+impl BoardParams {
+    fn wave(&self, app: &App) -> Option<String> {
+        match self.wave.as_deref().map(str::trim) {
+            Some("all") | Some("") => None,
+            Some(w) => Some(w.to_string()),
+            None => app
+                .model()
+                .and_then(|m| m["wave"].as_str())
+                .map(str::to_string),
+        }
+    }
+}
+
 /// [`board`] on a blocking thread: the first call tags the whole index.
-async fn board_off_thread(app: &Arc<App>, param: usize) -> Vec<Quote> {
+async fn board_off_thread(
+    app: &Arc<App>,
+    param: usize,
+    p: BoardParams,
+) -> (Vec<Quote>, Option<String>) {
     let app = app.clone();
-    tokio::task::spawn_blocking(move || board(&app, param))
-        .await
-        .unwrap_or_default()
+    tokio::task::spawn_blocking(move || {
+        let wave = p.wave(&app);
+        (board(&app, param, wave.as_deref()), wave)
+    })
+    .await
+    .unwrap_or_default()
 }
 
 fn no_param(id: &str) -> Response {
@@ -440,7 +497,11 @@ fn no_param(id: &str) -> Response {
         .into_response()
 }
 
-async fn quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> Response {
+async fn quotes(
+    State(app): State<Arc<App>>,
+    Path(param): Path<String>,
+    Query(bp): Query<BoardParams>,
+) -> Response {
     let Some(p) = app.codebook.parameter(&param) else {
         return no_param(&param);
     };
@@ -448,16 +509,20 @@ async fn quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> Respo
         Ok(p) => p,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
-    let list = board_off_thread(&app, p).await;
-    Html(pages::quotes(&app, p, &list, &pins)).into_response()
+    let (list, wave) = board_off_thread(&app, p, bp).await;
+    Html(pages::quotes(&app, p, &list, &pins, wave.as_deref())).into_response()
 }
 
-async fn api_quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> Response {
+async fn api_quotes(
+    State(app): State<Arc<App>>,
+    Path(param): Path<String>,
+    Query(bp): Query<BoardParams>,
+) -> Response {
     let Some(p) = app.codebook.parameter(&param) else {
         return no_param(&param);
     };
     let pins = Pins::load(&app.study).unwrap_or_default();
-    let list = board_off_thread(&app, p).await;
+    let (list, wave) = board_off_thread(&app, p, bp).await;
     let quotes: Vec<serde_json::Value> = list
         .iter()
         .enumerate()
@@ -477,7 +542,7 @@ async fn api_quotes(State(app): State<Arc<App>>, Path(param): Path<String>) -> R
             })
         })
         .collect();
-    Json(serde_json::json!({"param": param, "quotes": quotes, "pins": pins.of(&param).collect::<Vec<_>>()}))
+    Json(serde_json::json!({"param": param, "wave": wave, "quotes": quotes, "pins": pins.of(&param).collect::<Vec<_>>()}))
         .into_response()
 }
 

@@ -511,7 +511,13 @@ fn feature_ru(name: &str) -> &str {
 
 /// A parameter's quote board: pinned quotes first, then the best candidates with their score
 /// broken down; each with a pin (editable trimming) or unpin button.
-pub fn quotes(app: &App, param: usize, list: &[crate::quotes::Quote], pins: &Pins) -> String {
+pub fn quotes(
+    app: &App,
+    param: usize,
+    list: &[crate::quotes::Quote],
+    pins: &Pins,
+    wave: Option<&str>,
+) -> String {
     let p = &app.codebook.parameters[param];
     let mut b = String::new();
     let _ = write!(
@@ -522,6 +528,25 @@ pub fn quotes(app: &App, param: usize, list: &[crate::quotes::Quote], pins: &Pin
         esc(crate::report::pins::PINS_FILE),
         esc(&p.id)
     );
+    let waves = app.waves();
+    if !waves.is_empty() {
+        b.push_str("<p>Волна: ");
+        for w in waves.iter().map(|w| Some(*w)).chain([None]) {
+            let label = w.unwrap_or("все");
+            if w == wave {
+                let _ = write!(b, "<b>{}</b> ", esc(label));
+            } else {
+                let _ = write!(
+                    b,
+                    "<a href=\"/quotes/{}?wave={}\">{}</a> ",
+                    url_encode(&p.id),
+                    url_encode(w.unwrap_or("all")),
+                    esc(label)
+                );
+            }
+        }
+        b.push_str("</p>");
+    }
     let action = |what: &str| format!("/quotes/{}/{what}", url_encode(&p.id));
     let pinned: Vec<&Pin> = pins.of(&p.id).collect();
     if !pinned.is_empty() {
