@@ -113,11 +113,6 @@ pub fn sentence_keys(analyzer: &mut Analyzer, text: &str) -> String {
     out
 }
 
-/// The key a word is indexed and searched by: its first lemma, else its stem.
-pub fn index_key(info: &crate::text::FormInfo) -> String {
-    info.key().to_string()
-}
-
 impl TokenStream for CitataTokenStream<'_> {
     fn advance(&mut self) -> bool {
         self.next += 1;

@@ -17,7 +17,7 @@ use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserI
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{Term, query_grammar::Occur as GrammarOccur};
 
-use super::{Fields, index_key};
+use super::Fields;
 use crate::model::Span;
 use crate::text::{Analyzer, normalize};
 
@@ -54,9 +54,8 @@ impl Highlighter {
             .tokens(text)
             .into_iter()
             .filter(|t| {
-                let info = analyzer.info(t);
-                let key = index_key(info);
-                self.keys.contains(&key)
+                let key = analyzer.info(t).key();
+                self.keys.iter().any(|k| k == key)
                     || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
             })
             .map(|t| t.span)
@@ -213,7 +212,7 @@ impl Builder<'_> {
             .analyzer
             .tokens(phrase)
             .iter()
-            .map(|t| index_key(self.analyzer.info(t)))
+            .map(|t| self.analyzer.info(t).key().to_string())
             .collect();
         if keys.is_empty() {
             return Err(QueryError(format!(
