@@ -33,26 +33,31 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 request with a JSON body; the JSON answer (Null when it is not JSON).
 fn http(port: u16, method: &str, path: &str, body: Option<&Value>) -> Value {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
-    s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+    try_http(port, method, path, body)
+        .unwrap_or_else(|e| panic!("{method} {path} on port {port}: {e}"))
+}
+
+/// [`http`], with the I/O error instead of a panic (for clean-up in `Drop`).
+fn try_http(port: u16, method: &str, path: &str, body: Option<&Value>) -> std::io::Result<Value> {
+    let mut s = TcpStream::connect(("127.0.0.1", port))?;
+    s.set_read_timeout(Some(Duration::from_secs(60)))?;
     let body = body.map(Value::to_string).unwrap_or_default();
     write!(
         s,
         "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
-    )
-    .unwrap();
-    serde_json::from_slice(&read_body(&mut BufReader::new(s))).unwrap_or(Value::Null)
+    )?;
+    Ok(serde_json::from_slice(&read_body(&mut BufReader::new(s))?).unwrap_or(Value::Null))
 }
 
 /// Reads one answer's body: by Content-Length, or chunked (servers may keep the
 /// connection open whatever the request said, so reading to the end can hang).
-fn read_body(r: &mut impl BufRead) -> Vec<u8> {
+fn read_body(r: &mut impl BufRead) -> std::io::Result<Vec<u8>> {
     let mut length = None;
     let mut chunked = false;
     loop {
         let mut line = String::new();
-        if r.read_line(&mut line).unwrap_or(0) == 0 {
+        if r.read_line(&mut line)? == 0 {
             break;
         }
         let l = line.trim_end().to_ascii_lowercase();
@@ -70,20 +75,20 @@ fn read_body(r: &mut impl BufRead) -> Vec<u8> {
     if chunked {
         loop {
             let mut size = String::new();
-            r.read_line(&mut size).unwrap();
+            r.read_line(&mut size)?;
             let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
             if n == 0 {
                 break;
             }
             let mut chunk = vec![0; n + 2];
-            r.read_exact(&mut chunk).unwrap();
+            r.read_exact(&mut chunk)?;
             body.extend_from_slice(&chunk[..n]);
         }
     } else if let Some(n) = length {
         body.resize(n, 0);
-        r.read_exact(&mut body).unwrap();
+        r.read_exact(&mut body)?;
     }
-    body
+    Ok(body)
 }
 
 struct Browser {
@@ -95,7 +100,13 @@ struct Browser {
 /// alone leaves chromium running.
 impl Drop for Browser {
     fn drop(&mut self) {
-        let _ = self.call("DELETE", "", None);
+        // Never panic here: a panic in drop would hide the assertion that failed.
+        let _ = try_http(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
     }
 }
 
@@ -120,10 +131,9 @@ impl Browser {
             "/element",
             Some(json!({"using": "css selector", "value": css})),
         );
-        v.as_object()?
-            .values()
-            .next()
-            .and_then(Value::as_str)
+        // The W3C element reference; an error answer ("no such element") has none.
+        v.get("element-6066-11e4-a52e-4f735466cecf")?
+            .as_str()
             .map(str::to_string)
     }
 
