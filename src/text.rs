@@ -361,7 +361,30 @@ fn normalize_bytes_with(text: &str, v: &mut Vec<u8>, mut shift: impl FnMut(usize
     let b = text.as_bytes();
     let mut i = 0;
     let mut buf = String::new();
+    v.reserve(b.len());
     while i < b.len() {
+        // A run of bytes that stay as they are (lowercase ASCII and Cyrillic), copied at once.
+        let run = i;
+        while i < b.len() {
+            let x = b[i];
+            if x < 0x80 {
+                if x.is_ascii_uppercase() {
+                    break;
+                }
+                i += 1;
+            } else if matches!(
+                (x, b.get(i + 1)),
+                (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F))
+            ) {
+                i += 2;
+            } else {
+                break;
+            }
+        }
+        v.extend_from_slice(&b[run..i]);
+        if i == b.len() {
+            break;
+        }
         let x = b[i];
         if x < 0x80 {
             v.push(x.to_ascii_lowercase());

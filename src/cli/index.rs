@@ -198,10 +198,12 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
 /// Tags a transcript and builds its documents, on the worker's thread.
 fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path: &str) -> Prepared {
     tagger.with_thread_state(|state| {
-        state.keys = Some(Vec::new());
+        let mut keys = state.keys.take().unwrap_or_default();
+        keys.clear();
+        state.keys = Some(keys);
         let codings = tagger.tag(state, t);
         let keys = state.keys.take().unwrap_or_default();
-        idx.prepare(
+        let prepared = idx.prepare(
             t,
             &codings,
             &keys,
@@ -209,7 +211,10 @@ fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path:
             path,
             tagger.matcher().codebook(),
             &mut state.matching.analyzer,
-        )
+        );
+        // Kept for the thread's next transcript: its buffers are reused.
+        state.keys = Some(keys);
+        prepared
     })
 }
 

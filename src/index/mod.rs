@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector};
 use tantivy::indexer::UserOperation;
 use tantivy::query::TermQuery;
+use tantivy::schema::document::ReferenceValueLeaf;
 use tantivy::schema::{
     FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
     TextFieldIndexing, TextOptions, Value,
@@ -33,7 +34,7 @@ pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, 
 
 use crate::codebook::Codebook;
 use crate::model::{CharIndex, Role, Transcript};
-use crate::tag::{Coding, Source};
+use crate::tag::{Coding, SentenceKeys, Source};
 use crate::text::Analyzer;
 
 /// The name citata's analyzer is registered under (for raw text).
@@ -515,7 +516,7 @@ impl CitataIndex {
         &self,
         t: &Transcript,
         codings: &[Coding],
-        keys: &[(usize, String)],
+        keys: &SentenceKeys,
         hash: &str,
         path: &str,
         cb: &Codebook,
@@ -529,11 +530,25 @@ impl CitataIndex {
             .filter(|(_, v)| !v.trim().is_empty())
             .map(|(k, v)| query::meta_term(k, v))
             .collect();
-        let meta_facets: Vec<tantivy::schema::Facet> = t
+        // Facets and code terms made once per transcript, not per sentence.
+        let meta_facets: Vec<String> = t
             .meta
             .iter()
             .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| tantivy::schema::Facet::from_path(["meta", k.trim(), v.trim()]))
+            .map(|(k, v)| facet_str(["meta", k.trim(), v.trim()]))
+            .collect();
+        let params: Vec<ParamTerms> = cb
+            .parameters
+            .iter()
+            .map(|p| {
+                let level = &cb.levels[p.level].id;
+                ParamTerms {
+                    level,
+                    facet: facet_str(["code", level, &p.id]),
+                    keyword: format!("{}:keyword", p.id),
+                    context: format!("{}:context", p.id),
+                }
+            })
             .collect();
         let respondent = crate::quotes::attribute(RESPONDENT, t, 0);
         let mut docs = Vec::with_capacity(t.sentences.len() + 1);
@@ -548,24 +563,24 @@ impl CitataIndex {
         );
         docs.push(whole);
         let mut c = 0;
-        let mut k = 0;
+        let mut keys = keys.iter().peekable();
         for (si, s) in t.sentences.iter().enumerate() {
             if s.non_speech {
                 continue;
             }
-            let mut d = TantivyDocument::default();
+            let text = t.slice(s.span);
+            let mut d = TantivyDocument::with_capacity(3 * text.len() + 128);
             let speaker = t.turn_speaker(&t.turns[s.turn]);
             d.add_text(f.doc, &t.doc);
             d.add_u64(f.turn, s.turn as u64);
             d.add_u64(f.start, ix.char_offset(s.span.start) as u64);
             d.add_u64(f.end, ix.char_offset(s.span.end) as u64);
-            let text = t.slice(s.span);
             // The keys tagging computed, split by a whitespace tokenizer: the text is not
             // analyzed twice. (tantivy's PreTokenizedString would go through JSON.)
-            while k < keys.len() && keys[k].0 < si {
-                k += 1;
+            while keys.peek().is_some_and(|(ks, _)| *ks < si) {
+                keys.next();
             }
-            match keys.get(k).filter(|(ks, _)| *ks == si) {
+            match keys.peek().filter(|(ks, _)| *ks == si) {
                 Some((_, joined)) => d.add_text(f.text, joined),
                 None => d.add_text(f.text, sentence_keys(analyzer, text)),
             }
@@ -580,7 +595,7 @@ impl CitataIndex {
                 d.add_text(f.meta, m);
             }
             for m in &meta_facets {
-                d.add_facet(f.facet, m.clone());
+                d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(m));
             }
             while c < codings.len() && codings[c].sentence < si {
                 c += 1;
@@ -593,20 +608,16 @@ impl CitataIndex {
                     d.add_text(f.wish, "true");
                 }
                 if let Some(p) = x.param.filter(|p| *p < cb.parameters.len()) {
-                    let param = &cb.parameters[p];
-                    let level = &cb.levels[param.level].id;
-                    d.add_text(f.code, &param.id);
-                    d.add_text(f.level, level);
-                    d.add_facet(
-                        f.facet,
-                        tantivy::schema::Facet::from_path(["code", level, &param.id]),
-                    );
+                    let terms = &params[p];
+                    d.add_text(f.code, &cb.parameters[p].id);
+                    d.add_text(f.level, terms.level);
+                    d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(&terms.facet));
                     let source = if x.source == Source::Keyword {
-                        "keyword"
+                        &terms.keyword
                     } else {
-                        "context"
+                        &terms.context
                     };
-                    d.add_text(f.code_source, format!("{}:{source}", param.id));
+                    d.add_text(f.code_source, source);
                 }
                 c += 1;
             }
@@ -659,6 +670,21 @@ impl CitataIndex {
             codes: r.facets.map(|f| f.codes).unwrap_or_default(),
         })
     }
+}
+
+/// The terms of one parameter on its coded sentences' documents.
+struct ParamTerms<'a> {
+    level: &'a str,
+    facet: String,
+    keyword: String,
+    context: String,
+}
+
+/// A facet's encoded form, as a document stores it.
+fn facet_str<const N: usize>(path: [&str; N]) -> String {
+    tantivy::schema::Facet::from_path(path)
+        .encoded_str()
+        .to_string()
 }
 
 /// The attribution of a respondent's sentences in search results.
@@ -742,15 +768,15 @@ mod tests {
             "",
         );
         let keys = tagger.with_thread_state(|state| {
-            state.keys = Some(Vec::new());
+            state.keys = Some(SentenceKeys::default());
             tagger.tag(state, &t);
             state.keys.take().expect("recorded")
         });
         assert_eq!(keys.len(), t.sentences.len());
         let mut tok = CitataTokenizer::default();
-        for (si, joined) in &keys {
+        for (si, joined) in keys.iter() {
             let mut from_tokenizer = Vec::new();
-            let mut stream = tok.token_stream(t.slice(t.sentences[*si].span));
+            let mut stream = tok.token_stream(t.slice(t.sentences[si].span));
             while stream.advance() {
                 from_tokenizer.push(stream.token().text.clone());
             }
@@ -758,7 +784,7 @@ mod tests {
         }
         // Lemmas, the hyphenated pronoun and the decimal stay one key each.
         assert_eq!(
-            keys[1].1,
+            keys.iter().nth(1).expect("two sentences").1,
             "ну отсрочка мы дать кто-то из ихний договориться"
         );
     }

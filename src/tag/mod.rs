@@ -122,7 +122,53 @@ pub struct TagState {
     /// When set, [`Tagger::tag`] records here each sentence's index keys
     /// ([`crate::text::FormInfo::key`], space-separated) by sentence index, from the tokens it
     /// analyzed anyway: the search index takes them so the text is analyzed once.
-    pub keys: Option<Vec<(usize, String)>>,
+    pub keys: Option<SentenceKeys>,
+}
+
+/// The index keys of a transcript's sentences, recorded while tagging: one buffer for the
+/// whole transcript (no allocation per sentence).
+#[derive(Clone, Debug, Default)]
+pub struct SentenceKeys {
+    joined: String,
+    /// (sentence index, start, end) into `joined`, by sentence.
+    spans: Vec<(u32, u32, u32)>,
+}
+
+impl SentenceKeys {
+    /// Forgets every sentence (keeping the buffers).
+    pub fn clear(&mut self) {
+        self.joined.clear();
+        self.spans.clear();
+    }
+
+    /// Sentences recorded.
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// Whether none is.
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// The sentences recorded, in order: (sentence index, its keys space-separated).
+    pub fn iter(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.spans
+            .iter()
+            .map(|&(si, a, b)| (si as usize, &self.joined[a as usize..b as usize]))
+    }
+
+    fn push(&mut self, sentence: usize, keys: impl Iterator<Item = impl AsRef<str>>) {
+        let start = self.joined.len();
+        for k in keys {
+            if self.joined.len() > start {
+                self.joined.push(' ');
+            }
+            self.joined.push_str(k.as_ref());
+        }
+        self.spans
+            .push((sentence as u32, start as u32, self.joined.len() as u32));
+    }
 }
 
 impl Tagger {
@@ -224,14 +270,13 @@ impl Tagger {
             }
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
             if let Some(keys) = state.keys.as_mut() {
-                let mut k = String::new();
-                for tok in state.matching.tokens() {
-                    if !k.is_empty() {
-                        k.push(' ');
-                    }
-                    k.push_str(state.matching.analyzer.form_info(tok.form).key());
-                }
-                keys.push((si, k));
+                let m = &state.matching;
+                keys.push(
+                    si,
+                    m.tokens()
+                        .iter()
+                        .map(|tok| m.analyzer.form_info(tok.form).key()),
+                );
             }
             for k in keyword.iter_mut() {
                 k.clear();
