@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{IndexCommand, in_order, progress, threads, transcripts};
 use crate::index::{CitataIndex, IndexCodebook, Prepared, content_hash};
-use crate::ingest::{IngestConfig, Source, ingest_source};
+use crate::ingest::{IngestConfig, Source, ingest_read, read_source};
 use crate::model::Transcript;
 use crate::tag::Tagger;
 use crate::text::Analyzer;
@@ -38,20 +38,15 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             let config = IngestConfig::default();
             // Unchanged files (same content hash) are skipped before any work.
             let work = |s: &Source| -> crate::Result<Option<(Prepared, usize)>> {
-                let bytes = std::fs::read(&s.path).map_err(|e| crate::Error::Io {
-                    path: s.path.clone(),
-                    cause: e,
-                })?;
+                let bytes = read_source(s, &config)?;
                 let hash = content_hash(&bytes);
                 if known.get(&s.doc) == Some(&hash) {
                     return Ok(None);
                 }
-                let t = ingest_source(s, &config)?;
+                let len = bytes.len();
+                let t = ingest_read(s, bytes, &config)?;
                 let path = s.path.display().to_string();
-                Ok(Some((
-                    prepare(&idx, &tagger, &t, &hash, &path),
-                    bytes.len(),
-                )))
+                Ok(Some((prepare(&idx, &tagger, t, &hash, &path), len)))
             };
             let tally = batch(
                 &idx,
@@ -105,7 +100,7 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 |s: &crate::index::StoredTranscript| -> crate::Result<Option<(Prepared, usize)>> {
                     let (t, path, hash) = s.load(&idx.fields)?;
                     let bytes = t.text.len();
-                    Ok(Some((prepare(&idx, &tagger, &t, &hash, &path), bytes)))
+                    Ok(Some((prepare(&idx, &tagger, t, &hash, &path), bytes)))
                 };
             let tally = batch(
                 &idx,
@@ -196,12 +191,12 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
 }
 
 /// Tags a transcript and builds its documents, on the worker's thread.
-fn prepare(idx: &CitataIndex, tagger: &Tagger, t: &Transcript, hash: &str, path: &str) -> Prepared {
+fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: &str) -> Prepared {
     tagger.with_thread_state(|state| {
         let mut keys = state.keys.take().unwrap_or_default();
         keys.clear();
         state.keys = Some(keys);
-        let codings = tagger.tag(state, t);
+        let codings = tagger.tag(state, &t);
         let keys = state.keys.take().unwrap_or_default();
         let prepared = idx.prepare(
             t,

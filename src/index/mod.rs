@@ -481,21 +481,13 @@ impl CitataIndex {
         let Some(address) = found.into_iter().next() else {
             return Ok(None);
         };
-        let (transcript, _, _) = StoredTranscript {
+        let (transcript, _, _, sentences) = StoredTranscript {
             searcher: searcher.clone(),
             address,
         }
-        .load(f)?;
-        let sentences = BooleanQuery::new(vec![
-            (Occur::Must, term(f.doc, doc)),
-            (Occur::MustNot, term(f.kind, TRANSCRIPT)),
-        ]);
+        .load_with_sentences(f)?;
         let mut codes = std::collections::BTreeMap::new();
-        for addr in searcher
-            .search(&sentences, &DocSetCollector)
-            .map_err(|e| err(e, &self.dir))?
-        {
-            let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
+        for d in sentences {
             let start = d.get_first(f.start).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
             let list: Vec<String> = d
                 .get_all(f.code)
@@ -514,7 +506,7 @@ impl CitataIndex {
     #[allow(clippy::too_many_arguments)]
     pub fn prepare(
         &self,
-        t: &Transcript,
+        mut t: Transcript,
         codings: &[Coding],
         keys: &SentenceKeys,
         hash: &str,
@@ -550,18 +542,8 @@ impl CitataIndex {
                 }
             })
             .collect();
-        let respondent = crate::quotes::attribute(RESPONDENT, t, 0);
+        let respondent = crate::quotes::attribute(RESPONDENT, &t, 0);
         let mut docs = Vec::with_capacity(t.sentences.len() + 1);
-        let mut whole = TantivyDocument::default();
-        whole.add_text(f.kind, TRANSCRIPT);
-        whole.add_text(f.doc, &t.doc);
-        whole.add_text(f.hash, hash);
-        whole.add_text(f.path, path);
-        whole.add_text(
-            f.source,
-            serde_json::to_string(t).expect("a transcript serializes"),
-        );
-        docs.push(whole);
         let mut c = 0;
         let mut keys = keys.iter().peekable();
         for (si, s) in t.sentences.iter().enumerate() {
@@ -626,10 +608,28 @@ impl CitataIndex {
             }
             docs.push(d);
         }
-        Prepared {
-            doc: t.doc.clone(),
-            docs,
+        // The transcript itself, for `retag` and the transcript view. The sentences' text is
+        // in their documents already: stored here is the rest of it (labels, line breaks,
+        // non-speech), beside the JSON of everything else.
+        let mut whole = TantivyDocument::default();
+        whole.add_text(f.kind, TRANSCRIPT);
+        whole.add_text(f.doc, &t.doc);
+        whole.add_text(f.hash, hash);
+        whole.add_text(f.path, path);
+        let rest = between_sentences(&t);
+        let text = std::mem::take(&mut t.text);
+        if rest.is_none() {
+            t.text = text;
         }
+        whole.add_text(
+            f.source,
+            serde_json::to_string(&t).expect("a transcript serializes"),
+        );
+        if let Some(rest) = rest {
+            whole.add_text(f.source, rest);
+        }
+        docs.push(whole);
+        Prepared { doc: t.doc, docs }
     }
 
     /// Replaces a transcript's documents with the prepared ones (seen after the next commit).
@@ -670,6 +670,44 @@ impl CitataIndex {
             codes: r.facets.map(|f| f.codes).unwrap_or_default(),
         })
     }
+}
+
+/// The text of a transcript outside its indexed (speech) sentences, in order; `None` when
+/// the sentences overlap or run backwards (never from citata's segmenter), and the whole
+/// text must be stored.
+fn between_sentences(t: &Transcript) -> Option<String> {
+    let mut rest = String::with_capacity(t.text.len() / 4);
+    let mut cursor = 0;
+    for s in t.sentences.iter().filter(|s| !s.non_speech) {
+        rest.push_str(t.text.get(cursor..s.span.start)?);
+        cursor = s.span.end.max(cursor);
+    }
+    rest.push_str(t.text.get(cursor..)?);
+    Some(rest)
+}
+
+/// Puts a transcript's text together again from what [`between_sentences`] left and the
+/// indexed sentences' text, ordered by start. `None` when they do not fit.
+fn reassemble(t: &Transcript, rest: &str, mut bodies: Vec<(u64, String)>) -> Option<String> {
+    bodies.sort_by_key(|(start, _)| *start);
+    let spans: Vec<_> = t.sentences.iter().filter(|s| !s.non_speech).collect();
+    if spans.len() != bodies.len() {
+        return None;
+    }
+    let mut text =
+        String::with_capacity(rest.len() + bodies.iter().map(|b| b.1.len()).sum::<usize>());
+    let mut taken = 0;
+    for (s, (_, body)) in spans.iter().zip(&bodies) {
+        let gap = s.span.start.checked_sub(text.len())?;
+        text.push_str(rest.get(taken..taken + gap)?);
+        taken += gap;
+        if body.len() != s.span.len() {
+            return None;
+        }
+        text.push_str(body);
+    }
+    text.push_str(rest.get(taken..)?);
+    Some(text)
 }
 
 /// The terms of one parameter on its coded sentences' documents.
@@ -721,6 +759,16 @@ impl StoredTranscript {
     /// # Errors
     /// When the stored document cannot be read or parsed.
     pub fn load(&self, fields: &Fields) -> crate::Result<(Transcript, String, String)> {
+        let (t, path, hash, _) = self.load_with_sentences(fields)?;
+        Ok((t, path, hash))
+    }
+
+    /// [`StoredTranscript::load`], with the documents of its sentences (in no order).
+    fn load_with_sentences(
+        &self,
+        fields: &Fields,
+    ) -> crate::Result<(Transcript, String, String, Vec<TantivyDocument>)> {
+        use tantivy::query::{BooleanQuery, Occur, Query};
         let bad = |e: &dyn std::fmt::Display| crate::Error::BadInput {
             path: PathBuf::from("index"),
             reason: format!("a stored transcript cannot be read: {e}"),
@@ -732,8 +780,46 @@ impl StoredTranscript {
                 .unwrap_or_default()
                 .to_string()
         };
-        let t: Transcript = serde_json::from_str(&s(fields.source)).map_err(|e| bad(&e))?;
-        Ok((t, s(fields.path), s(fields.hash)))
+        let mut source = d.get_all(fields.source).filter_map(|v| v.as_str());
+        let json = source.next().unwrap_or_default();
+        let rest = source.next();
+        let mut t: Transcript = serde_json::from_str(json).map_err(|e| bad(&e))?;
+        let term = |field: Field, v: &str| -> Box<dyn Query> {
+            Box::new(TermQuery::new(
+                Term::from_field_text(field, v),
+                IndexRecordOption::Basic,
+            ))
+        };
+        let query = BooleanQuery::new(vec![
+            (Occur::Must, term(fields.doc, &t.doc)),
+            (Occur::MustNot, term(fields.kind, TRANSCRIPT)),
+        ]);
+        let sentences = self
+            .searcher
+            .search(&query, &DocSetCollector)
+            .map_err(|e| bad(&e))?
+            .into_iter()
+            .map(|a| self.searcher.doc::<TantivyDocument>(a))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(&e))?;
+        // Stored apart (see `prepare`): the sentences' text is in their documents.
+        if let Some(rest) = rest {
+            let bodies = sentences
+                .iter()
+                .map(|d| {
+                    let start = d.get_first(fields.start).and_then(|v| v.as_u64());
+                    let body = d.get_first(fields.body).and_then(|v| v.as_str());
+                    (start.unwrap_or(0), body.unwrap_or_default().to_string())
+                })
+                .collect();
+            t.text = reassemble(&t, rest, bodies).ok_or_else(|| {
+                bad(&format!(
+                    "the text of {} does not fit its sentences; add the file again with `citata index add`",
+                    t.doc
+                ))
+            })?;
+        }
+        Ok((t, s(fields.path), s(fields.hash), sentences))
     }
 }
 
@@ -752,6 +838,82 @@ mod tests {
     use tantivy::tokenizer::{TokenStream, Tokenizer};
 
     use super::*;
+
+    /// A transcript stored as the text between its sentences plus the sentences' documents
+    /// reads back byte for byte: labels, line breaks, ё, a stress mark, a non-speech mark, a
+    /// non-speech line, and text after the last sentence.
+    #[test]
+    fn a_stored_transcript_reads_back_whole() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let idx = CitataIndex::open_or_create(dir.path()).expect("index");
+        let text = "Интервьюер: Как с оплатой?\r\nРеспондент: Ну, отсро́чку дали [смеется]. Всё ещё ждём.\r\n[пауза]\r\nРеспондент: Ёлки, восемь из десяти.\r\n-- конец --";
+        let t = crate::testutil::transcript(text);
+        assert!(
+            t.sentences.iter().any(|s| s.non_speech),
+            "a non-speech line"
+        );
+        let tagger = crate::testutil::tagger(
+            "name = \"t\"\n[[levels]]\nid = \"o\"\nname = \"O\"\n[[parameters]]\nid = \"pay\"\nlevel = \"o\"\nname = \"P\"\nterms = [\"оплата\"]\n",
+            &[],
+            &[],
+            "",
+            "",
+        );
+        let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
+        let mut analyzer = Analyzer::new();
+        let prepared = idx.prepare(
+            t.clone(),
+            &codings,
+            &SentenceKeys::default(),
+            "h",
+            "p",
+            tagger.matcher().codebook(),
+            &mut analyzer,
+        );
+        let whole = prepared.docs.last().expect("the transcript document");
+        let stored: Vec<&str> = whole
+            .get_all(idx.fields.source)
+            .filter_map(|v| v.as_str())
+            .collect();
+        assert_eq!(stored.len(), 2, "JSON and the text between sentences");
+        assert!(!stored[0].contains("Ну, отсро"), "no sentence text twice");
+        assert!(stored[1].starts_with("Интервьюер: ") && stored[1].contains("[пауза]"));
+        let mut writer = idx.writer().expect("writer");
+        let icb = IndexCodebook::read(None).expect("codebook");
+        idx.apply(&writer, prepared).expect("apply");
+        idx.commit(&mut writer, &icb).expect("commit");
+        idx.reload().expect("reload");
+        let all = idx.stored_transcripts().expect("stored");
+        let (back, path, hash) = all[0].load(&idx.fields).expect("load");
+        assert_eq!(
+            back.text, t.text,
+            "the canonical text (CRLF made LF by ingest)"
+        );
+        assert!(back.text.contains("отсро\u{301}чку") && back.text.ends_with("-- конец --"));
+        assert_eq!((path.as_str(), hash.as_str()), ("p", "h"));
+        assert_eq!(back.sentences.len(), t.sentences.len());
+        let view = idx.transcript(&t.doc).expect("view").expect("found");
+        assert_eq!(view.transcript.text, t.text);
+    }
+
+    /// Sentences that do not fit the stored text are an error, not a garbled transcript.
+    #[test]
+    fn reassembly_refuses_sentences_that_do_not_fit() {
+        let t = crate::testutil::transcript("Респондент: Раз. Два.\n");
+        let rest = between_sentences(&t).expect("in order");
+        assert_eq!(rest, "Респондент:  \n");
+        let bodies = |a: &str, b: &str| vec![(12, a.to_string()), (17, b.to_string())];
+        assert_eq!(
+            reassemble(&t, &rest, bodies("Раз.", "Два.")).as_deref(),
+            Some("Респондент: Раз. Два.\n")
+        );
+        assert_eq!(reassemble(&t, &rest, bodies("Раз.", "Три!!")), None);
+        assert_eq!(reassemble(&t, &rest, vec![(12, "Раз.".into())]), None);
+        // Overlapping sentences: nothing is left out, the whole text is stored instead.
+        let mut overlapping = t.clone();
+        overlapping.sentences[1].span.start -= 2;
+        assert_eq!(between_sentences(&overlapping), None);
+    }
 
     /// The keys tagging records for the index are the tokens the registered `citata`
     /// tokenizer gives for the same sentence: one analyzer, whichever way the text comes in.

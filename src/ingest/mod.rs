@@ -191,8 +191,18 @@ pub fn format_of(path: &Path) -> Option<Format> {
 /// extension, [`Error::BadInput`] when the content is empty, binary, undecodable, too
 /// large or malformed (the reason says which, and how to fix it).
 pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcript> {
+    let bytes = read_source(source, config)?;
+    ingest_read(source, bytes, config)
+}
+
+/// Reads a source's bytes, refusing a file over the size limit or in a format citata does not
+/// read before reading it (for callers that need the bytes too, e.g. to hash them).
+///
+/// # Errors
+/// As [`ingest_source`].
+pub fn read_source(source: &Source, config: &IngestConfig) -> Result<Vec<u8>> {
     let path = &source.path;
-    let format = format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
+    format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
     let md = std::fs::metadata(path).map_err(|e| Error::Io {
         path: path.clone(),
         cause: e,
@@ -207,10 +217,19 @@ pub fn ingest_source(source: &Source, config: &IngestConfig) -> Result<Transcrip
             ),
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| Error::Io {
+    std::fs::read(path).map_err(|e| Error::Io {
         path: path.clone(),
         cause: e,
-    })?;
+    })
+}
+
+/// Ingests a source from the bytes [`read_source`] read.
+///
+/// # Errors
+/// As [`ingest_source`].
+pub fn ingest_read(source: &Source, bytes: Vec<u8>, config: &IngestConfig) -> Result<Transcript> {
+    let path = &source.path;
+    let format = format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
     let mut t = ingest_vec(&source.doc, format, bytes, config).map_err(|e| match e {
         Error::BadInput { reason, .. } => Error::BadInput {
             path: path.clone(),
