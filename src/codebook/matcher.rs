@@ -63,6 +63,8 @@ pub struct Matcher {
     regex_entries: Vec<u32>,
     /// All regex entries, word boundaries removed, as one set: a cheap first look.
     regex_set: Option<regex::bytes::RegexSet>,
+    /// The same patterns as one alternation: does any match at all.
+    regex_any: Option<regex::bytes::Regex>,
     phrase_gap: usize,
 }
 
@@ -123,6 +125,7 @@ impl Matcher {
             by_first: Vec::new(),
             regex_entries: Vec::new(),
             regex_set: None,
+            regex_any: None,
             phrase_gap: codebook.settings.phrase_gap,
             codebook: Codebook {
                 parameters: Vec::new(),
@@ -203,6 +206,14 @@ impl Matcher {
             .collect();
         if !pats.is_empty() {
             m.regex_set = regex::bytes::RegexSet::new(&pats).ok();
+            // Most sentences match none: one search that can stop at the first match, then
+            // the set only where it does.
+            let any = pats
+                .iter()
+                .map(|p| format!("(?:{p})"))
+                .collect::<Vec<_>>()
+                .join("|");
+            m.regex_any = regex::bytes::Regex::new(&any).ok();
         }
         m
     }
@@ -302,8 +313,6 @@ impl Matcher {
                 }
             }
         }
-        starts.sort_unstable();
-        starts.dedup();
         let has = |i: usize, w: u32| {
             let (a, b) = per_token[i];
             flat[a as usize..b as usize].contains(&w)
@@ -318,30 +327,29 @@ impl Matcher {
                 ),
             })
         };
-        let mut k = 0;
-        while k < starts.len() {
-            let e = starts[k].0;
-            let mut end = k;
-            while end < starts.len() && starts[end].0 == e {
-                end += 1;
-            }
+        // In the order found (hits are sorted at the end). A phrase starts at most once per
+        // token (a token's word list has no repeats, a phrase has one first word); a NEAR
+        // entry is looked at once per sentence, wherever its two first words occur.
+        let mut near_done: Vec<u32> = Vec::new();
+        for &(e, ti) in &starts {
             let (r, compiled) = &self.entries[e as usize];
             match compiled {
                 Compiled::Phrase(ws) => {
-                    for &(_, ti) in &starts[k..end] {
-                        if let Some(j) = self.extend(tokens.len(), ws, ti as usize, &has) {
-                            push(*r, ti as usize, j);
-                        }
+                    if let Some(j) = self.extend(tokens.len(), ws, ti as usize, &has) {
+                        push(*r, ti as usize, j);
                     }
                 }
                 Compiled::Near { a, b, n } => {
+                    if near_done.contains(&e) {
+                        continue;
+                    }
+                    near_done.push(e);
                     for (i, j) in self.near(tokens.len(), a, b, *n, &has) {
                         push(*r, i, j);
                     }
                 }
                 Compiled::Regex(_) => {}
             }
-            k = end;
         }
         if !self.regex_entries.is_empty() {
             self.regex_hits(state, text, span, &mut hits);
@@ -438,6 +446,13 @@ impl Matcher {
             (0, state.norm.bytes.len(), span.start)
         };
         let norm = &state.norm.bytes[ns..ne];
+        if self
+            .regex_any
+            .as_ref()
+            .is_some_and(|any| !any.is_match(norm))
+        {
+            return;
+        }
         let possible = self.regex_set.as_ref().map(|set| set.matches(norm));
         let entries = self
             .regex_entries
