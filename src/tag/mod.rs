@@ -158,13 +158,13 @@ impl SentenceKeys {
             .map(|&(si, a, b)| (si as usize, &self.joined[a as usize..b as usize]))
     }
 
-    fn push(&mut self, sentence: usize, keys: impl Iterator<Item = impl AsRef<str>>) {
+    fn push<'a>(&mut self, sentence: usize, keys: impl Iterator<Item = &'a str>) {
         let start = self.joined.len();
         for k in keys {
             if self.joined.len() > start {
                 self.joined.push(' ');
             }
-            self.joined.push_str(k.as_ref());
+            self.joined.push_str(k);
         }
         self.spans
             .push((sentence as u32, start as u32, self.joined.len() as u32));
@@ -271,12 +271,7 @@ impl Tagger {
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
             if let Some(keys) = state.keys.as_mut() {
                 let m = &state.matching;
-                keys.push(
-                    si,
-                    m.tokens()
-                        .iter()
-                        .map(|tok| m.analyzer.form_info(tok.form).key()),
-                );
+                keys.push(si, m.tokens().iter().map(|tok| m.analyzer.key(tok.form)));
             }
             for k in keyword.iter_mut() {
                 k.clear();
