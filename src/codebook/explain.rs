@@ -61,7 +61,6 @@ impl Audit {
     /// Adds every sentence of a transcript (term and exclude entries in all sentences,
     /// question entries in interviewer sentences only, as tagging uses them).
     pub fn add(&mut self, matcher: &Matcher, state: &mut MatchState, t: &Transcript) {
-        matcher.prepare(state, &t.text);
         for s in &t.sentences {
             self.sentences += 1;
             let interviewer =
@@ -78,7 +77,6 @@ impl Audit {
                     .or_default() += 1;
             }
         }
-        matcher.unprepare(state);
     }
 
     /// Merges another audit into this one.

@@ -65,6 +65,9 @@ pub struct Matcher {
     regex_set: Option<regex::bytes::RegexSet>,
     /// The same patterns as one alternation: does any match at all.
     regex_any: Option<regex::bytes::Regex>,
+    /// Which regex entries a sentence's words let through (see [`RegexGates`]); `None` with
+    /// over 64 regex entries, when all are tried on every sentence.
+    gates: Option<RegexGates>,
     phrase_gap: usize,
 }
 
@@ -80,7 +83,8 @@ pub struct MatchState {
     flat: Vec<u32>,
     starts: Vec<(u32, u32)>,
     norm: Normalized,
-    prepared: Option<(usize, usize)>,
+    /// For each form id: the regex entries its words let through ([`RegexGates`]).
+    form_gates: Vec<u64>,
 }
 
 impl Default for MatchState {
@@ -101,7 +105,7 @@ impl MatchState {
             flat: Vec::new(),
             starts: Vec::new(),
             norm: Normalized::default(),
-            prepared: None,
+            form_gates: Vec::new(),
         }
     }
 
@@ -126,6 +130,7 @@ impl Matcher {
             regex_entries: Vec::new(),
             regex_set: None,
             regex_any: None,
+            gates: None,
             phrase_gap: codebook.settings.phrase_gap,
             codebook: Codebook {
                 parameters: Vec::new(),
@@ -215,6 +220,17 @@ impl Matcher {
                 .join("|");
             m.regex_any = regex::bytes::Regex::new(&any).ok();
         }
+        if m.regex_entries.len() <= 64 {
+            let res: Vec<&regex::bytes::Regex> = m
+                .regex_entries
+                .iter()
+                .filter_map(|&e| match &m.entries[e as usize].1 {
+                    Compiled::Regex(r) => Some(r),
+                    _ => None,
+                })
+                .collect();
+            m.gates = Some(RegexGates::new(&res));
+        }
         m
     }
 
@@ -230,10 +246,12 @@ impl Matcher {
         if state.form_words.len() > state.analyzer.cached_forms() {
             // The analyzer reset its cache: form ids were reused.
             state.form_words.clear();
+            state.form_gates.clear();
             state.arena.clear();
         }
         if idx >= state.form_words.len() {
             state.form_words.resize(idx + 1, (u32::MAX, 0));
+            state.form_gates.resize(idx + 1, 0);
         }
         if state.form_words[idx].0 == u32::MAX {
             let start = state.arena.len() as u32;
@@ -241,6 +259,7 @@ impl Matcher {
             self.resolve(info, &mut state.arena);
             let len = state.arena.len() as u32 - start;
             state.form_words[idx] = (start, len);
+            state.form_gates[idx] = self.gates.as_ref().map_or(0, |g| g.opened_by(&info.norm));
         }
         let (start, len) = state.form_words[idx];
         &state.arena[start as usize..(start + len) as usize]
@@ -303,9 +322,11 @@ impl Matcher {
         starts.clear();
         state.analyzer.tokens_into(sentence, &mut tokens);
         // Word patterns per token, and where each entry's first word occurs.
+        let mut opened = 0u64;
         for (ti, t) in tokens.iter().enumerate() {
             let start = flat.len() as u32;
             flat.extend_from_slice(self.form_words(state, t));
+            opened |= state.form_gates[t.form.index()];
             per_token.push((start, flat.len() as u32));
             for &w in &flat[start as usize..] {
                 for &e in &self.by_first[w as usize] {
@@ -351,8 +372,14 @@ impl Matcher {
                 Compiled::Regex(_) => {}
             }
         }
-        if !self.regex_entries.is_empty() {
-            self.regex_hits(state, text, span, &mut hits);
+        match &self.gates {
+            None if !self.regex_entries.is_empty() => {
+                self.regex_hits(state, text, span, None, &mut hits)
+            }
+            Some(g) if opened | g.always != 0 => {
+                self.regex_hits(state, text, span, Some(opened | g.always), &mut hits)
+            }
+            _ => {}
         }
         state.tokens = tokens;
         state.per_token = per_token;
@@ -415,49 +442,38 @@ impl Matcher {
         out
     }
 
-    /// Normalizes a whole text once for the `/regex/` entries, so that the sentences of it
-    /// that [`Matcher::find`] sees next need no normalization of their own. Call
-    /// [`Matcher::unprepare`] when done with the text.
-    pub fn prepare(&self, state: &mut MatchState, text: &str) {
-        state.prepared = None;
-        if self.regex_entries.is_empty() {
-            return;
-        }
-        state.norm.set(text);
-        state.prepared = Some((text.as_ptr() as usize, text.len()));
-    }
-
-    /// Forgets the text given to [`Matcher::prepare`].
-    pub fn unprepare(&self, state: &mut MatchState) {
-        state.prepared = None;
-    }
-
-    fn regex_hits(&self, state: &mut MatchState, text: &str, span: Span, hits: &mut Vec<Hit>) {
-        // The normalized sentence: a slice of the prepared text, or made here.
-        let prepared = state.prepared == Some((text.as_ptr() as usize, text.len()));
-        let (ns, ne, base) = if prepared {
-            (
-                state.norm.to_norm(span.start),
-                state.norm.to_norm(span.end),
-                0,
-            )
-        } else {
-            state.norm.set(&text[span.range()]);
-            (0, state.norm.bytes.len(), span.start)
+    /// The `/regex/` entries' hits in one sentence, on its normalized text: those in `only`
+    /// (bits by position in `regex_entries`), or all that the set's cheap first look lets
+    /// through.
+    fn regex_hits(
+        &self,
+        state: &mut MatchState,
+        text: &str,
+        span: Span,
+        only: Option<u64>,
+        hits: &mut Vec<Hit>,
+    ) {
+        state.norm.set(&text[span.range()]);
+        let base = span.start;
+        let norm = state.norm.bytes.as_slice();
+        let possible = match only {
+            Some(_) => None,
+            None => {
+                if self
+                    .regex_any
+                    .as_ref()
+                    .is_some_and(|any| !any.is_match(norm))
+                {
+                    return;
+                }
+                self.regex_set.as_ref().map(|set| set.matches(norm))
+            }
         };
-        let norm = &state.norm.bytes[ns..ne];
-        if self
-            .regex_any
-            .as_ref()
-            .is_some_and(|any| !any.is_match(norm))
-        {
-            return;
-        }
-        let possible = self.regex_set.as_ref().map(|set| set.matches(norm));
         let entries = self
             .regex_entries
             .iter()
             .enumerate()
+            .filter(|(k, _)| only.is_none_or(|m| m & (1 << k) != 0))
             .filter(|(k, _)| possible.as_ref().is_none_or(|p| p.matched(*k)))
             .map(|(_, e)| *e);
         let floor = |mut i: usize| {
@@ -481,8 +497,8 @@ impl Matcher {
                     continue;
                 }
                 // Offsets map back past characters normalization dropped (stress marks).
-                let start = floor(base + state.norm.to_orig(ns + m.start())).max(span.start);
-                let end = ceil(base + state.norm.to_orig(ns + m.end())).min(span.end);
+                let start = floor(base + state.norm.to_orig(m.start())).max(span.start);
+                let end = ceil(base + state.norm.to_orig(m.end())).min(span.end);
                 if start < end {
                     hits.push(Hit {
                         entry: *r,
@@ -492,6 +508,81 @@ impl Matcher {
             }
         }
     }
+}
+
+/// Words that let the `/regex/` entries through: an entry can only match a sentence in one
+/// of whose words (normalized) one of its gate words occurs, so the rest of the sentences
+/// are neither normalized again nor searched.
+///
+/// An entry's gate words come from its suffix literals (every match ends with one of them,
+/// regex-syntax's extraction): the longest run of Cyrillic letters of each. Such a run lies
+/// inside one word of the normalized sentence (letters never split a token), so the gate is
+/// sound. An entry whose suffixes are unbounded, or some without two Cyrillic letters in a
+/// row, has no gate and is tried on every sentence.
+#[derive(Debug)]
+struct RegexGates {
+    /// Gate words and the entries (bits by position among the regex entries) each opens.
+    words: Vec<(String, u64)>,
+    /// Entries without a gate.
+    always: u64,
+}
+
+impl RegexGates {
+    fn new(regexes: &[&regex::bytes::Regex]) -> RegexGates {
+        let mut gates = RegexGates {
+            words: Vec::new(),
+            always: 0,
+        };
+        for (k, re) in regexes.iter().enumerate() {
+            match gate_words(re.as_str()) {
+                Some(words) => {
+                    for w in words {
+                        match gates.words.iter_mut().find(|(x, _)| *x == w) {
+                            Some((_, mask)) => *mask |= 1 << k,
+                            None => gates.words.push((w, 1 << k)),
+                        }
+                    }
+                }
+                None => gates.always |= 1 << k,
+            }
+        }
+        gates
+    }
+
+    /// The entries a normalized word opens.
+    fn opened_by(&self, norm: &str) -> u64 {
+        self.words
+            .iter()
+            .filter(|(w, _)| norm.contains(w.as_str()))
+            .fold(0, |m, (_, bits)| m | bits)
+    }
+}
+
+/// The gate words of one pattern (see [`RegexGates`]), `None` when it cannot have any.
+fn gate_words(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    let mut extractor = Extractor::new();
+    extractor.kind(ExtractKind::Suffix);
+    let seq = extractor.extract(&hir);
+    let literals = seq.literals()?;
+    if literals.is_empty() {
+        return None;
+    }
+    let mut words: Vec<String> = Vec::new();
+    for lit in literals {
+        let text = String::from_utf8_lossy(lit.as_bytes());
+        let longest = text
+            .split(|c: char| !matches!(c, 'а'..='я'))
+            .max_by_key(|run| run.chars().count())?;
+        if longest.chars().count() < 2 {
+            return None;
+        }
+        if !words.iter().any(|w| w == longest) {
+            words.push(longest.to_string());
+        }
+    }
+    Some(words)
 }
 
 /// Drops term and question hits that lie inside an exclude hit of the same parameter.
@@ -671,6 +762,70 @@ mod tests {
             let m = matcher(&param("p", c.terms, c.exclude));
             let want: Vec<_> = c.want.iter().map(|(e, s)| t("p", e, s)).collect();
             assert_eq!(run(&m, c.text), want, "case: {}", c.name);
+        }
+    }
+
+    /// Gate words come from what every match ends with; patterns that cannot have one are
+    /// tried on every sentence.
+    #[test]
+    fn regex_gate_words() {
+        let words = |p: &str| {
+            gate_words(p).map(|mut w| {
+                w.sort();
+                w
+            })
+        };
+        let owned = |v: &[&str]| Some(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(words(r"\bвот бы\b"), owned(&["вот"]));
+        assert_eq!(words(r"\bв сроки?\b"), owned(&["срок", "сроки"]));
+        assert_eq!(
+            words(r"^\W*(?:(?:и|ну|а)\W+){0,3}чтобы?\b"),
+            owned(&["чтоб", "чтобы"])
+        );
+        assert_eq!(
+            words(r"\b(?:мне|нам) (?:нужен|нужна|нужны)\b"),
+            owned(&["нужен", "нужна", "нужны"])
+        );
+        // Unbounded ends, no Cyrillic, one letter only, an empty match: no gate.
+        assert_eq!(words(r"\bоплат\w*"), None);
+        assert_eq!(words(r"\d+ дней"), owned(&["дней"]));
+        assert_eq!(words(r"b2b"), None);
+        assert_eq!(words(r"\bс\b"), None);
+        assert_eq!(words(r"(?:вот)?"), None);
+    }
+
+    /// A regex entry still finds what it should through its gate: in capitals, with ё, a
+    /// stress mark or a soft hyphen in the gate word; and an ungated entry beside it.
+    #[test]
+    fn regex_entries_behind_gates_match_as_before() {
+        let m = matcher(&param(
+            "wish",
+            &[
+                "/\\bвот бы\\b/",
+                "/^\\W*(?:(?:и|ну|а)\\W+){0,2}чтобы?\\b/",
+                "/\\bотсроч\\w*/",
+            ],
+            &[],
+        ));
+        let gates = m.gates.as_ref().expect("few regex entries");
+        assert_eq!(gates.always, 0b100, "the third has no bounded end");
+        let cases = [
+            ("Вот бы нам портал.", vec!["Вот бы"]),
+            ("ВОТ БЫ нам портал.", vec!["ВОТ БЫ"]),
+            ("Во\u{301}т бы нам портал.", vec!["Во\u{301}т бы"]),
+            (
+                "Ну, что\u{301}бы отгружали вовремя.",
+                vec!["Ну, что\u{301}бы"],
+            ),
+            ("И ЧТОБ без задержек.", vec!["И ЧТОБ"]),
+            ("Ну чтоб\u{ad}ы отгружали.", vec!["Ну чтоб\u{ad}ы"]),
+            ("Отсро\u{301}чка нужна.", vec!["Отсро\u{301}чка"]),
+            ("Вотбы так.", vec![]),
+            ("Сделали, чтобы было.", vec![]),
+        ];
+        for (text, want) in cases {
+            let got: Vec<String> = run(&m, text).into_iter().map(|h| h.2).collect();
+            assert_eq!(got, want, "{text}");
         }
     }
 

@@ -240,7 +240,6 @@ impl Tagger {
         let mut answer_sentences = 0usize;
         let mut current_turn = usize::MAX;
         let mut keyword: Vec<Vec<TermHit>> = vec![Vec::new(); self.params];
-        self.matcher.prepare(&mut state.matching, &t.text);
         for (si, s) in t.sentences.iter().enumerate() {
             let turn = &t.turns[s.turn];
             let role = t.turn_speaker(turn).role;
@@ -378,7 +377,6 @@ impl Tagger {
                 out.push(base);
             }
         }
-        self.matcher.unprepare(&mut state.matching);
         out
     }
 }
