@@ -365,12 +365,42 @@ fn next_odd(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
     while i < b.len() {
+        i += plain_run(&b[i..]);
+        if i >= b.len() {
+            break;
+        }
         match inert_len(b, i) {
             Some(len) => i += len,
             None => return Some(i),
         }
     }
     None
+}
+
+/// The length of the leading run of bytes that are each inert on their own: below 0xCC
+/// (ASCII, continuation bytes, lead bytes up to U+02FF) or 0xD0 / 0xD1 (the Russian letters'
+/// lead bytes). Eight bytes at a time; what it stops at is a lead byte, for [`inert_len`].
+fn plain_run(b: &[u8]) -> usize {
+    const LO7: u64 = 0x7F7F_7F7F_7F7F_7F7F;
+    const HI: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+        // High bit set and low seven bits at least 0x4C: the byte is 0xCC or above.
+        let high = ((x & LO7) + 0x3434_3434_3434_3434) & x & HI;
+        // 0xD0 or 0xD1: (byte & 0xFE) ^ 0xD0 is zero (exact zero-byte test).
+        let y = (x & 0xFEFE_FEFE_FEFE_FEFE) ^ 0xD0D0_D0D0_D0D0_D0D0;
+        let zero = !(((y & LO7) + LO7) | y | LO7);
+        let odd = high & !zero;
+        if odd != 0 {
+            return i + (odd.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while i < b.len() && (b[i] < 0xCC || b[i] & 0xFE == 0xD0) {
+        i += 1;
+    }
+    i
 }
 
 /// The NFC form of `text`, or `None` when it is already NFC. Only the stretches around
@@ -508,6 +538,31 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The eight-bytes-at-a-time scan stops exactly where a byte-by-byte one does.
+    #[test]
+    fn plain_run_stops_at_the_first_byte_that_needs_a_look() {
+        let slow = |b: &[u8]| {
+            b.iter()
+                .position(|&x| !(x < 0xCC || x == 0xD0 || x == 0xD1))
+                .unwrap_or(b.len())
+        };
+        let texts = [
+            "",
+            "abc",
+            "Привет, как дела? Всё хорошо.",
+            "Ну, отсро\u{301}чку дали — «нормально»",
+            "ѓ ќ é ё Ё ӝ €",
+            "ЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯЯ\u{2014}",
+            "12345678\u{301}",
+        ];
+        for t in texts {
+            for from in 0..t.len() {
+                let b = &t.as_bytes()[from..];
+                assert_eq!(plain_run(b), slow(b), "{t:?} from {from}");
+            }
+        }
+    }
 
     #[test]
     fn canonicalize_strips_bom_crlf_and_composes() {
