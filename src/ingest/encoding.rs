@@ -28,9 +28,11 @@ pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
     if bytes.contains(&0) || looks_binary(&bytes) {
         return decode(&bytes);
     }
-    match String::from_utf8(bytes) {
-        Ok(s) => Ok((s, "UTF-8")),
-        Err(e) => decode(e.as_bytes()),
+    // Checked with SIMD (simdutf8, several times std's speed on Cyrillic), then copied:
+    // the copy costs less than the check it replaces, and needs no unsafe.
+    match simdutf8::basic::from_utf8(&bytes) {
+        Ok(s) => Ok((s.to_owned(), "UTF-8")),
+        Err(_) => decode(&bytes),
     }
 }
 
