@@ -5679,6 +5679,61 @@ mod index {
         assert_eq!(texts, vec!["Отсрочкой довольны."]);
     }
 
+    /// Metadata lives on the transcripts: a file whose division changed is found by the new
+    /// division only (the old one's term stays in the dictionary until a merge, on a deleted
+    /// document), NOT works on it, and an index laid out by an older citata is refused with
+    /// the command that brings it up to date.
+    #[test]
+    fn metadata_filters_follow_the_live_transcripts() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Казначейство\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Отсрочкой довольны.\n",
+        );
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let (code, texts) = search(&idx, &["отсрочка", "--where", "division=Финансы"]);
+        assert_eq!((code, texts.len()), (1, 0), "{texts:?}");
+        let (_, texts) = search(&idx, &["division:казначейство AND отсрочка"]);
+        assert_eq!(texts, vec!["Отсрочкой довольны."]);
+        let (_, mut texts) = search(&idx, &["оплата AND NOT division:закупки", "--limit", "10"]);
+        texts.sort();
+        assert_eq!(texts, vec!["Как с оплатой?"]);
+        // An unknown value matches nothing, and says so with exit 1.
+        let (code, _) = search(&idx, &["", "--where", "division=Нет такого"]);
+        assert_eq!(code, 1);
+        // The payload of an index written before metadata moved has no layout.
+        let meta_json = idx.join("meta.json");
+        let mut meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&meta_json).unwrap()).unwrap();
+        let mut payload: serde_json::Value =
+            serde_json::from_str(meta["payload"].as_str().unwrap()).unwrap();
+        payload.as_object_mut().unwrap().remove("layout");
+        meta["payload"] = serde_json::Value::String(payload.to_string());
+        std::fs::write(&meta_json, meta.to_string()).unwrap();
+        let old = run(&[os("search"), os("отсрочка"), os("--index"), idx.as_os_str()]);
+        assert_eq!(old.code, 2, "{}", old.stderr);
+        assert!(
+            old.stderr.contains("older citata") && old.stderr.contains("citata index retag"),
+            "{}",
+            old.stderr
+        );
+        let refused = add(&c, &idx, &cb);
+        assert!(
+            refused.stderr.contains("citata index retag"),
+            "{}",
+            refused.stderr
+        );
+        let retag = run(&[os("index"), os("retag"), os("--index"), idx.as_os_str()]);
+        assert_eq!(retag.code, 0, "{}", retag.stderr);
+        let (_, texts) = search(&idx, &["отсрочка", "--where", "division=казначейство"]);
+        assert_eq!(texts, vec!["Отсрочкой довольны."]);
+    }
+
     #[test]
     fn match_offsets_point_into_the_canonical_text() {
         let dir = tmp();

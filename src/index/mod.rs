@@ -268,7 +268,21 @@ fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
 #[derive(Serialize, Deserialize)]
 struct Payload {
     codebook: IndexCodebook,
+    /// How documents are laid out ([`LAYOUT`]); 1 when absent.
+    #[serde(default = "first_layout")]
+    layout: u32,
 }
+
+fn first_layout() -> u32 {
+    1
+}
+
+/// The layout of the documents this version writes. 2: metadata on the transcript documents
+/// (`key=value` + [`META_SEP`] + doc id), on sentences only the facets `--facets` counts.
+const LAYOUT: u32 = 2;
+
+/// Between a metadata term and the doc id in the transcript documents' `meta` terms.
+pub(crate) const META_SEP: char = '\u{1f}';
 
 impl CitataIndex {
     /// Opens the index in `dir`, creating it when there is none.
@@ -328,11 +342,35 @@ impl CitataIndex {
     pub fn commit(&self, writer: &mut IndexWriter, codebook: &IndexCodebook) -> crate::Result<()> {
         let payload = serde_json::to_string(&Payload {
             codebook: codebook.clone(),
+            layout: LAYOUT,
         })
         .map_err(|e| err(e, &self.dir))?;
         let mut prepared = writer.prepare_commit().map_err(|e| err(e, &self.dir))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| err(e, &self.dir))?;
+        Ok(())
+    }
+
+    /// Refuses an index whose documents an older citata laid out (searching it would give
+    /// wrong answers); `citata index retag` lays them out again from the stored transcripts.
+    ///
+    /// # Errors
+    /// For such an index, saying what to run; when the index metadata cannot be read.
+    pub fn check_layout(&self) -> crate::Result<()> {
+        let metas = self.index.load_metas().map_err(|e| err(e, &self.dir))?;
+        let layout = metas
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map_or(LAYOUT, |p| p.layout);
+        if layout < LAYOUT {
+            return Err(err(
+                format!(
+                    "this index was written by an older citata (layout {layout}, now {LAYOUT}); run `citata index retag --index {}` to lay it out again from the transcripts it stores",
+                    self.dir.display()
+                ),
+                &self.dir,
+            ));
+        }
         Ok(())
     }
 
@@ -356,6 +394,7 @@ impl CitataIndex {
     /// is not empty): coding some transcripts with one codebook and some with another would
     /// make searches by code meaningless; the message says to run `citata index retag`.
     pub fn codebook_for_add(&self, asked: Option<&Path>) -> crate::Result<IndexCodebook> {
+        self.check_layout()?;
         let stored = self.codebook()?;
         match (asked, stored) {
             (None, Some(s)) => Ok(s),
@@ -516,17 +555,12 @@ impl CitataIndex {
     ) -> Prepared {
         let f = &self.fields;
         let ix = CharIndex::new(&t.text);
-        let meta: Vec<String> = t
-            .meta
-            .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| query::meta_term(k, v))
-            .collect();
-        // Facets and code terms made once per transcript, not per sentence.
+        // Facets and code terms made once per transcript, not per sentence. Of the metadata
+        // the sentences carry only what `--facets` counts; filters find the transcripts.
         let meta_facets: Vec<String> = t
             .meta
             .iter()
-            .filter(|(_, v)| !v.trim().is_empty())
+            .filter(|(k, v)| !v.trim().is_empty() && search::FACET_KEYS.contains(&k.trim()))
             .map(|(k, v)| facet_str(["meta", k.trim(), v.trim()]))
             .collect();
         let params: Vec<ParamTerms> = cb
@@ -573,9 +607,6 @@ impl CitataIndex {
             };
             d.add_text(f.speaker, attribution);
             d.add_text(f.role, speaker.role.as_str());
-            for m in &meta {
-                d.add_text(f.meta, m);
-            }
             for m in &meta_facets {
                 d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(m));
             }
@@ -616,6 +647,12 @@ impl CitataIndex {
         whole.add_text(f.doc, &t.doc);
         whole.add_text(f.hash, hash);
         whole.add_text(f.path, path);
+        for (k, v) in t.meta.iter().filter(|(_, v)| !v.trim().is_empty()) {
+            whole.add_text(
+                f.meta,
+                format!("{}{META_SEP}{}", query::meta_term(k, v), t.doc),
+            );
+        }
         let rest = between_sentences(&t);
         let text = std::mem::take(&mut t.text);
         if rest.is_none() {

@@ -24,6 +24,10 @@ use crate::text::{Analyzer, normalize};
 /// How many words a prefix at the end of a phrase may stand for.
 const MAX_EXPANSIONS: u32 = 1000;
 
+/// Turns a metadata term ([`meta_term`]) into the query for the sentences of the
+/// transcripts that have it: metadata is kept on the transcripts, not on every sentence.
+pub type MetaFilter<'a> = dyn Fn(&str) -> Result<Box<dyn Query>, String> + 'a;
+
 /// A query read from the user's text: the tantivy query, and what to highlight in hits.
 pub struct ParsedQuery {
     /// The tantivy query (without the command-line filters).
@@ -82,6 +86,7 @@ pub fn parse(
     text: &str,
     fields: &Fields,
     analyzer: &mut Analyzer,
+    meta: &MetaFilter<'_>,
 ) -> Result<ParsedQuery, QueryError> {
     let text = russian_operators(text);
     if text.trim().is_empty() {
@@ -106,6 +111,7 @@ pub fn parse(
     let mut b = Builder {
         fields,
         analyzer,
+        meta,
         highlighter: Highlighter::default(),
     };
     let query = b.build(&ast, true)?;
@@ -149,6 +155,7 @@ fn russian_operators(text: &str) -> String {
 struct Builder<'a> {
     fields: &'a Fields,
     analyzer: &'a mut Analyzer,
+    meta: &'a MetaFilter<'a>,
     highlighter: Highlighter,
 }
 
@@ -202,7 +209,7 @@ impl Builder<'_> {
         positive: bool,
     ) -> Result<Box<dyn Query>, QueryError> {
         if let Some(field) = lit.field_name.as_deref().filter(|f| *f != "text") {
-            return Ok(self.filter(field, &lit.phrase));
+            return self.filter(field, &lit.phrase);
         }
         let f = self.fields.text;
         // The grammar keeps the star of a bare word (`отсроч*`) in the word.
@@ -263,7 +270,7 @@ impl Builder<'_> {
     }
 
     /// `field:value`: a filter on codes, levels, role, polarity, wishes or metadata.
-    fn filter(&mut self, field: &str, value: &str) -> Box<dyn Query> {
+    fn filter(&mut self, field: &str, value: &str) -> Result<Box<dyn Query>, QueryError> {
         let f = self.fields;
         let term = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
@@ -271,7 +278,7 @@ impl Builder<'_> {
                 IndexRecordOption::Basic,
             ))
         };
-        match field {
+        Ok(match field {
             "code" => term(f.code, value),
             "doc" => term(f.doc, value),
             "level" => term(f.level, value),
@@ -282,8 +289,8 @@ impl Builder<'_> {
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
                 (Occur::MustNot, term(f.wish, "true")),
             ])),
-            key => term(f.meta, &meta_term(key, value)),
-        }
+            key => (self.meta)(&meta_term(key, value)).map_err(QueryError)?,
+        })
     }
 }
 
@@ -311,9 +318,17 @@ mod tests {
         super::super::schema().1
     }
 
+    /// Metadata filters as plain terms (the index resolves them to transcripts).
+    fn test_meta(t: &str) -> Result<Box<dyn Query>, String> {
+        Ok(Box::new(TermQuery::new(
+            Term::from_field_text(fields().meta, t),
+            IndexRecordOption::Basic,
+        )))
+    }
+
     fn highlighted(q: &str, text: &str) -> Vec<String> {
         let mut a = Analyzer::new();
-        let p = parse(q, &fields(), &mut a).expect("query reads");
+        let p = parse(q, &fields(), &mut a, &test_meta).expect("query reads");
         p.highlighter
             .spans(&mut a, text)
             .iter()
@@ -353,17 +368,19 @@ mod tests {
     fn bad_queries_say_what_is_wrong() {
         let mut a = Analyzer::new();
         let f = fields();
-        let e = parse("цена AND (сроки", &f, &mut a)
+        let e = parse("цена AND (сроки", &f, &mut a, &test_meta)
             .err()
             .expect("an error");
         assert!(e.0.contains("cannot read the query"), "{}", e.0);
-        let e = parse("\"...\"", &f, &mut a).err().expect("an error");
+        let e = parse("\"...\"", &f, &mut a, &test_meta)
+            .err()
+            .expect("an error");
         assert!(e.0.contains("has no words"), "{}", e.0);
-        let e = parse("wave:[2025 TO 2026]", &f, &mut a)
+        let e = parse("wave:[2025 TO 2026]", &f, &mut a, &test_meta)
             .err()
             .expect("an error");
         assert!(e.0.contains("ranges"), "{}", e.0);
-        assert!(parse("  ", &f, &mut a).is_ok());
+        assert!(parse("  ", &f, &mut a, &test_meta).is_ok());
     }
 
     #[test]

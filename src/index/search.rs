@@ -3,8 +3,9 @@
 
 use std::collections::BTreeSet;
 
+use tantivy::DocSet;
 use tantivy::collector::{Count, FacetCollector, TopDocs};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
@@ -97,6 +98,51 @@ pub struct Facets {
     pub meta: Vec<FacetCount>,
 }
 
+impl CitataIndex {
+    /// The sentences of the live transcripts whose metadata holds `term` ([`query::meta_term`]):
+    /// their doc ids, read off the transcript documents' `meta` terms (a range of the term
+    /// dictionary; a term of a deleted document is skipped).
+    fn meta_query(
+        &self,
+        searcher: &tantivy::Searcher,
+        term: &str,
+    ) -> crate::Result<Box<dyn Query>> {
+        let prefix = format!("{term}{}", super::META_SEP);
+        let mut docs = BTreeSet::new();
+        for segment in searcher.segment_readers() {
+            let inverted = segment
+                .inverted_index(self.fields.meta)
+                .map_err(|e| err(e, &self.dir))?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .map_err(|e| err(e, &self.dir))?;
+            while stream.advance() {
+                let Some(doc) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                    break;
+                };
+                let mut postings = inverted
+                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+                    .map_err(|e| err(e, &self.dir))?;
+                let mut live = false;
+                while postings.doc() != tantivy::TERMINATED {
+                    live |= !segment.is_deleted(postings.doc());
+                    postings.advance();
+                }
+                if live {
+                    docs.insert(String::from_utf8_lossy(doc).into_owned());
+                }
+            }
+        }
+        Ok(Box::new(TermSetQuery::new(
+            docs.iter()
+                .map(|d| Term::from_field_text(self.fields.doc, d)),
+        )))
+    }
+}
+
 /// The metadata keys `--facets` counts.
 pub const FACET_KEYS: [&str; 2] = ["division", "wave"];
 
@@ -106,10 +152,13 @@ impl CitataIndex {
     /// # Errors
     /// A query that cannot be read (the message says where), or an index that cannot be read.
     pub fn search(&self, q: &SearchQuery) -> crate::Result<SearchResult> {
+        self.check_layout()?;
         let searcher = self.searcher()?;
         let f = &self.fields;
         let mut analyzer = Analyzer::new();
-        let parsed = query::parse(&q.text, f, &mut analyzer).map_err(|e| err(e, &self.dir))?;
+        let meta = |t: &str| self.meta_query(&searcher, t).map_err(|e| e.to_string());
+        let parsed =
+            query::parse(&q.text, f, &mut analyzer, &meta).map_err(|e| err(e, &self.dir))?;
         let term = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, v),
@@ -141,7 +190,10 @@ impl CitataIndex {
             parts.push((Occur::Must, term(f.wish, "true")));
         }
         for (k, v) in &q.filters {
-            parts.push((Occur::Must, term(f.meta, &query::meta_term(k, v))));
+            parts.push((
+                Occur::Must,
+                self.meta_query(&searcher, &query::meta_term(k, v))?,
+            ));
         }
         let query = BooleanQuery::new(parts);
         let levels = if q.facets {
