@@ -1,7 +1,7 @@
 //! Writes a large corpus for whole-process measurements:
 //! `cargo run --release --example gen_corpus -- OUT_DIR MEGABYTES`. The transcripts are the
 //! demo corpus's turns, reshuffled deterministically into ~100 KB files (the same generator
-//! as the benches).
+//! as the benches), with a seven-column `respondents.csv`.
 
 #[path = "../benches/corpus/mod.rs"]
 #[allow(dead_code)]
@@ -21,6 +21,11 @@ fn main() {
     for (i, f) in files.iter().enumerate() {
         std::fs::write(format!("{dir}/t{i:06}.txt"), f).expect("write a transcript");
     }
+    std::fs::write(
+        format!("{dir}/respondents.csv"),
+        corpus::respondents_csv(files.len()),
+    )
+    .expect("write respondents.csv");
     eprintln!(
         "{} files, {} MB in {dir}",
         files.len(),

@@ -69,3 +69,35 @@ pub fn corpus(target_bytes: usize) -> (&'static str, Vec<Vec<u8>>) {
         None => ("generated", generated_corpus(target_bytes)),
     }
 }
+
+/// A `respondents.csv` for files `t000000.txt`, `t000001.txt`, …: the seven columns of the
+/// demo study's, as a real study has them (metadata costs the index something).
+#[allow(dead_code)] // used by the index bench and gen_corpus, not by every bench
+pub fn respondents_csv(files: usize) -> String {
+    const DIVISIONS: [(&str, &str); 6] = [
+        ("Служба закупок", "Начальник службы закупок"),
+        ("Служба главного механика", "Главный механик"),
+        ("Производство", "Начальник цеха № 3"),
+        (
+            "Дирекция по капитальному строительству",
+            "Руководитель проектов",
+        ),
+        ("Финансовая служба", "Финансовый директор"),
+        ("Служба качества", "Инженер по качеству"),
+    ];
+    let mut csv = String::from("file,respondent,company,division,role,wave,date,interviewer\n");
+    for i in 0..files {
+        let (division, role) = DIVISIONS[i % DIVISIONS.len()];
+        csv.push_str(&format!(
+            "t{i:06}.txt,Р-{i:04},АО «Северхимпром»,{division},{role},{},2025-03-{:02},{}\n",
+            2025 + i % 2,
+            11 + i % 15,
+            if i % 3 == 0 {
+                "Павел Громов"
+            } else {
+                "Анна Соколова"
+            }
+        ));
+    }
+    csv
+}
