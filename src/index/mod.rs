@@ -256,6 +256,8 @@ pub struct CitataIndex {
     pub fields: Fields,
     /// Where it is.
     pub dir: PathBuf,
+    /// The document layout of its last commit (read at open, [`LAYOUT`] after a commit).
+    layout: std::sync::atomic::AtomicU32,
 }
 
 fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
@@ -310,11 +312,18 @@ impl CitataIndex {
             tantivy::tokenizer::WhitespaceTokenizer::default(),
         );
         let reader = index.reader().map_err(|e| err(e, dir))?;
+        let layout = index
+            .load_metas()
+            .map_err(|e| err(e, dir))?
+            .payload
+            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
+            .map_or(LAYOUT, |p| p.layout);
         Ok(CitataIndex {
             index,
             reader,
             fields,
             dir: dir.to_path_buf(),
+            layout: layout.into(),
         })
     }
 
@@ -348,20 +357,19 @@ impl CitataIndex {
         let mut prepared = writer.prepare_commit().map_err(|e| err(e, &self.dir))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| err(e, &self.dir))?;
+        self.layout
+            .store(LAYOUT, std::sync::atomic::Ordering::Relaxed);
         Ok(())
     }
 
     /// Refuses an index whose documents an older citata laid out (searching it would give
     /// wrong answers); `citata index retag` lays them out again from the stored transcripts.
+    /// The layout is read once, at open.
     ///
     /// # Errors
     /// For such an index, saying what to run; when the index metadata cannot be read.
     pub fn check_layout(&self) -> crate::Result<()> {
-        let metas = self.index.load_metas().map_err(|e| err(e, &self.dir))?;
-        let layout = metas
-            .payload
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .map_or(LAYOUT, |p| p.layout);
+        let layout = self.layout.load(std::sync::atomic::Ordering::Relaxed);
         if layout < LAYOUT {
             return Err(err(
                 format!(
