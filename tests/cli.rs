@@ -7101,6 +7101,15 @@ mod serve {
         );
         let (status, _, _) = get(&app, "/quotes/no_such_param", &[]).await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        // A pins.toml that cannot be read is an error in the page and the API alike.
+        std::fs::write(&pins_file, "[[pin]]\nparam = ").unwrap();
+        let (status, body, _) = get(&app, "/quotes/payment_terms", &[]).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("pins.toml"), "{body}");
+        let (status, json, _) = get(&app, "/api/quotes/payment_terms", &[]).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(v["error"].as_str().unwrap().contains("pins.toml"), "{json}");
     }
 
     #[tokio::test(flavor = "multi_thread")]

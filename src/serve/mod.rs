@@ -505,12 +505,26 @@ async fn quotes(
     let Some(p) = app.codebook.parameter(&param) else {
         return no_param(&param);
     };
-    let pins = match Pins::load(&app.study) {
+    let pins = match load_pins(&app, false) {
         Ok(p) => p,
-        Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(r) => return r,
     };
     let (list, wave) = board_off_thread(&app, p, bp).await;
     Html(pages::quotes(&app, p, &list, &pins, wave.as_deref())).into_response()
+}
+
+/// The study's pins. A `pins.toml` that cannot be read is a 500 naming the file and the
+/// fault, for the page and the API alike (quotes shown as unpinned would mislead).
+#[allow(clippy::result_large_err)]
+fn load_pins(app: &App, json: bool) -> Result<Pins, Response> {
+    Pins::load(&app.study).map_err(|e| {
+        let status = StatusCode::INTERNAL_SERVER_ERROR;
+        if json {
+            (status, Json(serde_json::json!({"error": e.to_string()}))).into_response()
+        } else {
+            (status, e.to_string()).into_response()
+        }
+    })
 }
 
 async fn api_quotes(
@@ -521,7 +535,10 @@ async fn api_quotes(
     let Some(p) = app.codebook.parameter(&param) else {
         return no_param(&param);
     };
-    let pins = Pins::load(&app.study).unwrap_or_default();
+    let pins = match load_pins(&app, true) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let (list, wave) = board_off_thread(&app, p, bp).await;
     let quotes: Vec<serde_json::Value> = list
         .iter()
