@@ -203,7 +203,20 @@ fn label_line(line: &str) -> Option<LabelLine<'_>> {
     let label_start = p.i;
     let mut chars = 0;
     while let Some(c) = p.peek() {
-        if matches!(c, ':' | '：' | '*' | '_' | '[' | ']' | '(' | ')') || chars >= 40 {
+        // An underscore inside a word (`SPEAKER_00` of diarization exports) is part of the
+        // label; around it, markup.
+        let inner_underscore = c == '_'
+            && line[label_start..p.i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+            && line[p.i + 1..]
+                .chars()
+                .next()
+                .is_some_and(char::is_alphanumeric);
+        if (matches!(c, ':' | '：' | '*' | '_' | '[' | ']' | '(' | ')') && !inner_underscore)
+            || chars >= 40
+        {
             break;
         }
         p.i += c.len_utf8();
@@ -520,6 +533,18 @@ mod tests {
         assert_eq!(got[0], ("Спикер 1".into(), "Добрый день.".into()));
         assert_eq!(got[2], ("Speaker 2".into(), "Ok.".into()));
         assert_eq!(parse(text, false).turns[2].start_time, Some(70.0));
+        // Diarization exports: SPEAKER_00; an underscore as markup around a label stays markup.
+        let text =
+            "SPEAKER_00: Как с оплатой?\nSPEAKER_01: Платим вовремя.\n__Интервьюер__: А сроки?\n";
+        let got = turns(text, false);
+        assert_eq!(
+            got,
+            vec![
+                ("SPEAKER_00".into(), "Как с оплатой?".into()),
+                ("SPEAKER_01".into(), "Платим вовремя.".into()),
+                ("Интервьюер".into(), "А сроки?".into()),
+            ]
+        );
     }
 
     #[test]
