@@ -884,6 +884,17 @@ mod tests {
 
     use super::*;
 
+    /// A tagger with one parameter, `pay` («оплата»), and no markers or lexicon.
+    fn pay_tagger() -> crate::tag::Tagger {
+        crate::testutil::tagger(
+            "name = \"t\"\n[[levels]]\nid = \"o\"\nname = \"O\"\n[[parameters]]\nid = \"pay\"\nlevel = \"o\"\nname = \"P\"\nterms = [\"оплата\"]\n",
+            &[],
+            &[],
+            "",
+            "",
+        )
+    }
+
     /// A transcript stored as the text between its sentences plus the sentences' documents
     /// reads back byte for byte: labels, line breaks, ё, a stress mark, a non-speech mark, a
     /// non-speech line, and text after the last sentence.
@@ -897,13 +908,7 @@ mod tests {
             t.sentences.iter().any(|s| s.non_speech),
             "a non-speech line"
         );
-        let tagger = crate::testutil::tagger(
-            "name = \"t\"\n[[levels]]\nid = \"o\"\nname = \"O\"\n[[parameters]]\nid = \"pay\"\nlevel = \"o\"\nname = \"P\"\nterms = [\"оплата\"]\n",
-            &[],
-            &[],
-            "",
-            "",
-        );
+        let tagger = pay_tagger();
         let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
         let mut analyzer = Analyzer::new();
         let prepared = idx.prepare(
@@ -967,13 +972,7 @@ mod tests {
         let t = crate::testutil::transcript(
             "Интервьюер: Как с оплатой?\nРеспондент: Ну, отсрочку нам дали, кто-то из ихних договорился. Оценка 8,5, B2B-портал ещё не работает.\n",
         );
-        let tagger = crate::testutil::tagger(
-            "name = \"t\"\n[[levels]]\nid = \"o\"\nname = \"O\"\n[[parameters]]\nid = \"pay\"\nlevel = \"o\"\nname = \"P\"\nterms = [\"оплата\"]\n",
-            &[],
-            &[],
-            "",
-            "",
-        );
+        let tagger = pay_tagger();
         let keys = tagger.with_thread_state(|state| {
             state.keys = Some(SentenceKeys::default());
             tagger.tag(state, &t);

@@ -502,28 +502,52 @@ async fn quotes(
     Path(param): Path<String>,
     Query(bp): Query<BoardParams>,
 ) -> Response {
-    let Some(p) = app.codebook.parameter(&param) else {
-        return no_param(&param);
-    };
-    let pins = match load_pins(&app, false) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (list, wave) = board_off_thread(&app, p, bp).await;
-    Html(pages::quotes(&app, p, &list, &pins, wave.as_deref())).into_response()
+    match pinned_board(&app, &param, bp, false).await {
+        Ok(b) => Html(pages::quotes(
+            &app,
+            b.param,
+            &b.list,
+            &b.pins,
+            b.wave.as_deref(),
+        ))
+        .into_response(),
+        Err(r) => r,
+    }
 }
 
-/// The study's pins. A `pins.toml` that cannot be read is a 500 naming the file and the
-/// fault, for the page and the API alike (quotes shown as unpinned would mislead).
+/// A parameter's quote board and the study's pins: what the page and the JSON show.
+struct PinnedBoard {
+    param: usize,
+    pins: Pins,
+    list: Vec<Quote>,
+    wave: Option<String>,
+}
+
+/// The board of parameter `id`, or the answer instead of it: 404 for an unknown parameter,
+/// 500 naming the file and the fault for a `pins.toml` that cannot be read (quotes shown as
+/// unpinned would mislead), as JSON when `json`.
 #[allow(clippy::result_large_err)]
-fn load_pins(app: &App, json: bool) -> Result<Pins, Response> {
-    Pins::load(&app.study).map_err(|e| {
+async fn pinned_board(
+    app: &Arc<App>,
+    id: &str,
+    bp: BoardParams,
+    json: bool,
+) -> Result<PinnedBoard, Response> {
+    let param = app.codebook.parameter(id).ok_or_else(|| no_param(id))?;
+    let pins = Pins::load(&app.study).map_err(|e| {
         let status = StatusCode::INTERNAL_SERVER_ERROR;
         if json {
             (status, Json(serde_json::json!({"error": e.to_string()}))).into_response()
         } else {
             (status, e.to_string()).into_response()
         }
+    })?;
+    let (list, wave) = board_off_thread(app, param, bp).await;
+    Ok(PinnedBoard {
+        param,
+        pins,
+        list,
+        wave,
     })
 }
 
@@ -532,14 +556,12 @@ async fn api_quotes(
     Path(param): Path<String>,
     Query(bp): Query<BoardParams>,
 ) -> Response {
-    let Some(p) = app.codebook.parameter(&param) else {
-        return no_param(&param);
-    };
-    let pins = match load_pins(&app, true) {
-        Ok(p) => p,
+    let PinnedBoard {
+        pins, list, wave, ..
+    } = match pinned_board(&app, &param, bp, true).await {
+        Ok(b) => b,
         Err(r) => return r,
     };
-    let (list, wave) = board_off_thread(&app, p, bp).await;
     let quotes: Vec<serde_json::Value> = list
         .iter()
         .enumerate()
