@@ -279,6 +279,15 @@ fn first_layout() -> u32 {
     1
 }
 
+/// The payload of the last commit, if any (and readable).
+fn read_payload(index: &Index, dir: &Path) -> crate::Result<Option<Payload>> {
+    Ok(index
+        .load_metas()
+        .map_err(|e| err(e, dir))?
+        .payload
+        .and_then(|p| serde_json::from_str(&p).ok()))
+}
+
 /// The layout of the documents this version writes. 2: metadata on the transcript documents
 /// (`key=value` + [`META_SEP`] + doc id), on sentences only the facets `--facets` counts.
 const LAYOUT: u32 = 2;
@@ -312,12 +321,7 @@ impl CitataIndex {
             tantivy::tokenizer::WhitespaceTokenizer::default(),
         );
         let reader = index.reader().map_err(|e| err(e, dir))?;
-        let layout = index
-            .load_metas()
-            .map_err(|e| err(e, dir))?
-            .payload
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .map_or(LAYOUT, |p| p.layout);
+        let layout = read_payload(&index, dir)?.map_or(LAYOUT, |p| p.layout);
         Ok(CitataIndex {
             index,
             reader,
@@ -387,11 +391,7 @@ impl CitataIndex {
     /// # Errors
     /// When the index metadata cannot be read.
     pub fn codebook(&self) -> crate::Result<Option<IndexCodebook>> {
-        let metas = self.index.load_metas().map_err(|e| err(e, &self.dir))?;
-        Ok(metas
-            .payload
-            .and_then(|p| serde_json::from_str::<Payload>(&p).ok())
-            .map(|p| p.codebook))
+        Ok(read_payload(&self.index, &self.dir)?.map(|p| p.codebook))
     }
 
     /// The codebook to add transcripts with: the one asked for, else the index's own, else
@@ -662,9 +662,8 @@ impl CitataIndex {
             );
         }
         let rest = between_sentences(&t);
-        let text = std::mem::take(&mut t.text);
-        if rest.is_none() {
-            t.text = text;
+        if rest.is_some() {
+            t.text.clear();
         }
         whole.add_text(
             f.source,
