@@ -160,10 +160,6 @@ pub struct Analyzer {
     english: Stemmer,
     ids: FxHashMap<FormKey, FormId>,
     forms: Vec<FormInfo>,
-    /// Each form's index key ([`FormInfo::key`]) in one buffer: `key_spans[id]` into `keys`,
-    /// so writing a sentence's keys reads contiguous memory.
-    keys: String,
-    key_spans: Vec<(u32, u32)>,
     buf: Vec<u8>,
 }
 
@@ -182,8 +178,6 @@ impl Analyzer {
             english: Stemmer::create(Algorithm::English),
             ids: FxHashMap::default(),
             forms: Vec::new(),
-            keys: String::new(),
-            key_spans: Vec::new(),
             buf: Vec::new(),
         }
     }
@@ -233,15 +227,6 @@ impl Analyzer {
         &self.forms[id.0 as usize]
     }
 
-    /// The index key of a form id: [`FormInfo::key`], read from one buffer.
-    ///
-    /// # Panics
-    /// When the id came from another analyzer (or before a cache reset).
-    pub fn key(&self, id: FormId) -> &str {
-        let (a, b) = self.key_spans[id.0 as usize];
-        &self.keys[a as usize..b as usize]
-    }
-
     /// Number of distinct forms in the cache.
     pub fn cached_forms(&self) -> usize {
         self.forms.len()
@@ -250,16 +235,11 @@ impl Analyzer {
     fn insert(&mut self, norm: &[u8]) -> FormId {
         if self.forms.len() >= CACHE_LIMIT {
             self.forms.clear();
-            self.keys.clear();
-            self.key_spans.clear();
             self.ids.clear();
         }
         // Normalization maps valid UTF-8 to valid UTF-8.
         let info = self.analyze_norm(&String::from_utf8_lossy(norm));
         let id = FormId(self.forms.len() as u32);
-        let start = self.keys.len() as u32;
-        self.keys.push_str(info.key());
-        self.key_spans.push((start, self.keys.len() as u32));
         self.forms.push(info);
         self.ids.insert(FormKey::new(norm), id);
         id

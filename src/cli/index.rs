@@ -193,9 +193,7 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
 /// Tags a transcript and builds its documents, on the worker's thread.
 fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: &str) -> Prepared {
     tagger.with_thread_state(|state| {
-        let mut keys = state.keys.take().unwrap_or_default();
-        keys.clear();
-        state.keys = Some(keys);
+        state.keys.get_or_insert_with(Default::default).clear();
         let codings = tagger.tag(state, &t);
         let keys = state.keys.take().unwrap_or_default();
         let prepared = idx.prepare(

@@ -270,7 +270,12 @@ impl Tagger {
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
             if let Some(keys) = state.keys.as_mut() {
                 let m = &state.matching;
-                keys.push(si, m.tokens().iter().map(|tok| m.analyzer.key(tok.form)));
+                keys.push(
+                    si,
+                    m.tokens()
+                        .iter()
+                        .map(|tok| m.analyzer.form_info(tok.form).key()),
+                );
             }
             for k in keyword.iter_mut() {
                 k.clear();
