@@ -125,6 +125,9 @@ pub enum RoleSource {
     Heuristic,
     /// No label at all: the whole text is taken as one respondent's.
     Default,
+    /// The user said it: `--interviewer` on the command line, or a `speakers` entry in
+    /// front matter or respondents.csv (`speakers: Анна Соколова=interviewer`).
+    User,
 }
 
 impl RoleSource {
@@ -135,6 +138,7 @@ impl RoleSource {
             RoleSource::Metadata => "metadata",
             RoleSource::Heuristic => "heuristic",
             RoleSource::Default => "default",
+            RoleSource::User => "user",
         }
     }
 }

@@ -40,6 +40,13 @@ const BYTE_CLASS: [u8; 256] = {
 /// Sentences longer than this many words are cut.
 pub const MAX_WORDS: usize = 45;
 
+/// Speech without any punctuation (ASR output) is cut into sentences of at most this many
+/// words...
+const UNPUNCTUATED_MAX: usize = 20;
+
+/// ...preferably about this long, before a discourse marker.
+const UNPUNCTUATED_TARGET: usize = 12;
+
 /// Preferred length of the pieces a long sentence is cut into, in words.
 const TARGET_WORDS: usize = 25;
 
@@ -82,7 +89,75 @@ const MARKERS: &[&str] = &[
 ];
 
 /// Words that make a parenthesized aside a non-speech mark (compared by prefix, ё → е).
+/// Words that open a new thought in unpunctuated speech, where a long stretch may be cut
+/// before them even without a comma.
+const UNPUNCTUATED_MARKERS: &[&str] = &[
+    "ну",
+    "вот",
+    "значит",
+    "короче",
+    "кстати",
+    "слушайте",
+    "поэтому",
+    "однако",
+    "потом",
+    "вообще",
+    "допустим",
+    "например",
+    "во-первых",
+    "во-вторых",
+    "в-третьих",
+];
+
+/// Words that open a clause: in unpunctuated speech, a cut before one of them is better
+/// than one inside a phrase.
+const CONJUNCTIONS: &[&str] = &[
+    "а",
+    "и",
+    "но",
+    "потому",
+    "когда",
+    "если",
+    "что",
+    "чтобы",
+    "который",
+    "которая",
+    "которые",
+    "которое",
+    "где",
+    "тогда",
+    "или",
+    "зато",
+    "хотя",
+    "так",
+    "пока",
+    "после",
+];
+
+/// How many of `sentences` end where no punctuation or line break does: boundaries inferred
+/// in run-on or unpunctuated speech.
+pub fn inferred_boundaries(text: &str, sentences: &[Sentence]) -> usize {
+    sentences
+        .iter()
+        .filter(|s| {
+            let sentence = &text[s.span.range()];
+            let after = text[s.span.end..].trim_start_matches([' ', '\t']);
+            !sentence.ends_with(['.', '!', '?', '…', '»', '"', ')', ':', ';'])
+                && !after.is_empty()
+                && !after.starts_with('\n')
+                && after.chars().next().is_some_and(char::is_alphanumeric)
+        })
+        .count()
+}
+
 const NON_SPEECH: &[&str] = &[
+    "музык",
+    "аплодисмент",
+    "песня",
+    "поет",
+    "поёт",
+    "music",
+    "applause",
     "смеет",
     "смеют",
     "смех",
@@ -178,7 +253,7 @@ pub fn non_speech_marks(text: &str, span: Span) -> Vec<Span> {
     out
 }
 
-fn is_sound(inner: &str) -> bool {
+pub(crate) fn is_sound(inner: &str) -> bool {
     let norm = inner.trim().to_lowercase().replace('ё', "е");
     norm.split_whitespace().count() <= 4 && NON_SPEECH.iter().any(|w| norm.starts_with(w))
 }
@@ -232,7 +307,7 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
             }
         }
         let followed_by_space = j >= s.len() || bytes[j].is_ascii_whitespace();
-        if followed_by_space && ends_sentence(s, i, j) {
+        if (followed_by_space && ends_sentence(s, i, j)) || (!followed_by_space && glued(s, i, j)) {
             raw.push((start, j, spaces));
             start = j;
             spaces = 0;
@@ -250,10 +325,21 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
             continue;
         }
         let (a, b) = (a + lead, a + trail);
-        if spaces < MAX_WORDS {
+        let piece = &s[a..b];
+        let bare =
+            spaces >= UNPUNCTUATED_MAX && !piece.contains([',', '.', '!', '?', ';', ':', '—', '…']);
+        if bare {
+            cut_long(
+                piece,
+                turn.start + a,
+                UNPUNCTUATED_MAX,
+                UNPUNCTUATED_TARGET,
+                &mut out,
+            );
+        } else if spaces < MAX_WORDS {
             out.push(Span::new(turn.start + a, turn.start + b));
         } else {
-            cut_long(&s[a..b], turn.start + a, &mut out);
+            cut_long(piece, turn.start + a, MAX_WORDS, TARGET_WORDS, &mut out);
         }
     }
     out
@@ -298,6 +384,27 @@ fn ends_sentence(s: &str, i: usize, j: usize) -> bool {
 }
 
 /// The word (letters and inner dots) right before byte `end`.
+/// Two sentences glued without a space (`технологиях.Кампания`, `хорошие...Поправки`): the
+/// terminator run `s[i..j]` follows a word of lowercase letters (at least two; not an
+/// initial, an abbreviation with dots or a brand such as `Яндекс.Маркет`) and precedes a
+/// capitalized Cyrillic word.
+fn glued(s: &str, i: usize, j: usize) -> bool {
+    let mut next = s[j..].chars();
+    let (Some(a), Some(b)) = (next.next(), next.next()) else {
+        return false;
+    };
+    if !(matches!(a, 'А'..='Я' | 'Ё') && (matches!(b, 'а'..='я' | 'ё'))) {
+        return false;
+    }
+    let word = last_word(&s[..i]);
+    if word.contains('.') || word.chars().count() < 2 {
+        return false;
+    }
+    let single_dot = &s[i..j] == ".";
+    let starts_lower = word.chars().next().is_some_and(char::is_lowercase);
+    word.chars().skip(1).all(|c| !c.is_uppercase()) && (starts_lower || !single_dot)
+}
+
 fn last_word(s: &str) -> &str {
     let start = s
         .char_indices()
@@ -309,21 +416,21 @@ fn last_word(s: &str) -> &str {
 
 /// Cuts a long sentence into pieces of about [`TARGET_WORDS`] words, pushing their spans
 /// (`s` starts at byte `base` of the text) to `out`.
-fn cut_long(s: &str, base: usize, out: &mut Vec<Span>) {
+fn cut_long(s: &str, base: usize, max: usize, target: usize, out: &mut Vec<Span>) {
     let words: Vec<(usize, usize)> = word_spans(s);
-    if words.len() <= MAX_WORDS {
+    if words.len() <= max {
         out.push(Span::new(base, base + s.len()));
         return;
     }
     let mut first = 0usize; // index of the first word of the current piece
     let mut piece_start = 0usize; // byte
-    while words.len() - first > MAX_WORDS {
-        let lo = first + TARGET_WORDS / 2;
-        let hi = (first + MAX_WORDS).min(words.len() - 1);
+    while words.len() - first > max {
+        let lo = first + target / 2;
+        let hi = (first + max).min(words.len() - 1);
         let best = (lo..=hi)
             .filter_map(|k| cut_quality(s, &words, k).map(|q| (q, k)))
-            .max_by_key(|&(q, k)| (q, usize::MAX - k.abs_diff(first + TARGET_WORDS)))
-            .map_or(first + TARGET_WORDS + 10, |(_, k)| k);
+            .max_by_key(|&(q, k)| (q, usize::MAX - k.abs_diff(first + target)))
+            .map_or((first + target + target / 2).min(hi), |(_, k)| k);
         let cut = words[best].0;
         let end = s[..cut].trim_end().len();
         out.push(Span::new(base + piece_start, base + end));
@@ -337,11 +444,18 @@ fn cut_long(s: &str, base: usize, out: &mut Vec<Span>) {
 /// semicolon or dash, 1 = after a comma, `None` = between two words.
 fn cut_quality(s: &str, words: &[(usize, usize)], k: usize) -> Option<u8> {
     let gap = s[words[k - 1].1..words[k].0].trim();
-    if gap.is_empty() {
-        return None;
-    }
     let next = s[words[k].0..words[k].1].to_lowercase();
     let marker = MARKERS.contains(&next.as_str());
+    if gap.is_empty() {
+        // Unpunctuated speech (ASR): a discourse marker opens the next thought.
+        return if UNPUNCTUATED_MARKERS.contains(&next.as_str()) {
+            Some(1)
+        } else if CONJUNCTIONS.contains(&next.as_str()) {
+            Some(0)
+        } else {
+            None
+        };
+    }
     if gap.contains([',', ';', ':', '—', '–', '-']) && marker {
         return Some(3);
     }
@@ -473,5 +587,40 @@ mod tests {
             "(пауза) Мы (в смысле завод) ждали."
         );
         assert!(got[2].non_speech);
+    }
+
+    #[test]
+    fn glued_sentences_are_split_but_brands_and_initials_are_not() {
+        assert_eq!(
+            split("Работаем на новых технологиях.Кампания идёт. Всё хорошие...Поправки внесли."),
+            vec![
+                "Работаем на новых технологиях.",
+                "Кампания идёт.",
+                "Всё хорошие...",
+                "Поправки внесли."
+            ]
+        );
+        assert_eq!(
+            split("Заказываем через Яндекс.Маркет и через А.С.Петрова."),
+            vec!["Заказываем через Яндекс.Маркет и через А.С.Петрова."]
+        );
+    }
+
+    #[test]
+    fn unpunctuated_speech_is_cut_before_discourse_markers() {
+        let s = "мы с ними работаем уже лет пять наверное с девятнадцатого года и в целом всё устраивает \
+                 ну бывают задержки по срокам особенно зимой когда дороги заметает и машины стоят \
+                 вот в прошлом году две недели ждали подшипники а производство стояло";
+        let got = split(s);
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert!(got[1].starts_with("ну бывают задержки"), "{got:?}");
+        assert!(got[2].starts_with("вот в прошлом году"), "{got:?}");
+        let turn = Turn {
+            speaker: 0,
+            span: Span::new(0, s.len()),
+            start_time: None,
+            end_time: None,
+        };
+        assert_eq!(inferred_boundaries(s, &sentences(s, &[turn])), 2);
     }
 }

@@ -273,6 +273,10 @@ pub struct TagArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+    /// These speakers are the interviewers (labels or names, comma-separated); everyone
+    /// else is a respondent. Overrides labels and metadata.
+    #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub interviewer: Vec<String>,
 }
 
 /// `citata index ...`
@@ -552,6 +556,15 @@ pub struct IngestArgs {
     /// Refuse files larger than this many megabytes.
     #[arg(long, value_name = "MB", default_value_t = 64)]
     pub max_file_mb: u64,
+    /// Check how each file was read: every speaker with role, role source, turns and words,
+    /// lines outside any turn, and what citata was unsure of. The first thing to run on a
+    /// new batch.
+    #[arg(long)]
+    pub check: bool,
+    /// These speakers are the interviewers (labels or names, comma-separated); everyone
+    /// else is a respondent. Overrides labels and metadata.
+    #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
+    pub interviewer: Vec<String>,
 }
 
 /// Runs `work` on every item with `threads` workers and hands the results to `write` in

@@ -21,6 +21,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     };
     let config = IngestConfig {
         max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+        interviewers: args.interviewer.clone(),
         ..IngestConfig::default()
     };
     let threads = super::threads(args.jobs);

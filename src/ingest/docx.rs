@@ -300,6 +300,7 @@ fn classify(cells: &[String], first: bool) -> Row {
             text: text.to_string(),
             start: time.and_then(clock),
             end: None,
+            new_turn: false,
         })
     };
     match filled[..] {

@@ -1,13 +1,37 @@
-//! Speaker labels at line starts, in the forms transcribers use.
+//! Speaker labels in the forms transcribers and transcription services use.
 //!
-//! A label line is `[timestamp] LABEL: text`, where the timestamp is optional (`[00:12:31]`,
-//! `00:12:31`, `(12:31)`), the label may be bold (`**И:**`, `**Интервьюер**:`, `__Р:__`)
-//! or in caps, and LABEL is either a known role word (`Интервьюер`, `И`, `Р`, `Респондент`,
-//! `Модератор`, `Q`, `A`, `Вопрос`, `Спикер 1`, `Speaker 2`, ...) or a name of one to three
+//! A label line is `[timestamp] LABEL (bracket): text` in any of these shapes (each seen in
+//! real files; docs/formats.md lists them with an example each):
+//!
+//! - a timestamp before the label, inside or outside bold: `[00:12:31] Интервьюер:`,
+//!   `**[00:00] Speaker 1:**`, `00:12:31 - Спикер 1:`, `[00:01:53.660 - 00:02:11.960]`;
+//! - bold, italic or caps labels: `**И:**`, `**Интервьюер**:`, `__Р:__`, `ИНТ:`, `Инт.:`;
+//! - a role or a name in brackets after the label, which is metadata of the speaker, never
+//!   speech: `Модератор (Анастасия):`, `Анна Юрьевна (Эксперт):`, `** [имя] (Интервьюер):**`;
+//! - a timestamp after the label: `SPEAKER_00 (00:00:01):`, `Спикер 1: [00:01:02] текст`;
+//! - other separators: `Даша@ текст`, `Мама@`;
+//! - a label alone on its line with a timestamp, speech on the next lines (`Спикер 1
+//!   [00:00:05]`, `Speaker 1  00:03`, `[00:01:53.660 - 00:02:11.960] Speaker 2`), or a
+//!   bracketed speaker alone on its line (`[SPEAKER_01]`);
+//! - stacked labels left by a labelling tool (`Респондент: Интервьюер: Какую?`): the last
+//!   one is the speaker.
+//!
+//! LABEL is a known role word (`Интервьюер`, `И`, `Р`, `Респондент`, `Модератор`, `Q`, `A`,
+//! `Вопрос`, `Спикер 1`, `Speaker 2`, `SPEAKER_00`, ...) or a name of one to three
 //! capitalized words (`Анна Петрова`, `Петров А.`, `ИРИНА ЛЬВОВНА`). A name is accepted when
 //! it labels at least two lines, or when it is a two- or three-word name in a file that has
-//! other labels; common words that end with a colon ("Например:", "Итого:") never are.
-//! Lines without a label continue the previous turn; Markdown headings end it.
+//! other labels; common words that end with a colon ("Например:", "Итого:") never are. The
+//! one-letter pairs `И`/`Р`, `В`/`О`, `Q`/`A` are labels only where the file uses both
+//! letters of the pair.
+//!
+//! Lines without a label continue the previous turn; Markdown headings end it. Inside turns,
+//! timecodes (`(00:01:13)`, `[00:05:16]`, `00:05` between sentences), emphasis markup (`**`,
+//! `__`) and rule lines (`---`) are not speech: they are returned as cuts, which
+//! [`super::assemble`] removes from the canonical text. Every line that ends up in no turn
+//! is named in a warning.
+//!
+//! A text without any label is one respondent's turn, unless its paragraphs alternate
+//! question / answer: then two speakers by alternation, with a warning that says so.
 
 use rustc_hash::FxHashMap;
 
@@ -18,6 +42,13 @@ use crate::model::{Role, RoleSource, Span, Speaker, Turn};
 /// The label given to text with no speaker label at all.
 pub const UNKNOWN_SPEAKER: &str = "Респондент (без метки)";
 
+/// The label of the questioning speaker when unlabelled paragraphs alternate question /
+/// answer (the answering one is [`ANSWERS_SPEAKER`]).
+pub const QUESTIONS_SPEAKER: &str = "Спикер А (вопросы, по чередованию абзацев)";
+
+/// The label of the answering speaker when unlabelled paragraphs alternate question / answer.
+pub const ANSWERS_SPEAKER: &str = "Спикер Б (ответы, по чередованию абзацев)";
+
 /// Labels, turns and warnings found in a labeled text.
 #[derive(Debug, Default)]
 pub struct Parsed {
@@ -25,26 +56,59 @@ pub struct Parsed {
     pub speakers: Vec<Speaker>,
     /// Turns with spans into the text.
     pub turns: Vec<Turn>,
+    /// Byte ranges inside turns that are not speech (timecodes, markup), sorted and
+    /// disjoint: the canonical text leaves them out.
+    pub cuts: Vec<Span>,
     /// Problems worth telling the user.
     pub warnings: Vec<String>,
 }
 
 /// The role a known label word implies, or `None` for a label that is known to be a
-/// speaker but says nothing of the role (`Спикер 1`).
+/// speaker but says nothing of the role (`Спикер 1`) and for anything else.
 pub fn label_role(label: &str) -> Option<Role> {
     known_label(label).flatten()
 }
 
-/// `Some(role)` for a known label word: `Some(Some(role))` when the word implies the role,
-/// `Some(None)` for a numbered speaker; `None` for anything else.
+/// `Some(role)` for a known label: `Some(Some(role))` when the label (or the role in its
+/// brackets) implies the role, `Some(None)` for a numbered speaker; `None` for anything else.
 fn known_label(label: &str) -> Option<Option<Role>> {
+    let (main, inner) = label_parts(label);
+    let a = known_word(main);
+    let b = inner.and_then(known_word);
+    match (a, b) {
+        (Some(Some(r)), _) | (_, Some(Some(r))) => Some(Some(r)),
+        (Some(None), _) | (_, Some(None)) => Some(None),
+        _ => None,
+    }
+}
+
+/// The label's main part and the text of its trailing bracket: `Модератор (Анастасия)` →
+/// (`Модератор`, `Анастасия`); `[имя] (Интервьюер)` → (`имя`, `Интервьюер`).
+fn label_parts(label: &str) -> (&str, Option<&str>) {
+    let label = label.trim();
+    let (main, inner) = match label.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
+        Some((main, inner)) if !main.trim().is_empty() => (main.trim(), Some(inner.trim())),
+        _ => (label, None),
+    };
+    let main = main
+        .strip_prefix('[')
+        .and_then(|m| m.strip_suffix(']'))
+        .unwrap_or(main)
+        .trim();
+    (main, inner)
+}
+
+/// A known label word (see [`known_label`]).
+fn known_word(label: &str) -> Option<Option<Role>> {
     let l = label.trim().to_lowercase().replace('ё', "е");
     let l = l.trim_end_matches('.');
-    let word = l.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '_');
+    let word = l.trim_end_matches(|c: char| c.is_ascii_digit() || c == ' ' || c == '_' || c == '-');
     let numbered = word.len() < l.len();
     match word {
         "интервьюер"
         | "интервьюэр"
+        | "интервьюерка"
+        | "интервьер"
         | "модератор"
         | "ведущий"
         | "ведущая"
@@ -54,19 +118,71 @@ fn known_label(label: &str) -> Option<Option<Role>> {
         | "вопрос"
         | "interviewer"
         | "moderator"
-        | "int" => Some(Some(Role::Interviewer)),
-        "респондент" | "р" | "a" | "о" | "ответ" | "клиент" | "respondent" | "resp" => {
-            if numbered && word != "респондент" && word != "respondent" {
+        | "int"
+        | "инт"
+        | "интер"
+        | "иссл"
+        | "исследователь"
+        | "исследовательница"
+        | "корреспондент"
+        | "журналист"
+        | "журналистка"
+        | "фасилитатор" => {
+            if numbered && word.chars().count() == 1 && word != "и" {
+                None
+            } else {
+                Some(Some(Role::Interviewer))
+            }
+        }
+        "респондент"
+        | "респондентка"
+        | "респ"
+        | "рес"
+        | "р"
+        | "a"
+        | "о"
+        | "ответ"
+        | "клиент"
+        | "respondent"
+        | "resp"
+        | "эксперт"
+        | "информант"
+        | "информантка"
+        | "интервьюируемый"
+        | "интервьюируемая"
+        | "собеседник"
+        | "собеседница"
+        | "участник"
+        | "участница"
+        | "гость"
+        | "гостья" => {
+            if numbered && word.chars().count() == 1 && word != "р" {
                 None
             } else {
                 Some(Some(Role::Respondent))
             }
         }
-        "спикер" | "speaker" | "участник" | "участница" | "говорящий" | "голос" if numbered => {
+        "спикер" | "speaker" | "говорящий" | "голос" | "диктор" | "spk" | "spkr" | "s" | "с"
+        | "person" | "персона"
+            if numbered =>
+        {
             Some(None)
         }
         _ => None,
     }
+}
+
+/// The other letter of a one-letter label pair (`И`/`Р`, `В`/`О`, `Q`/`A`).
+fn partner(letter: &str) -> Option<&'static str> {
+    Some(match letter {
+        "и" => "р",
+        "р" => "и",
+        "в" => "о",
+        "о" => "в",
+        "q" => "a",
+        "a" => "q",
+        _ => return None,
+    })
 }
 
 /// Words that often stand before a colon at a line start but are not speakers.
@@ -113,94 +229,136 @@ const NOT_NAMES: &[&str] = &[
     "интервью",
     "блок",
     "раздел",
+    "перевод",
+    "субтитры",
+    "вопросы",
+    "ответы",
+    "участники",
+    "примечания",
+    "источник",
+    "файл",
+    "запись",
 ];
 
 /// A name of one to three capitalized words, initials allowed (`Петров А.`, `И.И. Петров`).
 fn name_words(label: &str) -> Option<usize> {
-    let words: Vec<&str> = label.split_whitespace().collect();
-    if words.is_empty() || words.len() > 3 {
-        return None;
-    }
-    if NOT_NAMES.contains(&label.to_lowercase().as_str()) {
-        return None;
-    }
-    for w in &words {
-        let mut chars = w.chars();
-        let first = chars.next()?;
-        if !first.is_uppercase() {
+    let mut n = 0;
+    for w in label.split_whitespace() {
+        n += 1;
+        if n > 3 {
             return None;
         }
-        if !w
-            .chars()
-            .all(|c| c.is_alphabetic() || c == '.' || c == '-' || c == '\u{301}')
+        if !w.chars().next()?.is_uppercase()
+            || !w
+                .chars()
+                .all(|c| c.is_alphabetic() || c == '.' || c == '-' || c == '\u{301}')
             || w.chars().count() > 20
         {
             return None;
         }
     }
-    Some(words.len())
+    if n == 0 || NOT_NAMES.contains(&label.to_lowercase().as_str()) {
+        return None;
+    }
+    Some(n)
 }
 
 /// Key under which two spellings of one label are the same speaker.
-fn label_key(label: &str) -> String {
-    label
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_lowercase()
-        .replace('ё', "е")
+pub(crate) fn label_key(label: &str) -> String {
+    let mut out = String::with_capacity(label.len());
+    for w in label.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in w.chars().flat_map(char::to_lowercase) {
+            out.push(if c == 'ё' { 'е' } else { c });
+        }
+    }
+    out
 }
 
-/// Index of the speaker with this label in `speakers`, adding it if new (role decided later).
-pub fn speaker_index(speakers: &mut Vec<Speaker>, label: &str) -> usize {
-    let key = label_key(label);
-    if let Some(i) = speakers.iter().position(|s| label_key(&s.label) == key) {
-        return i;
+/// Speakers by label, each added once (roles decided later): a hash of the label keys, so
+/// that thousands of distinct labels cost no more than their number.
+#[derive(Debug, Default)]
+pub struct SpeakerTable {
+    /// Speakers in order of first appearance.
+    pub speakers: Vec<Speaker>,
+    keys: FxHashMap<String, usize>,
+}
+
+impl SpeakerTable {
+    /// Index of the speaker with this label, adding it if new.
+    pub fn index(&mut self, label: &str) -> usize {
+        let key = label_key(label);
+        if let Some(&i) = self.keys.get(&key) {
+            return i;
+        }
+        self.speakers.push(Speaker {
+            label: label.to_string(),
+            role: Role::Respondent,
+            role_source: RoleSource::Default,
+        });
+        self.keys.insert(key, self.speakers.len() - 1);
+        self.speakers.len() - 1
     }
-    speakers.push(Speaker {
-        label: label.to_string(),
-        role: Role::Respondent,
-        role_source: RoleSource::Default,
-    });
-    speakers.len() - 1
+}
+
+/// How a label is set off from the speech.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Sep {
+    /// `Label:` (or `：`).
+    Colon,
+    /// `Label@`.
+    At,
+    /// A label alone on its line with a timestamp or in brackets; speech on the next lines.
+    Header,
 }
 
 /// A candidate label line.
+#[derive(Debug)]
 struct LabelLine<'a> {
     label: &'a str,
     /// Byte offset of the text after the label, relative to the line.
     rest: usize,
     time: Option<f64>,
+    sep: Sep,
 }
 
 fn label_line(line: &str) -> Option<LabelLine<'_>> {
-    // Cheap filter: a label's colon comes early in the line.
-    let head = &line[..floor_char_boundary(line, 100)];
-    if !head.contains([':', '：']) {
+    // Cheap filter: a label's separator or bracket comes early in the line.
+    let head = &line[..floor_char_boundary(line, 120)];
+    if !head.contains([':', '：', '@', '[']) {
         return None;
     }
     let mut p = Cursor { s: line, i: 0 };
     p.blanks();
-    // An optional timestamp: [00:12:31], (12:31), 00:12:31, 00:12:31.5, then an optional dash.
-    let mut time = None;
-    let save = p.i;
-    let open = p.eat_any(&['[', '(']);
-    if let Some(ts) = p.clock() {
-        if open {
-            p.eat_any(&[']', ')']);
-        }
-        time = parse_clock(ts);
+    p.bold();
+    p.blanks();
+    // An optional timestamp (or a range of two) before the label, then an optional dash.
+    let lead_time = p.time_group();
+    let mut had_time = lead_time.is_some();
+    let mut time = lead_time.flatten();
+    if had_time {
         p.blanks();
         if p.eat_any(&['-', '–', '—']) {
             p.blanks();
         }
-    } else {
-        p.i = save;
+        p.bold();
+        p.blanks();
     }
-    p.bold();
-    p.blanks();
-    // The label: up to 40 chars that are not markup or a colon.
+    // The label: an optional bracketed placeholder (`[имя]`, `[SPEAKER_00]`), then up to
+    // 40 chars that are not markup, brackets or a separator.
     let label_start = p.i;
+    let mut bracketed_only = false;
+    if p.peek() == Some('[') {
+        let inner_len = line[p.i + 1..].find(']')?;
+        let inner = &line[p.i + 1..p.i + 1 + inner_len];
+        if inner.is_empty() || inner.chars().count() > 40 || inner.contains(['[', '(', ')']) {
+            return None;
+        }
+        p.i += inner_len + 2;
+        bracketed_only = true;
+    }
     let mut chars = 0;
     while let Some(c) = p.peek() {
         // An underscore inside a word (`SPEAKER_00` of diarization exports) is part of the
@@ -214,45 +372,114 @@ fn label_line(line: &str) -> Option<LabelLine<'_>> {
                 .chars()
                 .next()
                 .is_some_and(char::is_alphanumeric);
-        if (matches!(c, ':' | '：' | '*' | '_' | '[' | ']' | '(' | ')') && !inner_underscore)
+        if (matches!(c, ':' | '：' | '*' | '_' | '[' | ']' | '(' | ')' | '@') && !inner_underscore)
             || chars >= 40
         {
             break;
         }
+        // A clock after a space ends the label (`Speaker 1  00:03`).
+        if c.is_ascii_digit() && line[..p.i].ends_with([' ', '\t']) {
+            let mut q = Cursor { s: line, i: p.i };
+            if q.clock().is_some() {
+                break;
+            }
+        }
+        if !c.is_whitespace() {
+            bracketed_only = false;
+        }
         p.i += c.len_utf8();
         chars += 1;
     }
-    let label = line[label_start..p.i].trim();
-    p.blanks();
-    p.bold();
-    p.blanks();
-    if !p.eat_any(&[':', '：']) {
-        return None;
-    }
-    p.blanks();
-    p.bold();
-    p.blanks();
-    // An optional timestamp after the label: "Спикер 1 (00:01:02): ..." is rare, "Спикер 1: [00:01:02] ..." common.
-    let save = p.i;
-    let after = if p.eat_any(&['[', '(']) {
-        p.clock().filter(|_| p.eat_any(&[']', ')']))
-    } else {
-        None
-    };
-    match after {
-        Some(ts) => {
-            time = time.or_else(|| parse_clock(ts));
-            p.blanks();
+    let mut label_end = label_start + line[label_start..p.i].trim_end().len();
+    // A bracket after the label: a timestamp, or a role or name (part of the label).
+    loop {
+        let save = p.i;
+        p.blanks();
+        if !matches!(p.peek(), Some('(' | '[')) {
+            p.i = save;
+            break;
         }
-        None => p.i = save,
+        if let Some(t) = p.time_group() {
+            had_time = true;
+            time = time.or(t);
+            continue;
+        }
+        let open = p.i;
+        let close = if line[open..].starts_with('(') {
+            ')'
+        } else {
+            ']'
+        };
+        let Some(len) = line[open + 1..].find(close) else {
+            p.i = save;
+            break;
+        };
+        let inner = &line[open + 1..open + 1 + len];
+        let plain = inner.chars().all(|c| {
+            c.is_alphabetic()
+                || matches!(c, ' ' | '.' | '-' | '_' | '\u{301}')
+                || c.is_ascii_digit()
+        });
+        if inner.trim().is_empty()
+            || inner.chars().count() > 40
+            || !plain
+            || label_end == label_start
+        {
+            p.i = save;
+            break;
+        }
+        p.i = open + len + 2;
+        label_end = p.i;
+        bracketed_only = false;
     }
-    if label.is_empty() || label.chars().all(|c| c.is_ascii_digit()) {
+    let label = line[label_start..label_end].trim();
+    p.blanks();
+    p.bold();
+    p.blanks();
+    let sep = if p.eat_any(&[':', '：']) {
+        Sep::Colon
+    } else if p.peek() == Some('@') {
+        p.i += 1;
+        match p.peek() {
+            None | Some(' ' | '\t' | '\u{a0}' | '*') => Sep::At,
+            _ => return None,
+        }
+    } else {
+        // A header line: the label alone on its line, with a timestamp or in brackets.
+        if let Some(t) = p.time_group() {
+            had_time = true;
+            time = time.or(t);
+        }
+        p.blanks();
+        p.bold();
+        p.blanks();
+        if p.i < line.trim_end().len() || !(had_time || bracketed_only) {
+            return None;
+        }
+        Sep::Header
+    };
+    p.blanks();
+    p.bold();
+    p.blanks();
+    // An optional timestamp after the separator: "Спикер 1: [00:01:02] ...".
+    let save = p.i;
+    if matches!(p.peek(), Some('[' | '(')) {
+        match p.time_group() {
+            Some(t) => {
+                time = time.or(t);
+                p.blanks();
+            }
+            None => p.i = save,
+        }
+    }
+    if label.is_empty() || label.chars().all(|c| c.is_ascii_digit() || c == '.') {
         return None;
     }
     Some(LabelLine {
         label,
         rest: p.i,
         time,
+        sep,
     })
 }
 
@@ -322,7 +549,49 @@ impl<'a> Cursor<'a> {
         if !(self.eat_any(&['.', ',']) && self.digits(1, 3)) {
             self.i = save;
         }
+        // A clock is not followed by another digit or a letter.
+        if self.peek().is_some_and(char::is_alphanumeric) {
+            self.i = start;
+            return None;
+        }
         Some(&self.s[start..self.i])
+    }
+
+    /// A timestamp or a range of two, bare or in `[]` / `()`: `[00:12:31]`, `(12:31)`,
+    /// `00:12:31`, `[00:01:53.660 - 00:02:11.960]`, `00:00:01 --> 00:00:04`. Returns the start
+    /// time (`Some(None)` never: `None` when there is no timestamp, position unchanged).
+    fn time_group(&mut self) -> Option<Option<f64>> {
+        let start = self.i;
+        let open = self.eat_any(&['[', '(']);
+        self.blanks();
+        let Some(first) = self.clock() else {
+            self.i = start;
+            return None;
+        };
+        let save = self.i;
+        self.blanks();
+        let dash = if self.s[self.i..].starts_with("-->") {
+            self.i += 3;
+            true
+        } else {
+            self.eat_any(&['-', '–', '—'])
+        };
+        if dash {
+            self.blanks();
+            if self.clock().is_none() {
+                self.i = save;
+            }
+        } else {
+            self.i = save;
+        }
+        if open {
+            self.blanks();
+            if !self.eat_any(&[']', ')']) {
+                self.i = start;
+                return None;
+            }
+        }
+        Some(parse_clock(first))
     }
 }
 
@@ -336,95 +605,372 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     i
 }
 
+/// Whether a label seen `n` times (as `sep`) is accepted, given the other labels.
+fn accept(label: &str, n: usize, header: bool, others: usize, letters: &[String]) -> bool {
+    let (main, _) = label_parts(label);
+    if let Some(known) = known_label(label) {
+        let key = label_key(main).trim_end_matches('.').to_string();
+        if known.is_some() && key.chars().count() == 1 && label_parts(label).1.is_none() {
+            // One-letter labels only where the file uses both letters of the pair.
+            return partner(&key).is_some_and(|p| letters.iter().any(|l| l == p));
+        }
+        return true;
+    }
+    if crate::segment::is_sound(main) {
+        return false;
+    }
+    match name_words(main) {
+        Some(words) if header => n >= 2 && words <= 3,
+        Some(words) => n >= 2 || (words >= 2 && others >= 1),
+        None => false,
+    }
+}
+
 /// Finds speaker labels and turns in `text` (already canonical, front matter removed).
 /// `markdown` makes `#` headings end the current turn instead of continuing it.
 pub fn parse(text: &str, markdown: bool) -> Parsed {
     // Pass 1: which candidate labels are accepted.
-    let mut counts: FxHashMap<&str, usize> = FxHashMap::default();
+    // Stacked labels (`Респондент: Интервьюер: ...`) count only when they also open lines.
+    let mut counts: FxHashMap<&str, (usize, bool)> = FxHashMap::default();
     for line in text.split('\n') {
         if let Some(l) = label_line(line) {
-            *counts.entry(l.label).or_default() += 1;
+            let e = counts.entry(l.label).or_default();
+            e.0 += 1;
+            e.1 |= l.sep == Sep::Header;
         }
     }
-    let known: usize = counts
+    let letters: Vec<String> = counts
+        .keys()
+        .map(|l| label_key(l).trim_end_matches('.').to_string())
+        .filter(|k| k.chars().count() == 1)
+        .collect();
+    let others = counts
         .iter()
-        .filter(|(l, _)| known_label(l).is_some())
+        .filter(|(l, (n, _))| {
+            known_label(l).is_some() || (*n >= 2 && name_words(label_parts(l).0).is_some())
+        })
         .count();
-    let names: usize = counts
-        .iter()
-        .filter(|(l, n)| known_label(l).is_none() && **n >= 2 && name_words(l).is_some())
-        .count();
-    let others = known + names;
     // Each distinct label is judged once, and gets its speaker index on first use.
     let accepted: FxHashMap<&str, bool> = counts
         .iter()
-        .map(|(&label, &n)| {
-            let ok = known_label(label).is_some()
-                || name_words(label).is_some_and(|words| n >= 2 || (words >= 2 && others >= 1));
-            (label, ok)
-        })
+        .map(|(&label, &(n, header))| (label, accept(label, n, header, others, &letters)))
         .collect();
+    let is_accepted = |l: &LabelLine<'_>| accepted.get(l.label) == Some(&true);
+    let mut table = SpeakerTable::default();
     let mut indices: FxHashMap<&str, usize> = FxHashMap::default();
 
     // Pass 2: turns.
     let mut out = Parsed::default();
     let mut current: Option<Turn> = None;
-    let mut preamble_lines = 0usize;
+    // Cuts inside the current turn (committed when the turn ends within them).
+    let mut pending_cuts: Vec<Span> = Vec::new();
+    let mut stray: Vec<usize> = Vec::new();
     let mut pos = 0usize;
-    for line in text.split('\n') {
+    for (no, line) in text.split('\n').enumerate() {
         let line_start = pos;
         pos += line.len() + 1;
         let trimmed = line.trim();
         if markdown && trimmed.starts_with('#') {
-            if let Some(t) = current.take() {
-                out.turns.push(t);
-            }
+            finish(&mut out, &mut current, &mut pending_cuts);
             continue;
         }
-        if let Some(l) = label_line(line).filter(|l| accepted.get(l.label) == Some(&true)) {
-            if let Some(t) = current.take() {
-                out.turns.push(t);
+        if let Some(mut l) = label_line(line).filter(is_accepted) {
+            // Stacked labels: the last one is the speaker.
+            let mut offset = 0;
+            while l.sep != Sep::Header {
+                let rest_at = offset + l.rest;
+                match label_line(&line[rest_at..]).filter(is_accepted) {
+                    Some(next) => {
+                        offset = rest_at;
+                        let time = l.time;
+                        l = next;
+                        l.time = l.time.or(time);
+                    }
+                    None => break,
+                }
             }
+            finish(&mut out, &mut current, &mut pending_cuts);
             let speaker = *indices
                 .entry(l.label)
-                .or_insert_with(|| speaker_index(&mut out.speakers, l.label));
-            let start = line_start + l.rest;
-            let rest = line[l.rest..].trim_end();
-            current = Some(Turn {
+                .or_insert_with(|| table.index(l.label));
+            let start = line_start + offset + l.rest;
+            let rest = line[offset + l.rest..].trim_end();
+            let mut turn = Turn {
                 speaker,
                 span: Span::new(start, start + rest.len()),
                 start_time: l.time,
                 end_time: None,
-            });
+            };
+            if !rest.is_empty() {
+                speech_cuts(text, turn.span, &mut turn, &mut pending_cuts);
+            }
+            current = Some(turn);
             continue;
         }
         if trimmed.is_empty() {
             continue;
         }
+        let lead = line.len() - line.trim_start().len();
+        let content = Span::new(line_start + lead, line_start + line.trim_end().len());
         match current.as_mut() {
+            Some(t) if is_rule(trimmed) => {
+                if !t.span.is_empty() {
+                    pending_cuts.push(content);
+                }
+            }
             Some(t) => {
-                let end = line_start + line.trim_end().len();
                 if t.span.is_empty() {
                     // "Интервьюер:" alone on its line: the turn starts on the next line.
-                    let lead = line.len() - line.trim_start().len();
-                    t.span.start = line_start + lead;
+                    t.span.start = content.start;
                 }
-                t.span.end = end;
+                t.span.end = content.end;
+                speech_cuts(text, content, t, &mut pending_cuts);
             }
-            None => preamble_lines += 1,
+            None if is_rule(trimmed) => {}
+            None => stray.push(no + 1),
         }
     }
-    if let Some(t) = current.take() {
-        out.turns.push(t);
-    }
-    out.turns.retain(|t| !t.span.is_empty());
+    finish(&mut out, &mut current, &mut pending_cuts);
+    out.speakers = table.speakers;
 
     if out.turns.is_empty() {
         out.speakers.clear();
+        out.cuts.clear();
+        unlabelled(text, &mut out);
+        return out;
+    }
+    if !stray.is_empty() {
+        out.warnings.push(format!(
+            "{} outside any speaker's turn (before the first label or after a heading): {}; \
+             they are not coded or quoted — add a label if they are speech",
+            plural_lines(stray.len()),
+            line_ranges(&stray)
+        ));
+    }
+    drop_unused_speakers(&mut out);
+    out
+}
+
+/// Ends the current turn: kept when it has text, with the cuts inside it.
+fn finish(out: &mut Parsed, current: &mut Option<Turn>, pending: &mut Vec<Span>) {
+    if let Some(t) = current.take()
+        && !t.span.is_empty()
+    {
+        out.cuts
+            .extend(pending.drain(..).filter(|c| t.span.contains(*c)));
+        out.turns.push(t);
+    }
+    pending.clear();
+}
+
+/// A line of rule markup (`---`, `***`, `___`, `===`): not speech.
+fn is_rule(trimmed: &str) -> bool {
+    trimmed.len() >= 3
+        && trimmed
+            .bytes()
+            .all(|b| matches!(b, b'-' | b'*' | b'_' | b'=' | b'~'))
+}
+
+/// Timecodes and emphasis markup inside `span` (one line of a turn): pushed as cuts; a
+/// timecode at the start of the turn becomes its start time.
+fn speech_cuts(text: &str, span: Span, turn: &mut Turn, cuts: &mut Vec<Span>) {
+    let s = &text[span.range()];
+    if !s.contains([':', '*', '_']) {
+        return;
+    }
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'*' | b'_' if b.get(i + 1) == Some(&b[i]) => {
+                let mut j = i + 2;
+                while j < b.len() && b[j] == b[i] {
+                    j += 1;
+                }
+                cuts.push(Span::new(span.start + i, span.start + j));
+                i = j;
+            }
+            b'*' if i == 0 || i + 1 == b.len() => {
+                cuts.push(Span::new(span.start + i, span.start + i + 1));
+                i += 1;
+            }
+            b'[' | b'(' | b'0'..=b'9' => {
+                let at_boundary = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+                let mut p = Cursor { s, i };
+                let bracketed = matches!(b[i], b'[' | b'(');
+                match p.time_group().filter(|_| at_boundary) {
+                    Some(time) => {
+                        let end = p.i;
+                        // A bare clock is speech ("в 12:30") unless it stands at a line
+                        // start, after a sentence's end or at the line's end.
+                        let before = s[..i].trim_end();
+                        let free = bracketed
+                            || before.is_empty()
+                            || before.ends_with(['.', '!', '?', '…'])
+                            || s[end..].trim().is_empty();
+                        if free {
+                            // Take the spaces after it too, so no double space is left.
+                            let mut e = end;
+                            while e < b.len() && matches!(b[e], b' ' | b'\t') {
+                                e += 1;
+                            }
+                            if e == b.len() {
+                                e = end;
+                            }
+                            let abs = Span::new(span.start + i, span.start + e);
+                            if abs.start == turn.span.start {
+                                turn.start_time = turn.start_time.or(time);
+                            }
+                            cuts.push(abs);
+                            i = e;
+                        } else {
+                            i = end;
+                        }
+                    }
+                    None => i += 1,
+                }
+            }
+            _ => i += 1,
+        }
+    }
+}
+
+/// "1 line" / "3 lines".
+fn plural_lines(n: usize) -> String {
+    if n == 1 {
+        "1 line".into()
+    } else {
+        format!("{n} lines")
+    }
+}
+
+/// `1–3, 7, 10–12` for sorted 1-based line numbers; at most ten ranges, then `…`.
+pub(crate) fn line_ranges(lines: &[usize]) -> String {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &n in lines {
+        match ranges.last_mut() {
+            Some((_, end)) if *end + 1 == n => *end = n,
+            _ => ranges.push((n, n)),
+        }
+    }
+    let mut parts: Vec<String> = ranges
+        .iter()
+        .take(10)
+        .map(|&(a, b)| {
+            if a == b {
+                format!("{a}")
+            } else {
+                format!("{a}–{b}")
+            }
+        })
+        .collect();
+    if ranges.len() > 10 {
+        parts.push("…".into());
+    }
+    let word = if lines.len() == 1 { "line" } else { "lines" };
+    format!("{word} {}", parts.join(", "))
+}
+
+/// Paragraphs of an unlabelled text: blocks between blank lines, or lines when the text has
+/// no blank lines.
+fn paragraphs(text: &str) -> Vec<Span> {
+    let mut blocks = Vec::new();
+    let mut lines = Vec::new();
+    let mut block: Option<Span> = None;
+    let mut pos = 0;
+    for line in text.split('\n') {
+        let start = pos;
+        pos += line.len() + 1;
+        let t = line.trim();
+        if t.is_empty() || is_rule(t) {
+            blocks.extend(block.take());
+            continue;
+        }
+        let lead = line.len() - line.trim_start().len();
+        let span = Span::new(start + lead, start + line.trim_end().len());
+        lines.push(span);
+        match block.as_mut() {
+            Some(b) => b.end = span.end,
+            None => block = Some(span),
+        }
+    }
+    blocks.extend(block);
+    if blocks.len() * 2 < lines.len() && blocks.len() < 4 {
+        lines
+    } else {
+        blocks
+    }
+}
+
+/// Whether a paragraph or turn asks: it has a question mark, or opens with a request to tell
+/// ("Расскажите", "Оцените", "Как вы оцениваете").
+pub(crate) fn asks(text: &str) -> bool {
+    if text.contains('?') {
+        return true;
+    }
+    let first: String = text
+        .trim_start_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .take(24)
+        .flat_map(char::to_lowercase)
+        .collect();
+    const OPENERS: &[&str] = &[
+        "расскажите",
+        "расскажи",
+        "оцените",
+        "опишите",
+        "назовите",
+        "поделитесь",
+        "скажите",
+        "как вы оцениваете",
+        "как бы вы оценили",
+        "вспомните",
+        "объясните",
+        "уточните",
+    ];
+    OPENERS.iter().any(|o| first.starts_with(o))
+}
+
+/// A text with no label: two speakers when its paragraphs alternate question / answer,
+/// else one respondent's turn. Both with a warning.
+fn unlabelled(text: &str, out: &mut Parsed) {
+    let paras = paragraphs(text);
+    let mut asked = [0usize; 2];
+    let mut total = [0usize; 2];
+    for (i, p) in paras.iter().enumerate() {
+        total[i % 2] += 1;
+        asked[i % 2] += usize::from(asks(&text[p.range()]));
+    }
+    let share = |k: usize| asked[k] as f64 / total[k].max(1) as f64;
+    let q = if share(0) >= share(1) { 0 } else { 1 };
+    let alternating = paras.len() >= 6 && share(q) >= 0.35 && share(1 - q) <= 0.12;
+    let mut table = SpeakerTable::default();
+    if alternating {
+        let questions = table.index(QUESTIONS_SPEAKER);
+        let answers = table.index(ANSWERS_SPEAKER);
+        for (i, p) in paras.iter().enumerate() {
+            out.turns.push(Turn {
+                speaker: if i % 2 == q { questions } else { answers },
+                span: *p,
+                start_time: None,
+                end_time: None,
+            });
+        }
+        out.warnings.push(format!(
+            "no speaker labels found; the paragraphs alternate question / answer ({} of {} {} \
+             paragraphs ask, {} of {} of the others), so they are read as two speakers by \
+             alternation — check the turns, or add labels such as `Интервьюер:` / `Респондент:`",
+            asked[q],
+            total[q],
+            if q == 0 { "odd" } else { "even" },
+            asked[1 - q],
+            total[1 - q]
+        ));
+    } else {
         let lead = text.len() - text.trim_start().len();
         let end = text.trim_end().len();
         if end > lead {
-            let speaker = speaker_index(&mut out.speakers, UNKNOWN_SPEAKER);
+            let speaker = table.index(UNKNOWN_SPEAKER);
             out.turns.push(Turn {
                 speaker,
                 span: Span::new(lead, end),
@@ -433,52 +979,60 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             });
         }
         out.warnings.push(
-            "no speaker labels found (such as `Интервьюер:` / `Респондент:`); the whole text is taken as one respondent's turn".into(),
+            "no speaker labels found (such as `Интервьюер:` / `Респондент:`) and nothing else \
+             tells speakers apart; the whole text is taken as one speaker's turn (role \
+             respondent, no interviewer)"
+                .into(),
         );
-    } else if preamble_lines > 2 {
-        out.warnings.push(format!(
-            "{preamble_lines} lines before the first speaker label are not part of any turn"
-        ));
     }
-    // Speakers that only had empty turns are dropped, indices remapped.
+    out.speakers = table.speakers;
+}
+
+/// Speakers that only had empty turns are dropped, indices remapped.
+fn drop_unused_speakers(out: &mut Parsed) {
     let mut used = vec![false; out.speakers.len()];
     for t in &out.turns {
         used[t.speaker] = true;
     }
-    if used.iter().any(|u| !u) {
-        let mut remap = vec![0; used.len()];
-        let mut next = 0;
-        for (i, u) in used.iter().enumerate() {
-            remap[i] = next;
-            if *u {
-                next += 1;
-            }
-        }
-        let mut i = 0;
-        out.speakers.retain(|_| {
-            i += 1;
-            used[i - 1]
-        });
-        for t in &mut out.turns {
-            t.speaker = remap[t.speaker];
+    if used.iter().all(|u| *u) {
+        return;
+    }
+    let mut remap = vec![0; used.len()];
+    let mut next = 0;
+    for (i, u) in used.iter().enumerate() {
+        remap[i] = next;
+        if *u {
+            next += 1;
         }
     }
-    out
+    let mut i = 0;
+    out.speakers.retain(|_| {
+        i += 1;
+        used[i - 1]
+    });
+    for t in &mut out.turns {
+        t.speaker = remap[t.speaker];
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// (speaker, turn text with the cuts removed) per turn.
     fn turns(text: &str, md: bool) -> Vec<(String, String)> {
         let p = parse(text, md);
         p.turns
             .iter()
             .map(|t| {
-                (
-                    p.speakers[t.speaker].label.clone(),
-                    text[t.span.range()].to_string(),
-                )
+                let mut s = String::new();
+                let mut pos = t.span.start;
+                for c in p.cuts.iter().filter(|c| t.span.contains(**c)) {
+                    s.push_str(&text[pos..c.start]);
+                    pos = c.end;
+                }
+                s.push_str(&text[pos..t.span.end]);
+                (p.speakers[t.speaker].label.clone(), s)
             })
             .collect()
     }
@@ -513,8 +1067,8 @@ mod tests {
             pairs(&[("И", "Оценка?"), ("Р", "Восемь.")])
         );
         assert_eq!(
-            turns("**Интервьюер**: Да?\n__Р__: Нет.\n", true),
-            pairs(&[("Интервьюер", "Да?"), ("Р", "Нет.")])
+            turns("**Интервьюер**: Да?\n__Р__: Нет.\n__И__: Ясно.\n", true),
+            pairs(&[("Интервьюер", "Да?"), ("Р", "Нет."), ("И", "Ясно.")])
         );
         assert_eq!(
             turns("Q: Почему?\nA: Потому что.\n", false),
@@ -523,6 +1077,150 @@ mod tests {
         assert_eq!(
             turns("**АННА СОКОЛОВА:** Начнём?\n\n**ОЛЬГА НИКОЛАЕВНА:** Давайте.\n\n**ТИМУР РАШИДОВИЧ:** Ага.\n\n**АННА СОКОЛОВА:** Хорошо.\n", true).len(),
             4
+        );
+    }
+
+    #[test]
+    fn one_letter_labels_need_their_pair() {
+        // `В:` alone among name labels is speech, not «Вопрос».
+        let text =
+            "Даша: Мам, а ты помнишь?\nМама: Помню.\nВ: общем, да.\nДаша: Ну?\nМама: Ну вот.\n";
+        let got = turns(text, false);
+        assert_eq!(got.len(), 4);
+        assert_eq!(got[1], ("Мама".into(), "Помню.\nВ: общем, да.".into()));
+        let text = "В: Как сроки?\nО: Нормально.\nВ: А цены?\nО: Дорого.\n";
+        assert_eq!(turns(text, false).len(), 4);
+        assert_eq!(label_role("В"), Some(Role::Interviewer));
+        assert_eq!(label_role("О"), Some(Role::Respondent));
+    }
+
+    #[test]
+    fn timestamp_inside_the_bold() {
+        let text = "**[00:00] Интервьюер:** Добрый день.\n\n**[00:04] Респондент:** Здравствуйте.\n\n**[01:28:36] Speaker 1:** Ага.\n";
+        let p = parse(text, true);
+        assert_eq!(
+            turns(text, true),
+            pairs(&[
+                ("Интервьюер", "Добрый день."),
+                ("Респондент", "Здравствуйте."),
+                ("Speaker 1", "Ага.")
+            ])
+        );
+        assert_eq!(p.turns[1].start_time, Some(4.0));
+        assert_eq!(p.turns[2].start_time, Some(5316.0));
+    }
+
+    #[test]
+    fn roles_and_names_in_brackets_are_part_of_the_label() {
+        let text = "Модератор (Анастасия): Расскажите про поставки.\n[00:00:12] Анна Юрьевна (Эксперт): Ну, с поставками всё ровно.\n** [имя] (Интервьюер):** А цены?\nАнна Юрьевна (Эксперт): Дорого.\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Модератор (Анастасия)", "Расскажите про поставки."),
+                ("Анна Юрьевна (Эксперт)", "Ну, с поставками всё ровно."),
+                ("[имя] (Интервьюер)", "А цены?"),
+                ("Анна Юрьевна (Эксперт)", "Дорого."),
+            ])
+        );
+        assert_eq!(label_role("Модератор (Анастасия)"), Some(Role::Interviewer));
+        assert_eq!(label_role("Анна Юрьевна (Эксперт)"), Some(Role::Respondent));
+        assert_eq!(label_role("[имя] (Интервьюер)"), Some(Role::Interviewer));
+        assert_eq!(label_role("Анна Юрьевна (менеджер)"), None);
+    }
+
+    #[test]
+    fn at_signs_and_abbreviated_roles() {
+        let text = "Даша@ Мам, расскажи, как вы познакомились?\nМама@ Ой, это долгая история.\nМама@\nНа танцах.\nДаша@ Правда? Пиши мне на dasha@mail.ru\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Даша", "Мам, расскажи, как вы познакомились?"),
+                ("Мама", "Ой, это долгая история."),
+                ("Мама", "На танцах."),
+                ("Даша", "Правда? Пиши мне на dasha@mail.ru"),
+            ])
+        );
+        let text = "ИНТ: Как оплата?\nРЕСП: Платим.\nИнт.: Вовремя?\nРесп.: Почти.\n";
+        let got = turns(text, false);
+        assert_eq!(got.len(), 4);
+        assert_eq!(label_role("Инт."), Some(Role::Interviewer));
+        assert_eq!(label_role("РЕСП"), Some(Role::Respondent));
+    }
+
+    #[test]
+    fn a_label_alone_on_its_line_with_a_timestamp() {
+        let text = "Спикер 1 [00:00:05]\nДобрый день. Расскажите о себе.\n\nСпикер 2 [00:00:09]\nЯ главный механик.\nРаботаю давно.\n";
+        let p = parse(text, false);
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Спикер 1", "Добрый день. Расскажите о себе."),
+                ("Спикер 2", "Я главный механик.\nРаботаю давно.")
+            ])
+        );
+        assert_eq!(p.turns[1].start_time, Some(9.0));
+        let text = "[00:01:53.660 - 00:02:11.960] Speaker 2\nНу, цены высокие.\n[00:02:12.000 - 00:02:15.100] Speaker 1\nПочему?\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[("Speaker 2", "Ну, цены высокие."), ("Speaker 1", "Почему?")])
+        );
+        assert_eq!(parse(text, false).turns[0].start_time, Some(113.66));
+        let text =
+            "SPEAKER_00 (00:00:01):\nКак с оплатой?\nSPEAKER_01 (00:00:03):\nПлатим вовремя.\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("SPEAKER_00", "Как с оплатой?"),
+                ("SPEAKER_01", "Платим вовремя.")
+            ])
+        );
+        // Otter: two spaces and a clock without brackets.
+        let text = "Speaker 1  00:03\nКак вам сервис?\n\nSpeaker 2  00:07\nНормально.\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Speaker 1", "Как вам сервис?"),
+                ("Speaker 2", "Нормально.")
+            ])
+        );
+        assert_eq!(parse(text, false).turns[1].start_time, Some(7.0));
+        let text = "[speaker_0]\nДобрый день.\n[speaker_1]\nЗдравствуйте.\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("[speaker_0]", "Добрый день."),
+                ("[speaker_1]", "Здравствуйте.")
+            ])
+        );
+    }
+
+    #[test]
+    fn inline_timecodes_and_markup_are_cut_from_speech() {
+        let text = "Интервьюер: (00:01:13) Как сроки?\nРеспондент: Ну, нормально. [00:05:16] Иногда **сильно** опаздывают. 00:05 Но в 12:30 всегда звонят.\n";
+        let p = parse(text, false);
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Интервьюер", "Как сроки?"),
+                (
+                    "Респондент",
+                    "Ну, нормально. Иногда сильно опаздывают. Но в 12:30 всегда звонят."
+                ),
+            ])
+        );
+        assert_eq!(p.turns[0].start_time, Some(73.0));
+    }
+
+    #[test]
+    fn stacked_labels_take_the_last() {
+        let text =
+            "Респондент: Интервьюер: Какую оценку поставите?\nИнтервьюер: Респондент: Восемь.\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("Интервьюер", "Какую оценку поставите?"),
+                ("Респондент", "Восемь.")
+            ])
         );
     }
 
@@ -574,12 +1272,26 @@ mod tests {
     }
 
     #[test]
-    fn markdown_headings_are_not_turn_text() {
-        let text = "# Интервью\n\n**И:** Начнём.\n\n## Блок 1\n\n**Р:** Давайте.\n";
+    fn markdown_headings_are_not_turn_text_and_stray_lines_are_named() {
+        let text =
+            "# Интервью\n\n**И:** Начнём.\n\n## Блок 1\n\nвводная строка\n\n**Р:** Давайте.\n";
         assert_eq!(
             turns(text, true),
             pairs(&[("И", "Начнём."), ("Р", "Давайте.")])
         );
+        let p = parse(text, true);
+        assert!(
+            p.warnings[0].starts_with("1 line outside any speaker's turn"),
+            "{:?}",
+            p.warnings
+        );
+        assert!(p.warnings[0].contains("line 7"), "{:?}", p.warnings);
+        // Two opening lines before the first label are named too.
+        let p = parse(
+            "Интервью с клиентом\nМосква, 2026\nИ: Начнём?\nР: Да.\n",
+            false,
+        );
+        assert!(p.warnings[0].contains("lines 1–2"), "{:?}", p.warnings);
     }
 
     #[test]
@@ -596,6 +1308,35 @@ mod tests {
     }
 
     #[test]
+    fn unlabelled_paragraphs_that_alternate_are_two_speakers() {
+        let text = "Как давно вы работаете с поставщиком?\n\nЛет пять, наверное. С девятнадцатого года.\n\nА как оцените сроки поставки?\n\nНу, нормально, на восьмёрку.\n\nРасскажите про сервис.\n\nСервис хороший, Саныч приезжает быстро.\n\nЧто бы вы улучшили?\n\nДокументы. Вечно акты теряются.\n";
+        let p = parse(text, false);
+        assert_eq!(p.turns.len(), 8);
+        assert_eq!(p.speakers[p.turns[0].speaker].label, QUESTIONS_SPEAKER);
+        assert_eq!(p.speakers[p.turns[1].speaker].label, ANSWERS_SPEAKER);
+        assert_eq!(&text[p.turns[4].span.range()], "Расскажите про сервис.");
+        assert!(
+            p.warnings[0].contains("alternate question / answer"),
+            "{:?}",
+            p.warnings
+        );
+    }
+
+    #[test]
+    fn many_distinct_labels_are_linear() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("Спикер {i}: Реплика номер {i}.\n"));
+        }
+        let started = std::time::Instant::now();
+        let p = parse(&text, false);
+        assert_eq!(p.speakers.len(), 20_000);
+        assert_eq!(p.turns.len(), 20_000);
+        // Quadratic label lookup took tens of seconds here; linear is well under one.
+        assert!(started.elapsed().as_secs_f64() < 5.0);
+    }
+
+    #[test]
     fn known_labels_imply_roles() {
         assert_eq!(label_role("Интервьюер"), Some(Role::Interviewer));
         assert_eq!(label_role("Модератор"), Some(Role::Interviewer));
@@ -603,6 +1344,7 @@ mod tests {
         assert_eq!(label_role("Респондент 2"), Some(Role::Respondent));
         assert_eq!(label_role("Спикер 1"), None);
         assert!(known_label("Спикер 1").is_some());
+        assert!(known_label("SPEAKER_00").is_some());
         assert!(known_label("Анна").is_none());
     }
 }

@@ -12,6 +12,7 @@ pub mod docx;
 pub mod encoding;
 pub mod json;
 pub mod labels;
+pub mod markup;
 pub mod meta;
 pub mod roles;
 pub mod subtitles;
@@ -32,6 +33,9 @@ pub struct IngestConfig {
     /// A .docx whose document.xml inflates beyond this many bytes is refused as a
     /// probable zip bomb (default 256 MiB).
     pub max_docx_xml_bytes: u64,
+    /// Speakers the user names as interviewers (`--interviewer`); they outrank labels and
+    /// metadata, and everyone else is then a respondent. Empty by default.
+    pub interviewers: Vec<String>,
 }
 
 impl Default for IngestConfig {
@@ -39,6 +43,7 @@ impl Default for IngestConfig {
         IngestConfig {
             max_file_bytes: 64 << 20,
             max_docx_xml_bytes: 256 << 20,
+            interviewers: Vec::new(),
         }
     }
 }
@@ -97,6 +102,9 @@ pub struct RawTurn {
     pub start: Option<f64>,
     /// End time, seconds.
     pub end: Option<f64>,
+    /// Starts a turn of its own even when the speaker is the same as before (a subtitle
+    /// dialogue dash: `- Привет. - Привет.` is two people, though neither is named).
+    pub new_turn: bool,
 }
 
 /// Finds the transcript files under `paths` (files are taken as given, folders walked
@@ -240,9 +248,9 @@ pub fn ingest_read(source: &Source, bytes: Vec<u8>, config: &IngestConfig) -> Re
     for (k, v) in &source.meta {
         t.meta.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    if !source.meta.is_empty() {
-        // csv metadata may name the interviewer: decide the roles again.
-        roles::assign(&mut t);
+    if !source.meta.is_empty() || !config.interviewers.is_empty() {
+        // csv metadata or the user may name the interviewer: decide the roles again.
+        roles::assign_with(&mut t, &config.interviewers);
     }
     Ok(t)
 }
@@ -291,18 +299,31 @@ fn ingest_vec(
                 return Err(bad("file has no text; nothing to ingest".into()));
             }
             let mut draft = match format {
+                Format::Txt | Format::Md if markup::is_markup(&text) => {
+                    let (stripped, tags) = markup::strip(&text);
+                    if stripped.trim().is_empty() {
+                        return Err(bad(format!(
+                            "the file is XML/HTML saved as .{}, and has no text outside its {tags} tags",
+                            format.as_str()
+                        )));
+                    }
+                    Draft {
+                        body: Body::Labeled(stripped),
+                        warnings: vec![format!(
+                            "the file is XML/HTML saved as .{}: {tags} tags and their attributes \
+                             were stripped from the text; export it as plain text to be sure \
+                             nothing else was lost",
+                            format.as_str()
+                        )],
+                        ..Draft::default()
+                    }
+                }
                 Format::Txt | Format::Md => Draft {
                     body: Body::Labeled(text),
                     ..Draft::default()
                 },
-                Format::Vtt => Draft {
-                    body: Body::Turns(subtitles::read_vtt(&text).map_err(bad)?),
-                    ..Draft::default()
-                },
-                Format::Srt => Draft {
-                    body: Body::Turns(subtitles::read_srt(&text).map_err(bad)?),
-                    ..Draft::default()
-                },
+                Format::Vtt => subtitles::read_draft(&text, true).map_err(bad)?,
+                Format::Srt => subtitles::read_draft(&text, false).map_err(bad)?,
                 Format::Json => json::read(&text).map_err(bad)?,
                 Format::Docx => unreachable!(),
             };
@@ -457,10 +478,11 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
             for (k, v) in front {
                 file_meta.insert(k, v);
             }
-            let text = raw[body_start..].to_string();
-            let parsed = labels::parse(&text, format == Format::Md);
+            let text = &raw[body_start..];
+            let parsed = labels::parse(text, format == Format::Md);
             warnings.extend(parsed.warnings);
-            (text, parsed.speakers, parsed.turns)
+            let (text, turns) = cut(text, parsed.turns, &parsed.cuts);
+            (text, parsed.speakers, turns)
         }
         Body::Turns(raw) => build_from_turns(raw),
     };
@@ -477,7 +499,52 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
     };
     roles::assign(&mut t);
     t.sentences = crate::segment::sentences(&t.text, &t.turns);
+    let inferred = crate::segment::inferred_boundaries(&t.text, &t.sentences);
+    if inferred > 0 {
+        t.warnings.push(format!(
+            "{inferred} sentence boundaries are inferred: run-on or unpunctuated speech was cut \
+             at discourse markers, commas or pauses (each sentence at most {} words)",
+            crate::segment::MAX_WORDS
+        ));
+    }
     t
+}
+
+/// The text without the cuts (sorted, disjoint byte ranges inside turns: timecodes and
+/// markup that are not speech), and the turns' spans moved to match.
+fn cut(text: &str, mut turns: Vec<Turn>, cuts: &[Span]) -> (String, Vec<Turn>) {
+    if cuts.is_empty() {
+        return (text.to_string(), turns);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for c in cuts {
+        out.push_str(&text[pos..c.start]);
+        pos = c.end;
+    }
+    out.push_str(&text[pos..]);
+    // Bytes removed before an offset; an offset inside a cut moves to the cut's start
+    // (a turn's start past a cut at its head, its end before one at its tail).
+    let map = |at: usize| -> usize {
+        let removed: usize = cuts
+            .iter()
+            .take_while(|c| c.start < at)
+            .map(|c| c.end.min(at) - c.start)
+            .sum();
+        at - removed
+    };
+    for t in &mut turns {
+        let start = map(t.span.start);
+        let end = map(t.span.end);
+        t.span = Span::new(start, end.max(start));
+        // No blanks at the edges after a cut.
+        let s = &out[t.span.range()];
+        let lead = s.len() - s.trim_start().len();
+        let trail = s.trim_end().len();
+        t.span = Span::new(t.span.start + lead, t.span.start + trail.max(lead));
+    }
+    turns.retain(|t| !t.span.is_empty());
+    (out, turns)
 }
 
 /// Canonical text from structured turns: consecutive turns of one speaker merge into one
@@ -486,10 +553,14 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
 fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
     let mut merged: Vec<RawTurn> = Vec::new();
     for mut r in raw {
+        // Whitespace collapses to one space within a line; line breaks (pauses of ASR
+        // output) stay, one each.
         r.text = canonicalize(std::mem::take(&mut r.text))
-            .split_whitespace()
+            .split('\n')
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|l| !l.is_empty())
             .collect::<Vec<_>>()
-            .join(" ");
+            .join("\n");
         r.speaker = r
             .speaker
             .map(|s| s.trim().to_string())
@@ -498,7 +569,7 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
             continue;
         }
         match merged.last_mut() {
-            Some(last) if last.speaker == r.speaker => {
+            Some(last) if last.speaker == r.speaker && !r.new_turn => {
                 last.text.push(' ');
                 last.text.push_str(&r.text);
                 if r.end.is_some() {
@@ -512,13 +583,13 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
         }
     }
     let mut text = String::new();
-    let mut speakers: Vec<Speaker> = Vec::new();
+    let mut table = labels::SpeakerTable::default();
     let mut turns = Vec::new();
     for r in merged {
         let label = r
             .speaker
             .unwrap_or_else(|| labels::UNKNOWN_SPEAKER.to_string());
-        let speaker = labels::speaker_index(&mut speakers, &label);
+        let speaker = table.index(&label);
         text.push_str(&label);
         text.push_str(": ");
         let start = text.len();
@@ -532,7 +603,7 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
             end_time: r.end,
         });
     }
-    (text, speakers, turns)
+    (text, table.speakers, turns)
 }
 
 #[cfg(test)]
@@ -584,18 +655,21 @@ mod tests {
                 text: "Как сроки?".into(),
                 start: Some(0.0),
                 end: Some(2.0),
+                new_turn: false,
             },
             RawTurn {
                 speaker: Some("Респондент".into()),
                 text: "Ну,  нормально.".into(),
                 start: Some(2.0),
                 end: Some(4.0),
+                new_turn: false,
             },
             RawTurn {
                 speaker: Some("Респондент".into()),
                 text: "Восемь.".into(),
                 start: Some(4.0),
                 end: Some(5.5),
+                new_turn: false,
             },
         ];
         let (text, speakers, turns) = build_from_turns(raw);

@@ -5,7 +5,7 @@
 //! start of a cue line, else from the cue before: services label only speaker changes.
 //! Other tags are stripped and the common HTML entities decoded.
 
-use super::RawTurn;
+use super::{Body, Draft, RawTurn};
 
 /// The two subtitle formats; they differ in headers, comment blocks and the example timing.
 #[derive(Clone, Copy, PartialEq)]
@@ -58,7 +58,41 @@ pub fn read_srt(text: &str) -> Result<Vec<RawTurn>, String> {
     read(text, Kind::Srt)
 }
 
+/// Reads WebVTT (`vtt`) or SubRip cues into a draft, with warnings: credit cues of
+/// translators and subtitle makers that were left out, and subtitles with no speaker marks
+/// at all.
+///
+/// # Errors
+/// As [`read_vtt`] and [`read_srt`].
+pub fn read_draft(text: &str, vtt: bool) -> Result<Draft, String> {
+    let (turns, credits) = read_counting(text, if vtt { Kind::Vtt } else { Kind::Srt })?;
+    let mut warnings = Vec::new();
+    if credits > 0 {
+        warnings.push(format!(
+            "{credits} subtitle line(s) credit the translator or the subtitle maker \
+             (`Перевод: …`, `Субтитры: …`); they are not speech and were left out"
+        ));
+    }
+    if turns.iter().all(|t| t.speaker.is_none()) {
+        warnings.push(
+            "no speaker marks in the subtitles (voice tags, `Имя:`, `[Имя]`); the text is \
+             taken as one speaker's (role respondent, no interviewer)"
+                .into(),
+        );
+    }
+    Ok(Draft {
+        body: Body::Turns(turns),
+        warnings,
+        ..Draft::default()
+    })
+}
+
 fn read(text: &str, kind: Kind) -> Result<Vec<RawTurn>, String> {
+    read_counting(text, kind).map(|(turns, _)| turns)
+}
+
+/// The turns and the number of credit lines left out.
+fn read_counting(text: &str, kind: Kind) -> Result<(Vec<RawTurn>, usize), String> {
     let cues = cues(text, kind)?;
     if cues.is_empty() {
         return Err(format!(
@@ -68,13 +102,25 @@ fn read(text: &str, kind: Kind) -> Result<Vec<RawTurn>, String> {
     }
     let mut turns = Vec::new();
     let mut current: Option<String> = None;
+    let mut credits = 0;
     for cue in &cues {
-        for (speaker, text) in cue_segments(&cue.lines, &mut current) {
+        let lines: Vec<&str> = cue
+            .lines
+            .iter()
+            .copied()
+            .filter(|l| {
+                let credit = is_credit(l);
+                credits += usize::from(credit);
+                !credit
+            })
+            .collect();
+        for piece in cue_segments(&lines, &mut current) {
             turns.push(RawTurn {
-                speaker,
-                text,
+                speaker: piece.speaker,
+                text: piece.text,
                 start: Some(cue.start),
                 end: Some(cue.end),
+                new_turn: piece.dash,
             });
         }
     }
@@ -84,7 +130,41 @@ fn read(text: &str, kind: Kind) -> Result<Vec<RawTurn>, String> {
             cues.len()
         ));
     }
-    Ok(turns)
+    Ok((turns, credits))
+}
+
+/// A credit line of the translator or the subtitle maker: `Перевод: …`, `Субтитры: …`,
+/// `Subtitles by …`, `Редактор субтитров …`.
+fn is_credit(line: &str) -> bool {
+    let l: String = line
+        .trim_start_matches(|c: char| !c.is_alphanumeric())
+        .chars()
+        .take(40)
+        .flat_map(char::to_lowercase)
+        .collect();
+    const CREDITS: &[&str] = &[
+        "перевод:",
+        "перевод и субтитры",
+        "переведено",
+        "переводчик:",
+        "субтитры:",
+        "субтитры сделаны",
+        "субтитры подготовил",
+        "субтитры создал",
+        "субтитры от",
+        "редактор субтитров",
+        "корректор:",
+        "редактура:",
+        "синхронизация:",
+        "тайминг:",
+        "subtitles by",
+        "subtitles:",
+        "translated by",
+        "translation:",
+        "sync by",
+        "synced by",
+    ];
+    CREDITS.iter().any(|c| l.starts_with(c))
 }
 
 /// Splits the text into cues. Lines are taken one by one so that missing numbers, extra
@@ -206,46 +286,76 @@ pub(super) fn parse_clock(s: &str) -> Option<f64> {
     format!("{whole_secs}.{frac}").parse().ok()
 }
 
+/// One speaker's piece of a cue.
+#[derive(Debug, PartialEq)]
+struct Piece {
+    speaker: Option<String>,
+    text: String,
+    /// Opened by a dialogue dash: a turn of its own.
+    dash: bool,
+}
+
 /// The speaker-labelled pieces of one cue, in order, with text cleaned. Each line may open
-/// a new speaker (voice tag or `Name:` label); a cue opening without one continues
-/// `current`, the last speaker seen, which is updated.
-fn cue_segments(lines: &[&str], current: &mut Option<String>) -> Vec<(Option<String>, String)> {
-    let mut segments: Vec<(Option<String>, String)> = Vec::new();
+/// a new speaker (voice tag, `Name:` or `[Name]` label) or a new turn (a dialogue dash
+/// `- `); a cue opening without one continues `current`, the last speaker seen, which is
+/// updated.
+fn cue_segments(lines: &[&str], current: &mut Option<String>) -> Vec<Piece> {
+    let mut segments: Vec<Piece> = Vec::new();
     for line in lines {
+        let (dash, line) = match line.trim_start().strip_prefix(['-', '–', '—']) {
+            Some(rest) if rest.starts_with(char::is_whitespace) || rest.starts_with('<') => {
+                (true, rest)
+            }
+            _ => (false, *line),
+        };
         for (i, (voice, text)) in split_voices(line).into_iter().enumerate() {
             let (speaker, text) = match voice {
                 Some(v) => (Some(v), text),
-                None if i == 0 => match split_label(&text) {
+                None if i == 0 => match split_label(text.trim_start()) {
                     Some((label, rest)) => (Some(label), rest.to_string()),
                     None => (None, text),
                 },
                 None => (None, text),
             };
-            add_piece(&mut segments, speaker, text.trim(), current);
+            add_piece(&mut segments, speaker, text.trim(), dash && i == 0, current);
         }
     }
-    if let Some((speaker, _)) = segments.last() {
-        current.clone_from(speaker);
+    if let Some(last) = segments.last() {
+        current.clone_from(&last.speaker);
     }
-    segments.retain(|(_, text)| !text.is_empty());
+    segments.retain(|p| !p.text.is_empty());
     segments
 }
 
-/// Appends a piece: a new segment when it names a new speaker, else onto the last one.
+/// Appends a piece: a new segment when it names a new speaker or opens with a dialogue dash,
+/// else onto the last one.
 fn add_piece(
-    segments: &mut Vec<(Option<String>, String)>,
+    segments: &mut Vec<Piece>,
     speaker: Option<String>,
     text: &str,
+    dash: bool,
     current: &Option<String>,
 ) {
     match segments.last_mut() {
-        Some(last) if speaker.is_none() || speaker == last.0 => {
-            if !text.is_empty() && !last.1.is_empty() {
-                last.1.push(' ');
+        Some(last) if !dash && (speaker.is_none() || speaker == last.speaker) => {
+            if !text.is_empty() && !last.text.is_empty() {
+                last.text.push(' ');
             }
-            last.1.push_str(text);
+            last.text.push_str(text);
         }
-        _ => segments.push((speaker.or_else(|| current.clone()), text.to_string())),
+        _ => {
+            // A dash without a name is another person than the one before in this cue.
+            let speaker = match speaker {
+                Some(s) => Some(s),
+                None if dash && !segments.is_empty() => None,
+                None => current.clone(),
+            };
+            segments.push(Piece {
+                speaker,
+                text: text.to_string(),
+                dash,
+            });
+        }
     }
 }
 
@@ -313,7 +423,7 @@ fn voice_name(tag: &str) -> Option<String> {
 
 /// Decodes `&amp; &lt; &gt; &nbsp; &quot; &apos;` and numeric references; the invisible
 /// direction marks `&lrm; &rlm;` are dropped. Anything else stays as written.
-fn decode_entities(s: &str) -> String {
+pub(super) fn decode_entities(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(amp) = rest.find('&') {
@@ -363,6 +473,27 @@ fn entity(name: &str) -> Option<String> {
 /// at most 40 characters and 4 words, the first word capitalized and the others capitalized
 /// or numbers (`Спикер 1`, `Анна Соколова`), so `Ну вот что скажу: ...` is not one.
 fn split_label(text: &str) -> Option<(String, &str)> {
+    // `[Имя] текст`, `[SPEAKER_00]: текст` (WhisperX); `[музыка]` is a sound, not a name.
+    if let Some(inner_rest) = text.strip_prefix('[') {
+        let (inner, rest) = inner_rest.split_once(']')?;
+        let rest = rest.strip_prefix(':').unwrap_or(rest);
+        if crate::segment::is_sound(inner)
+            || !(rest.is_empty() || rest.starts_with(char::is_whitespace))
+        {
+            return None;
+        }
+        let words: Vec<&str> = inner.split_whitespace().collect();
+        let plain = inner
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || matches!(c, '.' | '-' | '_'));
+        let first_up = inner.chars().next().is_some_and(char::is_uppercase);
+        let numbered = inner.chars().any(|c| c.is_ascii_digit());
+        let ok = plain
+            && inner.chars().count() <= 40
+            && (1..=4).contains(&words.len())
+            && (first_up || numbered);
+        return ok.then(|| (words.join(" "), rest.trim_start()));
+    }
     let (head, rest) = text.split_once(':')?;
     if !(rest.is_empty() || rest.starts_with(char::is_whitespace)) {
         return None;
@@ -387,6 +518,7 @@ mod tests {
 
     fn turn(speaker: Option<&str>, text: &str, start: f64, end: f64) -> RawTurn {
         RawTurn {
+            new_turn: false,
             speaker: speaker.map(str::to_string),
             text: text.to_string(),
             start: Some(start),
@@ -595,5 +727,58 @@ mod tests {
         assert_eq!(split_label("Ну вот что скажу: да"), None);
         assert_eq!(split_label("Время 10:30 было"), None);
         assert_eq!(split_label("Раз Два Три Четыре Пять: да"), None);
+    }
+
+    #[test]
+    fn whisperx_and_bracketed_speakers() {
+        let srt = "1\n00:00:00,031 --> 00:00:02,500\n[SPEAKER_00]: Как вам сроки поставки?\n\n\
+            2\n00:00:02,900 --> 00:00:06,100\n[SPEAKER_01]: Ну, по-разному бывает.\n\n\
+            3\n00:00:06,100 --> 00:00:08,000\n[Марина] А если честно?\n\n\
+            4\n00:00:08,000 --> 00:00:09,000\n[музыка]\n";
+        let turns = read_srt(srt).unwrap();
+        let got: Vec<(Option<&str>, &str)> = turns
+            .iter()
+            .map(|t| (t.speaker.as_deref(), t.text.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (Some("SPEAKER_00"), "Как вам сроки поставки?"),
+                (Some("SPEAKER_01"), "Ну, по-разному бывает."),
+                (Some("Марина"), "А если честно?"),
+                (Some("Марина"), "[музыка]"),
+            ]
+        );
+    }
+
+    #[test]
+    fn dialogue_dashes_split_a_cue_and_credits_are_left_out() {
+        let srt = "1\n00:00:01,000 --> 00:00:03,000\nПеревод: Студия «Кубик»\n\n\
+            2\n00:00:04,000 --> 00:00:06,000\n- Ты где был?\n- На складе.\n\n\
+            3\n00:00:06,500 --> 00:00:08,000\nСубтитры: Елена К.\n";
+        let draft = read_draft(srt, false).unwrap();
+        let Body::Turns(turns) = &draft.body else {
+            panic!("turns expected")
+        };
+        let got: Vec<(&str, bool)> = turns
+            .iter()
+            .map(|t| (t.text.as_str(), t.new_turn))
+            .collect();
+        assert_eq!(got, vec![("Ты где был?", true), ("На складе.", true)]);
+        assert!(
+            draft.warnings[0].starts_with("2 subtitle line(s) credit"),
+            "{:?}",
+            draft.warnings
+        );
+        assert!(
+            draft.warnings[1].starts_with("no speaker marks"),
+            "{:?}",
+            draft.warnings
+        );
+        // Two turns survive assembly, though neither speaker is named.
+        let t = crate::ingest::assemble("x.srt", crate::model::Format::Srt, draft);
+        assert_eq!(t.turns.len(), 2);
+        assert_eq!(t.speakers.len(), 1);
+        assert_eq!(t.speakers[0].role, crate::model::Role::Respondent);
     }
 }

@@ -5,11 +5,18 @@
 //!   "end"?}, ...]}`, meta values being strings, numbers or booleans;
 //! - Whisper / WhisperX output: `{"language"?, "segments": [{"start", "end", "text",
 //!   "speaker"?}, ...]}` (the language goes into the metadata);
-//! - a bare array of turn objects.
+//! - a bare array of turn objects;
+//! - Yandex SpeechKit: v2 (`response.chunks[]` with `alternatives[].text`, `channelTag` and
+//!   word timings `"4.759s"`) and v3 (`result` objects with `final` / `finalRefinement` /
+//!   `alternatives`, `channelTag`, `startTimeMs`; one object, an array of them or one per
+//!   line). Channels become speakers; word timings give the pauses at which unpunctuated
+//!   speech is cut into sentences.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
+
+mod speechkit;
 
 use super::{Body, Draft, RawTurn};
 
@@ -20,7 +27,16 @@ use super::{Body, Draft, RawTurn};
 /// `turns` nor `segments`, a turn lacks `text` or has a field of the wrong type (the
 /// message names the turn and the field), or there are no turns.
 pub fn read(text: &str) -> Result<Draft, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| invalid_json(text, &e))?;
+    let value: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => match json_lines(text) {
+            Some(v) => v,
+            None => return Err(invalid_json(text, &e)),
+        },
+    };
+    if let Some(draft) = speechkit::read(&value) {
+        return draft;
+    }
     let mut draft = Draft::default();
     let (items, item_name, list_name) = match &value {
         Value::Array(items) => (items, "turn", "the top-level array"),
@@ -39,13 +55,27 @@ pub fn read(text: &str) -> Result<Draft, String> {
     if items.is_empty() {
         return Err(format!("no turns found; {list_name} is empty"));
     }
-    let turns = items
+    let mut turns = items
         .iter()
         .enumerate()
         .map(|(i, item)| read_turn(item, item_name, i + 1))
         .collect::<Result<Vec<_>, _>>()?;
+    turns.retain(|t| !t.text.is_empty());
+    if turns.is_empty() {
+        return Err(format!("no text found; every item of {list_name} is empty"));
+    }
     draft.body = Body::Turns(turns);
     Ok(draft)
+}
+
+/// One JSON object per line (SpeechKit v3 saves its results so) as an array; `None` when
+/// the text is not that either.
+fn json_lines(text: &str) -> Option<Value> {
+    let mut items = Vec::new();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        items.push(serde_json::from_str::<Value>(line).ok()?);
+    }
+    (items.len() > 1).then_some(Value::Array(items))
 }
 
 /// serde_json's message with its line and column; the column is counted in characters
@@ -144,6 +174,7 @@ fn read_turn(item: &Value, item_name: &str, n: usize) -> Result<RawTurn, String>
     };
     let text = match obj.get("text") {
         Some(Value::String(s)) => s.trim().to_string(),
+        None | Some(Value::Null) if item_name == "segment" => words_text(obj).unwrap_or_default(),
         None | Some(Value::Null) => {
             return Err(format!("{item_name} {n} has no \"text\" field"));
         }
@@ -154,8 +185,8 @@ fn read_turn(item: &Value, item_name: &str, n: usize) -> Result<RawTurn, String>
             ));
         }
     };
-    let speaker = match obj.get("speaker") {
-        None | Some(Value::Null) => None,
+    let speaker = match obj.get("speaker").or_else(|| obj.get("speaker_label")) {
+        None | Some(Value::Null) => majority_word_speaker(obj),
         Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
         Some(Value::Number(num)) => Some(num.to_string()),
         Some(other) => {
@@ -170,7 +201,38 @@ fn read_turn(item: &Value, item_name: &str, n: usize) -> Result<RawTurn, String>
         text,
         start: seconds(obj, "start", item_name, n)?,
         end: seconds(obj, "end", item_name, n)?,
+        new_turn: false,
     })
+}
+
+/// The text of a segment's `words` (WhisperX), for a segment without `text`.
+fn words_text(obj: &Map<String, Value>) -> Option<String> {
+    let words = obj.get("words")?.as_array()?;
+    let text: Vec<&str> = words
+        .iter()
+        .filter_map(|w| w.get("word").or_else(|| w.get("text"))?.as_str())
+        .map(str::trim)
+        .collect();
+    Some(text.join(" "))
+}
+
+/// The speaker most of a segment's words carry (WhisperX puts speakers on words when a
+/// segment straddles a change).
+fn majority_word_speaker(obj: &Map<String, Value>) -> Option<String> {
+    let words = obj.get("words")?.as_array()?;
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for w in words {
+        if let Some(s) = w.get("speaker").and_then(Value::as_str) {
+            match counts.iter_mut().find(|(k, _)| *k == s) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((s, 1)),
+            }
+        }
+    }
+    counts
+        .into_iter()
+        .max_by_key(|&(_, n)| n)
+        .map(|(s, _)| s.to_string())
 }
 
 /// A time field: a number of seconds, or a clock time string such as `"00:01:02.5"`.
@@ -270,7 +332,8 @@ mod tests {
                 speaker: None,
                 text: "Ну, в целом нормально.".into(),
                 start: Some(0.0),
-                end: Some(2.4)
+                end: Some(2.4),
+                new_turn: false,
             }
         );
         assert_eq!(t[1].text, "Но долго.");
