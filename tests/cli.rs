@@ -941,6 +941,426 @@ mod feature {
     }
 }
 
+// See: issue #13. One fixture per label style seen in real transcripts
+// (tests/fixtures/styles/, written for these tests): speakers and roles, turn count, a phrase
+// inside a respondent turn and one inside an interviewer turn, and no label, timestamp or
+// markup inside any turn's text.
+mod styles {
+    use std::path::PathBuf;
+
+    use super::testenv::*;
+
+    struct Case {
+        file: &'static str,
+        speakers: &'static [(&'static str, &'static str)],
+        turns: usize,
+        respondent_says: &'static str,
+        interviewer_says: Option<&'static str>,
+        warning: Option<&'static str>,
+    }
+
+    const CASES: &[Case] = &[
+        Case {
+            file: "bold-timestamp.md",
+            speakers: &[("Интервьюер", "interviewer"), ("Респондент", "respondent")],
+            turns: 4,
+            respondent_says: "Склад рядом — это прям спасение.",
+            interviewer_says: Some("А по десятибалльной?"),
+            warning: None,
+        },
+        Case {
+            file: "bold-speaker-number.md",
+            speakers: &[("Speaker 1", "interviewer"), ("Speaker 2", "respondent")],
+            turns: 4,
+            respondent_says: "Сейчас через Диадок, полегче.",
+            interviewer_says: Some("А оригиналы паспортов?"),
+            warning: None,
+        },
+        Case {
+            file: "bracket-roles.txt",
+            speakers: &[
+                ("Модератор (Анастасия)", "interviewer"),
+                ("Анна Юрьевна (Эксперт)", "respondent"),
+            ],
+            turns: 6,
+            respondent_says: "Дорого. Каждый год плюс пятнадцать процентов,\nа сервис лучше не становится.",
+            interviewer_says: Some("Как вы оцениваете цены?"),
+            warning: None,
+        },
+        Case {
+            file: "placeholder-bold.md",
+            speakers: &[
+                ("[имя] (Интервьюер)", "interviewer"),
+                ("[имя] (Респондент)", "respondent"),
+            ],
+            turns: 4,
+            respondent_says: "Ну, шесть.",
+            interviewer_says: Some("Как вам работа менеджера?"),
+            warning: None,
+        },
+        Case {
+            file: "at-signs.txt",
+            speakers: &[("Даша", "interviewer"), ("Мама", "respondent")],
+            turns: 6,
+            respondent_says: "Поначалу нет. Цех шумный",
+            interviewer_says: Some("А тебе нравилось?"),
+            warning: None,
+        },
+        Case {
+            file: "int-resp.txt",
+            speakers: &[("ИНТ", "interviewer"), ("РЕСП", "respondent")],
+            turns: 6,
+            respondent_says: "Без этой истории было бы девять",
+            interviewer_says: Some("Это повлияло на оценку?"),
+            warning: None,
+        },
+        Case {
+            file: "vo-letters.txt",
+            speakers: &[("В", "interviewer"), ("О", "respondent")],
+            turns: 6,
+            respondent_says: "Приезжает Саныч",
+            interviewer_says: Some("Оценка?"),
+            warning: None,
+        },
+        Case {
+            file: "header-speaker.txt",
+            speakers: &[("Спикер 1", "interviewer"), ("Спикер 2", "respondent")],
+            turns: 4,
+            respondent_says: "Многие старые, по пятнадцать-двадцать лет.",
+            interviewer_says: Some("Как вы оцениваете модернизацию парка?"),
+            warning: None,
+        },
+        Case {
+            file: "header-range.txt",
+            speakers: &[("Speaker 1", "interviewer"), ("Speaker 2", "respondent")],
+            turns: 4,
+            respondent_says: "Менеджер поменялся.",
+            interviewer_says: Some("А почему замедлилось?"),
+            warning: None,
+        },
+        Case {
+            file: "speaker-paren.txt",
+            speakers: &[("SPEAKER_00", "interviewer"), ("SPEAKER_01", "respondent")],
+            turns: 4,
+            respondent_says: "Раньше Ковалёв сам звонил",
+            interviewer_says: Some("А раньше?"),
+            warning: None,
+        },
+        Case {
+            file: "otter.txt",
+            speakers: &[("Speaker 1", "interviewer"), ("Speaker 2", "respondent")],
+            turns: 4,
+            respondent_says: "Рамочный договор с ценой на год",
+            interviewer_says: Some("Что-то ещё?"),
+            warning: None,
+        },
+        Case {
+            file: "scribe.txt",
+            speakers: &[("speaker_0", "interviewer"), ("speaker_1", "respondent")],
+            turns: 4,
+            respondent_says: "Рекламацию месяц оформляли.",
+            interviewer_says: Some("Как вам логистика?"),
+            warning: None,
+        },
+        Case {
+            file: "inline-timecodes.txt",
+            speakers: &[("Интервьюер", "interviewer"), ("Респондент", "respondent")],
+            turns: 4,
+            respondent_says: "Долго. Весной подали по подшипникам, так три месяца тянулось. Никто не отвечал. Потом уже через директора решили.",
+            interviewer_says: Some("Давайте про рекламации."),
+            warning: None,
+        },
+        Case {
+            file: "stacked.txt",
+            speakers: &[("Интервьюер", "interviewer"), ("Респондент", "respondent")],
+            turns: 5,
+            respondent_says: "Ну и бумажные оригиналы теперь не теряются.",
+            interviewer_says: Some("Какую оценку вы бы поставили?"),
+            warning: None,
+        },
+        Case {
+            file: "alternating.txt",
+            speakers: &[
+                ("Спикер А (вопросы)", "interviewer"),
+                ("Спикер Б (ответы)", "respondent"),
+            ],
+            turns: 10,
+            respondent_says: "Семь. Он вежливый, но сам никогда не звонит.",
+            interviewer_says: Some("А что не нравится?"),
+            warning: Some("alternate question / answer"),
+        },
+        Case {
+            file: "captions.txt",
+            speakers: &[("Респондент (без метки)", "respondent")],
+            turns: 1,
+            respondent_says: "перевести всю документацию в электронный вид",
+            interviewer_says: None,
+            warning: Some("no speaker labels found"),
+        },
+        Case {
+            file: "mixed.txt",
+            speakers: &[("Даша", "interviewer"), ("Бабушка", "respondent")],
+            turns: 6,
+            respondent_says: "В: общем, стеснялась.",
+            interviewer_says: Some("И ты согласилась?"),
+            warning: None,
+        },
+        Case {
+            file: "whisperx.srt",
+            speakers: &[("SPEAKER_00", "interviewer"), ("SPEAKER_01", "respondent")],
+            turns: 4,
+            respondent_says: "Консигнационный склад очень помог.",
+            interviewer_says: Some("А по десятибалльной шкале?"),
+            warning: None,
+        },
+        Case {
+            file: "names-brackets.srt",
+            speakers: &[("Марина", "interviewer"), ("Олег", "respondent")],
+            turns: 4,
+            respondent_says: "Тогда звоню напрямую",
+            interviewer_says: Some("А если что-то срочное?"),
+            warning: Some("credit the translator"),
+        },
+        Case {
+            file: "dashes.vtt",
+            speakers: &[("Респондент (без метки)", "respondent")],
+            turns: 4,
+            respondent_says: "Обещали к пятнице.",
+            interviewer_says: None,
+            warning: Some("no speaker marks"),
+        },
+        Case {
+            file: "speechkit-v2.json",
+            speakers: &[("Канал 1", "interviewer"), ("Канал 2", "respondent")],
+            turns: 5,
+            respondent_says: "склад рядом помогает",
+            interviewer_says: Some("а как вы оцениваете сроки"),
+            warning: Some("sentence boundaries are inferred"),
+        },
+        Case {
+            file: "speechkit-v3.json",
+            speakers: &[("Канал 0", "interviewer"), ("Канал 1", "respondent")],
+            turns: 4,
+            respondent_says: "После перехода на ЭДО стало лучше. Семь.",
+            interviewer_says: Some("А что мешает поставить выше?"),
+            warning: None,
+        },
+        Case {
+            file: "whisperx.json",
+            speakers: &[("SPEAKER_00", "interviewer"), ("SPEAKER_01", "respondent")],
+            turns: 4,
+            respondent_says: "Раньше всё решалось одним звонком. Сейчас пишем письма",
+            interviewer_says: Some("А какую оценку поставите?"),
+            warning: None,
+        },
+        Case {
+            file: "elevenlabs.json",
+            speakers: &[("speaker_0", "interviewer"), ("speaker_1", "respondent")],
+            turns: 2,
+            respondent_says: "Золото, а не человек.",
+            interviewer_says: Some("Как вам сервис?"),
+            warning: None,
+        },
+        Case {
+            file: "xml-saved.txt",
+            speakers: &[("Интервьюер", "interviewer"), ("Респондент", "respondent")],
+            turns: 2,
+            respondent_says: "Сервис хороший, инженер приезжает быстро.",
+            interviewer_says: Some("Как вы оцениваете сервис?"),
+            warning: Some("XML/HTML saved as .txt"),
+        },
+    ];
+
+    fn fixture(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/styles")
+            .join(name)
+    }
+
+    /// Markup that must never be inside speech: bold, timestamps, labels' colons at the start.
+    fn assert_clean(file: &str, speaker: &str, text: &str) {
+        for bad in ["**", "__", "[00:", "(00:", "gr=", "<w>", "-->"] {
+            assert!(
+                !text.contains(bad),
+                "{file}: {bad:?} in the turn of {speaker}: {text:?}"
+            );
+        }
+        for label in [
+            "Интервьюер:",
+            "Респондент:",
+            "Модератор",
+            "Эксперт)",
+            "SPEAKER_",
+            "Speaker ",
+            "Спикер ",
+            "speaker_",
+            "ИНТ:",
+            "РЕСП:",
+            "Даша@",
+            "Мама@",
+            "Перевод:",
+            "Субтитры:",
+        ] {
+            assert!(
+                !text.contains(label),
+                "{file}: label {label:?} in the turn of {speaker}: {text:?}"
+            );
+        }
+        assert!(
+            !text.trim_start().starts_with(|c: char| c.is_ascii_digit()) || !text.contains(':'),
+            "{file}: a timestamp opens the turn of {speaker}: {text:?}"
+        );
+    }
+
+    #[test]
+    fn every_style_gives_its_speakers_roles_turns_and_clean_speech() {
+        let mut failures = Vec::new();
+        for case in CASES {
+            let t = ingest_one(&fixture(case.file));
+            let speakers: Vec<(&str, &str)> = t
+                .speakers
+                .iter()
+                .map(|s| (s.label.as_str(), s.role.as_str()))
+                .collect();
+            if speakers != case.speakers {
+                failures.push(format!(
+                    "{}: speakers {speakers:?}, want {:?}",
+                    case.file, case.speakers
+                ));
+                continue;
+            }
+            if t.turns.len() != case.turns {
+                failures.push(format!(
+                    "{}: {} turns, want {}",
+                    case.file,
+                    t.turns.len(),
+                    case.turns
+                ));
+            }
+            let texts = t.turn_texts();
+            let said_by = |role: &str, phrase: &str| {
+                texts
+                    .iter()
+                    .zip(&t.turns)
+                    .any(|((_, text), turn)| turn.role == role && text.contains(phrase))
+            };
+            if !said_by("respondent", case.respondent_says) {
+                failures.push(format!(
+                    "{}: no respondent turn says {:?}: {texts:?}",
+                    case.file, case.respondent_says
+                ));
+            }
+            if let Some(q) = case.interviewer_says
+                && !said_by("interviewer", q)
+            {
+                failures.push(format!(
+                    "{}: no interviewer turn says {q:?}: {texts:?}",
+                    case.file
+                ));
+            }
+            if let Some(w) = case.warning
+                && !t.warnings.iter().any(|x| x.contains(w))
+            {
+                failures.push(format!(
+                    "{}: no warning with {w:?}: {:?}",
+                    case.file, t.warnings
+                ));
+            }
+            for (speaker, text) in &texts {
+                assert_clean(case.file, speaker, text);
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn turn_start_times_from_every_timestamp_style() {
+        let times = |file: &str| {
+            ingest_one(&fixture(file))
+                .turns
+                .iter()
+                .map(|t| t.start_time)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            times("bold-timestamp.md"),
+            [Some(0.0), Some(9.0), Some(62.0), Some(65.0)]
+        );
+        assert_eq!(times("header-range.txt")[3], Some(113.66));
+        assert_eq!(times("inline-timecodes.txt")[..2], [Some(2.0), Some(6.0)]);
+        assert_eq!(times("otter.txt")[2], Some(75.0));
+        assert_eq!(times("speechkit-v2.json")[0], Some(0.5));
+        let dir = tmp();
+        let path = write(
+            dir.path(),
+            "clock.srt",
+            "1\n0:00:03,700 --> 0:00:05,100\nСпикер 1: Да.\n\n2\n00:00:02.82 --> 00:00:09.00\nСпикер 2: Нет.\n",
+        );
+        let t = ingest_one(&path);
+        assert_eq!(
+            t.turns.iter().map(|t| t.start_time).collect::<Vec<_>>(),
+            [Some(3.7), Some(2.82)]
+        );
+        let path = write(
+            dir.path(),
+            "long.txt",
+            "[01:28:36] Интервьюер: Вопрос?\n[02:37] Респондент: Ответ.\n",
+        );
+        let t = ingest_one(&path);
+        assert_eq!(
+            t.turns.iter().map(|t| t.start_time).collect::<Vec<_>>(),
+            [Some(5316.0), Some(157.0)]
+        );
+    }
+
+    #[test]
+    fn check_names_speakers_roles_sources_and_doubts() {
+        let run = citata([
+            "ingest".as_ref(),
+            "--check".as_ref(),
+            fixture("speechkit-v2.json").as_os_str(),
+            fixture("bold-timestamp.md").as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let out = &run.stdout;
+        assert!(
+            out.contains("Канал 1  interviewer heuristic     3 turns"),
+            "{out}"
+        );
+        assert!(
+            out.contains("unsure: the role of «Канал 2» (respondent) is guessed"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Респондент  respondent  label         2 turns"),
+            "{out}"
+        );
+        assert!(out.contains("  ok\n"), "{out}");
+    }
+
+    #[test]
+    fn the_user_names_the_interviewer() {
+        let run = citata([
+            "ingest".as_ref(),
+            "--check".as_ref(),
+            "--interviewer".as_ref(),
+            "Speaker 2".as_ref(),
+            fixture("otter.txt").as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(
+            run.stdout.contains("Speaker 2  interviewer user "),
+            "{}",
+            run.stdout
+        );
+        assert!(
+            run.stdout.contains("Speaker 1  respondent  user "),
+            "{}",
+            run.stdout
+        );
+    }
+}
+
 mod json {
     use std::collections::BTreeSet;
 

@@ -44,10 +44,10 @@ pub const UNKNOWN_SPEAKER: &str = "Респондент (без метки)";
 
 /// The label of the questioning speaker when unlabelled paragraphs alternate question /
 /// answer (the answering one is [`ANSWERS_SPEAKER`]).
-pub const QUESTIONS_SPEAKER: &str = "Спикер А (вопросы, по чередованию абзацев)";
+pub const QUESTIONS_SPEAKER: &str = "Спикер А (вопросы)";
 
 /// The label of the answering speaker when unlabelled paragraphs alternate question / answer.
-pub const ANSWERS_SPEAKER: &str = "Спикер Б (ответы, по чередованию абзацев)";
+pub const ANSWERS_SPEAKER: &str = "Спикер Б (ответы)";
 
 /// Labels, turns and warnings found in a labeled text.
 #[derive(Debug, Default)]
@@ -263,7 +263,8 @@ fn name_words(label: &str) -> Option<usize> {
     Some(n)
 }
 
-/// Key under which two spellings of one label are the same speaker.
+/// Key under which two spellings of one label are the same speaker (`ИНТ` and `Инт.`,
+/// `Ирина Львовна` and `ирина  львовна`).
 pub(crate) fn label_key(label: &str) -> String {
     let mut out = String::with_capacity(label.len());
     for w in label.split_whitespace() {
@@ -273,6 +274,9 @@ pub(crate) fn label_key(label: &str) -> String {
         for c in w.chars().flat_map(char::to_lowercase) {
             out.push(if c == 'ё' { 'е' } else { c });
         }
+    }
+    if out.ends_with('.') && out.len() > 2 {
+        out.pop();
     }
     out
 }
@@ -327,7 +331,7 @@ struct LabelLine<'a> {
 fn label_line(line: &str) -> Option<LabelLine<'_>> {
     // Cheap filter: a label's separator or bracket comes early in the line.
     let head = &line[..floor_char_boundary(line, 120)];
-    if !head.contains([':', '：', '@', '[']) {
+    if !head.contains([':', '：', '@', '[']) && line.trim().len() > 48 {
         return None;
     }
     let mut p = Cursor { s: line, i: 0 };
@@ -453,7 +457,10 @@ fn label_line(line: &str) -> Option<LabelLine<'_>> {
         p.blanks();
         p.bold();
         p.blanks();
-        if p.i < line.trim_end().len() || !(had_time || bracketed_only) {
+        // A known speaker label alone on its line (`Speaker 1`, `speaker_0`, `Интервьюер`)
+        // needs no timestamp.
+        let bare_known = known_label(line[label_start..label_end].trim()).is_some();
+        if p.i < line.trim_end().len() || !(had_time || bracketed_only || bare_known) {
             return None;
         }
         Sep::Header
@@ -928,7 +935,32 @@ pub(crate) fn asks(text: &str) -> bool {
         "объясните",
         "уточните",
     ];
-    OPENERS.iter().any(|o| first.starts_with(o))
+    if OPENERS.iter().any(|o| first.starts_with(o)) {
+        return true;
+    }
+    // Unpunctuated speech (ASR) has no question marks: the interviewer's cues.
+    if text.len() < 600 && !text.contains(['.', '!']) {
+        let lower = text.to_lowercase();
+        const CUES: &[&str] = &[
+            "расскажите",
+            "скажите",
+            "оцените",
+            "как вы ",
+            "как бы вы",
+            "что вы ",
+            "что бы вы",
+            "почему вы",
+            "какую оценку",
+            "по десятибалльной",
+            "по шкале",
+            "как у вас",
+            "какие у вас",
+            "опишите",
+            "можете рассказать",
+        ];
+        return CUES.iter().any(|c| lower.contains(c));
+    }
+    false
 }
 
 /// A text with no label: two speakers when its paragraphs alternate question / answer,
@@ -1184,6 +1216,16 @@ mod tests {
             ])
         );
         assert_eq!(parse(text, false).turns[1].start_time, Some(7.0));
+        let text =
+            "speaker_0\nДобрый день, как сроки?\n\nspeaker_1\nНормально.\n\nИнтервьюер\nА цены?\n";
+        assert_eq!(
+            turns(text, false),
+            pairs(&[
+                ("speaker_0", "Добрый день, как сроки?"),
+                ("speaker_1", "Нормально."),
+                ("Интервьюер", "А цены?")
+            ])
+        );
         let text = "[speaker_0]\nДобрый день.\n[speaker_1]\nЗдравствуйте.\n";
         assert_eq!(
             turns(text, false),
@@ -1346,5 +1388,85 @@ mod tests {
         assert!(known_label("Спикер 1").is_some());
         assert!(known_label("SPEAKER_00").is_some());
         assert!(known_label("Анна").is_none());
+    }
+
+    mod prop {
+        use proptest::prelude::*;
+
+        use crate::ingest::{IngestConfig, ingest_bytes};
+        use crate::model::{Format, Role};
+
+        /// A label line in one of the styles real files use.
+        fn label_line(style: u8, who: &str, secs: u32, speech: &str) -> String {
+            let ts = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+            let short = format!("{:02}:{:02}", secs / 60 % 60, secs % 60);
+            match style % 9 {
+                0 => format!("{who}: {speech}"),
+                1 => format!("[{ts}] {who}: {speech}"),
+                2 => format!("**[{short}] {who}:** {speech}"),
+                3 => format!("**{who}:** {speech}"),
+                4 => format!("{who} [{ts}]\n{speech}"),
+                5 => format!("{who} ({ts}):\n{speech}"),
+                6 => format!("{ts} - {who}: {speech}"),
+                7 => format!("{who}: [{ts}] {speech}"),
+                _ => format!("{who}:\n({ts}) {speech}"),
+            }
+        }
+
+        const WORDS: &[&str] = &[
+            "ну",
+            "поставки",
+            "сроки",
+            "восемь",
+            "дорого",
+            "склад",
+            "Саныч",
+            "приезжает",
+            "ночью",
+            "документы",
+            "э-э",
+            "короче",
+            "рекламация",
+            "цены",
+            "нормально",
+            "вот",
+        ];
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(96))]
+
+            /// Labels, timestamps and markup never reach a respondent turn's text, and every
+            /// labelled turn is a turn.
+            #[test]
+            fn labels_and_timestamps_stay_out_of_speech(
+                style in 0u8..9,
+                pair in 0usize..4,
+                turns in prop::collection::vec((prop::collection::vec(0usize..16, 1..12), 0u32..20_000, any::<bool>()), 2..12),
+            ) {
+                let (q, a) = [("Интервьюер", "Респондент"), ("Спикер 1", "Спикер 2"), ("SPEAKER_00", "SPEAKER_01"), ("Модератор (Анна)", "Ирина Львовна (Эксперт)")][pair];
+                let mut text = String::new();
+                for (i, (words, secs, inline)) in turns.iter().enumerate() {
+                    let mut speech: Vec<String> = words.iter().map(|w| WORDS[*w].to_string()).collect();
+                    if *inline && speech.len() > 2 {
+                        speech.insert(speech.len() / 2, format!("[{:02}:{:02}:{:02}]", secs / 3600, secs / 60 % 60, secs % 60));
+                    }
+                    let speech = if i % 2 == 0 { format!("{}?", speech.join(" ")) } else { format!("{}.", speech.join(" ")) };
+                    text.push_str(&label_line(style, if i % 2 == 0 { q } else { a }, *secs, &speech));
+                    text.push_str("\n\n");
+                }
+                let t = ingest_bytes("x.md", Format::Md, text.as_bytes(), &IngestConfig::default()).unwrap();
+                prop_assert_eq!(t.turns.len(), turns.len(), "{}", text);
+                for turn in &t.turns {
+                    let speech = t.slice(turn.span);
+                    if t.speakers[turn.speaker].role != Role::Respondent && pair != 1 && pair != 2 {
+                        continue;
+                    }
+                    for bad in ["**", "[0", "(0", q, a, "Модератор", "Эксперт"] {
+                        prop_assert!(!speech.contains(bad), "{:?} in {:?}\n{}", bad, speech, text);
+                    }
+                    prop_assert!(!speech.chars().any(|c| c == ':'), "a colon in {:?}\n{}", speech, text);
+                }
+            }
+        }
     }
 }

@@ -44,12 +44,17 @@ fn label_keys(label: &str) -> Vec<String> {
 }
 
 /// Whether one of `names` (keys) names this speaker: the same words, or the same first word
-/// (`Анна` names `Анна Соколова`).
+/// when one of the two is a single word (`Анна` names `Анна Соколова`; `Speaker 2` does not
+/// name `Speaker 1`).
 fn names_speaker(names: &[String], label: &str) -> bool {
     let keys = label_keys(label);
     names.iter().any(|n| {
         keys.iter().any(|k| {
-            k == n || (!k.is_empty() && k.split(' ').next() == n.split(' ').next() && !n.is_empty())
+            k == n
+                || (!k.is_empty()
+                    && !n.is_empty()
+                    && (!k.contains(' ') || !n.contains(' '))
+                    && k.split(' ').next() == n.split(' ').next())
         })
     })
 }

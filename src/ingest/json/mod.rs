@@ -37,6 +37,9 @@ pub fn read(text: &str) -> Result<Draft, String> {
     if let Some(draft) = speechkit::read(&value) {
         return draft;
     }
+    if let Some(draft) = scribe_words(&value) {
+        return draft;
+    }
     let mut draft = Draft::default();
     let (items, item_name, list_name) = match &value {
         Value::Array(items) => (items, "turn", "the top-level array"),
@@ -66,6 +69,73 @@ pub fn read(text: &str) -> Result<Draft, String> {
     }
     draft.body = Body::Turns(turns);
     Ok(draft)
+}
+
+/// ElevenLabs Scribe: `{"language_code", "text", "words": [{"text", "start", "end",
+/// "type": "word" | "spacing" | "audio_event", "speaker_id"}]}`; consecutive words of one
+/// `speaker_id` are a turn. `None` when `value` is not that shape.
+fn scribe_words(value: &Value) -> Option<Result<Draft, String>> {
+    let obj = value.as_object()?;
+    if obj.contains_key("segments") || obj.contains_key("turns") {
+        return None;
+    }
+    let words = obj.get("words")?.as_array()?;
+    if !words
+        .iter()
+        .any(|w| w.get("type").is_some() || w.get("speaker_id").is_some())
+    {
+        return None;
+    }
+    let mut turns: Vec<RawTurn> = Vec::new();
+    for w in words {
+        let Some(text) = w.get("text").and_then(Value::as_str) else {
+            continue;
+        };
+        let speaker = w
+            .get("speaker_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let start = w.get("start").and_then(Value::as_f64);
+        let end = w.get("end").and_then(Value::as_f64);
+        match turns.last_mut() {
+            Some(t)
+                if t.speaker == speaker
+                    || w.get("type").and_then(Value::as_str) == Some("spacing") =>
+            {
+                t.text.push_str(text);
+                t.end = end.or(t.end);
+            }
+            _ => turns.push(RawTurn {
+                speaker,
+                text: text.to_string(),
+                start,
+                end,
+                new_turn: false,
+            }),
+        }
+    }
+    for t in &mut turns {
+        t.text = t.text.trim().to_string();
+    }
+    turns.retain(|t| !t.text.is_empty());
+    if turns.is_empty() {
+        return Some(Err(
+            "no text found; every item of the \"words\" array is empty".into(),
+        ));
+    }
+    let mut draft = Draft::default();
+    if let Some(Value::String(lang)) = obj.get("language_code") {
+        draft.meta.insert("language".into(), lang.clone());
+    }
+    if turns.iter().all(|t| t.speaker.is_none()) {
+        draft.warnings.push(
+            "no speaker_id on the words (diarization was off): the text is taken as one \
+             speaker's (role respondent, no interviewer)"
+                .into(),
+        );
+    }
+    draft.body = Body::Turns(turns);
+    Some(Ok(draft))
 }
 
 /// One JSON object per line (SpeechKit v3 saves its results so) as an array; `None` when
@@ -406,5 +476,32 @@ mod tests {
         );
         let err = read("42").unwrap_err();
         assert!(err.ends_with("found a number"), "{err}");
+    }
+
+    #[test]
+    fn elevenlabs_scribe_words_group_by_speaker() {
+        let json = r#"{"language_code": "rus", "language_probability": 0.98, "text": "Как сроки? Нормально.",
+          "words": [
+            {"text": "Как", "start": 0.1, "end": 0.3, "type": "word", "speaker_id": "speaker_0"},
+            {"text": " ", "start": 0.3, "end": 0.35, "type": "spacing", "speaker_id": "speaker_0"},
+            {"text": "сроки?", "start": 0.35, "end": 0.9, "type": "word", "speaker_id": "speaker_0"},
+            {"text": " ", "start": 0.9, "end": 1.2, "type": "spacing"},
+            {"text": "Нормально.", "start": 1.2, "end": 1.8, "type": "word", "speaker_id": "speaker_1"},
+            {"text": " ", "start": 1.8, "end": 1.9, "type": "spacing", "speaker_id": "speaker_1"},
+            {"text": "(смеётся)", "start": 1.9, "end": 2.5, "type": "audio_event", "speaker_id": "speaker_1"}
+          ]}"#;
+        let draft = read(json).unwrap();
+        let t = turns(&draft);
+        assert_eq!(t.len(), 2);
+        assert_eq!(
+            (t[0].speaker.as_deref(), t[0].text.as_str()),
+            (Some("speaker_0"), "Как сроки?")
+        );
+        assert_eq!(
+            (t[1].speaker.as_deref(), t[1].text.as_str()),
+            (Some("speaker_1"), "Нормально. (смеётся)")
+        );
+        assert_eq!((t[1].start, t[1].end), (Some(1.2), Some(2.5)));
+        assert_eq!(draft.meta.get("language").map(String::as_str), Some("rus"));
     }
 }
