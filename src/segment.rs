@@ -42,7 +42,7 @@ pub const MAX_WORDS: usize = 45;
 
 /// Speech without any punctuation (ASR output) is cut into sentences of at most this many
 /// words...
-const UNPUNCTUATED_MAX: usize = 20;
+pub const UNPUNCTUATED_MAX: usize = 20;
 
 /// ...preferably about this long, before a discourse marker.
 const UNPUNCTUATED_TARGET: usize = 12;

@@ -783,15 +783,15 @@ mod feature {
     }
 
     #[test]
-    fn demo_corpus_exits_0_and_the_summary_counts_12_transcripts() {
+    fn demo_corpus_exits_0_and_the_summary_counts_16_transcripts() {
         let run = citata(["ingest".as_ref(), demo().as_os_str()]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert_eq!(run.stderr, "");
         let last = run.stdout.lines().last().expect("a summary line");
-        assert!(last.starts_with("12 transcript(s), "), "{last}");
+        assert!(last.starts_with("16 transcript(s), "), "{last}");
         assert!(last.ends_with("; 0 failed"), "{last}");
         let headers = run.stdout.lines().filter(|l| l.starts_with("w2")).count();
-        assert_eq!(headers, 12, "one header line per transcript");
+        assert_eq!(headers, 16, "one header line per transcript");
     }
 
     #[test]
@@ -1529,7 +1529,7 @@ mod json {
     fn demo_corpus_lines_fit_the_pinned_schema() {
         let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
         let docs = ingest_ok(&demo);
-        assert_eq!(docs.len(), 12);
+        assert_eq!(docs.len(), 16);
         for t in &docs {
             assert_eq!(t.r#type, "transcript");
             let len = t.text.chars().count();
@@ -2798,7 +2798,7 @@ questions = ["на связи"]
         let mut sorted = docs.clone();
         sorted.sort();
         assert_eq!(docs, sorted, "files in sorted order, each once");
-        assert_eq!(docs.len(), 12);
+        assert_eq!(docs.len(), 16);
         for w in codings.windows(2) {
             if w[0].doc == w[1].doc {
                 assert!(
@@ -2850,7 +2850,7 @@ questions = ["на связи"]
         assert_eq!(
             run.stderr.lines().last().unwrap_or_default(),
             format!(
-                "12 transcript(s), {sentences} sentences: {} keyword and {} context codings, {wishes} wishes, {comparisons} comparisons; 0 failed",
+                "16 transcript(s), {sentences} sentences: {} keyword and {} context codings, {wishes} wishes, {comparisons} comparisons; 0 failed",
                 count("keyword"),
                 count("context")
             )
@@ -4754,7 +4754,7 @@ questions = ["на связи"]
         let run = citata(["quotes".as_ref(), demo().as_os_str()]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         assert!(
-            run.stderr.ends_with("from 12 transcript(s); 0 failed\n"),
+            run.stderr.ends_with("from 16 transcript(s); 0 failed\n"),
             "{}",
             run.stderr
         );
@@ -5133,7 +5133,7 @@ mod report {
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["wave"], "2026");
         assert_eq!(v["previous_wave"], "2025");
-        assert_eq!(v["interviews"], 6);
+        assert_eq!(v["interviews"], 10);
         let levels = v["levels"].as_array().unwrap();
         assert_eq!(levels.len(), 3);
         let delivery = levels[1]["parameters"]
@@ -5510,7 +5510,7 @@ mod office {
         );
         for level in [
             "Организационный уровень — 7,0",
-            "Процессный уровень — 7,5",
+            "Процессный уровень — 7,2",
             "Личностный уровень — 7,6",
         ] {
             assert!(headings.contains(&(2, level.to_string())), "{level}");
@@ -5520,7 +5520,7 @@ mod office {
         assert_eq!(rows, md_table_rows(&md));
         assert!(rows.contains(&vec![
             "PR совместных проектов".to_string(),
-            "5,0".to_string(),
+            "5,2".to_string(),
             String::new(),
             "зона развития".to_string()
         ]));
@@ -5698,7 +5698,7 @@ mod office {
         }
         assert!(checked > 10);
         let pr = scores.iter().find(|r| r[2] == "joint_pr").unwrap();
-        assert_eq!((pr[4].as_str(), pr[11].as_str()), ("5", "зона развития"));
+        assert_eq!((pr[4].as_str(), pr[11].as_str()), ("5.2", "зона развития"));
 
         // Quotes: the report's, with their spans and attributions.
         let json_params: Vec<&serde_json::Value> = model["levels"]
@@ -5738,7 +5738,7 @@ mod office {
             })
             .collect();
         assert_eq!(matrix.len() - 1, sentences.len());
-        assert_eq!(sentences.len(), 2710, "the demo corpus's sentences");
+        assert_eq!(sentences.len(), 3362, "the demo corpus's sentences");
         let header = &matrix[0];
         assert_eq!(
             header[..7],

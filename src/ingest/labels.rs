@@ -958,7 +958,32 @@ pub(crate) fn asks(text: &str) -> bool {
             "опишите",
             "можете рассказать",
         ];
-        return CUES.iter().any(|c| lower.contains(c));
+        const STARTS: &[&str] = &[
+            "а ",
+            "давайте",
+            "хорошо ",
+            "теперь",
+            "понятно ",
+            "оценка",
+            "ваша оценка",
+            "и последнее",
+            "последний вопрос",
+            "следующий",
+            "перейдём",
+            "перейдем",
+            "как ",
+            "что ",
+            "какие",
+            "какой",
+            "какая",
+            "почему",
+            "сколько",
+            "есть ли",
+            "были ли",
+        ];
+        let start = lower.trim_start();
+        return CUES.iter().any(|c| lower.contains(c))
+            || STARTS.iter().any(|c| start.starts_with(c));
     }
     false
 }

@@ -503,8 +503,10 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
     if inferred > 0 {
         t.warnings.push(format!(
             "{inferred} sentence boundaries are inferred: run-on or unpunctuated speech was cut \
-             at discourse markers, commas or pauses (each sentence at most {} words)",
-            crate::segment::MAX_WORDS
+             at discourse markers, conjunctions or commas (each sentence at most {} words, {} \
+             where there is no punctuation at all)",
+            crate::segment::MAX_WORDS,
+            crate::segment::UNPUNCTUATED_MAX
         ));
     }
     t

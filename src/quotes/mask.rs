@@ -92,9 +92,16 @@ fn looks_like_name(word: &str) -> bool {
     total > 0.0 && name / total >= 0.5
 }
 
-fn is_name(word: &str, private: &[String]) -> bool {
+/// Whether `word` is a name. In text written with capitals, a name is capitalized; in
+/// all-lowercase text (ASR output such as SpeechKit's) `lowercase` lets lowercase words be
+/// names too, by the same lists and dictionary marks.
+fn is_name(word: &str, private: &[String], lowercase: bool) -> bool {
     let first = word.chars().next();
-    if !first.is_some_and(char::is_uppercase) {
+    if !(lowercase || first.is_some_and(char::is_uppercase)) {
+        return false;
+    }
+    if lowercase && !first.is_some_and(char::is_uppercase) && word.chars().count() < 3 {
+        // "а", "я", "ну": initials only exist in capitals.
         return false;
     }
     let norm = normalize(word);
@@ -143,9 +150,10 @@ pub fn mask(text: &str, private: &[String]) -> String {
     let text = email.replace_all(text, EMAIL);
     let text = phone.replace_all(&text, PHONE);
     let words: Vec<crate::model::Span> = WordSpans::new(&text).collect();
+    let lowercase = !text.chars().any(char::is_uppercase);
     let mut names: Vec<bool> = words
         .iter()
-        .map(|s| is_name(&text[s.range()], private))
+        .map(|s| is_name(&text[s.range()], private, lowercase))
         .collect();
     // "Сан Саныч", "Иван Петрович": a capitalized word right before a patronymic is part of
     // the name even when the dictionary reads it otherwise.
@@ -155,10 +163,11 @@ pub fn mask(text: &str, private: &[String]) -> String {
         if !names[i]
             && names[i + 1]
             && gap.trim().is_empty()
-            && text[words[i].range()]
-                .chars()
-                .next()
-                .is_some_and(char::is_uppercase)
+            && ((lowercase && text[words[i].range()].chars().count() >= 3)
+                || text[words[i].range()]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_uppercase))
             && ["ич", "ыч", "вна", "чна"]
                 .iter()
                 .any(|e| normalize(next).ends_with(e))
@@ -277,5 +286,22 @@ mod tests {
         );
         // Lowercase words are never names: "роман" is a novel here.
         assert_eq!(mask("Это целый роман был.", &[]), "Это целый роман был.");
+    }
+
+    // See: issue #13. ASR output (SpeechKit) is all lowercase: its names are masked too.
+    #[test]
+    fn names_in_lowercase_asr_text_are_masked() {
+        assert_eq!(
+            mask(
+                "ковалёва уже не было сафин сказал что уточнит а саныч приехал",
+                &[]
+            ),
+            "[имя] уже не было [имя] сказал что уточнит а [имя] приехал"
+        );
+        // In ordinary text a lowercase word stays a word.
+        assert_eq!(
+            mask("Роман читаю, а роман не дочитал.", &[]),
+            "[имя] читаю, а роман не дочитал."
+        );
     }
 }

@@ -213,16 +213,38 @@ fn draft(mut utterances: Vec<Utterance>) -> Result<Draft, String> {
         );
     }
     let mut pauses = 0;
-    let turns: Vec<RawTurn> = utterances
-        .iter()
-        .map(|u| RawTurn {
-            speaker: several.then(|| format!("Канал {}", u.channel)),
-            text: text_with_pauses(u, &mut pauses),
-            start: u.start,
-            end: u.end,
-            new_turn: false,
-        })
-        .collect();
+    let mut turns: Vec<RawTurn> = Vec::with_capacity(utterances.len());
+    let mut last_channel: Option<&str> = None;
+    for u in &utterances {
+        let text = text_with_pauses(u, &mut pauses);
+        match turns.last_mut() {
+            // One channel's consecutive utterances are one turn; a pause between them ends
+            // a sentence in unpunctuated speech, as one inside an utterance does.
+            Some(t) if last_channel == Some(u.channel.as_str()) => {
+                let gap = match (t.end, u.start) {
+                    (Some(e), Some(s)) => s - e,
+                    _ => 0.0,
+                };
+                let unpunctuated = !t.text.ends_with(['.', '!', '?', '…']);
+                if gap >= PAUSE && unpunctuated {
+                    t.text.push('\n');
+                    pauses += 1;
+                } else {
+                    t.text.push(' ');
+                }
+                t.text.push_str(&text);
+                t.end = u.end.or(t.end);
+            }
+            _ => turns.push(RawTurn {
+                speaker: several.then(|| format!("Канал {}", u.channel)),
+                text,
+                start: u.start,
+                end: u.end,
+                new_turn: false,
+            }),
+        }
+        last_channel = Some(u.channel.as_str());
+    }
     if pauses > 0 {
         warnings.push(format!(
             "the recognized text has no punctuation: sentence boundaries are inferred at {pauses} \
