@@ -223,8 +223,15 @@ impl Transcript {
         self.turns
             .iter()
             .map(|t| {
+                // Russian letters first: `char::is_alphanumeric` takes a slow table lookup
+                // for every non-ASCII character.
+                let word_char = |c: char| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, 'а'..='я' | 'А'..='Я' | 'ё' | 'Ё')
+                        || (!c.is_ascii() && c.is_alphanumeric())
+                };
                 self.slice(t.span)
-                    .split(|c: char| !c.is_alphanumeric())
+                    .split(|c: char| !word_char(c))
                     .filter(|w| !w.is_empty())
                     .count()
             })

@@ -457,10 +457,15 @@ fn label_line(line: &str) -> Option<LabelLine<'_>> {
         p.blanks();
         p.bold();
         p.blanks();
+        if p.i < line.trim_end().len() {
+            return None;
+        }
         // A known speaker label alone on its line (`Speaker 1`, `speaker_0`, `Интервьюер`)
         // needs no timestamp.
-        let bare_known = known_label(line[label_start..label_end].trim()).is_some();
-        if p.i < line.trim_end().len() || !(had_time || bracketed_only || bare_known) {
+        if !(had_time
+            || bracketed_only
+            || known_label(line[label_start..label_end].trim()).is_some())
+        {
             return None;
         }
         Sep::Header
@@ -686,7 +691,11 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             let mut offset = 0;
             while l.sep != Sep::Header {
                 let rest_at = offset + l.rest;
-                match label_line(&line[rest_at..]).filter(is_accepted) {
+                let rest = &line[rest_at..];
+                if !rest[..floor_char_boundary(rest, 120)].contains([':', '：', '@']) {
+                    break;
+                }
+                match label_line(rest).filter(is_accepted) {
                     Some(next) => {
                         offset = rest_at;
                         let time = l.time;
@@ -782,7 +791,8 @@ fn is_rule(trimmed: &str) -> bool {
 /// timecode at the start of the turn becomes its start time.
 fn speech_cuts(text: &str, span: Span, turn: &mut Turn, cuts: &mut Vec<Span>) {
     let s = &text[span.range()];
-    if !s.contains([':', '*', '_']) {
+    // A timecode has a colon, markup `*` or `_`: most lines have none.
+    if memchr::memchr3(b':', b'*', b'_', s.as_bytes()).is_none() {
         return;
     }
     let b = s.as_bytes();
@@ -915,6 +925,17 @@ pub(crate) fn asks(text: &str) -> bool {
     if text.contains('?') {
         return true;
     }
+    // The openers below start with one of these letters: most turns are done here.
+    let lead = text
+        .trim_start_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .next()
+        .map(|c| c.to_lowercase().next().unwrap_or(c));
+    let unpunctuated =
+        memchr::memchr2(b'.', b'!', text.as_bytes()).is_none() && !text.contains('…');
+    if !unpunctuated && !lead.is_some_and(|c| "ронпскву".contains(c)) {
+        return false;
+    }
     let first: String = text
         .trim_start_matches(|c: char| !c.is_alphabetic())
         .chars()
@@ -939,7 +960,7 @@ pub(crate) fn asks(text: &str) -> bool {
         return true;
     }
     // Unpunctuated speech (ASR) has no question marks: the interviewer's cues.
-    if text.len() < 600 && !text.contains(['.', '!']) {
+    if text.len() < 600 && unpunctuated {
         let lower = text.to_lowercase();
         const CUES: &[&str] = &[
             "расскажите",
