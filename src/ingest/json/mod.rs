@@ -67,6 +67,17 @@ pub fn read(text: &str) -> Result<Draft, String> {
     if turns.is_empty() {
         return Err(format!("no text found; every item of {list_name} is empty"));
     }
+    // A diarized file's segment without a speaker (WhisperX leaves short ones unassigned)
+    // continues the speaker before it rather than becoming a speaker of its own.
+    if item_name == "segment" && turns.iter().any(|t| t.speaker.is_some()) {
+        let mut last: Option<String> = None;
+        for t in &mut turns {
+            match &t.speaker {
+                Some(s) => last = Some(s.clone()),
+                None => t.speaker.clone_from(&last),
+            }
+        }
+    }
     draft.body = Body::Turns(turns);
     Ok(draft)
 }
@@ -420,7 +431,8 @@ mod tests {
         let draft = read(json).unwrap();
         let t = turns(&draft);
         let speakers: Vec<_> = t.iter().map(|t| t.speaker.as_deref()).collect();
-        assert_eq!(speakers, [Some("SPEAKER_00"), Some("SPEAKER_01"), None]);
+        // The unassigned «Угу.» continues the speaker before it: no placeholder speaker.
+        assert_eq!(speakers, [Some("SPEAKER_00"), Some("SPEAKER_01"), Some("SPEAKER_01")]);
         assert_eq!(t[1].text, "Ой, ну курьеры опаздывают постоянно.");
         assert_eq!((t[1].start, t[1].end), (Some(2.5), Some(6.0)));
     }
