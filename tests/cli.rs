@@ -7202,3 +7202,174 @@ mod serve {
         );
     }
 }
+
+/// Hostile and unlucky input from issue 18: queries that nest too deep, DNS rebinding,
+/// failed writes, crashes in the middle of an index commit, the report routes under load.
+mod hardening {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    use crate::testenv::{citata, tmp, write};
+
+    /// A child process killed when dropped.
+    struct Kill(Child);
+
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// A small study: two transcripts with metadata.
+    fn study(dir: &Path) -> PathBuf {
+        let c = dir.join("study");
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. Сроки поставки срывают.\n",
+        );
+        write(
+            &c,
+            "b.txt",
+            "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Сроки поставки?\nРеспондент: Задержки бывают, оплату не обсуждаю.\n",
+        );
+        c
+    }
+
+    fn index(study: &Path, idx: &Path) {
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            study.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
+    /// `citata serve STUDY` on a free port of 127.0.0.1 (the index built first); the port.
+    fn serve(study: &Path, idx: &Path) -> (Kill, u16) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Kill(
+            Command::new(env!("CARGO_BIN_EXE_citata"))
+                .arg("serve")
+                .arg(study)
+                .arg("--index")
+                .arg(idx)
+                .args(["--port", &port.to_string()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(child.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+        (child, port)
+    }
+
+    /// An answer: the status, the headers (names in lower case) and the body.
+    type Answer = (u16, Vec<(String, String)>, String);
+
+    /// One HTTP/1.1 request.
+    fn http(port: u16, request: &str) -> std::io::Result<Answer> {
+        let mut s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.write_all(request.as_bytes())?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Ok((status, headers, body.to_string()))
+    }
+
+    fn get(port: u16, path: &str) -> Answer {
+        http(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+        )
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_query_nested_300_levels_gets_400_and_the_server_keeps_serving() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let (mut server, port) = serve(&c, &idx);
+        // `-(` 300 times around `a`: 901 bytes, under the 1,000-byte limit.
+        let q = format!("{}a{}", "-(".repeat(300), ")".repeat(300));
+        assert_eq!(q.len(), 901);
+        let (status, _, body) = get(
+            port,
+            &format!("/api/search?q={}", citata::serve::url_encode(&q)),
+        );
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("at most 32 are allowed"), "{body}");
+        let (status, _, body) = get(port, "/search?q=-(-(-(a)))");
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = get(port, "/api/search?q=%D0%BE%D0%BF%D0%BB%D0%B0%D1%82%D0%B0");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"total\":3"), "{body}");
+        assert!(server.0.try_wait().unwrap().is_none(), "the server runs");
+    }
+
+    // See: issue #18
+    #[test]
+    fn the_cli_refuses_deep_queries_with_exit_2() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        for q in [
+            "(".repeat(10_000),
+            format!("{}a{}", "-(".repeat(1000), ")".repeat(1000)),
+            format!("{}a", "NOT ".repeat(10_000)),
+        ] {
+            let r = citata([
+                "search".as_ref(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+                "--".as_ref(),
+                q.as_ref(),
+            ]);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(
+                r.stderr.contains("levels deep; at most 32 are allowed"),
+                "{}",
+                r.stderr
+            );
+        }
+        // 32 levels are still a query.
+        let q = format!("{}оплата{}", "(".repeat(32), ")".repeat(32));
+        let r = citata([
+            "search".as_ref(),
+            q.as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+}
