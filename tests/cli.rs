@@ -7372,4 +7372,37 @@ mod hardening {
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
+
+    // See: issue #18
+    #[test]
+    fn a_near_distance_too_large_says_so_and_the_maximum() {
+        let dir = tmp();
+        let cb = |n: &str| {
+            write(
+                dir.path(),
+                &format!("cb{n}.toml"),
+                format!(
+                    "name = \"t\"\n[[levels]]\nid = \"org\"\nname = \"Орг\"\n[[parameters]]\nid = \"price\"\nlevel = \"org\"\nname = \"Цена\"\nterms = [\"цена NEAR/{n} высокий\"]\n"
+                ),
+            )
+        };
+        for n in ["99999999999999999999", "1001"] {
+            let r = citata(["codebook".as_ref(), "check".as_ref(), cb(n).as_os_str()]);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!(
+                    "`NEAR/{n}`: the distance is too large; at most NEAR/1000"
+                )),
+                "{}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains("goes at the end"), "{}", r.stderr);
+        }
+        let r = citata([
+            "codebook".as_ref(),
+            "check".as_ref(),
+            cb("1000").as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
 }
