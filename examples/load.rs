@@ -28,7 +28,7 @@ async fn get(
     w: &mut tokio::net::tcp::OwnedWriteHalf,
     path: &str,
 ) -> std::io::Result<u16> {
-    w.write_all(format!("GET {path} HTTP/1.1\r\nHost: load\r\n\r\n").as_bytes())
+    w.write_all(format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").as_bytes())
         .await?;
     let mut status = String::new();
     r.read_line(&mut status).await?;

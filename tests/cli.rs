@@ -7405,4 +7405,108 @@ mod hardening {
         ]);
         assert_eq!(r.code, 0, "{}", r.stderr);
     }
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    // See: issue #18
+    #[test]
+    fn dns_rebinding_another_host_gets_421_and_another_origin_403() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let (_server, port) = serve(&c, &idx);
+        let request = |method: &str, path: &str, host: &str, extra: &str, body: &str| {
+            http(
+                port,
+                &format!(
+                    "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+            )
+            .unwrap()
+        };
+        // A page of evil.example whose name now points at 127.0.0.1 reads nothing.
+        for path in [
+            "/",
+            "/api/search?q=x",
+            "/quotes/payment_terms",
+            "/report.md",
+        ] {
+            for host in ["evil.example", &format!("evil.example:{port}")] {
+                let (status, headers, body) = request("GET", path, host, "", "");
+                assert_eq!(status, 421, "{path} {host}: {body}");
+                assert!(!body.contains("csrf"), "{body}");
+                assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+            }
+        }
+        // Localhost names and the address are served, with the security headers.
+        for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+            let (status, headers, body) = request("GET", "/quotes/payment_terms", &host, "", "");
+            assert_eq!(status, 200, "{host}: {body}");
+            assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+            assert_eq!(header(&headers, "referrer-policy"), Some("same-origin"));
+            let csp = header(&headers, "content-security-policy").unwrap_or_default();
+            assert!(csp.starts_with("default-src 'none';"), "{csp}");
+            assert!(csp.contains("form-action 'self'"), "{csp}");
+            assert!(!csp.contains("http"), "nothing external: {csp}");
+        }
+        // A pin from another origin is refused even with the form token; from the page's own
+        // origin it is written.
+        let (_, _, page) = get(port, "/quotes/payment_terms");
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("the page has the form token")
+            .to_string();
+        let (_, _, json) = get(port, "/api/quotes/payment_terms");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let q = &v["quotes"][0];
+        let form = format!(
+            "csrf={csrf}&doc={}&start={}&end={}",
+            citata::serve::url_encode(q["doc"].as_str().unwrap()),
+            q["start"],
+            q["end"]
+        );
+        let typ = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let me = format!("127.0.0.1:{port}");
+        for (host, origin) in [
+            (me.clone(), "http://evil.example".to_string()),
+            (me.clone(), format!("http://evil.example:{port}")),
+            (me.clone(), "null".to_string()),
+            (me.clone(), format!("https://127.0.0.1:{port}")),
+            (
+                format!("evil.example:{port}"),
+                format!("http://evil.example:{port}"),
+            ),
+        ] {
+            let (status, _, body) = request(
+                "POST",
+                "/quotes/payment_terms/pin",
+                &host,
+                &format!("{typ}Origin: {origin}\r\n"),
+                &form,
+            );
+            assert!(
+                status == 403 || status == 421,
+                "{host} {origin}: {status} {body}"
+            );
+            assert!(!c.join("pins.toml").exists(), "{host} {origin}");
+        }
+        let (status, _, body) = request(
+            "POST",
+            "/quotes/payment_terms/pin",
+            &me,
+            &format!("{typ}Origin: http://{me}\r\n"),
+            &form,
+        );
+        assert_eq!(status, 303, "{body}");
+        assert!(c.join("pins.toml").is_file());
+    }
 }
