@@ -7509,4 +7509,80 @@ mod hardening {
         assert_eq!(status, 303, "{body}");
         assert!(c.join("pins.toml").is_file());
     }
+
+    /// A folder on a 32 KiB tmpfs, unmounted when dropped: a real full disk. `None` (the
+    /// test says it is skipped) where mounting is not allowed (not root, no `mount`).
+    struct FullDisk {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl FullDisk {
+        fn new() -> Option<FullDisk> {
+            let dir = tmp();
+            let path = dir.path().join("full");
+            std::fs::create_dir(&path).ok()?;
+            let mounted = Command::new("mount")
+                .args(["-t", "tmpfs", "-o", "size=32k", "tmpfs"])
+                .arg(&path)
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !mounted {
+                eprintln!("SKIPPED: cannot mount a small tmpfs here (needs root)");
+                return None;
+            }
+            Some(FullDisk { _dir: dir, path })
+        }
+    }
+
+    impl Drop for FullDisk {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.path).status();
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_full_disk_leaves_no_temporary_file_and_the_error_names_the_output() {
+        let Some(disk) = FullDisk::new() else {
+            return;
+        };
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        // The old report stays as it was.
+        std::fs::write(disk.path.join("report.html"), "old").unwrap();
+        for (args, out) in [
+            (vec!["report"], "report.html"),
+            (vec!["export", "qdpx"], "study.qdpx"),
+        ] {
+            let out = disk.path.join(out);
+            let mut a: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+            a.extend([demo.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+            let r = citata(&a);
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!(
+                    "writing {}: no space left on device",
+                    out.display()
+                )),
+                "{args:?}: {}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains(".tmp-"), "{}", r.stderr);
+            assert_eq!(names(&disk.path), ["report.html"], "{args:?}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(disk.path.join("report.html")).unwrap(),
+            "old"
+        );
+    }
 }
