@@ -7510,20 +7510,20 @@ mod hardening {
         assert!(c.join("pins.toml").is_file());
     }
 
-    /// A folder on a 32 KiB tmpfs, unmounted when dropped: a real full disk. `None` (the
-    /// test says it is skipped) where mounting is not allowed (not root, no `mount`).
+    /// A folder on a small tmpfs (`size`: 32k), unmounted when dropped: a real full disk.
+    /// `None` (the test says it is skipped) where mounting is not allowed (not root).
     struct FullDisk {
         _dir: tempfile::TempDir,
         path: PathBuf,
     }
 
     impl FullDisk {
-        fn new() -> Option<FullDisk> {
+        fn new(size: &str) -> Option<FullDisk> {
             let dir = tmp();
             let path = dir.path().join("full");
             std::fs::create_dir(&path).ok()?;
             let mounted = Command::new("mount")
-                .args(["-t", "tmpfs", "-o", "size=32k", "tmpfs"])
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
                 .arg(&path)
                 .stderr(Stdio::null())
                 .status()
@@ -7554,7 +7554,7 @@ mod hardening {
     // See: issue #18
     #[test]
     fn a_full_disk_leaves_no_temporary_file_and_the_error_names_the_output() {
-        let Some(disk) = FullDisk::new() else {
+        let Some(disk) = FullDisk::new("32k") else {
             return;
         };
         let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
@@ -7584,5 +7584,168 @@ mod hardening {
             std::fs::read_to_string(disk.path.join("report.html")).unwrap(),
             "old"
         );
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+
+    /// The files of an index that its `meta.json` does not reference, and temporary files.
+    fn orphans(idx: &Path) -> Vec<String> {
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(idx.join("meta.json")).unwrap()).unwrap();
+        let mut living = std::collections::BTreeSet::new();
+        for seg in meta["segments"].as_array().unwrap() {
+            let id = seg["segment_id"].as_str().unwrap().replace('-', "");
+            for ext in ["fast", "fieldnorm", "idx", "pos", "store", "term"] {
+                living.insert(format!("{id}.{ext}"));
+            }
+            if let Some(stamp) = seg["deletes"]["opstamp"].as_u64() {
+                living.insert(format!("{id}.{stamp}.del"));
+            }
+        }
+        names(idx)
+            .into_iter()
+            .filter(|n| !n.starts_with('.') || n.starts_with(".tmp"))
+            .filter(|n| n != "meta.json" && !living.contains(n))
+            .collect()
+    }
+
+    /// `index stats` without the folder and size, and the hits of a search.
+    fn counts(idx: &Path) -> (String, usize) {
+        let r = citata([
+            "index".as_ref(),
+            "stats".as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let stats = r.stdout.lines().next().unwrap_or_default();
+        let stats = stats.split(", ").take(3).collect::<Vec<_>>().join(", ");
+        let r = citata([
+            "search".as_ref(),
+            "оплата OR сроки".as_ref(),
+            "--limit".as_ref(),
+            "100".as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (stats, r.stdout.lines().count())
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_kill_at_any_stage_of_a_commit_is_recovered_by_the_next_add() {
+        use std::os::unix::process::ExitStatusExt;
+        let dir = tmp();
+        let c = study(dir.path());
+        let before = dir.path().join("before");
+        index(&c, &before);
+        // A changed transcript: the next add replaces it, deleting its sentences from the
+        // committed segment (a delete bitset, `<segment>.<opstamp>.del`).
+        let a = c.join("a.txt");
+        let mut text = std::fs::read_to_string(&a).unwrap();
+        text.push_str("Интервьюер: Что ещё?\nРеспондент: Оплата задерживается, сроки тоже.\n");
+        std::fs::write(&a, text).unwrap();
+        let clean = dir.path().join("clean");
+        copy_dir(&before, &clean);
+        index(&c, &clean);
+        let expected = counts(&clean);
+        assert!(expected.0.starts_with("2 transcript(s), "), "{expected:?}");
+        for stage in citata::index::FAILPOINTS {
+            let idx = dir.path().join(stage);
+            copy_dir(&before, &idx);
+            let killed = Command::new(env!("CARGO_BIN_EXE_citata"))
+                .args(["index", "add"])
+                .arg(&c)
+                .arg("--index")
+                .arg(&idx)
+                .env(citata::index::FAILPOINT_ENV, stage)
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!(
+                killed.signal(),
+                Some(6),
+                "{stage}: stopped at the failpoint"
+            );
+            let r = citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                c.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+            ]);
+            assert_eq!(r.code, 0, "{stage}: {}", r.stderr);
+            assert_eq!(counts(&idx), expected, "{stage}");
+            assert_eq!(orphans(&idx), Vec::<String>::new(), "{stage}");
+            // And the index goes on working: the next change commits too.
+            let b = c.join("b.txt");
+            let old_b = std::fs::read_to_string(&b).unwrap();
+            std::fs::write(&b, format!("{old_b}Респондент: И ещё одно.\n")).unwrap();
+            let r = citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                c.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+            ]);
+            std::fs::write(&b, old_b).unwrap();
+            assert_eq!(r.code, 0, "{stage}: {}", r.stderr);
+            assert!(
+                r.stdout.starts_with("1 transcript(s) indexed"),
+                "{}",
+                r.stdout
+            );
+        }
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_full_disk_while_indexing_says_so_and_the_next_add_recovers() {
+        let Some(disk) = FullDisk::new("256k") else {
+            return;
+        };
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let idx = disk.path.join("idx");
+        let add = || {
+            citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                demo.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+                "--quiet".as_ref(),
+            ])
+        };
+        let r = add();
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "{}: index: no space left on device; free some space",
+                idx.display()
+            )),
+            "{}",
+            r.stderr
+        );
+        // Space freed: the next add starts from the last commit, with no orphan left.
+        let grown = Command::new("mount")
+            .args(["-o", "remount,size=64m"])
+            .arg(&disk.path)
+            .status()
+            .unwrap();
+        assert!(grown.success());
+        let r = add();
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(orphans(&idx), Vec::<String>::new());
+        let clean = tmp();
+        let clean_idx = clean.path().join("idx");
+        index(&demo, &clean_idx);
+        assert_eq!(counts(&idx), counts(&clean_idx));
     }
 }
