@@ -7748,4 +7748,85 @@ mod hardening {
         index(&demo, &clean_idx);
         assert_eq!(counts(&idx), counts(&clean_idx));
     }
+
+    // See: issue #18
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_report_is_built_once_per_state_of_the_study_however_many_ask() {
+        use axum::body::Body;
+        use axum::http::Request;
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let app = std::sync::Arc::new(citata::serve::App::open(c.clone(), &idx, None).unwrap());
+        let fetch = |uri: &'static str| {
+            let app = app.clone();
+            async move {
+                let resp = citata::serve::router(app)
+                    .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let body = resp.into_body().collect().await.unwrap().to_bytes();
+                (status, body)
+            }
+        };
+        let mut asked = Vec::new();
+        for i in 0..60 {
+            let uri = ["/report", "/report.md", "/report.docx"][i % 3];
+            asked.push(tokio::spawn(fetch(uri)));
+        }
+        let mut md = Vec::new();
+        for a in asked {
+            let (status, body) = a.await.unwrap();
+            assert_eq!(status, 200);
+            md.push(body);
+        }
+        assert_eq!(app.report_builds(), 3, "one build per form");
+        // The same bytes for everyone.
+        assert!(md.chunks(3).all(|c| c == &md[..3]));
+        // A pin changes the study: the next report is built again, with it.
+        let (_, json) = fetch("/api/quotes/payment_terms").await;
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let q = &v["quotes"][0];
+        let form = format!(
+            "csrf={}&doc={}&start={}&end={}&text={}",
+            app.csrf,
+            citata::serve::url_encode(q["doc"].as_str().unwrap()),
+            q["start"],
+            q["end"],
+            citata::serve::url_encode("Отсрочка шестьдесят дней, закреплено.")
+        );
+        let resp = citata::serve::router(app.clone())
+            .oneshot(
+                Request::post("/quotes/payment_terms/pin")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 303);
+        let (status, body) = fetch("/report.md").await;
+        assert_eq!(status, 200);
+        assert!(
+            String::from_utf8_lossy(&body).contains("Отсрочка шестьдесят дней, закреплено."),
+            "the pin is in the report"
+        );
+        assert_eq!(app.report_builds(), 4);
+        // A transcript changed on disk is seen too (the folder is looked at again after 1 s).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = c.join("b.txt");
+        let text = std::fs::read_to_string(&b).unwrap();
+        std::fs::write(
+            &b,
+            format!("{text}Респондент: Оплата — отдельный разговор.\n"),
+        )
+        .unwrap();
+        let (status, _) = fetch("/report.md").await;
+        assert_eq!(status, 200);
+        assert_eq!(app.report_builds(), 5);
+    }
 }

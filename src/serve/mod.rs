@@ -18,6 +18,7 @@
 //! holds is served: no file paths reach the file system. Query strings are bounded; so is
 //! the nesting of queries.
 
+mod cache;
 mod pages;
 
 pub use pages::url_encode;
@@ -70,6 +71,8 @@ pub struct App {
     /// The address the server listens on (set by [`run`]): accepted in `Host` besides the
     /// localhost names and loopback addresses.
     bound: OnceLock<IpAddr>,
+    /// The report in each form, built once per state of the study folder.
+    reports: cache::ReportCache,
 }
 
 impl App {
@@ -108,6 +111,7 @@ impl App {
             pins: Mutex::new(()),
             model: OnceLock::new(),
             bound: OnceLock::new(),
+            reports: cache::ReportCache::default(),
         })
     }
 
@@ -121,6 +125,14 @@ impl App {
                     .and_then(|b| serde_json::from_slice(&b).ok())
             })
             .as_ref()
+    }
+
+    /// How many times the report was built since the server started (any form): once per
+    /// form and state of the study folder, however many requests ask for it.
+    pub fn report_builds(&self) -> usize {
+        self.reports
+            .started
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
@@ -754,7 +766,9 @@ fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     f(&mut pins);
-    if let Err(e) = pins.save(&app.study) {
+    let saved = pins.save(&app.study);
+    app.reports.invalidate();
+    if let Err(e) = saved {
         return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
     }
     Redirect::to(&format!("/quotes/{}", pages::url_encode(param))).into_response()
@@ -789,8 +803,9 @@ async fn unpin(
     })
 }
 
-/// The report in one of its forms, built now from the study folder (so the current pins are
-/// in it) by the same code as `citata report` (`qdpx`: `citata export qdpx`).
+/// The report in one of its forms, built from the study folder (so the current pins are in
+/// it) by the same code as `citata report` (`qdpx`: `citata export qdpx`). The routes serve
+/// it through [`cache::ReportCache`]: one build per state of the study folder.
 fn build_report(app: &App, ext: &str) -> Result<Vec<u8>, String> {
     let dir = std::env::temp_dir().join(format!("citata-serve-{}", new_token()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -841,15 +856,41 @@ pub const REPORT_FORMS: [(&str, &str); 6] = [
     ("qdpx", "application/zip"),
 ];
 
+/// The report in `form` from the cache (`page`: the report page with its bar), or the
+/// answer instead: 500 with the error, 503 with `Retry-After` when the server is busy.
+#[allow(clippy::result_large_err)]
+async fn cached_report(app: &Arc<App>, form: &'static str) -> Result<axum::body::Bytes, Response> {
+    let builder = app.clone();
+    let got = app
+        .reports
+        .get(&app.study, form, move || {
+            let ext = if form == "page" { "html" } else { form };
+            let bytes = build_report(&builder, ext)?;
+            Ok(if form == "page" {
+                String::from_utf8_lossy(&bytes)
+                    .replacen("<body>", &pages::report_bar(), 1)
+                    .into()
+            } else {
+                bytes.into()
+            })
+        })
+        .await;
+    match got {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err((StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
+        Err(_) => Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, cache::RETRY_AFTER.to_string())],
+            "citata serve is building the report for others; try again in a few seconds\n",
+        )
+            .into_response()),
+    }
+}
+
 async fn report_page(State(app): State<Arc<App>>) -> Response {
-    let built = tokio::task::spawn_blocking(move || build_report(&app, "html")).await;
-    match built {
-        Ok(Ok(html)) => {
-            let page = String::from_utf8_lossy(&html).replacen("<body>", &pages::report_bar(), 1);
-            Html(page).into_response()
-        }
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    match cached_report(&app, "page").await {
+        Ok(page) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -863,22 +904,19 @@ async fn report_file(State(app): State<Arc<App>>, Path(ext): Path<String>) -> Re
         )
             .into_response();
     };
-    let name = format!("report.{ext}");
-    let built = tokio::task::spawn_blocking(move || build_report(&app, ext)).await;
-    match built {
-        Ok(Ok(bytes)) => (
+    match cached_report(&app, ext).await {
+        Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, media.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
+                    format!("attachment; filename=\"report.{ext}\""),
                 ),
             ],
             bytes,
         )
             .into_response(),
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(r) => r,
     }
 }
 
