@@ -41,3 +41,25 @@ pub enum Error {
 
 /// The library's result type.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// The cause of an I/O error in the words of citata's messages: a full disk (`ENOSPC`,
+/// also behind a wrapper error) is "no space left on device", in those words, so the user
+/// knows to free space; other errors as the system gives them.
+pub fn io_reason(e: &std::io::Error) -> String {
+    if is_disk_full(e) {
+        "no space left on device".to_string()
+    } else {
+        e.to_string()
+    }
+}
+
+/// True when an I/O error, or one it wraps, is a full disk (`ENOSPC`) or an exceeded quota.
+pub fn is_disk_full(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    if matches!(e.kind(), ErrorKind::StorageFull | ErrorKind::QuotaExceeded) {
+        return true;
+    }
+    e.get_ref()
+        .and_then(|inner| inner.downcast_ref::<std::io::Error>())
+        .is_some_and(is_disk_full)
+}

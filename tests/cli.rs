@@ -7622,3 +7622,631 @@ mod serve {
         );
     }
 }
+
+/// Hostile and unlucky input from issue 18: queries that nest too deep, DNS rebinding,
+/// failed writes, crashes in the middle of an index commit, the report routes under load.
+mod hardening {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::path::{Path, PathBuf};
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    use crate::testenv::{citata, tmp, write};
+
+    /// A child process killed when dropped.
+    struct Kill(Child);
+
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+
+    /// A small study: two transcripts with metadata.
+    fn study(dir: &Path) -> PathBuf {
+        let c = dir.join("study");
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. Сроки поставки срывают.\n",
+        );
+        write(
+            &c,
+            "b.txt",
+            "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Сроки поставки?\nРеспондент: Задержки бывают, оплату не обсуждаю.\n",
+        );
+        c
+    }
+
+    fn index(study: &Path, idx: &Path) {
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            study.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
+    /// `citata serve STUDY` on a free port of 127.0.0.1 (the index built first); the port.
+    fn serve(study: &Path, idx: &Path) -> (Kill, u16) {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut child = Kill(
+            Command::new(env!("CARGO_BIN_EXE_citata"))
+                .arg("serve")
+                .arg(study)
+                .arg("--index")
+                .arg(idx)
+                .args(["--port", &port.to_string()])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        let mut line = String::new();
+        BufReader::new(child.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(line.contains(&format!("127.0.0.1:{port}")), "{line}");
+        (child, port)
+    }
+
+    /// An answer: the status, the headers (names in lower case) and the body.
+    type Answer = (u16, Vec<(String, String)>, String);
+
+    /// One HTTP/1.1 request.
+    fn http(port: u16, request: &str) -> std::io::Result<Answer> {
+        let mut s = TcpStream::connect(("127.0.0.1", port))?;
+        s.set_read_timeout(Some(Duration::from_secs(60)))?;
+        s.write_all(request.as_bytes())?;
+        let mut raw = Vec::new();
+        s.read_to_end(&mut raw)?;
+        let raw = String::from_utf8_lossy(&raw).into_owned();
+        let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
+        let mut lines = head.lines();
+        let status = lines
+            .next()
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(0);
+        let headers = lines
+            .filter_map(|l| l.split_once(':'))
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+            .collect();
+        Ok((status, headers, body.to_string()))
+    }
+
+    fn get(port: u16, path: &str) -> Answer {
+        http(
+            port,
+            &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"),
+        )
+        .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_query_nested_300_levels_gets_400_and_the_server_keeps_serving() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let (mut server, port) = serve(&c, &idx);
+        // `-(` 300 times around `a`: 901 bytes, under the 1,000-byte limit.
+        let q = format!("{}a{}", "-(".repeat(300), ")".repeat(300));
+        assert_eq!(q.len(), 901);
+        let (status, _, body) = get(
+            port,
+            &format!("/api/search?q={}", citata::serve::url_encode(&q)),
+        );
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("at most 32 are allowed"), "{body}");
+        let (status, _, body) = get(port, "/search?q=-(-(-(a)))");
+        assert_eq!(status, 200, "{body}");
+        let (status, _, body) = get(port, "/api/search?q=%D0%BE%D0%BF%D0%BB%D0%B0%D1%82%D0%B0");
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"total\":3"), "{body}");
+        assert!(server.0.try_wait().unwrap().is_none(), "the server runs");
+    }
+
+    // See: issue #18
+    #[test]
+    fn the_cli_refuses_deep_queries_with_exit_2() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        for q in [
+            "(".repeat(10_000),
+            format!("{}a{}", "-(".repeat(1000), ")".repeat(1000)),
+            format!("{}a", "NOT ".repeat(10_000)),
+        ] {
+            let r = citata([
+                "search".as_ref(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+                "--".as_ref(),
+                q.as_ref(),
+            ]);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(
+                r.stderr.contains("levels deep; at most 32 are allowed"),
+                "{}",
+                r.stderr
+            );
+        }
+        // 32 levels are still a query.
+        let q = format!("{}оплата{}", "(".repeat(32), ")".repeat(32));
+        let r = citata([
+            "search".as_ref(),
+            q.as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_near_distance_too_large_says_so_and_the_maximum() {
+        let dir = tmp();
+        let cb = |n: &str| {
+            write(
+                dir.path(),
+                &format!("cb{n}.toml"),
+                format!(
+                    "name = \"t\"\n[[levels]]\nid = \"org\"\nname = \"Орг\"\n[[parameters]]\nid = \"price\"\nlevel = \"org\"\nname = \"Цена\"\nterms = [\"цена NEAR/{n} высокий\"]\n"
+                ),
+            )
+        };
+        for n in ["99999999999999999999", "1001"] {
+            let r = citata(["codebook".as_ref(), "check".as_ref(), cb(n).as_os_str()]);
+            assert_eq!(r.code, 2, "{}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!(
+                    "`NEAR/{n}`: the distance is too large; at most NEAR/1000"
+                )),
+                "{}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains("goes at the end"), "{}", r.stderr);
+        }
+        let r = citata([
+            "codebook".as_ref(),
+            "check".as_ref(),
+            cb("1000").as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+    }
+
+    fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+        headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    // See: issue #18
+    #[test]
+    fn dns_rebinding_another_host_gets_421_and_another_origin_403() {
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let (_server, port) = serve(&c, &idx);
+        let request = |method: &str, path: &str, host: &str, extra: &str, body: &str| {
+            http(
+                port,
+                &format!(
+                    "{method} {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                ),
+            )
+            .unwrap()
+        };
+        // A page of evil.example whose name now points at 127.0.0.1 reads nothing.
+        for path in [
+            "/",
+            "/api/search?q=x",
+            "/quotes/payment_terms",
+            "/report.md",
+        ] {
+            for host in ["evil.example", &format!("evil.example:{port}")] {
+                let (status, headers, body) = request("GET", path, host, "", "");
+                assert_eq!(status, 421, "{path} {host}: {body}");
+                assert!(!body.contains("csrf"), "{body}");
+                assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+            }
+        }
+        // Localhost names and the address are served, with the security headers.
+        for host in [format!("127.0.0.1:{port}"), format!("localhost:{port}")] {
+            let (status, headers, body) = request("GET", "/quotes/payment_terms", &host, "", "");
+            assert_eq!(status, 200, "{host}: {body}");
+            assert_eq!(header(&headers, "x-content-type-options"), Some("nosniff"));
+            assert_eq!(header(&headers, "referrer-policy"), Some("same-origin"));
+            let csp = header(&headers, "content-security-policy").unwrap_or_default();
+            assert!(csp.starts_with("default-src 'none';"), "{csp}");
+            assert!(csp.contains("form-action 'self'"), "{csp}");
+            assert!(!csp.contains("http"), "nothing external: {csp}");
+        }
+        // A pin from another origin is refused even with the form token; from the page's own
+        // origin it is written.
+        let (_, _, page) = get(port, "/quotes/payment_terms");
+        let csrf = page
+            .split("name=\"csrf\" value=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .expect("the page has the form token")
+            .to_string();
+        let (_, _, json) = get(port, "/api/quotes/payment_terms");
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let q = &v["quotes"][0];
+        let form = format!(
+            "csrf={csrf}&doc={}&start={}&end={}",
+            citata::serve::url_encode(q["doc"].as_str().unwrap()),
+            q["start"],
+            q["end"]
+        );
+        let typ = "Content-Type: application/x-www-form-urlencoded\r\n";
+        let me = format!("127.0.0.1:{port}");
+        for (host, origin) in [
+            (me.clone(), "http://evil.example".to_string()),
+            (me.clone(), format!("http://evil.example:{port}")),
+            (me.clone(), "null".to_string()),
+            (me.clone(), format!("https://127.0.0.1:{port}")),
+            (
+                format!("evil.example:{port}"),
+                format!("http://evil.example:{port}"),
+            ),
+        ] {
+            let (status, _, body) = request(
+                "POST",
+                "/quotes/payment_terms/pin",
+                &host,
+                &format!("{typ}Origin: {origin}\r\n"),
+                &form,
+            );
+            assert!(
+                status == 403 || status == 421,
+                "{host} {origin}: {status} {body}"
+            );
+            assert!(!c.join("pins.toml").exists(), "{host} {origin}");
+        }
+        let (status, _, body) = request(
+            "POST",
+            "/quotes/payment_terms/pin",
+            &me,
+            &format!("{typ}Origin: http://{me}\r\n"),
+            &form,
+        );
+        assert_eq!(status, 303, "{body}");
+        assert!(c.join("pins.toml").is_file());
+    }
+
+    /// A folder on a small tmpfs (`size`: 32k), unmounted when dropped: a real full disk.
+    /// `None` (the test says it is skipped) where mounting is not allowed (not root).
+    struct FullDisk {
+        _dir: tempfile::TempDir,
+        path: PathBuf,
+    }
+
+    impl FullDisk {
+        fn new(size: &str) -> Option<FullDisk> {
+            let dir = tmp();
+            let path = dir.path().join("full");
+            std::fs::create_dir(&path).ok()?;
+            let mounted = Command::new("mount")
+                .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+                .arg(&path)
+                .stderr(Stdio::null())
+                .status()
+                .is_ok_and(|s| s.success());
+            if !mounted {
+                eprintln!("SKIPPED: cannot mount a small tmpfs here (needs root)");
+                return None;
+            }
+            Some(FullDisk { _dir: dir, path })
+        }
+    }
+
+    impl Drop for FullDisk {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.path).status();
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut n: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        n.sort();
+        n
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_full_disk_leaves_no_temporary_file_and_the_error_names_the_output() {
+        let Some(disk) = FullDisk::new("32k") else {
+            return;
+        };
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        // The old report stays as it was.
+        std::fs::write(disk.path.join("report.html"), "old").unwrap();
+        for (args, out) in [
+            (vec!["report"], "report.html"),
+            (vec!["export", "qdpx"], "study.qdpx"),
+        ] {
+            let out = disk.path.join(out);
+            let mut a: Vec<&std::ffi::OsStr> = args.iter().map(|s| s.as_ref()).collect();
+            a.extend([demo.as_os_str(), "--out".as_ref(), out.as_os_str()]);
+            let r = citata(&a);
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
+            assert!(
+                r.stderr.contains(&format!(
+                    "writing {}: no space left on device",
+                    out.display()
+                )),
+                "{args:?}: {}",
+                r.stderr
+            );
+            assert!(!r.stderr.contains(".tmp-"), "{}", r.stderr);
+            assert_eq!(names(&disk.path), ["report.html"], "{args:?}");
+        }
+        assert_eq!(
+            std::fs::read_to_string(disk.path.join("report.html")).unwrap(),
+            "old"
+        );
+    }
+
+    fn copy_dir(from: &Path, to: &Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for e in std::fs::read_dir(from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+
+    /// The files of an index that its `meta.json` does not reference, and temporary files.
+    fn orphans(idx: &Path) -> Vec<String> {
+        let meta: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(idx.join("meta.json")).unwrap()).unwrap();
+        let mut living = std::collections::BTreeSet::new();
+        for seg in meta["segments"].as_array().unwrap() {
+            let id = seg["segment_id"].as_str().unwrap().replace('-', "");
+            for ext in ["fast", "fieldnorm", "idx", "pos", "store", "term"] {
+                living.insert(format!("{id}.{ext}"));
+            }
+            if let Some(stamp) = seg["deletes"]["opstamp"].as_u64() {
+                living.insert(format!("{id}.{stamp}.del"));
+            }
+        }
+        names(idx)
+            .into_iter()
+            .filter(|n| !n.starts_with('.') || n.starts_with(".tmp"))
+            .filter(|n| n != "meta.json" && !living.contains(n))
+            .collect()
+    }
+
+    /// `index stats` without the folder and size, and the hits of a search.
+    fn counts(idx: &Path) -> (String, usize) {
+        let r = citata([
+            "index".as_ref(),
+            "stats".as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let stats = r.stdout.lines().next().unwrap_or_default();
+        let stats = stats.split(", ").take(3).collect::<Vec<_>>().join(", ");
+        let r = citata([
+            "search".as_ref(),
+            "оплата OR сроки".as_ref(),
+            "--limit".as_ref(),
+            "100".as_ref(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        (stats, r.stdout.lines().count())
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_kill_at_any_stage_of_a_commit_is_recovered_by_the_next_add() {
+        use std::os::unix::process::ExitStatusExt;
+        let dir = tmp();
+        let c = study(dir.path());
+        let before = dir.path().join("before");
+        index(&c, &before);
+        // A changed transcript: the next add replaces it, deleting its sentences from the
+        // committed segment (a delete bitset, `<segment>.<opstamp>.del`).
+        let a = c.join("a.txt");
+        let mut text = std::fs::read_to_string(&a).unwrap();
+        text.push_str("Интервьюер: Что ещё?\nРеспондент: Оплата задерживается, сроки тоже.\n");
+        std::fs::write(&a, text).unwrap();
+        let clean = dir.path().join("clean");
+        copy_dir(&before, &clean);
+        index(&c, &clean);
+        let expected = counts(&clean);
+        assert!(expected.0.starts_with("2 transcript(s), "), "{expected:?}");
+        for stage in citata::index::FAILPOINTS {
+            let idx = dir.path().join(stage);
+            copy_dir(&before, &idx);
+            let killed = Command::new(env!("CARGO_BIN_EXE_citata"))
+                .args(["index", "add"])
+                .arg(&c)
+                .arg("--index")
+                .arg(&idx)
+                .env(citata::index::FAILPOINT_ENV, stage)
+                .stderr(Stdio::null())
+                .status()
+                .unwrap();
+            assert_eq!(
+                killed.signal(),
+                Some(6),
+                "{stage}: stopped at the failpoint"
+            );
+            let r = citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                c.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+            ]);
+            assert_eq!(r.code, 0, "{stage}: {}", r.stderr);
+            assert_eq!(counts(&idx), expected, "{stage}");
+            assert_eq!(orphans(&idx), Vec::<String>::new(), "{stage}");
+            // And the index goes on working: the next change commits too.
+            let b = c.join("b.txt");
+            let old_b = std::fs::read_to_string(&b).unwrap();
+            std::fs::write(&b, format!("{old_b}Респондент: И ещё одно.\n")).unwrap();
+            let r = citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                c.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+            ]);
+            std::fs::write(&b, old_b).unwrap();
+            assert_eq!(r.code, 0, "{stage}: {}", r.stderr);
+            assert!(
+                r.stdout.starts_with("1 transcript(s) indexed"),
+                "{}",
+                r.stdout
+            );
+        }
+    }
+
+    // See: issue #18
+    #[test]
+    fn a_full_disk_while_indexing_says_so_and_the_next_add_recovers() {
+        let Some(disk) = FullDisk::new("256k") else {
+            return;
+        };
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let idx = disk.path.join("idx");
+        let add = || {
+            citata([
+                "index".as_ref(),
+                "add".as_ref(),
+                demo.as_os_str(),
+                "--index".as_ref(),
+                idx.as_os_str(),
+                "--quiet".as_ref(),
+            ])
+        };
+        let r = add();
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "{}: index: no space left on device; free some space",
+                idx.display()
+            )),
+            "{}",
+            r.stderr
+        );
+        // Space freed: the next add starts from the last commit, with no orphan left.
+        let grown = Command::new("mount")
+            .args(["-o", "remount,size=64m"])
+            .arg(&disk.path)
+            .status()
+            .unwrap();
+        assert!(grown.success());
+        let r = add();
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert_eq!(orphans(&idx), Vec::<String>::new());
+        let clean = tmp();
+        let clean_idx = clean.path().join("idx");
+        index(&demo, &clean_idx);
+        assert_eq!(counts(&idx), counts(&clean_idx));
+    }
+
+    // See: issue #18
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_report_is_built_once_per_state_of_the_study_however_many_ask() {
+        use axum::body::Body;
+        use axum::http::Request;
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let dir = tmp();
+        let c = study(dir.path());
+        let idx = dir.path().join("idx");
+        index(&c, &idx);
+        let app = std::sync::Arc::new(citata::serve::App::open(c.clone(), &idx, None).unwrap());
+        let fetch = |uri: &'static str| {
+            let app = app.clone();
+            async move {
+                let resp = citata::serve::router(app)
+                    .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                let status = resp.status().as_u16();
+                let body = resp.into_body().collect().await.unwrap().to_bytes();
+                (status, body)
+            }
+        };
+        let mut asked = Vec::new();
+        for i in 0..60 {
+            let uri = ["/report", "/report.md", "/report.docx"][i % 3];
+            asked.push(tokio::spawn(fetch(uri)));
+        }
+        let mut md = Vec::new();
+        for a in asked {
+            let (status, body) = a.await.unwrap();
+            assert_eq!(status, 200);
+            md.push(body);
+        }
+        assert_eq!(app.report_builds(), 3, "one build per form");
+        // The same bytes for everyone.
+        assert!(md.chunks(3).all(|c| c == &md[..3]));
+        // A pin changes the study: the next report is built again, with it.
+        let (_, json) = fetch("/api/quotes/payment_terms").await;
+        let v: serde_json::Value = serde_json::from_slice(&json).unwrap();
+        let q = &v["quotes"][0];
+        let form = format!(
+            "csrf={}&doc={}&start={}&end={}&text={}",
+            app.csrf,
+            citata::serve::url_encode(q["doc"].as_str().unwrap()),
+            q["start"],
+            q["end"],
+            citata::serve::url_encode("Отсрочка шестьдесят дней, закреплено.")
+        );
+        let resp = citata::serve::router(app.clone())
+            .oneshot(
+                Request::post("/quotes/payment_terms/pin")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(Body::from(form))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status().as_u16(), 303);
+        let (status, body) = fetch("/report.md").await;
+        assert_eq!(status, 200);
+        assert!(
+            String::from_utf8_lossy(&body).contains("Отсрочка шестьдесят дней, закреплено."),
+            "the pin is in the report"
+        );
+        assert_eq!(app.report_builds(), 4);
+        // A transcript changed on disk is seen too (the folder is looked at again after 1 s).
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        let b = c.join("b.txt");
+        let text = std::fs::read_to_string(&b).unwrap();
+        std::fs::write(
+            &b,
+            format!("{text}Респондент: Оплата — отдельный разговор.\n"),
+        )
+        .unwrap();
+        let (status, _) = fetch("/report.md").await;
+        assert_eq!(status, 200);
+        assert_eq!(app.report_builds(), 5);
+    }
+}

@@ -625,12 +625,27 @@ pub fn in_order<T: Sync, R: Send>(
     })
 }
 
-/// Writes a file through a temporary file in the same folder and a rename: never half a file.
+/// Writes a file through a temporary file in the same folder and a rename: never half a file,
+/// and no temporary file left behind when anything fails (a full disk, say).
 ///
 /// # Errors
-/// When the temporary file cannot be written or renamed.
+/// When the temporary file cannot be written, synced or renamed; the message names `path`
+/// (not the temporary file) and says "no space left on device" when that is the cause.
 pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use anyhow::Context;
+    write_atomically_with(path, bytes, |tmp, bytes| {
+        use std::io::Write;
+        let mut f = std::fs::File::create(tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()
+    })
+}
+
+/// [`write_atomically`] with the writing of the temporary file given (tests make it fail).
+fn write_atomically_with(
+    path: &std::path::Path,
+    bytes: &[u8],
+    write: impl FnOnce(&std::path::Path, &[u8]) -> std::io::Result<()>,
+) -> anyhow::Result<()> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -641,10 +656,14 @@ pub fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<
             .map_or("out".into(), |n| n.to_string_lossy()),
         std::process::id()
     ));
-    std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
-    if let Err(e) = std::fs::rename(&tmp, path) {
+    let written = write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path));
+    if let Err(e) = written {
         let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("writing {}", path.display()));
+        anyhow::bail!(
+            "writing {}: {}",
+            path.display(),
+            crate::error::io_reason(&e)
+        );
     }
     Ok(())
 }
@@ -710,4 +729,50 @@ pub fn progress(files: usize, quiet: bool) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // See: issue #18
+    #[test]
+    fn a_failed_write_leaves_no_temporary_file_and_names_the_output() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let out = dir.path().join("report.html");
+        std::fs::write(&out, "the old report").expect("write");
+        // The disk fills up halfway through the temporary file.
+        let e = write_atomically_with(&out, b"the new report", |tmp, bytes| {
+            std::fs::write(tmp, &bytes[..7])?;
+            Err(std::io::Error::from_raw_os_error(28))
+        })
+        .expect_err("the write fails");
+        assert_eq!(
+            e.to_string(),
+            format!("writing {}: no space left on device", out.display())
+        );
+        let names: Vec<String> = std::fs::read_dir(dir.path())
+            .expect("list")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["report.html"], "no temporary file is left");
+        assert_eq!(
+            std::fs::read_to_string(&out).expect("read"),
+            "the old report"
+        );
+        // Any other failure too, with the system's words.
+        let e = write_atomically_with(&out, b"x", |tmp, _| {
+            std::fs::write(tmp, b"x")?;
+            Err(std::io::Error::other("the device went away"))
+        })
+        .expect_err("the write fails");
+        assert!(e.to_string().ends_with(": the device went away"), "{e}");
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+        write_atomically(&out, b"the new report").expect("written");
+        assert_eq!(
+            std::fs::read_to_string(&out).expect("read"),
+            "the new report"
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).expect("list").count(), 1);
+    }
 }

@@ -553,7 +553,7 @@ pub fn compile_entry(
             .map_err(|e| format!("bad regex: {}", e.to_string().lines().last().unwrap_or("")));
     }
     let mut notes = Vec::new();
-    if let Some((a, rest)) = split_near(text) {
+    if let Some((a, rest)) = split_near(text)? {
         let (n, b) = rest;
         let a = compile_words(a, analyzer, &mut notes)?;
         let b = compile_words(b, analyzer, &mut notes)?;
@@ -563,15 +563,38 @@ pub fn compile_entry(
     Ok((Pattern::Phrase(words), notes))
 }
 
+/// The largest distance of `a NEAR/n b`: a NEAR match stays in one sentence.
+pub const MAX_NEAR: usize = 1000;
+
+/// The parts of `a NEAR/n b`: (a, (n, b)).
+type NearParts<'a> = (&'a str, (usize, &'a str));
+
 /// `a NEAR/n b` → (a, (n, b)).
-fn split_near(text: &str) -> Option<(&str, (usize, &str))> {
-    let i = text.find(" NEAR/")?;
+///
+/// # Errors
+/// A distance over [`MAX_NEAR`].
+fn split_near(text: &str) -> Result<Option<NearParts<'_>>, String> {
+    let Some(i) = text.find(" NEAR/") else {
+        return Ok(None);
+    };
     let a = text[..i].trim();
     let rest = &text[i + " NEAR/".len()..];
     let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-    let n = rest[..digits].parse().ok()?;
+    if digits == 0 {
+        return Ok(None);
+    }
+    let n = rest[..digits]
+        .parse::<usize>()
+        .ok()
+        .filter(|&n| n <= MAX_NEAR);
+    let Some(n) = n else {
+        return Err(format!(
+            "`NEAR/{}`: the distance is too large; at most NEAR/{MAX_NEAR} (a NEAR match stays in one sentence)",
+            &rest[..digits]
+        ));
+    };
     let b = rest[digits..].trim();
-    Some((a, (n, b)))
+    Ok(Some((a, (n, b))))
 }
 
 fn compile_words(

@@ -11,6 +11,7 @@
 //! so `citata index retag` can code everything again after a codebook change without the
 //! original files; the codebook the index was coded with is kept in the commit payload.
 
+mod directory;
 pub mod kwic;
 pub mod query;
 mod search;
@@ -30,6 +31,7 @@ use tantivy::schema::{
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
+pub use directory::{FAILPOINT_ENV, FAILPOINTS};
 pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, SearchResult};
 
 use crate::codebook::Codebook;
@@ -258,6 +260,8 @@ pub struct CitataIndex {
     pub dir: PathBuf,
     /// The document layout of its last commit (read at open, [`LAYOUT`] after a commit).
     layout: std::sync::atomic::AtomicU32,
+    /// Set when a write of the index failed for want of space.
+    disk_full: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
@@ -306,8 +310,9 @@ impl CitataIndex {
             path: dir.to_path_buf(),
             cause: e,
         })?;
-        let mmap = tantivy::directory::MmapDirectory::open(dir).map_err(|e| err(e, dir))?;
-        let index = Index::open_or_create(mmap, schema).map_err(|e| {
+        let watched = directory::WatchedDirectory::open(dir).map_err(|e| err(e, dir))?;
+        let disk_full = watched.disk_full();
+        let index = Index::open_or_create(watched, schema).map_err(|e| {
             err(
                 format!("{e}; this folder holds an index of another version or program: remove it and run `citata index add` again"),
                 dir,
@@ -328,23 +333,43 @@ impl CitataIndex {
             fields,
             dir: dir.to_path_buf(),
             layout: layout.into(),
+            disk_full,
         })
     }
 
-    /// A writer; only one process may hold one.
+    /// An error of a write to the index: when a write ran out of space, says so (tantivy's
+    /// own message is then about a killed index writer).
+    fn write_err(&self, e: impl std::fmt::Display) -> crate::Error {
+        // tantivy's own words ("an index writer was killed") say nothing of the disk.
+        if self.disk_full.load(std::sync::atomic::Ordering::Relaxed) {
+            err(
+                "no space left on device; free some space and run the command again (the index keeps its last commit)",
+                &self.dir,
+            )
+        } else {
+            err(e, &self.dir)
+        }
+    }
+
+    /// A writer; only one process may hold one. A process killed in the middle of a commit
+    /// leaves files the last commit does not reference: they are removed first (see
+    /// `directory::recover`), so the writer starts from the last commit as it was.
     ///
     /// # Errors
     /// "index is locked by another process" when another writer runs.
     pub fn writer(&self) -> crate::Result<IndexWriter> {
-        self.index
+        let writer = self
+            .index
             .writer(100_000_000)
             .map_err(|e| match e {
                 tantivy::TantivyError::LockFailure(..) => err(
                     "the index is locked by another process (another `citata index` is writing); wait for it to finish",
                     &self.dir,
                 ),
-                other => err(other, &self.dir),
-            })
+                other => self.write_err(other),
+            })?;
+        directory::recover(&self.dir, &writer).map_err(|e| self.write_err(e))?;
+        Ok(writer)
     }
 
     /// Commits what the writer holds, with the codebook in the payload. Until this returns,
@@ -358,9 +383,9 @@ impl CitataIndex {
             layout: LAYOUT,
         })
         .map_err(|e| err(e, &self.dir))?;
-        let mut prepared = writer.prepare_commit().map_err(|e| err(e, &self.dir))?;
+        let mut prepared = writer.prepare_commit().map_err(|e| self.write_err(e))?;
         prepared.set_payload(&payload);
-        prepared.commit().map_err(|e| err(e, &self.dir))?;
+        prepared.commit().map_err(|e| self.write_err(e))?;
         self.layout
             .store(LAYOUT, std::sync::atomic::Ordering::Relaxed);
         Ok(())
@@ -688,7 +713,7 @@ impl CitataIndex {
         while docs.peek().is_some() {
             let batch: Vec<UserOperation> =
                 docs.by_ref().take(BATCH).map(UserOperation::Add).collect();
-            writer.run(batch).map_err(|e| err(e, &self.dir))?;
+            writer.run(batch).map_err(|e| self.write_err(e))?;
         }
         Ok(())
     }

@@ -24,6 +24,11 @@ use crate::text::{Analyzer, normalize};
 /// How many words a prefix at the end of a phrase may stand for.
 const MAX_EXPANSIONS: u32 = 1000;
 
+/// How deeply parentheses and `NOT`s may nest in a query. tantivy's query grammar and its
+/// scorers recurse once per level: a few hundred levels overflow the stack and abort the
+/// process, so deeper queries are refused before the grammar sees them.
+pub const MAX_NESTING: usize = 32;
+
 /// Turns a metadata term ([`meta_term`]) into the query for the sentences of the
 /// transcripts that have it: metadata is kept on the transcripts, not on every sentence.
 pub type MetaFilter<'a> = dyn Fn(&str) -> Result<Box<dyn Query>, String> + 'a;
@@ -89,6 +94,12 @@ pub fn parse(
     meta: &MetaFilter<'_>,
 ) -> Result<ParsedQuery, QueryError> {
     let text = russian_operators(text);
+    let depth = nesting(&text);
+    if depth > MAX_NESTING {
+        return Err(QueryError(format!(
+            "the query nests parentheses or NOT {depth} levels deep; at most {MAX_NESTING} are allowed"
+        )));
+    }
     if text.trim().is_empty() {
         return Ok(ParsedQuery {
             query: Box::new(AllQuery),
@@ -113,6 +124,7 @@ pub fn parse(
         analyzer,
         meta,
         highlighter: Highlighter::default(),
+        depth: 0,
     };
     let query = b.build(&ast, true)?;
     Ok(ParsedQuery {
@@ -152,16 +164,76 @@ fn russian_operators(text: &str) -> String {
     out
 }
 
+/// The deepest nesting of a query: open parentheses, and `NOT`s in a row, which tantivy's
+/// grammar also reads by recursion (`-` and `+` do not nest: one may stand before a word). Quotes and escapes are not looked at, so the
+/// count is never lower than the grammar's (a bracket in a phrase counts too).
+fn nesting(text: &str) -> usize {
+    // Each open parenthesis counts one level, plus the operators just before it.
+    let mut open: Vec<usize> = Vec::new();
+    let mut levels = 0;
+    let mut pending = 0;
+    let mut deepest = 0;
+    let mut word = String::new();
+    let flush = |word: &mut String, pending: &mut usize| {
+        if word == "NOT" {
+            *pending += 1;
+        } else if !word.is_empty() {
+            *pending = 0;
+        }
+        word.clear();
+    };
+    for c in text.chars() {
+        match c {
+            '(' => {
+                flush(&mut word, &mut pending);
+                open.push(1 + pending);
+                levels += 1 + pending;
+                pending = 0;
+            }
+            ')' => {
+                flush(&mut word, &mut pending);
+                pending = 0;
+                levels -= open.pop().unwrap_or(0);
+            }
+            c if c.is_whitespace() => flush(&mut word, &mut pending),
+            c => word.push(c),
+        }
+        deepest = deepest.max(levels + pending);
+    }
+    flush(&mut word, &mut pending);
+    deepest.max(levels + pending)
+}
+
 struct Builder<'a> {
     fields: &'a Fields,
     analyzer: &'a mut Analyzer,
     meta: &'a MetaFilter<'a>,
     highlighter: Highlighter,
+    /// How deep [`Builder::build`] is in the query tree.
+    depth: usize,
 }
 
 impl Builder<'_> {
     /// `positive`: false under a NOT, where words are not highlighted.
     fn build(&mut self, ast: &UserInputAst, positive: bool) -> Result<Box<dyn Query>, QueryError> {
+        // The text was measured before the grammar read it ([`nesting`]); this bounds the
+        // tree the scorers recurse over whatever the grammar made of it.
+        if self.depth > 2 * MAX_NESTING + 2 {
+            return Err(QueryError(format!(
+                "the query nests more than {MAX_NESTING} levels deep"
+            )));
+        }
+        self.depth += 1;
+        let built = self.build_node(ast, positive);
+        self.depth -= 1;
+        built
+    }
+
+    fn build_node(
+        &mut self,
+        ast: &UserInputAst,
+        positive: bool,
+    ) -> Result<Box<dyn Query>, QueryError> {
         match ast {
             UserInputAst::Clause(clauses) => {
                 let mut parts: Vec<(Occur, Box<dyn Query>)> = Vec::new();
@@ -381,6 +453,45 @@ mod tests {
             .expect("an error");
         assert!(e.0.contains("ranges"), "{}", e.0);
         assert!(parse("  ", &f, &mut a, &test_meta).is_ok());
+    }
+
+    // See: issue #18
+    #[test]
+    fn nesting_counts_parentheses_and_operators_in_a_row() {
+        assert_eq!(nesting("цена"), 0);
+        assert_eq!(nesting("(цена OR скидка) AND (сроки)"), 1);
+        assert_eq!(nesting("-(-(a))"), 2);
+        assert_eq!(nesting("NOT (NOT (a))"), 4);
+        assert_eq!(nesting("NOT NOT NOT a"), 3);
+        assert_eq!(nesting("кто-то -скидка +цена"), 0);
+        assert_eq!(nesting("a)))"), 0);
+        assert_eq!(nesting(&"(".repeat(10_000)), 10_000);
+    }
+
+    // See: issue #18
+    #[test]
+    fn deep_queries_are_refused_before_the_grammar_recurses() {
+        let mut a = Analyzer::new();
+        let f = fields();
+        let nested = |open: &str, n: usize| format!("{}a{}", open.repeat(n), ")".repeat(n));
+        // 32 levels are read; one more is refused.
+        assert!(parse(&nested("(", 32), &f, &mut a, &test_meta).is_ok());
+        assert!(parse(&nested("-(", 32), &f, &mut a, &test_meta).is_ok());
+        for q in [
+            nested("(", 33),
+            nested("-(", 33),
+            nested("-(", 300),
+            nested("-(", 1000),
+            "(".repeat(10_000),
+            format!("{}a", "NOT ".repeat(10_000)),
+        ] {
+            let e = parse(&q, &f, &mut a, &test_meta).err().expect("an error");
+            assert!(
+                e.0.contains(&format!("at most {MAX_NESTING} are allowed")),
+                "{}",
+                e.0
+            );
+        }
     }
 
     #[test]

@@ -54,13 +54,15 @@ enum Block {
 
 /// Reads a .docx: a transcript table becomes turns, anything else labeled text.
 ///
+/// `word/document.xml` is streamed: memory is bounded by the text it yields (capped at
+/// [`IngestConfig::max_file_bytes`], `--max-file-mb`), not by the size of the XML.
+///
 /// # Errors
 /// When the bytes are not a zip archive, the archive has no `word/document.xml`, that
-/// part inflates beyond [`IngestConfig::max_docx_xml_bytes`] (probable zip bomb), or it
-/// is not well-formed XML.
+/// part inflates beyond [`IngestConfig::max_docx_xml_bytes`] (probable zip bomb), it is not
+/// well-formed XML, or its text is larger than [`IngestConfig::max_file_bytes`].
 pub fn read(bytes: &[u8], config: &IngestConfig) -> Result<Draft, String> {
-    let xml = document_xml(bytes, config.max_docx_xml_bytes)?;
-    let blocks = parse_body(&xml)?;
+    let blocks = read_body(bytes, config)?;
     let mut draft = Draft {
         encoding: "UTF-8 (docx)".into(),
         ..Draft::default()
@@ -79,8 +81,42 @@ pub fn read(bytes: &[u8], config: &IngestConfig) -> Result<Draft, String> {
     Ok(draft)
 }
 
-/// The text of `word/document.xml`, inflated with a size cap.
-fn document_xml(bytes: &[u8], limit: u64) -> Result<String, String> {
+/// What a paragraph, row, cell or table costs in memory beside its text, counted against
+/// the text cap (a million empty paragraphs are not free).
+const BLOCK_COST: usize = 32;
+
+/// Stops the inflation of `word/document.xml` past the cap (a lying size header).
+#[derive(Debug)]
+struct TooBig;
+
+impl std::fmt::Display for TooBig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("inflates beyond the cap")
+    }
+}
+
+impl std::error::Error for TooBig {}
+
+/// A reader that fails with [`TooBig`] after `left` bytes.
+struct Capped<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(std::io::Error::other(TooBig));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
+}
+
+/// Streams the body of `word/document.xml` into paragraphs and tables, in order.
+fn read_body(bytes: &[u8], config: &IngestConfig) -> Result<Vec<Block>, String> {
+    let limit = config.max_docx_xml_bytes;
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|_| {
         "not a valid .docx (not a zip archive); if it is an old .doc, save it as .docx".to_string()
     })?;
@@ -103,28 +139,19 @@ fn document_xml(bytes: &[u8], limit: u64) -> Result<String, String> {
     if file.size() > limit {
         return Err(bomb());
     }
-    let mut buf = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(|e| damaged(&e))?;
-    if buf.len() as u64 > limit {
-        return Err(bomb());
-    }
-    String::from_utf8(buf).map_err(|e| {
-        format!(
-            "{DOCUMENT} is not UTF-8 (invalid byte at {}); re-save the document from Word",
-            e.utf8_error().valid_up_to()
-        )
-    })
-}
-
-/// Walks the document body into paragraphs and tables, in order.
-fn parse_body(xml: &str) -> Result<Vec<Block>, String> {
-    let mut reader = Reader::from_str(xml);
+    let budget = usize::try_from(config.max_file_bytes).unwrap_or(usize::MAX);
+    let mut reader = Reader::from_reader(std::io::BufReader::with_capacity(
+        64 << 10,
+        Capped {
+            inner: file,
+            left: limit,
+        },
+    ));
     reader.config_mut().expand_empty_elements = true;
     let mut walker = Walker::default();
+    let mut buf = Vec::new();
     loop {
-        match reader.read_event() {
+        match reader.read_event_into(&mut buf) {
             Ok(Event::Start(e)) => walker.start(e.local_name().into_inner()),
             Ok(Event::End(e)) => walker.end(e.local_name().into_inner()),
             Ok(Event::Text(t)) => walker.text(&t.xml10_content()),
@@ -132,6 +159,18 @@ fn parse_body(xml: &str) -> Result<Vec<Block>, String> {
             Ok(Event::GeneralRef(r)) => walker.text(&entity(&r)),
             Ok(Event::Eof) => break,
             Ok(_) => {}
+            Err(quick_xml::Error::Io(e)) => {
+                if e.get_ref().is_some_and(|i| i.is::<TooBig>()) {
+                    return Err(bomb());
+                }
+                return Err(damaged(&e));
+            }
+            Err(quick_xml::Error::Encoding(_)) => {
+                return Err(format!(
+                    "{DOCUMENT} is not UTF-8 (invalid byte near {}); re-save the document from Word",
+                    reader.buffer_position()
+                ));
+            }
             Err(e) => {
                 return Err(format!(
                     "{DOCUMENT} is not well-formed XML (at byte {}: {e}); \
@@ -140,6 +179,13 @@ fn parse_body(xml: &str) -> Result<Vec<Block>, String> {
                 ));
             }
         }
+        if walker.used > budget {
+            return Err(format!(
+                "the text of {DOCUMENT} is larger than {} MiB (--max-file-mb); split the document, or raise --max-file-mb if it really is a transcript",
+                budget >> 20
+            ));
+        }
+        buf.clear();
     }
     Ok(walker.blocks)
 }
@@ -174,6 +220,8 @@ struct Walker {
     in_text: bool,
     /// Depth inside content that duplicates or removes text (`mc:Fallback`, moves, deletions).
     skip_depth: usize,
+    /// Bytes of text kept so far, and [`BLOCK_COST`] per paragraph, row, cell and table.
+    used: usize,
 }
 
 impl Walker {
@@ -181,6 +229,9 @@ impl Walker {
         if matches!(name, "Fallback" | "moveFrom" | "del") || self.skip_depth > 0 {
             self.skip_depth += usize::from(matches!(name, "Fallback" | "moveFrom" | "del"));
             return;
+        }
+        if matches!(name, "tbl" | "tr" | "tc" | "p") {
+            self.used = self.used.saturating_add(BLOCK_COST);
         }
         match name {
             "tbl" => self.tables.push(Vec::new()),
@@ -202,8 +253,14 @@ impl Walker {
             }
             "r" => self.run_depth += 1,
             "t" => self.in_text = true,
-            "tab" if self.run_depth > 0 => self.para.push('\t'),
-            "br" | "cr" if self.run_depth > 0 => self.para.push('\n'),
+            "tab" if self.run_depth > 0 => {
+                self.para.push('\t');
+                self.used = self.used.saturating_add(1);
+            }
+            "br" | "cr" if self.run_depth > 0 => {
+                self.para.push('\n');
+                self.used = self.used.saturating_add(1);
+            }
             _ => {}
         }
     }
@@ -235,6 +292,7 @@ impl Walker {
     fn text(&mut self, text: &str) {
         if self.in_text && self.skip_depth == 0 {
             self.para.push_str(text);
+            self.used = self.used.saturating_add(text.len());
         }
     }
 
@@ -683,6 +741,37 @@ mod tests {
         assert!(
             err.starts_with("cannot inflate word/document.xml") || err.contains("zip bomb"),
             "{err}"
+        );
+    }
+
+    // See: issue #18
+    #[test]
+    fn the_text_yielded_is_capped_by_max_file_bytes_not_the_xml() {
+        let small = IngestConfig {
+            max_file_bytes: 64 << 10,
+            ..IngestConfig::default()
+        };
+        let cap = "the text of word/document.xml is larger than 0 MiB (--max-file-mb)";
+        // 200 KB of text in a few KB of zip.
+        let text = docx(&p(&"оплата задерживается ".repeat(5000)));
+        assert!(text.len() < 20_000);
+        let err = read(&text, &small).unwrap_err();
+        assert!(err.starts_with(cap), "{err}");
+        assert!(read_default(&text).is_ok());
+        // No text, but 100,000 empty paragraphs: they cost memory too.
+        let empty = docx(&"<w:p/>".repeat(100_000));
+        let err = read(&empty, &small).unwrap_err();
+        assert!(err.starts_with(cap), "{err}");
+        assert!(read_default(&empty).is_ok());
+        // Under the cap, the same document reads as before.
+        let ok = docx(&format!(
+            "{}{}",
+            p("Интервьюер: Как с оплатой?"),
+            p("Респондент: Задерживают.")
+        ));
+        assert_eq!(
+            labeled(&read(&ok, &small).unwrap()),
+            labeled(&read_default(&ok).unwrap())
         );
     }
 }

@@ -7,10 +7,18 @@
 //! (JSON; `/search` also answers JSON to `Accept: application/json`).
 //!
 //! Safety: loopback by default; on another host every request needs the access token
-//! (`?token=`, then a cookie, or `Authorization: Bearer`). Transcript text is escaped
-//! everywhere. Only what the index holds is served: no file paths reach the file system.
-//! Query strings are bounded.
+//! (`?token=`, then a cookie, or `Authorization: Bearer`). Against DNS rebinding, a request
+//! whose `Host` is not a localhost name or an address of the server gets 421, and a POST
+//! whose `Origin` is another site's gets 403 (the forms also carry a per-server token).
+//! Every answer has `X-Content-Type-Options: nosniff`, a Content-Security-Policy (inline CSS,
+//! the one script by its hash, nothing external) and `Referrer-Policy: same-origin` (no URL
+//! with a token leaves the server; `no-referrer` would make browsers send `Origin: null`
+//! with the pages' own forms). Tokens
+//! are compared in constant time. Transcript text is escaped everywhere. Only what the index
+//! holds is served: no file paths reach the file system. Query strings are bounded; so is
+//! the nesting of queries.
 
+mod cache;
 mod pages;
 
 pub use pages::url_encode;
@@ -60,6 +68,11 @@ pub struct App {
     pins: Mutex<()>,
     /// The report model (JSON) for the study page's scores, built on first use.
     model: OnceLock<Option<serde_json::Value>>,
+    /// The address the server listens on (set by [`run`]): accepted in `Host` besides the
+    /// localhost names and loopback addresses.
+    bound: OnceLock<IpAddr>,
+    /// The report in each form, built once per state of the study folder.
+    reports: cache::ReportCache,
 }
 
 impl App {
@@ -97,6 +110,8 @@ impl App {
             quotes: OnceLock::new(),
             pins: Mutex::new(()),
             model: OnceLock::new(),
+            bound: OnceLock::new(),
+            reports: cache::ReportCache::default(),
         })
     }
 
@@ -110,6 +125,14 @@ impl App {
                     .and_then(|b| serde_json::from_slice(&b).ok())
             })
             .as_ref()
+    }
+
+    /// How many times the report was built since the server started (any form): once per
+    /// form and state of the study folder, however many requests ask for it.
+    pub fn report_builds(&self) -> usize {
+        self.reports
+            .started
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
@@ -187,6 +210,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/quotes/{param}/pin", post(pin))
         .route("/quotes/{param}/unpin", post(unpin))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .layer(middleware::from_fn_with_state(app.clone(), shield))
         .with_state(app)
 }
 
@@ -206,6 +230,7 @@ pub fn run(app: App, host: IpAddr, port: u16, ready: impl FnOnce(String)) -> any
                 anyhow::anyhow!("cannot listen on {host}:{port}: {e}; try another --port")
             })?;
         let addr = listener.local_addr()?;
+        let _ = app.bound.set(addr.ip());
         let mut url = format!("http://{addr}/");
         if let Some(t) = &app.token {
             url.push_str(&format!("?token={t}"));
@@ -237,30 +262,143 @@ pub fn new_token() -> String {
     out
 }
 
+/// The Content-Security-Policy of every answer: inline CSS (the pages and the report use
+/// `style` elements and attributes), the transcript page's one script by its hash, forms and
+/// requests to this server only, nothing from anywhere else, no framing.
+pub const CSP: &str = concat!(
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-",
+    "yCjM4fYTUABwGJ7kUjZwZiMczTTRCLraZMNotrb/Amw=",
+    "'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+);
+
+/// True when `a` and `b` are equal, in a time that depends only on their lengths (tokens are
+/// compared so that timing does not tell how much of a guess was right).
+pub fn same_token(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a
+        .iter()
+        .zip(b)
+        .fold(0u8, |acc, (x, y)| acc | std::hint::black_box(x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// True when `host` (a `Host` header, or the authority of an `Origin`: name or address, then
+/// an optional port) names this server: `localhost` or a name under `.localhost`, a loopback
+/// address, or the address it is bound to (any address, when bound to all of them: an
+/// address in `Host` cannot be rebound by DNS, a name can).
+pub fn host_allowed(host: &str, bound: Option<IpAddr>) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        let Some((ip, tail)) = rest.split_once(']') else {
+            return false;
+        };
+        if !(tail.is_empty()
+            || tail
+                .strip_prefix(':')
+                .is_some_and(|p| p.parse::<u16>().is_ok()))
+        {
+            return false;
+        }
+        ip
+    } else {
+        match host.rsplit_once(':') {
+            Some((h, p)) if p.parse::<u16>().is_ok() => h,
+            Some(_) => return false,
+            None => host,
+        }
+    };
+    let name = name.strip_suffix('.').unwrap_or(name).to_ascii_lowercase();
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    match name.parse::<IpAddr>() {
+        Ok(ip) => ip.is_loopback() || bound.is_some_and(|b| b == ip || b.is_unspecified()),
+        Err(_) => false,
+    }
+}
+
+/// Against DNS rebinding and cross-site forms, before anything else: refuses a `Host` that
+/// does not name this server (421) and a state-changing request whose `Origin` is not this
+/// server (403); adds the security headers to every answer.
+async fn shield(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    let bound = app.bound.get().copied();
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .map(|h| h.to_str().unwrap_or("\u{0}").to_string())
+        .or_else(|| req.uri().authority().map(|a| a.as_str().to_string()));
+    let mut resp = if host.as_deref().is_some_and(|h| !host_allowed(h, bound)) {
+        (
+            StatusCode::MISDIRECTED_REQUEST,
+            "citata serve answers only to localhost, 127.0.0.1 and its own address; open the URL the server printed\n",
+        )
+            .into_response()
+    } else if !req.method().is_safe() && !origin_allowed(&req, host.as_deref(), bound) {
+        (
+            StatusCode::FORBIDDEN,
+            "citata serve: a form from another site is refused; open the page from the URL the server printed\n",
+        )
+            .into_response()
+    } else {
+        next.run(req).await
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        header::HeaderValue::from_static("same-origin"),
+    );
+    resp
+}
+
+/// A request's `Origin`, when it has one, must be this server as the `Host` names it (a
+/// browser sends `Origin` with every POST; a request without one is no browser's form, and
+/// the form token still guards it). `null` (a sandboxed or privacy-stripped origin) is refused.
+fn origin_allowed(req: &Request, host: Option<&str>, bound: Option<IpAddr>) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(authority) = origin.to_str().ok().and_then(|o| o.strip_prefix("http://")) else {
+        return false;
+    };
+    host_allowed(authority, bound) && host.is_none_or(|h| h.eq_ignore_ascii_case(authority))
+}
+
 /// Lets a request through when no token is set, or it carries the token (query, cookie or
 /// bearer header); a token in the query is moved to a cookie.
 async fn guard(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
     let Some(token) = &app.token else {
         return next.run(req).await;
     };
-    let in_query = req
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .any(|kv| kv.strip_prefix("token=") == Some(token.as_str()));
+    let in_query = req.uri().query().unwrap_or("").split('&').any(|kv| {
+        kv.strip_prefix("token=")
+            .is_some_and(|t| same_token(t, token))
+    });
     let headers = req.headers();
     let in_cookie = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
-        .any(|c| c.trim().strip_prefix("citata_token=") == Some(token.as_str()));
+        .any(|c| {
+            c.trim()
+                .strip_prefix("citata_token=")
+                .is_some_and(|t| same_token(t, token))
+        });
     let in_bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        == Some(token.as_str());
+        .is_some_and(|t| same_token(t, token));
     if !(in_query || in_cookie || in_bearer) {
         return (
             StatusCode::UNAUTHORIZED,
@@ -606,7 +744,7 @@ pub struct PinForm {
 pub const MAX_QUOTE: usize = 4000;
 
 fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)) -> Response {
-    if form.csrf != app.csrf {
+    if !same_token(&form.csrf, &app.csrf) {
         return (
             StatusCode::FORBIDDEN,
             "the form is stale or from another site; reload the page\n",
@@ -628,7 +766,9 @@ fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     f(&mut pins);
-    if let Err(e) = pins.save(&app.study) {
+    let saved = pins.save(&app.study);
+    app.reports.invalidate();
+    if let Err(e) = saved {
         return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response();
     }
     Redirect::to(&format!("/quotes/{}", pages::url_encode(param))).into_response()
@@ -663,8 +803,9 @@ async fn unpin(
     })
 }
 
-/// The report in one of its forms, built now from the study folder (so the current pins are
-/// in it) by the same code as `citata report` (`qdpx`: `citata export qdpx`).
+/// The report in one of its forms, built from the study folder (so the current pins are in
+/// it) by the same code as `citata report` (`qdpx`: `citata export qdpx`). The routes serve
+/// it through [`cache::ReportCache`]: one build per state of the study folder.
 fn build_report(app: &App, ext: &str) -> Result<Vec<u8>, String> {
     let dir = std::env::temp_dir().join(format!("citata-serve-{}", new_token()));
     std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
@@ -715,15 +856,41 @@ pub const REPORT_FORMS: [(&str, &str); 6] = [
     ("qdpx", "application/zip"),
 ];
 
+/// The report in `form` from the cache (`page`: the report page with its bar), or the
+/// answer instead: 500 with the error, 503 with `Retry-After` when the server is busy.
+#[allow(clippy::result_large_err)]
+async fn cached_report(app: &Arc<App>, form: &'static str) -> Result<axum::body::Bytes, Response> {
+    let builder = app.clone();
+    let got = app
+        .reports
+        .get(&app.study, form, move || {
+            let ext = if form == "page" { "html" } else { form };
+            let bytes = build_report(&builder, ext)?;
+            Ok(if form == "page" {
+                String::from_utf8_lossy(&bytes)
+                    .replacen("<body>", &pages::report_bar(), 1)
+                    .into()
+            } else {
+                bytes.into()
+            })
+        })
+        .await;
+    match got {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err((StatusCode::INTERNAL_SERVER_ERROR, e).into_response()),
+        Err(_) => Err((
+            StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, cache::RETRY_AFTER.to_string())],
+            "citata serve is building the report for others; try again in a few seconds\n",
+        )
+            .into_response()),
+    }
+}
+
 async fn report_page(State(app): State<Arc<App>>) -> Response {
-    let built = tokio::task::spawn_blocking(move || build_report(&app, "html")).await;
-    match built {
-        Ok(Ok(html)) => {
-            let page = String::from_utf8_lossy(&html).replacen("<body>", &pages::report_bar(), 1);
-            Html(page).into_response()
-        }
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    match cached_report(&app, "page").await {
+        Ok(page) => ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response(),
+        Err(r) => r,
     }
 }
 
@@ -737,21 +904,169 @@ async fn report_file(State(app): State<Arc<App>>, Path(ext): Path<String>) -> Re
         )
             .into_response();
     };
-    let name = format!("report.{ext}");
-    let built = tokio::task::spawn_blocking(move || build_report(&app, ext)).await;
-    match built {
-        Ok(Ok(bytes)) => (
+    match cached_report(&app, ext).await {
+        Ok(bytes) => (
             [
                 (header::CONTENT_TYPE, media.to_string()),
                 (
                     header::CONTENT_DISPOSITION,
-                    format!("attachment; filename=\"{name}\""),
+                    format!("attachment; filename=\"report.{ext}\""),
                 ),
             ],
             bytes,
         )
             .into_response(),
-        Ok(Err(e)) => (StatusCode::INTERNAL_SERVER_ERROR, e).into_response(),
-        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+        Err(r) => r,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SHA-256 (FIPS 180-4), for checking the script hash in [`CSP`].
+    fn sha256(data: &[u8]) -> [u8; 32] {
+        const K: [u32; 64] = [
+            0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
+            0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe,
+            0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f,
+            0x4a7484aa, 0x5cb0a9dc, 0x76f988da, 0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7,
+            0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967, 0x27b70a85, 0x2e1b2138, 0x4d2c6dfc,
+            0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85, 0xa2bfe8a1, 0xa81a664b,
+            0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070, 0x19a4c116,
+            0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+            0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7,
+            0xc67178f2,
+        ];
+        let mut h: [u32; 8] = [
+            0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab,
+            0x5be0cd19,
+        ];
+        let mut msg = data.to_vec();
+        msg.push(0x80);
+        while msg.len() % 64 != 56 {
+            msg.push(0);
+        }
+        msg.extend_from_slice(&((data.len() as u64) * 8).to_be_bytes());
+        for block in msg.chunks(64) {
+            let mut w = [0u32; 64];
+            for (i, c) in block.chunks(4).enumerate() {
+                w[i] = u32::from_be_bytes([c[0], c[1], c[2], c[3]]);
+            }
+            for i in 16..64 {
+                let s0 = w[i - 15].rotate_right(7) ^ w[i - 15].rotate_right(18) ^ (w[i - 15] >> 3);
+                let s1 = w[i - 2].rotate_right(17) ^ w[i - 2].rotate_right(19) ^ (w[i - 2] >> 10);
+                w[i] = w[i - 16]
+                    .wrapping_add(s0)
+                    .wrapping_add(w[i - 7])
+                    .wrapping_add(s1);
+            }
+            let mut v = h;
+            for i in 0..64 {
+                let s1 = v[4].rotate_right(6) ^ v[4].rotate_right(11) ^ v[4].rotate_right(25);
+                let ch = (v[4] & v[5]) ^ (!v[4] & v[6]);
+                let t1 = v[7]
+                    .wrapping_add(s1)
+                    .wrapping_add(ch)
+                    .wrapping_add(K[i])
+                    .wrapping_add(w[i]);
+                let s0 = v[0].rotate_right(2) ^ v[0].rotate_right(13) ^ v[0].rotate_right(22);
+                let maj = (v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]);
+                let t2 = s0.wrapping_add(maj);
+                v = [
+                    t1.wrapping_add(t2),
+                    v[0],
+                    v[1],
+                    v[2],
+                    v[3].wrapping_add(t1),
+                    v[4],
+                    v[5],
+                    v[6],
+                ];
+            }
+            for (a, b) in h.iter_mut().zip(v) {
+                *a = a.wrapping_add(b);
+            }
+        }
+        let mut out = [0u8; 32];
+        for (i, x) in h.iter().enumerate() {
+            out[4 * i..4 * i + 4].copy_from_slice(&x.to_be_bytes());
+        }
+        out
+    }
+
+    fn base64(data: &[u8]) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        let mut out = String::new();
+        for c in data.chunks(3) {
+            let n = (u32::from(c[0]) << 16)
+                | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*c.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= c.len() {
+                    out.push(A[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_policy_names_the_hash_of_the_one_script() {
+        assert_eq!(
+            base64(&sha256(b"abc")),
+            "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
+        );
+        let hash = base64(&sha256(pages::SCROLL_SCRIPT.as_bytes()));
+        assert!(CSP.contains(&format!("'sha256-{hash}'")), "{CSP}");
+    }
+
+    #[test]
+    fn hosts_are_localhost_names_loopback_or_the_bound_address() {
+        let lan: IpAddr = "192.168.1.20".parse().unwrap();
+        for ok in [
+            "localhost",
+            "LOCALHOST:8080",
+            "localhost.:8080",
+            "app.localhost:1",
+            "127.0.0.1:7070",
+            "127.1.2.3",
+            "[::1]:7070",
+            "[::1]",
+        ] {
+            assert!(host_allowed(ok, None), "{ok}");
+        }
+        for bad in [
+            "evil.example",
+            "evil.example:7070",
+            "localhost.evil.example",
+            "127.0.0.1.nip.io",
+            "192.168.1.20:7070",
+            "127.0.0.1:port",
+            "[::1",
+            "",
+        ] {
+            assert!(!host_allowed(bad, None), "{bad}");
+        }
+        assert!(host_allowed("192.168.1.20:7070", Some(lan)));
+        assert!(!host_allowed("192.168.1.21:7070", Some(lan)));
+        assert!(host_allowed(
+            "10.0.0.5:7070",
+            Some("0.0.0.0".parse().unwrap())
+        ));
+        assert!(!host_allowed(
+            "evil.example:7070",
+            Some("0.0.0.0".parse().unwrap())
+        ));
+    }
+
+    #[test]
+    fn tokens_compare_whole() {
+        assert!(same_token("abc", "abc"));
+        assert!(!same_token("abc", "abd"));
+        assert!(!same_token("abc", "ab"));
+        assert!(!same_token("", "a"));
     }
 }

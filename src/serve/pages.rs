@@ -487,11 +487,15 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
             esc(&who)
         );
     }
-    b.push_str(
-        "<script>(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}})();</script>",
-    );
+    b.push_str("<script>");
+    b.push_str(SCROLL_SCRIPT);
+    b.push_str("</script>");
     layout(&t.doc, &b)
 }
+
+/// The one script of the pages: the transcript page scrolls to the sentence it was opened
+/// at. The Content-Security-Policy allows it by its hash (`serve::CSP`; a test checks it).
+pub const SCROLL_SCRIPT: &str = "(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}})();";
 
 fn polarity_ru(p: &str) -> &'static str {
     match p {
