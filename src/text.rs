@@ -40,8 +40,9 @@ pub const NORMALIZERS: &[&str] = &[
 /// Dictionary readings less probable than this are not kept as lemmas.
 pub const MIN_READING: f64 = 0.01;
 
-/// When the cache holds this many forms it is cleared, so memory stays bounded on any corpus.
-const CACHE_LIMIT: usize = 1 << 20;
+/// The default bound of an analyzer's form cache: when it holds this many forms at the start
+/// of a text, it is cleared (see [`Analyzer::with_cache_limit`]).
+pub const CACHE_LIMIT: usize = 1 << 20;
 
 /// The OpenCorpora dictionary, loaded on first use and shared by all threads.
 ///
@@ -91,7 +92,9 @@ impl FormInfo {
     }
 }
 
-/// Identifies a [`FormInfo`] inside one [`Analyzer`].
+/// Identifies a [`FormInfo`] inside one [`Analyzer`], valid until the analyzer's cache is
+/// reset (which happens only at the start of [`Analyzer::tokens_into`], when the generation
+/// changes: see [`Analyzer::generation`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FormId(u32);
 
@@ -154,6 +157,18 @@ impl std::borrow::Borrow<[u8]> for FormKey {
 }
 
 /// The analyzer, with its cache of forms. Create one per thread.
+///
+/// # The cache and its bound
+/// Each distinct normalized form gets a [`FormId`] and its [`FormInfo`] once. The cache is
+/// cleared only **between texts**: at the start of [`Analyzer::tokens_into`] (and
+/// [`Analyzer::tokens`]), when it holds `limit` forms or more. The ids of the text being
+/// analyzed therefore stay valid however many new forms it brings; ids kept from an earlier
+/// text are invalid once [`Analyzer::generation`] has changed, and tables kept beside the
+/// cache by form id (the matcher's, the polarity cache) compare generations to know when to
+/// start over. [`Analyzer::form`] never clears the cache.
+///
+/// Memory: at most `limit` forms carried over from earlier texts, plus the distinct forms of
+/// the text in hand (no more than its words, which the caller holds as tokens anyway).
 pub struct Analyzer {
     dict: &'static Dictionary,
     russian: Stemmer,
@@ -161,6 +176,8 @@ pub struct Analyzer {
     ids: FxHashMap<FormKey, FormId>,
     forms: Vec<FormInfo>,
     buf: Vec<u8>,
+    limit: usize,
+    generation: u32,
 }
 
 impl Default for Analyzer {
@@ -170,8 +187,25 @@ impl Default for Analyzer {
 }
 
 impl Analyzer {
-    /// A new analyzer with an empty cache (the dictionary is loaded on first use, ~5 ms).
+    /// A new analyzer with an empty cache bounded by [`CACHE_LIMIT`] (the dictionary is
+    /// loaded on first use, ~5 ms).
     pub fn new() -> Self {
+        Self::with_cache_limit(CACHE_LIMIT)
+    }
+
+    /// A new analyzer whose cache is cleared between texts once it holds `limit` forms.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut a = citata::text::Analyzer::with_cache_limit(2);
+    /// let first = a.tokens("раз два три");
+    /// assert_eq!(a.info(&first[2]).norm, "три"); // the text's own ids stay valid
+    /// assert_eq!(a.generation(), 0);
+    /// let next = a.tokens("четыре");
+    /// assert_eq!(a.generation(), 1); // cleared before the second text
+    /// assert_eq!(a.info(&next[0]).norm, "четыре");
+    /// ```
+    pub fn with_cache_limit(limit: usize) -> Self {
         Analyzer {
             dict: dictionary(),
             russian: Stemmer::create(Algorithm::Russian),
@@ -179,7 +213,15 @@ impl Analyzer {
             ids: FxHashMap::default(),
             forms: Vec::new(),
             buf: Vec::new(),
+            limit,
+            generation: 0,
         }
+    }
+
+    /// How many times the cache was cleared. Form ids from another generation are invalid;
+    /// a table kept by form id beside the analyzer is cleared when this changes.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// The tokens of `text`, in order.
@@ -191,14 +233,24 @@ impl Analyzer {
 
     /// Appends the tokens of `text` to `out` (reuse `out` in hot loops). Spans are relative
     /// to `text`.
+    ///
+    /// This is where the cache is cleared when full, before the text's first word: ids from
+    /// earlier calls (and tokens already in `out`) are invalid when [`Analyzer::generation`]
+    /// changed; the ids this call hands out stay valid until the next call.
     pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
+        if self.forms.len() >= self.limit {
+            self.forms.clear();
+            self.ids.clear();
+            self.generation = self.generation.wrapping_add(1);
+        }
         for span in WordSpans::new(text) {
             let form = self.form(&text[span.range()]);
             out.push(Token { span, form });
         }
     }
 
-    /// The analysis of one word form as written (it is normalized first).
+    /// The analysis of one word form as written (it is normalized first). Never clears the
+    /// cache (ids handed out earlier stay valid).
     pub fn form(&mut self, word: &str) -> FormId {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
@@ -214,7 +266,8 @@ impl Analyzer {
     /// What the analyzer knows about a token's form.
     ///
     /// # Panics
-    /// When the token came from another analyzer (or before a cache reset).
+    /// When the token came from another analyzer or an earlier generation (it may also
+    /// return another form's analysis then).
     pub fn info(&self, token: &Token) -> &FormInfo {
         self.form_info(token.form)
     }
@@ -222,7 +275,8 @@ impl Analyzer {
     /// What the analyzer knows about a form id.
     ///
     /// # Panics
-    /// When the id came from another analyzer (or before a cache reset).
+    /// When the id came from another analyzer or an earlier generation (it may also return
+    /// another form's analysis then).
     pub fn form_info(&self, id: FormId) -> &FormInfo {
         &self.forms[id.0 as usize]
     }
@@ -233,10 +287,6 @@ impl Analyzer {
     }
 
     fn insert(&mut self, norm: &[u8]) -> FormId {
-        if self.forms.len() >= CACHE_LIMIT {
-            self.forms.clear();
-            self.ids.clear();
-        }
         // Normalization maps valid UTF-8 to valid UTF-8.
         let info = self.analyze_norm(&String::from_utf8_lossy(norm));
         let id = FormId(self.forms.len() as u32);
@@ -653,6 +703,29 @@ mod tests {
         assert_eq!(n.to_orig(n.to_norm(i)), i);
         // The end of "эдо" maps to after the stress mark.
         assert_eq!(n.to_orig(6), text.find(' ').unwrap());
+    }
+
+    // See: issue #16. The cache was cleared inside a text once full, so the text's first
+    // tokens pointed at forms that were gone (or at other words).
+    #[test]
+    fn a_full_cache_is_cleared_before_a_text_never_inside_one() {
+        let mut a = Analyzer::with_cache_limit(3);
+        let text = "Раз два три четыре пять шесть";
+        let toks = a.tokens(text);
+        let norms: Vec<&str> = toks.iter().map(|t| a.info(t).norm.as_str()).collect();
+        assert_eq!(norms, vec!["раз", "два", "три", "четыре", "пять", "шесть"]);
+        assert_eq!((a.generation(), a.cached_forms()), (0, 6));
+        // `form` never clears: ids handed out before stay valid.
+        let seven = a.form("семь");
+        assert_eq!(a.info(&toks[0]).norm, "раз");
+        assert_eq!(a.form_info(seven).norm, "семь");
+        // The next text starts with an empty cache of a new generation.
+        let toks = a.tokens("восемь раз");
+        assert_eq!((a.generation(), a.cached_forms()), (1, 2));
+        assert_eq!(a.info(&toks[1]).lemmas, vec!["раз"]);
+        // Under the limit nothing is cleared.
+        let _ = a.tokens("девять");
+        assert_eq!((a.generation(), a.cached_forms()), (1, 3));
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct MatchState {
     norm: Normalized,
     /// For each form id: the regex entries its words let through ([`RegexGates`]).
     form_gates: Vec<u64>,
+    /// The analyzer's generation the tables above were filled in (form ids are per
+    /// generation).
+    generation: u32,
 }
 
 impl Default for MatchState {
@@ -106,6 +109,7 @@ impl MatchState {
             starts: Vec::new(),
             norm: Normalized::default(),
             form_gates: Vec::new(),
+            generation: 0,
         }
     }
 
@@ -243,12 +247,6 @@ impl Matcher {
     fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> &'s [u32] {
         let id = token.form;
         let idx = id.index();
-        if state.form_words.len() > state.analyzer.cached_forms() {
-            // The analyzer reset its cache: form ids were reused.
-            state.form_words.clear();
-            state.form_gates.clear();
-            state.arena.clear();
-        }
         if idx >= state.form_words.len() {
             state.form_words.resize(idx + 1, (u32::MAX, 0));
             state.form_gates.resize(idx + 1, 0);
@@ -321,6 +319,13 @@ impl Matcher {
         flat.clear();
         starts.clear();
         state.analyzer.tokens_into(sentence, &mut tokens);
+        if state.generation != state.analyzer.generation() {
+            // The analyzer cleared its cache before this sentence: form ids are reused.
+            state.generation = state.analyzer.generation();
+            state.form_words.clear();
+            state.form_gates.clear();
+            state.arena.clear();
+        }
         // Word patterns per token, and where each entry's first word occurs.
         let mut opened = 0u64;
         for (ti, t) in tokens.iter().enumerate() {
