@@ -20,7 +20,8 @@
 //! Steps 2–4 depend only on the word form, so each [`Analyzer`] caches form → [`FormInfo`]
 //! (one analyzer per thread; the dictionary itself is loaded once per process and shared).
 
-use std::sync::OnceLock;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rumorph::{Dictionary, Source};
 use rust_stemmers::{Algorithm, Stemmer};
@@ -41,8 +42,48 @@ pub const NORMALIZERS: &[&str] = &[
 pub const MIN_READING: f64 = 0.01;
 
 /// The default bound of an analyzer's form cache: when it holds this many forms at the start
-/// of a text, it is cleared (see [`Analyzer::with_cache_limit`]).
-pub const CACHE_LIMIT: usize = 1 << 20;
+/// of a text, it is cleared (see [`Analyzer::with_cache_limit`]). About 20 MB per analyzer
+/// when full; the analyses themselves live in the process's shared table.
+pub const CACHE_LIMIT: usize = 1 << 18;
+
+/// The bound of the process's shared table of analyses (each shard is cleared when it holds
+/// its part of this many).
+pub const SHARED_LIMIT: usize = 1 << 19;
+
+const SHARDS: usize = 64;
+
+/// The analyses of the forms every analyzer of the process asked for, by normalized form:
+/// each form is analyzed once per process, not once per thread. Analysis depends on the form
+/// alone, so which thread computed it does not matter.
+struct SharedForms {
+    shards: Vec<Mutex<FxHashMap<Box<str>, Arc<FormInfo>>>>,
+}
+
+fn shared_forms() -> &'static SharedForms {
+    static SHARED: OnceLock<SharedForms> = OnceLock::new();
+    SHARED.get_or_init(|| SharedForms {
+        shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+    })
+}
+
+impl SharedForms {
+    fn get_or_analyze(&self, norm: &str, analyze: impl FnOnce() -> FormInfo) -> Arc<FormInfo> {
+        let shard =
+            &self.shards[(rustc_hash::FxBuildHasher.hash_one(norm) >> 32) as usize % SHARDS];
+        let lock = || shard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(info) = lock().get(norm) {
+            return Arc::clone(info);
+        }
+        // Analyzed outside the lock; two threads may both analyze a form (same result).
+        let info = Arc::new(analyze());
+        let mut map = lock();
+        if map.len() >= SHARED_LIMIT / SHARDS {
+            map.clear();
+        }
+        map.insert(norm.into(), Arc::clone(&info));
+        info
+    }
+}
 
 /// The OpenCorpora dictionary, loaded on first use and shared by all threads.
 ///
@@ -51,6 +92,45 @@ pub const CACHE_LIMIT: usize = 1 << 20;
 pub fn dictionary() -> &'static Dictionary {
     static DICT: OnceLock<Dictionary> = OnceLock::new();
     DICT.get_or_init(|| Dictionary::bundled().expect("the bundled OpenCorpora dictionary loads"))
+}
+
+/// The normalized surface forms of every dictionary lexeme whose lemma (normalized) is
+/// `lemma`, sorted, `lemma` itself included: a superset of the forms whose
+/// [`FormInfo::lemmas`] contain `lemma` (the matcher asks the dictionary only about forms in
+/// it, or forms a stem or prefix pattern may match).
+pub fn lemma_forms(lemma: &str) -> Vec<String> {
+    let dict = dictionary();
+    let mut out = vec![lemma.to_string()];
+    for a in dict.analyze(lemma) {
+        if a.source != Source::Dictionary || normalize(&a.lemma) != lemma {
+            continue;
+        }
+        for f in dict.forms(&a) {
+            let f = normalize(&f.word);
+            // The dictionary reads some reflexive forms as forms of the plain verb
+            // («дается» → «давать»), which its paradigm does not list.
+            out.push(format!("{f}ся"));
+            out.push(format!("{f}сь"));
+            out.push(f);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// True when a normalized form is made of the Russian letters а–я and hyphens only.
+pub fn russian_letters(norm: &str) -> bool {
+    let b = norm.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'-', _) => i += 1,
+            (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F)) => i += 2,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// What kind of characters a token is made of.
@@ -156,10 +236,21 @@ impl std::borrow::Borrow<[u8]> for FormKey {
     }
 }
 
+/// One cached form: where its normalized text is in the analyzer's arena, and its analysis
+/// once asked for.
+struct Slot {
+    start: u32,
+    end: u32,
+    info: OnceLock<Arc<FormInfo>>,
+}
+
 /// The analyzer, with its cache of forms. Create one per thread.
 ///
 /// # The cache and its bound
-/// Each distinct normalized form gets a [`FormId`] and its [`FormInfo`] once. The cache is
+/// Each distinct normalized form gets a [`FormId`]; its [`FormInfo`] (dictionary lemmas,
+/// stem) is computed the first time it is asked for ([`Analyzer::info`]), once per process
+/// (a shared table), so a caller that only needs the normalized form ([`Analyzer::norm`])
+/// does not pay for the dictionary. The cache is
 /// cleared only **between texts**: at the start of [`Analyzer::tokens_into`] (and
 /// [`Analyzer::tokens`]), when it holds `limit` forms or more. The ids of the text being
 /// analyzed therefore stay valid however many new forms it brings; ids kept from an earlier
@@ -174,7 +265,9 @@ pub struct Analyzer {
     russian: Stemmer,
     english: Stemmer,
     ids: FxHashMap<FormKey, FormId>,
-    forms: Vec<FormInfo>,
+    forms: Vec<Slot>,
+    /// The normalized forms, one after the other.
+    norms: String,
     buf: Vec<u8>,
     limit: usize,
     generation: u32,
@@ -212,6 +305,7 @@ impl Analyzer {
             english: Stemmer::create(Algorithm::English),
             ids: FxHashMap::default(),
             forms: Vec::new(),
+            norms: String::new(),
             buf: Vec::new(),
             limit,
             generation: 0,
@@ -240,6 +334,7 @@ impl Analyzer {
     pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
         if self.forms.len() >= self.limit {
             self.forms.clear();
+            self.norms.clear();
             self.ids.clear();
             self.generation = self.generation.wrapping_add(1);
         }
@@ -272,13 +367,27 @@ impl Analyzer {
         self.form_info(token.form)
     }
 
+    /// The normalized form of a form id, without analyzing it.
+    ///
+    /// # Panics
+    /// When the id came from another analyzer or an earlier generation (it may also
+    /// return another form then).
+    pub fn norm(&self, id: FormId) -> &str {
+        let slot = &self.forms[id.0 as usize];
+        &self.norms[slot.start as usize..slot.end as usize]
+    }
+
     /// What the analyzer knows about a form id.
     ///
     /// # Panics
     /// When the id came from another analyzer or an earlier generation (it may also return
     /// another form's analysis then).
     pub fn form_info(&self, id: FormId) -> &FormInfo {
-        &self.forms[id.0 as usize]
+        let slot = &self.forms[id.0 as usize];
+        slot.info.get_or_init(|| {
+            let norm = &self.norms[slot.start as usize..slot.end as usize];
+            shared_forms().get_or_analyze(norm, || self.analyze_norm(norm))
+        })
     }
 
     /// Number of distinct forms in the cache.
@@ -287,17 +396,44 @@ impl Analyzer {
     }
 
     fn insert(&mut self, norm: &[u8]) -> FormId {
+        let start = self.norms.len() as u32;
         // Normalization maps valid UTF-8 to valid UTF-8.
-        let info = self.analyze_norm(&String::from_utf8_lossy(norm));
+        self.norms.push_str(&String::from_utf8_lossy(norm));
         let id = FormId(self.forms.len() as u32);
-        self.forms.push(info);
+        self.forms.push(Slot {
+            start,
+            end: self.norms.len() as u32,
+            info: OnceLock::new(),
+        });
         self.ids.insert(FormKey::new(norm), id);
         id
     }
 
+    /// The stem of a form ([`FormInfo::stem`]) without the dictionary lookup.
+    ///
+    /// # Panics
+    /// When the id came from another analyzer or an earlier generation.
+    pub fn stem(&self, id: FormId) -> std::borrow::Cow<'_, str> {
+        match self.forms[id.0 as usize].info.get() {
+            Some(info) => std::borrow::Cow::Borrowed(info.stem.as_str()),
+            None => {
+                let norm = self.norm(id);
+                self.stem_norm(norm, kind_of(norm))
+            }
+        }
+    }
+
+    fn stem_norm<'n>(&self, norm: &'n str, kind: TokenKind) -> std::borrow::Cow<'n, str> {
+        match kind {
+            TokenKind::Cyrillic => self.russian.stem(norm),
+            TokenKind::Latin => self.english.stem(norm),
+            TokenKind::Number | TokenKind::Mixed => std::borrow::Cow::Borrowed(norm),
+        }
+    }
+
     fn analyze_norm(&self, norm: &str) -> FormInfo {
         let kind = kind_of(norm);
-        let (lemmas, stem) = match kind {
+        let lemmas = match kind {
             TokenKind::Cyrillic => {
                 let mut lemmas: Vec<(String, f64)> = Vec::new();
                 for a in self.dict.analyze(norm) {
@@ -315,12 +451,11 @@ impl Analyzer {
                 // abbreviation of «век», "к" of «как»); the most probable one always stays.
                 let mut first = true;
                 lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
-                let stem = self.russian.stem(norm).into_owned();
-                (lemmas.into_iter().map(|(l, _)| l).collect(), stem)
+                lemmas.into_iter().map(|(l, _)| l).collect()
             }
-            TokenKind::Latin => (Vec::new(), self.english.stem(norm).into_owned()),
-            TokenKind::Number | TokenKind::Mixed => (Vec::new(), norm.to_string()),
+            _ => Vec::new(),
         };
+        let stem = self.stem_norm(norm, kind).into_owned();
         FormInfo {
             norm: norm.to_string(),
             lemmas,
@@ -330,7 +465,9 @@ impl Analyzer {
     }
 }
 
-fn kind_of(norm: &str) -> TokenKind {
+/// What a normalized form is made of ([`FormInfo::kind`]). Only [`TokenKind::Cyrillic`]
+/// forms are looked up in the dictionary.
+pub fn kind_of(norm: &str) -> TokenKind {
     let (mut cyr, mut lat, mut dig) = (false, false, false);
     for c in norm.chars() {
         match c {
