@@ -433,27 +433,13 @@ impl Analyzer {
 
     fn analyze_norm(&self, norm: &str) -> FormInfo {
         let kind = kind_of(norm);
-        let lemmas = match kind {
-            TokenKind::Cyrillic => {
-                let mut lemmas: Vec<(String, f64)> = Vec::new();
-                for a in self.dict.analyze(norm) {
-                    if a.source != Source::Dictionary {
-                        continue;
-                    }
-                    let lemma = normalize(&a.lemma);
-                    match lemmas.iter_mut().find(|(l, _)| *l == lemma) {
-                        Some((_, p)) => *p += a.prob,
-                        None => lemmas.push((lemma, a.prob)),
-                    }
-                }
-                lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
-                // Readings below 1 % are dictionary noise for matching ("в" as the
-                // abbreviation of «век», "к" of «как»); the most probable one always stays.
-                let mut first = true;
-                lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
-                lemmas.into_iter().map(|(l, _)| l).collect()
-            }
-            _ => Vec::new(),
+        // A form the dictionary does not have gets no dictionary reading (`analyze` then
+        // only tries its rules and guesses, which are not kept): `is_known` says so with one
+        // lookup, where `analyze` would spend most of its time on the guesses.
+        let lemmas = if kind == TokenKind::Cyrillic && self.dict.is_known(norm) {
+            dictionary_lemmas(self.dict, norm)
+        } else {
+            Vec::new()
         };
         let stem = self.stem_norm(norm, kind).into_owned();
         FormInfo {
@@ -463,6 +449,28 @@ impl Analyzer {
             kind,
         }
     }
+}
+
+/// The distinct normalized lemmas of the dictionary readings of a form (guesses and rules
+/// left out), most probable first, those under [`MIN_READING`] dropped but the first.
+fn dictionary_lemmas(dict: &Dictionary, norm: &str) -> Vec<String> {
+    let mut lemmas: Vec<(String, f64)> = Vec::new();
+    for a in dict.analyze(norm) {
+        if a.source != Source::Dictionary {
+            continue;
+        }
+        let lemma = normalize(&a.lemma);
+        match lemmas.iter_mut().find(|(l, _)| *l == lemma) {
+            Some((_, p)) => *p += a.prob,
+            None => lemmas.push((lemma, a.prob)),
+        }
+    }
+    lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // Readings below 1 % are dictionary noise for matching ("в" as the abbreviation of
+    // «век», "к" of «как»); the most probable one always stays.
+    let mut first = true;
+    lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
+    lemmas.into_iter().map(|(l, _)| l).collect()
 }
 
 /// What a normalized form is made of ([`FormInfo::kind`]). Only [`TokenKind::Cyrillic`]
@@ -863,6 +871,51 @@ mod tests {
         // Under the limit nothing is cleared.
         let _ = a.tokens("девять");
         assert_eq!((a.generation(), a.cached_forms()), (1, 3));
+    }
+
+    /// See: issue #16. Skipping `analyze` for forms the dictionary does not have changes no
+    /// reading: every distinct form of the demo corpus, rusdracor (where it is beside the
+    /// checkout) and a few hand-picked ones gets the lemmas of the full lookup.
+    #[test]
+    fn unknown_forms_skip_the_lookup_with_the_same_lemmas() {
+        let mut a = Analyzer::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::from(
+            "кто-то из-за по-моему сказал-то бизнес-процессов слово-дело Диадоком ещё ёлки \
+             ЭДО людей ГидроМаш ростехнадзором 1С xyz-абв подавнее дается",
+        );
+        for dir in [
+            root.join("corpora/demo"),
+            root.join("../shared/data/rusdracor"),
+        ] {
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        let (mut unknown, mut known) = (0, 0);
+        let toks = a.tokens(&text);
+        let mut seen = std::collections::HashSet::new();
+        for t in &toks {
+            if !seen.insert(t.form) {
+                continue;
+            }
+            let info = a.info(t);
+            if info.kind != TokenKind::Cyrillic {
+                continue;
+            }
+            assert_eq!(
+                info.lemmas,
+                dictionary_lemmas(a.dict, &info.norm),
+                "{}",
+                info.norm
+            );
+            if info.known() {
+                known += 1;
+            } else {
+                unknown += 1;
+            }
+        }
+        assert!(known > 0 && unknown > 0, "{known} known, {unknown} unknown");
     }
 
     #[test]
