@@ -95,9 +95,10 @@ pub fn dictionary() -> &'static Dictionary {
 }
 
 /// The normalized surface forms of every dictionary lexeme whose lemma (normalized) is
-/// `lemma`, sorted, `lemma` itself included: a superset of the forms whose
-/// [`FormInfo::lemmas`] contain `lemma` (the matcher asks the dictionary only about forms in
-/// it, or forms a stem or prefix pattern may match).
+/// `lemma`, sorted, `lemma` itself included. With their -ся/-сь forms (the dictionary reads
+/// some reflexive forms as forms of the plain verb, «дается» → «давать», which the paradigm
+/// does not list) they cover the forms whose [`FormInfo::lemmas`] contain `lemma`, but for
+/// the few [`crate::codebook::matcher::Matcher`] always looks up.
 pub fn lemma_forms(lemma: &str) -> Vec<String> {
     let dict = dictionary();
     let mut out = vec![lemma.to_string()];
@@ -105,14 +106,7 @@ pub fn lemma_forms(lemma: &str) -> Vec<String> {
         if a.source != Source::Dictionary || normalize(&a.lemma) != lemma {
             continue;
         }
-        for f in dict.forms(&a) {
-            let f = normalize(&f.word);
-            // The dictionary reads some reflexive forms as forms of the plain verb
-            // («дается» → «давать»), which its paradigm does not list.
-            out.push(format!("{f}ся"));
-            out.push(format!("{f}сь"));
-            out.push(f);
-        }
+        out.extend(dict.forms(&a).iter().map(|f| normalize(&f.word)));
     }
     out.sort_unstable();
     out.dedup();

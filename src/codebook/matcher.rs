@@ -258,7 +258,8 @@ impl Matcher {
     /// nothing, and the form is not looked up in the dictionary at all (most forms of real
     /// text). A form matches a word pattern only by
     /// - a lemma of a lemma pattern (Cyrillic forms only: no other form has lemmas): then it
-    ///   is in `surface`, the forms of that lemma's paradigm ([`lemma_forms`]);
+    ///   is in `surface`, the forms of that lemma's paradigm ([`lemma_forms`]), or is one of
+    ///   them with -ся/-сь;
     /// - an exact pattern: in `surface`;
     /// - a stem (stem patterns, and lemma patterns for unknown words): its stem, computed
     ///   here as the analysis does ([`Analyzer::stem`]), is one of them;
@@ -273,7 +274,11 @@ impl Matcher {
     /// (761,835 dictionary forms) check it.
     fn may_match(&self, analyzer: &Analyzer, id: FormId) -> bool {
         let norm = analyzer.norm(id);
-        if self.surface.contains_key(norm) {
+        let reflexive = (norm.ends_with("ся") || norm.ends_with("сь"))
+            .then(|| &norm[..norm.len() - "ся".len()]);
+        if self.surface.contains_key(norm)
+            || reflexive.is_some_and(|p| self.surface.contains_key(p))
+        {
             return true;
         }
         if kind_of(norm) == TokenKind::Cyrillic
