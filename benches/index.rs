@@ -1,10 +1,11 @@
-//! Indexing and search: `citata index add` (ingest + tag + tantivy) on a generated corpus,
-//! and query latency on an index of at least a million passages.
+//! Indexing and search: `citata index add` (ingest + tag + tantivy) on each corpus of
+//! `corpus/mod.rs` (rusdracor, its big-vocabulary variant in three copies, 32 MB generated),
+//! and query latency on an index of at least a million generated passages.
 //!
-//! The corpus: see `corpus/mod.rs`, with a seven-column `respondents.csv` as a real study
-//! has. Counts are asserted inside the timed loops. Under
-//! `cargo bench -- --test` (CI) both use 8 MB (instead of 32 MB to index and 100 MB to
-//! search).
+//! Each corpus gets a seven-column `respondents.csv` as a real study has. Counts are pinned
+//! and asserted inside the timed loops. Under `cargo bench -- --test` (CI) the
+//! big-vocabulary case has one copy and the generated corpora are 8 MB (instead of 32 MB to
+//! index and 100 MB to search).
 
 mod corpus;
 
@@ -47,25 +48,46 @@ fn index(corpus: &Path, dir: &Path) -> usize {
     idx.stats().expect("stats").sentences
 }
 
+/// Sentences indexed per corpus (rusdracor at commit b178c04; the big-vocabulary case has
+/// three copies, one under `--test`).
+const SENTENCES: &[(&str, usize)] = &[
+    ("rusdracor", 151_868),
+    ("big-vocabulary", 324_628),
+    ("big-vocabulary/quick", 108_099),
+    ("generated", 340_084),
+    ("generated/quick", 85_181),
+];
+
 fn bench_add(c: &mut Criterion) {
-    let tmp = tempfile::tempdir().unwrap();
     let quick = std::env::args().any(|a| a == "--test");
-    let (name, files) = corpus::corpus(if quick { 8 << 20 } else { 32 << 20 });
-    let corpus_dir = tmp.path().join("corpus");
-    let bytes = write_corpus(&corpus_dir, &files);
-    let dir = tmp.path().join("index");
-    let expected = index(&corpus_dir, &dir);
-    eprintln!(
-        "{name} corpus: {} files, {:.1} MB, {expected} sentences",
-        files.len(),
-        bytes as f64 / 1e6
-    );
     let mut group = c.benchmark_group("index");
     group.sample_size(10);
-    group.throughput(Throughput::Bytes(bytes as u64));
-    group.bench_function(format!("{name}/add"), |b| {
-        b.iter(|| assert_eq!(index(black_box(&corpus_dir), &dir), expected))
-    });
+    let cases = corpus::cases(
+        if quick { 1 } else { 3 },
+        if quick { 8 << 20 } else { 32 << 20 },
+    );
+    for case in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let files = &case.files;
+        let corpus_dir = tmp.path().join("corpus");
+        let bytes = write_corpus(&corpus_dir, files);
+        let dir = tmp.path().join("index");
+        let pin = match (case.name, quick) {
+            ("rusdracor", _) | (_, false) => case.name.to_string(),
+            (name, true) => format!("{name}/quick"),
+        };
+        let expected = corpus::pinned(SENTENCES, &pin, index(&corpus_dir, &dir));
+        eprintln!(
+            "{}: {} files, {:.1} MB, {expected} sentences",
+            case.name,
+            files.len(),
+            bytes as f64 / 1e6
+        );
+        group.throughput(Throughput::Bytes(bytes as u64));
+        group.bench_function(format!("{}/add", case.name), |b| {
+            b.iter(|| assert_eq!(index(black_box(&corpus_dir), &dir), expected))
+        });
+    }
     group.finish();
 }
 

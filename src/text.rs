@@ -20,7 +20,8 @@
 //! Steps 2–4 depend only on the word form, so each [`Analyzer`] caches form → [`FormInfo`]
 //! (one analyzer per thread; the dictionary itself is loaded once per process and shared).
 
-use std::sync::OnceLock;
+use std::hash::BuildHasher;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rumorph::{Dictionary, Source};
 use rust_stemmers::{Algorithm, Stemmer};
@@ -40,8 +41,49 @@ pub const NORMALIZERS: &[&str] = &[
 /// Dictionary readings less probable than this are not kept as lemmas.
 pub const MIN_READING: f64 = 0.01;
 
-/// When the cache holds this many forms it is cleared, so memory stays bounded on any corpus.
-const CACHE_LIMIT: usize = 1 << 20;
+/// The default bound of an analyzer's form cache: when it holds this many forms at the start
+/// of a text, it is cleared (see [`Analyzer::with_cache_limit`]). About 20 MB per analyzer
+/// when full; the analyses themselves live in the process's shared table.
+pub const CACHE_LIMIT: usize = 1 << 18;
+
+/// The bound of the process's shared table of analyses (each shard is cleared when it holds
+/// its part of this many).
+pub const SHARED_LIMIT: usize = 1 << 19;
+
+const SHARDS: usize = 64;
+
+/// The analyses of the forms every analyzer of the process asked for, by normalized form:
+/// each form is analyzed once per process, not once per thread. Analysis depends on the form
+/// alone, so which thread computed it does not matter.
+struct SharedForms {
+    shards: Vec<Mutex<FxHashMap<Box<str>, Arc<FormInfo>>>>,
+}
+
+fn shared_forms() -> &'static SharedForms {
+    static SHARED: OnceLock<SharedForms> = OnceLock::new();
+    SHARED.get_or_init(|| SharedForms {
+        shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+    })
+}
+
+impl SharedForms {
+    fn get_or_analyze(&self, norm: &str, analyze: impl FnOnce() -> FormInfo) -> Arc<FormInfo> {
+        let shard =
+            &self.shards[(rustc_hash::FxBuildHasher.hash_one(norm) >> 32) as usize % SHARDS];
+        let lock = || shard.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(info) = lock().get(norm) {
+            return Arc::clone(info);
+        }
+        // Analyzed outside the lock; two threads may both analyze a form (same result).
+        let info = Arc::new(analyze());
+        let mut map = lock();
+        if map.len() >= SHARED_LIMIT / SHARDS {
+            map.clear();
+        }
+        map.insert(norm.into(), Arc::clone(&info));
+        info
+    }
+}
 
 /// The OpenCorpora dictionary, loaded on first use and shared by all threads.
 ///
@@ -50,6 +92,39 @@ const CACHE_LIMIT: usize = 1 << 20;
 pub fn dictionary() -> &'static Dictionary {
     static DICT: OnceLock<Dictionary> = OnceLock::new();
     DICT.get_or_init(|| Dictionary::bundled().expect("the bundled OpenCorpora dictionary loads"))
+}
+
+/// The normalized surface forms of every dictionary lexeme whose lemma (normalized) is
+/// `lemma`, sorted, `lemma` itself included. With their -ся/-сь forms (the dictionary reads
+/// some reflexive forms as forms of the plain verb, «дается» → «давать», which the paradigm
+/// does not list) they cover the forms whose [`FormInfo::lemmas`] contain `lemma`, but for
+/// the few [`crate::codebook::matcher::Matcher`] always looks up.
+pub fn lemma_forms(lemma: &str) -> Vec<String> {
+    let dict = dictionary();
+    let mut out = vec![lemma.to_string()];
+    for a in dict.analyze(lemma) {
+        if a.source != Source::Dictionary || normalize(&a.lemma) != lemma {
+            continue;
+        }
+        out.extend(dict.forms(&a).iter().map(|f| normalize(&f.word)));
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// True when a normalized form is made of the Russian letters а–я and hyphens only.
+pub fn russian_letters(norm: &str) -> bool {
+    let b = norm.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match (b[i], b.get(i + 1)) {
+            (b'-', _) => i += 1,
+            (0xD0, Some(0xB0..=0xBF)) | (0xD1, Some(0x80..=0x8F)) => i += 2,
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// What kind of characters a token is made of.
@@ -91,7 +166,9 @@ impl FormInfo {
     }
 }
 
-/// Identifies a [`FormInfo`] inside one [`Analyzer`].
+/// Identifies a [`FormInfo`] inside one [`Analyzer`], valid until the analyzer's cache is
+/// reset (which happens only at the start of [`Analyzer::tokens_into`], when the generation
+/// changes: see [`Analyzer::generation`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FormId(u32);
 
@@ -153,14 +230,41 @@ impl std::borrow::Borrow<[u8]> for FormKey {
     }
 }
 
+/// One cached form: where its normalized text is in the analyzer's arena, and its analysis
+/// once asked for.
+struct Slot {
+    start: u32,
+    end: u32,
+    info: OnceLock<Arc<FormInfo>>,
+}
+
 /// The analyzer, with its cache of forms. Create one per thread.
+///
+/// # The cache and its bound
+/// Each distinct normalized form gets a [`FormId`]; its [`FormInfo`] (dictionary lemmas,
+/// stem) is computed the first time it is asked for ([`Analyzer::info`]), once per process
+/// (a shared table), so a caller that only needs the normalized form ([`Analyzer::norm`])
+/// does not pay for the dictionary. The cache is
+/// cleared only **between texts**: at the start of [`Analyzer::tokens_into`] (and
+/// [`Analyzer::tokens`]), when it holds `limit` forms or more. The ids of the text being
+/// analyzed therefore stay valid however many new forms it brings; ids kept from an earlier
+/// text are invalid once [`Analyzer::generation`] has changed, and tables kept beside the
+/// cache by form id (the matcher's, the polarity cache) compare generations to know when to
+/// start over. [`Analyzer::form`] never clears the cache.
+///
+/// Memory: at most `limit` forms carried over from earlier texts, plus the distinct forms of
+/// the text in hand (no more than its words, which the caller holds as tokens anyway).
 pub struct Analyzer {
     dict: &'static Dictionary,
     russian: Stemmer,
     english: Stemmer,
     ids: FxHashMap<FormKey, FormId>,
-    forms: Vec<FormInfo>,
+    forms: Vec<Slot>,
+    /// The normalized forms, one after the other.
+    norms: String,
     buf: Vec<u8>,
+    limit: usize,
+    generation: u32,
 }
 
 impl Default for Analyzer {
@@ -170,16 +274,42 @@ impl Default for Analyzer {
 }
 
 impl Analyzer {
-    /// A new analyzer with an empty cache (the dictionary is loaded on first use, ~5 ms).
+    /// A new analyzer with an empty cache bounded by [`CACHE_LIMIT`] (the dictionary is
+    /// loaded on first use, ~5 ms).
     pub fn new() -> Self {
+        Self::with_cache_limit(CACHE_LIMIT)
+    }
+
+    /// A new analyzer whose cache is cleared between texts once it holds `limit` forms.
+    ///
+    /// # Examples
+    /// ```
+    /// let mut a = citata::text::Analyzer::with_cache_limit(2);
+    /// let first = a.tokens("раз два три");
+    /// assert_eq!(a.info(&first[2]).norm, "три"); // the text's own ids stay valid
+    /// assert_eq!(a.generation(), 0);
+    /// let next = a.tokens("четыре");
+    /// assert_eq!(a.generation(), 1); // cleared before the second text
+    /// assert_eq!(a.info(&next[0]).norm, "четыре");
+    /// ```
+    pub fn with_cache_limit(limit: usize) -> Self {
         Analyzer {
             dict: dictionary(),
             russian: Stemmer::create(Algorithm::Russian),
             english: Stemmer::create(Algorithm::English),
             ids: FxHashMap::default(),
             forms: Vec::new(),
+            norms: String::new(),
             buf: Vec::new(),
+            limit,
+            generation: 0,
         }
+    }
+
+    /// How many times the cache was cleared. Form ids from another generation are invalid;
+    /// a table kept by form id beside the analyzer is cleared when this changes.
+    pub fn generation(&self) -> u32 {
+        self.generation
     }
 
     /// The tokens of `text`, in order.
@@ -191,14 +321,25 @@ impl Analyzer {
 
     /// Appends the tokens of `text` to `out` (reuse `out` in hot loops). Spans are relative
     /// to `text`.
+    ///
+    /// This is where the cache is cleared when full, before the text's first word: ids from
+    /// earlier calls (and tokens already in `out`) are invalid when [`Analyzer::generation`]
+    /// changed; the ids this call hands out stay valid until the next call.
     pub fn tokens_into(&mut self, text: &str, out: &mut Vec<Token>) {
+        if self.forms.len() >= self.limit {
+            self.forms.clear();
+            self.norms.clear();
+            self.ids.clear();
+            self.generation = self.generation.wrapping_add(1);
+        }
         for span in WordSpans::new(text) {
             let form = self.form(&text[span.range()]);
             out.push(Token { span, form });
         }
     }
 
-    /// The analysis of one word form as written (it is normalized first).
+    /// The analysis of one word form as written (it is normalized first). Never clears the
+    /// cache (ids handed out earlier stay valid).
     pub fn form(&mut self, word: &str) -> FormId {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
@@ -214,17 +355,33 @@ impl Analyzer {
     /// What the analyzer knows about a token's form.
     ///
     /// # Panics
-    /// When the token came from another analyzer (or before a cache reset).
+    /// When the token came from another analyzer or an earlier generation (it may also
+    /// return another form's analysis then).
     pub fn info(&self, token: &Token) -> &FormInfo {
         self.form_info(token.form)
+    }
+
+    /// The normalized form of a form id, without analyzing it.
+    ///
+    /// # Panics
+    /// When the id came from another analyzer or an earlier generation (it may also
+    /// return another form then).
+    pub fn norm(&self, id: FormId) -> &str {
+        let slot = &self.forms[id.0 as usize];
+        &self.norms[slot.start as usize..slot.end as usize]
     }
 
     /// What the analyzer knows about a form id.
     ///
     /// # Panics
-    /// When the id came from another analyzer (or before a cache reset).
+    /// When the id came from another analyzer or an earlier generation (it may also return
+    /// another form's analysis then).
     pub fn form_info(&self, id: FormId) -> &FormInfo {
-        &self.forms[id.0 as usize]
+        let slot = &self.forms[id.0 as usize];
+        slot.info.get_or_init(|| {
+            let norm = &self.norms[slot.start as usize..slot.end as usize];
+            shared_forms().get_or_analyze(norm, || self.analyze_norm(norm))
+        })
     }
 
     /// Number of distinct forms in the cache.
@@ -233,44 +390,52 @@ impl Analyzer {
     }
 
     fn insert(&mut self, norm: &[u8]) -> FormId {
-        if self.forms.len() >= CACHE_LIMIT {
-            self.forms.clear();
-            self.ids.clear();
-        }
+        let start = self.norms.len() as u32;
         // Normalization maps valid UTF-8 to valid UTF-8.
-        let info = self.analyze_norm(&String::from_utf8_lossy(norm));
+        self.norms.push_str(&String::from_utf8_lossy(norm));
         let id = FormId(self.forms.len() as u32);
-        self.forms.push(info);
+        self.forms.push(Slot {
+            start,
+            end: self.norms.len() as u32,
+            info: OnceLock::new(),
+        });
         self.ids.insert(FormKey::new(norm), id);
         id
     }
 
+    /// The stem of a form ([`FormInfo::stem`]) without the dictionary lookup.
+    ///
+    /// # Panics
+    /// When the id came from another analyzer or an earlier generation.
+    pub fn stem(&self, id: FormId) -> std::borrow::Cow<'_, str> {
+        match self.forms[id.0 as usize].info.get() {
+            Some(info) => std::borrow::Cow::Borrowed(info.stem.as_str()),
+            None => {
+                let norm = self.norm(id);
+                self.stem_norm(norm, kind_of(norm))
+            }
+        }
+    }
+
+    fn stem_norm<'n>(&self, norm: &'n str, kind: TokenKind) -> std::borrow::Cow<'n, str> {
+        match kind {
+            TokenKind::Cyrillic => self.russian.stem(norm),
+            TokenKind::Latin => self.english.stem(norm),
+            TokenKind::Number | TokenKind::Mixed => std::borrow::Cow::Borrowed(norm),
+        }
+    }
+
     fn analyze_norm(&self, norm: &str) -> FormInfo {
         let kind = kind_of(norm);
-        let (lemmas, stem) = match kind {
-            TokenKind::Cyrillic => {
-                let mut lemmas: Vec<(String, f64)> = Vec::new();
-                for a in self.dict.analyze(norm) {
-                    if a.source != Source::Dictionary {
-                        continue;
-                    }
-                    let lemma = normalize(&a.lemma);
-                    match lemmas.iter_mut().find(|(l, _)| *l == lemma) {
-                        Some((_, p)) => *p += a.prob,
-                        None => lemmas.push((lemma, a.prob)),
-                    }
-                }
-                lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
-                // Readings below 1 % are dictionary noise for matching ("в" as the
-                // abbreviation of «век», "к" of «как»); the most probable one always stays.
-                let mut first = true;
-                lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
-                let stem = self.russian.stem(norm).into_owned();
-                (lemmas.into_iter().map(|(l, _)| l).collect(), stem)
-            }
-            TokenKind::Latin => (Vec::new(), self.english.stem(norm).into_owned()),
-            TokenKind::Number | TokenKind::Mixed => (Vec::new(), norm.to_string()),
+        // A form the dictionary does not have gets no dictionary reading (`analyze` then
+        // only tries its rules and guesses, which are not kept): `is_known` says so with one
+        // lookup, where `analyze` would spend most of its time on the guesses.
+        let lemmas = if kind == TokenKind::Cyrillic && self.dict.is_known(norm) {
+            dictionary_lemmas(self.dict, norm)
+        } else {
+            Vec::new()
         };
+        let stem = self.stem_norm(norm, kind).into_owned();
         FormInfo {
             norm: norm.to_string(),
             lemmas,
@@ -280,7 +445,31 @@ impl Analyzer {
     }
 }
 
-fn kind_of(norm: &str) -> TokenKind {
+/// The distinct normalized lemmas of the dictionary readings of a form (guesses and rules
+/// left out), most probable first, those under [`MIN_READING`] dropped but the first.
+fn dictionary_lemmas(dict: &Dictionary, norm: &str) -> Vec<String> {
+    let mut lemmas: Vec<(String, f64)> = Vec::new();
+    for a in dict.analyze(norm) {
+        if a.source != Source::Dictionary {
+            continue;
+        }
+        let lemma = normalize(&a.lemma);
+        match lemmas.iter_mut().find(|(l, _)| *l == lemma) {
+            Some((_, p)) => *p += a.prob,
+            None => lemmas.push((lemma, a.prob)),
+        }
+    }
+    lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
+    // Readings below 1 % are dictionary noise for matching ("в" as the abbreviation of
+    // «век», "к" of «как»); the most probable one always stays.
+    let mut first = true;
+    lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= MIN_READING);
+    lemmas.into_iter().map(|(l, _)| l).collect()
+}
+
+/// What a normalized form is made of ([`FormInfo::kind`]). Only [`TokenKind::Cyrillic`]
+/// forms are looked up in the dictionary.
+pub fn kind_of(norm: &str) -> TokenKind {
     let (mut cyr, mut lat, mut dig) = (false, false, false);
     for c in norm.chars() {
         match c {
@@ -653,6 +842,74 @@ mod tests {
         assert_eq!(n.to_orig(n.to_norm(i)), i);
         // The end of "эдо" maps to after the stress mark.
         assert_eq!(n.to_orig(6), text.find(' ').unwrap());
+    }
+
+    // See: issue #16. The cache was cleared inside a text once full, so the text's first
+    // tokens pointed at forms that were gone (or at other words).
+    #[test]
+    fn a_full_cache_is_cleared_before_a_text_never_inside_one() {
+        let mut a = Analyzer::with_cache_limit(3);
+        let text = "Раз два три четыре пять шесть";
+        let toks = a.tokens(text);
+        let norms: Vec<&str> = toks.iter().map(|t| a.info(t).norm.as_str()).collect();
+        assert_eq!(norms, vec!["раз", "два", "три", "четыре", "пять", "шесть"]);
+        assert_eq!((a.generation(), a.cached_forms()), (0, 6));
+        // `form` never clears: ids handed out before stay valid.
+        let seven = a.form("семь");
+        assert_eq!(a.info(&toks[0]).norm, "раз");
+        assert_eq!(a.form_info(seven).norm, "семь");
+        // The next text starts with an empty cache of a new generation.
+        let toks = a.tokens("восемь раз");
+        assert_eq!((a.generation(), a.cached_forms()), (1, 2));
+        assert_eq!(a.info(&toks[1]).lemmas, vec!["раз"]);
+        // Under the limit nothing is cleared.
+        let _ = a.tokens("девять");
+        assert_eq!((a.generation(), a.cached_forms()), (1, 3));
+    }
+
+    /// See: issue #16. Skipping `analyze` for forms the dictionary does not have changes no
+    /// reading: every distinct form of the demo corpus, rusdracor (where it is beside the
+    /// checkout) and a few hand-picked ones gets the lemmas of the full lookup.
+    #[test]
+    fn unknown_forms_skip_the_lookup_with_the_same_lemmas() {
+        let mut a = Analyzer::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut text = String::from(
+            "кто-то из-за по-моему сказал-то бизнес-процессов слово-дело Диадоком ещё ёлки \
+             ЭДО людей ГидроМаш ростехнадзором 1С xyz-абв подавнее дается",
+        );
+        for dir in [
+            root.join("corpora/demo"),
+            root.join("../shared/data/rusdracor"),
+        ] {
+            for e in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                text.push_str(&std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+        let (mut unknown, mut known) = (0, 0);
+        let toks = a.tokens(&text);
+        let mut seen = std::collections::HashSet::new();
+        for t in &toks {
+            if !seen.insert(t.form) {
+                continue;
+            }
+            let info = a.info(t);
+            if info.kind != TokenKind::Cyrillic {
+                continue;
+            }
+            assert_eq!(
+                info.lemmas,
+                dictionary_lemmas(a.dict, &info.norm),
+                "{}",
+                info.norm
+            );
+            if info.known() {
+                known += 1;
+            } else {
+                unknown += 1;
+            }
+        }
+        assert!(known > 0 && unknown > 0, "{known} known, {unknown} unknown");
     }
 
     #[test]

@@ -9,7 +9,9 @@ use rustc_hash::FxHashMap;
 
 use super::{Codebook, Pattern, WordPat};
 use crate::model::Span;
-use crate::text::{Analyzer, FormInfo, Normalized, Token};
+use crate::text::{
+    Analyzer, FormId, FormInfo, Normalized, Token, TokenKind, kind_of, lemma_forms, russian_letters,
+};
 
 /// Which list of a parameter an entry comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -69,6 +71,9 @@ pub struct Matcher {
     /// over 64 regex entries, when all are tried on every sentence.
     gates: Option<RegexGates>,
     phrase_gap: usize,
+    /// The normalized forms a lemma or exact pattern may match: the pattern lemmas'
+    /// paradigms ([`lemma_forms`]) and the exact forms. See [`Matcher::may_match`].
+    surface: FxHashMap<String, ()>,
 }
 
 /// Per-thread matching state: the analyzer and the cache of form → word patterns.
@@ -85,6 +90,9 @@ pub struct MatchState {
     norm: Normalized,
     /// For each form id: the regex entries its words let through ([`RegexGates`]).
     form_gates: Vec<u64>,
+    /// The analyzer's generation the tables above were filled in (form ids are per
+    /// generation).
+    generation: u32,
 }
 
 impl Default for MatchState {
@@ -106,6 +114,7 @@ impl MatchState {
             starts: Vec::new(),
             norm: Normalized::default(),
             form_gates: Vec::new(),
+            generation: 0,
         }
     }
 
@@ -132,6 +141,7 @@ impl Matcher {
             regex_any: None,
             gates: None,
             phrase_gap: codebook.settings.phrase_gap,
+            surface: FxHashMap::default(),
             codebook: Codebook {
                 parameters: Vec::new(),
                 ..codebook.clone()
@@ -198,6 +208,11 @@ impl Matcher {
             }
         }
         m.codebook.parameters = codebook.parameters;
+        for l in m.lemma_idx.keys() {
+            m.surface
+                .extend(lemma_forms(l).into_iter().map(|f| (f, ())));
+        }
+        m.surface.extend(m.exact.keys().map(|f| (f.clone(), ())));
         // A set of the regex entries without their word boundaries (each matches wherever
         // its entry does, and more) runs on the fast DFA, where Unicode `\b` would not: it
         // tells, per sentence, which few entries are worth running in full.
@@ -239,27 +254,68 @@ impl Matcher {
         &self.codebook
     }
 
+    /// Whether a form may match some word pattern: when not, [`Matcher::resolve`] would find
+    /// nothing, and the form is not looked up in the dictionary at all (most forms of real
+    /// text). A form matches a word pattern only by
+    /// - a lemma of a lemma pattern (Cyrillic forms only: no other form has lemmas): then it
+    ///   is in `surface`, the forms of that lemma's paradigm ([`lemma_forms`]), or is one of
+    ///   them with -ся/-сь;
+    /// - an exact pattern: in `surface`;
+    /// - a stem (stem patterns, and lemma patterns for unknown words): its stem, computed
+    ///   here as the analysis does ([`Analyzer::stem`]), is one of them;
+    /// - a prefix pattern: tested as such.
+    ///
+    /// Cyrillic forms outside what the paradigms are known to cover are always looked up:
+    /// short ones, which may be abbreviations whose lemma is the full word («в» → «век»);
+    /// comparatives with по- («подавнее» is read as a form of «давно», whose paradigm is that
+    /// one word), taken as по- forms ending in -е or -ей; forms with letters other than а–я.
+    /// The tests `forms_ruled_out_without_the_dictionary_match_no_pattern` (every form of the
+    /// demo corpus and rusdracor) and `paradigms_of_real_forms_ruled_out_match_no_pattern`
+    /// (761,835 dictionary forms) check it.
+    fn may_match(&self, analyzer: &Analyzer, id: FormId) -> bool {
+        let norm = analyzer.norm(id);
+        let reflexive = (norm.ends_with("ся") || norm.ends_with("сь"))
+            .then(|| &norm[..norm.len() - "ся".len()]);
+        if self.surface.contains_key(norm)
+            || reflexive.is_some_and(|p| self.surface.contains_key(p))
+        {
+            return true;
+        }
+        if kind_of(norm) == TokenKind::Cyrillic
+            && (norm.len() <= 6
+                || !russian_letters(norm)
+                || (norm.starts_with("по") && (norm.ends_with('е') || norm.ends_with("ей"))))
+        {
+            return true;
+        }
+        if self
+            .prefixes
+            .iter()
+            .any(|(p, _)| norm.starts_with(p.as_str()))
+        {
+            return true;
+        }
+        let stem = analyzer.stem(id);
+        self.stem_any.contains_key(stem.as_ref()) || self.stem_unknown.contains_key(stem.as_ref())
+    }
+
     /// The word patterns a token form matches (resolved once per form per state).
     fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> &'s [u32] {
         let id = token.form;
         let idx = id.index();
-        if state.form_words.len() > state.analyzer.cached_forms() {
-            // The analyzer reset its cache: form ids were reused.
-            state.form_words.clear();
-            state.form_gates.clear();
-            state.arena.clear();
-        }
         if idx >= state.form_words.len() {
             state.form_words.resize(idx + 1, (u32::MAX, 0));
             state.form_gates.resize(idx + 1, 0);
         }
         if state.form_words[idx].0 == u32::MAX {
             let start = state.arena.len() as u32;
-            let info = state.analyzer.form_info(id);
-            self.resolve(info, &mut state.arena);
+            if self.may_match(&state.analyzer, id) {
+                self.resolve(state.analyzer.form_info(id), &mut state.arena);
+            }
             let len = state.arena.len() as u32 - start;
             state.form_words[idx] = (start, len);
-            state.form_gates[idx] = self.gates.as_ref().map_or(0, |g| g.opened_by(&info.norm));
+            let norm = state.analyzer.norm(id);
+            state.form_gates[idx] = self.gates.as_ref().map_or(0, |g| g.opened_by(norm));
         }
         let (start, len) = state.form_words[idx];
         &state.arena[start as usize..(start + len) as usize]
@@ -321,6 +377,13 @@ impl Matcher {
         flat.clear();
         starts.clear();
         state.analyzer.tokens_into(sentence, &mut tokens);
+        if state.generation != state.analyzer.generation() {
+            // The analyzer cleared its cache before this sentence: form ids are reused.
+            state.generation = state.analyzer.generation();
+            state.form_words.clear();
+            state.form_gates.clear();
+            state.arena.clear();
+        }
         // Word patterns per token, and where each entry's first word occurs.
         let mut opened = 0u64;
         for (ti, t) in tokens.iter().enumerate() {
@@ -827,6 +890,124 @@ mod tests {
             let got: Vec<String> = run(&m, text).into_iter().map(|h| h.2).collect();
             assert_eq!(got, want, "{text}");
         }
+    }
+
+    /// See: issue #16. A form the matcher rules out without the dictionary
+    /// ([`Matcher::may_match`]) matches no word pattern when looked up: checked on every
+    /// distinct form of the demo corpus and, where it is beside the checkout, of rusdracor
+    /// (78,700 forms), with the shipped codebook and markers. Also the property the stem
+    /// test rests on: a Russian form's Snowball stem is a prefix of it.
+    #[test]
+    fn forms_ruled_out_without_the_dictionary_match_no_pattern() {
+        let mut a = Analyzer::new();
+        let tagger = crate::tag::Tagger::new(Codebook::embedded(&mut a), &mut a);
+        let m = tagger.matcher();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut texts: Vec<String> = Vec::new();
+        for dir in [
+            root.join("corpora/demo"),
+            root.join("../shared/data/rusdracor"),
+        ] {
+            let Ok(entries) = std::fs::read_dir(&dir) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if let Ok(t) = std::fs::read_to_string(e.path()) {
+                    texts.push(t);
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let (mut looked_up, mut ruled_out) = (0, 0);
+        let mut words = Vec::new();
+        for text in &texts {
+            let toks = a.tokens(text);
+            for t in &toks {
+                let norm = a.norm(t.form);
+                if !seen.insert(norm.to_string()) {
+                    continue;
+                }
+                let info = a.form_info(t.form);
+                assert_eq!(a.stem(t.form), info.stem);
+                words.clear();
+                m.resolve(info, &mut words);
+                if m.may_match(&a, t.form) {
+                    looked_up += 1;
+                } else {
+                    ruled_out += 1;
+                    assert!(
+                        words.is_empty(),
+                        "{norm} {info:?} matches {:?}; forms {:?}",
+                        words
+                            .iter()
+                            .map(|&w| &m.words[w as usize])
+                            .collect::<Vec<_>>(),
+                        words
+                            .iter()
+                            .map(|&w| match &m.words[w as usize] {
+                                WordPat::Lemma { lemmas, .. } =>
+                                    lemmas.iter().map(|l| lemma_forms(l)).collect::<Vec<_>>(),
+                                _ => vec![],
+                            })
+                            .collect::<Vec<_>>()
+                    );
+                }
+            }
+        }
+        eprintln!("{ruled_out} ruled out, {looked_up} looked up");
+        assert!(
+            ruled_out > 3 * looked_up,
+            "{ruled_out} ruled out, {looked_up} looked up"
+        );
+    }
+
+    /// The same check on a larger part of the dictionary: every form of the paradigms of the
+    /// forms of rusdracor (761,835 words; 40 s in a debug build, so run on demand with
+    /// `cargo test --lib -- --ignored paradigms`).
+    #[test]
+    #[ignore]
+    fn paradigms_of_real_forms_ruled_out_match_no_pattern() {
+        let mut a = Analyzer::new();
+        let tagger = crate::tag::Tagger::new(Codebook::embedded(&mut a), &mut a);
+        let m = tagger.matcher();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/rusdracor");
+        let dict = crate::text::dictionary();
+        let mut seen = std::collections::HashSet::new();
+        let mut queue: Vec<String> = Vec::new();
+        for e in std::fs::read_dir(dir).expect("rusdracor").flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            for t in a.tokens(&text) {
+                let norm = a.norm(t.form).to_string();
+                if seen.insert(norm.clone()) {
+                    queue.push(norm);
+                }
+            }
+        }
+        for w in queue.clone() {
+            for an in dict.analyze(&w) {
+                for f in dict.forms(&an) {
+                    let f = crate::text::normalize(&f.word);
+                    if seen.insert(f.clone()) {
+                        queue.push(f);
+                    }
+                }
+            }
+        }
+        let (mut ruled_out, mut words, mut wrong) = (0, Vec::new(), Vec::new());
+        for w in &queue {
+            let id = a.form(w);
+            if m.may_match(&a, id) {
+                continue;
+            }
+            ruled_out += 1;
+            words.clear();
+            m.resolve(a.form_info(id), &mut words);
+            if !words.is_empty() {
+                wrong.push(format!("{w} {:?}", a.form_info(id).lemmas));
+            }
+        }
+        eprintln!("{} forms, {ruled_out} ruled out", queue.len());
+        assert!(wrong.is_empty(), "{} wrong: {wrong:?}", wrong.len());
     }
 
     #[test]

@@ -119,6 +119,8 @@ pub struct TagState {
     /// The matcher state (with the thread's analyzer).
     pub matching: MatchState,
     polarity: PolarityCache,
+    /// The analyzer's generation `polarity` was filled in (it is kept by form id).
+    polarity_generation: u32,
     /// When set, [`Tagger::tag`] records here each sentence's index keys
     /// ([`crate::text::FormInfo::key`], space-separated) by sentence index, from the tokens it
     /// analyzed anyway: the search index takes them so the text is analyzed once.
@@ -268,6 +270,12 @@ impl Tagger {
                 continue;
             }
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
+            let generation = state.matching.analyzer.generation();
+            if state.polarity_generation != generation {
+                // The analyzer cleared its cache before this sentence: form ids are reused.
+                state.polarity_generation = generation;
+                state.polarity = PolarityCache::default();
+            }
             if let Some(keys) = state.keys.as_mut() {
                 let m = &state.matching;
                 keys.push(
@@ -544,6 +552,63 @@ questions = ["цены"]
                 ("Хотелось бы личный кабинет.", "-", true, false),
                 ("У конкурентов он есть.", "-", false, true),
             ]
+        );
+    }
+
+    // See: issue #16. The form cache was cleared inside a sentence once full, after the
+    // sentence's first words already held form ids: `citata tag` died with "index out of
+    // bounds" on a transcript of 1.1 M distinct words. A cache of 4 forms shows it with short
+    // sentences: each has more distinct words than that.
+    #[test]
+    fn a_full_form_cache_is_cleared_between_sentences_only() {
+        let text = "Интервьюер: Как сроки поставки, нормально?
+Респондент: Сроки поставки у них всегда хорошие. Цены высокие, очень дорого, но задержек почти нет.
+Интервьюер: Спасибо.
+Респондент: Хотелось бы ещё дешевле, а сроки пусть будут как сейчас.
+";
+        let tg = tagger();
+        let t = crate::testutil::transcript(text);
+        let rows = |st: &mut TagState| -> Vec<(usize, String, &'static str, &'static str)> {
+            tg.tag(st, &t)
+                .into_iter()
+                .map(|c| {
+                    let p = c.param.map_or("-".to_string(), |p| {
+                        tg.matcher().codebook().parameters[p].id.clone()
+                    });
+                    (c.sentence, p, c.source.as_str(), c.polarity.as_str())
+                })
+                .collect()
+        };
+        let want: Vec<(usize, String, &str, &str)> = [
+            (0, "delivery", "keyword", "positive"),
+            (1, "delivery", "keyword", "positive"),
+            (2, "delivery", "keyword", "negative"),
+            (2, "price", "keyword", "negative"),
+            (4, "delivery", "context", "neutral"),
+        ]
+        .into_iter()
+        .map(|(s, p, src, pol)| (s, p.to_string(), src, pol))
+        .collect();
+        let mut big = TagState::default();
+        assert_eq!(rows(&mut big), want);
+        let mut small = TagState::default();
+        small.matching.analyzer = Analyzer::with_cache_limit(4);
+        small.keys = Some(SentenceKeys::default());
+        for round in 0..3 {
+            small.keys.as_mut().map(SentenceKeys::clear);
+            assert_eq!(rows(&mut small), want, "round {round}");
+            assert!(small.matching.analyzer.generation() > 0);
+        }
+        let keys: Vec<(usize, String)> = small
+            .keys
+            .as_ref()
+            .expect("recorded")
+            .iter()
+            .map(|(i, k)| (i, k.to_string()))
+            .collect();
+        assert_eq!(
+            keys[1],
+            (1, "срок поставка у они всегда хороший".to_string())
         );
     }
 
