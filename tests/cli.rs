@@ -7202,3 +7202,169 @@ mod serve {
         );
     }
 }
+
+/// Issue 14: the demo ratings that used to be wrong, one test each, read from
+/// `citata ratings corpora/demo --format ndjson`.
+mod demo_ratings {
+    use crate::testenv::*;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    /// (doc, param, speaker, value, confidence, rejected values) of every demo rating.
+    type Row = (String, String, String, f64, f64, Vec<(f64, String)>);
+
+    fn ratings() -> &'static [Row] {
+        static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
+        ROWS.get_or_init(|| {
+            let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+            let run = citata([
+                "ratings".as_ref(),
+                demo.as_os_str(),
+                "--format".as_ref(),
+                "ndjson".as_ref(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    (
+                        v["doc"].as_str().unwrap().to_string(),
+                        v["param"].as_str().unwrap().to_string(),
+                        v["speaker"].as_str().unwrap().to_string(),
+                        v["value"].as_f64().unwrap(),
+                        v["confidence"].as_f64().unwrap(),
+                        v["rejected"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|r| {
+                                (
+                                    r["value"].as_f64().unwrap(),
+                                    r["why"].as_str().unwrap().to_string(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The values of one parameter in one document, with their speakers.
+    fn of(doc: &str, param: &str) -> Vec<(String, f64)> {
+        ratings()
+            .iter()
+            .filter(|r| r.0 == doc && r.1 == param)
+            .map(|r| (r.2.clone(), r.3))
+            .collect()
+    }
+
+    fn rejected(doc: &str, param: &str) -> Vec<(f64, String)> {
+        ratings()
+            .iter()
+            .filter(|r| r.0 == doc && r.1 == param)
+            .flat_map(|r| r.5.clone())
+            .collect()
+    }
+
+    fn value(doc: &str, param: &str) -> f64 {
+        let v = of(doc, param);
+        assert_eq!(v.len(), 1, "{doc} {param}: {v:?}");
+        v[0].1
+    }
+
+    #[test]
+    fn w25_finansy_pricing_is_the_answer_not_the_count_of_reasons() {
+        assert_eq!(value("w25-finansy.txt", "pricing"), 5.0);
+        assert!(rejected("w25-finansy.txt", "pricing").contains(&(2.0, "count".into())));
+    }
+
+    #[test]
+    fn w26_kapstroy_joint_pr_is_six_not_three_lines() {
+        assert_eq!(value("w26-kapstroy.docx", "joint_pr"), 6.0);
+    }
+
+    #[test]
+    fn w26_kapstroy_modernization_is_seven_not_the_counterfactual_ten() {
+        assert_eq!(value("w26-kapstroy.docx", "modernization"), 7.0);
+        let r = rejected("w26-kapstroy.docx", "modernization");
+        assert!(r.contains(&(10.0, "counterfactual".into())), "{r:?}");
+        assert!(r.contains(&(9.0, "counterfactual".into())), "{r:?}");
+    }
+
+    #[test]
+    fn w26_kapstroy_document_flow_is_eight_not_the_future_nine() {
+        assert_eq!(value("w26-kapstroy.docx", "document_flow"), 8.0);
+        assert!(rejected("w26-kapstroy.docx", "document_flow").contains(&(9.0, "future".into())));
+    }
+
+    #[test]
+    fn w26_kachestvo_claims_is_five_not_minus_three() {
+        assert_eq!(value("w26-kachestvo.json", "claims"), 5.0);
+        let r = rejected("w26-kachestvo.json", "claims");
+        assert!(r.contains(&(3.0, "arithmetic".into())), "{r:?}");
+        assert!(r.contains(&(8.0, "past".into())), "{r:?}");
+    }
+
+    #[test]
+    fn w26_kachestvo_equipment_quality_is_eight_not_without_bearings_nine() {
+        assert_eq!(value("w26-kachestvo.json", "equipment_quality"), 8.0);
+        assert!(
+            rejected("w26-kachestvo.json", "equipment_quality")
+                .contains(&(9.0, "counterfactual".into()))
+        );
+    }
+
+    #[test]
+    fn w26_mekhanik_claims_is_five_not_under_kovalev_eight() {
+        assert_eq!(value("w26-mekhanik.vtt", "claims"), 5.0);
+        assert!(rejected("w26-mekhanik.vtt", "claims").contains(&(8.0, "counterfactual".into())));
+    }
+
+    #[test]
+    fn w26_mekhanik_equipment_quality_is_eight_not_without_them_nine() {
+        assert_eq!(value("w26-mekhanik.vtt", "equipment_quality"), 8.0);
+        assert!(
+            rejected("w26-mekhanik.vtt", "equipment_quality")
+                .contains(&(9.0, "counterfactual".into()))
+        );
+    }
+
+    #[test]
+    fn w26_mekhanik_modernization_is_seven_not_last_years_six() {
+        assert_eq!(value("w26-mekhanik.vtt", "modernization"), 7.0);
+        assert!(rejected("w26-mekhanik.vtt", "modernization").contains(&(6.0, "past".into())));
+    }
+
+    #[test]
+    fn w26_finansy_two_respondents_keep_their_own_ratings() {
+        let mut v = of("w26-finansy.md", "document_flow");
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            v,
+            vec![
+                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 9.0),
+                ("ТИМУР РАШИДОВИЧ".to_string(), 8.0)
+            ]
+        );
+        let mut p = of("w26-finansy.md", "pricing");
+        p.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            p,
+            vec![
+                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 5.0),
+                ("ТИМУР РАШИДОВИЧ".to_string(), 6.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_demo_rating_keeps_its_evidence_and_a_confidence() {
+        assert!(ratings().len() > 150);
+        for r in ratings() {
+            assert!((0.0..=1.0).contains(&r.4), "{r:?}");
+            assert!(!r.2.is_empty(), "{r:?}");
+        }
+    }
+}
