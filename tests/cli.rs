@@ -7368,3 +7368,39 @@ mod demo_ratings {
         }
     }
 }
+
+/// Issue 14: ratings read with low confidence are listed in the report's coverage appendix.
+mod report_uncertain_ratings {
+    use crate::testenv::*;
+
+    #[test]
+    fn a_wavering_rating_is_listed_for_checking() {
+        let dir = tmp();
+        let corpus = dir.path().join("study");
+        write(
+            &corpus,
+            "a.txt",
+            "Интервьюер: Тактичность — ваша оценка?\nРеспондент: Тут восемь, даже девять. Вежливый очень.\nИнтервьюер: Сервис — оценка?\nРеспондент: Девять.\n",
+        );
+        let out = dir.path().join("report.md");
+        let run = citata([
+            "report".as_ref(),
+            corpus.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let md = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            md.contains("Оценки, прочитанные с низкой уверенностью (проверьте по расшифровке): 1"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- «Тактичность» = 8,0 (a.txt, уверенность 0,45): «Тут восемь, даже девять.»"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("«Сервис» = 9,0 (a.txt"), "{md}");
+    }
+}

@@ -293,6 +293,7 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
     let mut asked = false;
     let mut frame: Option<Reading> = None;
     let mut answer = 0usize;
+    let mut previous_counts: Vec<f32> = Vec::new();
     let mut current_turn = usize::MAX;
     let mut c = 0;
     for (si, s) in t.sentences.iter().enumerate() {
@@ -341,6 +342,7 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
         let term_spans: Vec<Span> = terms.iter().map(|x| x.1).collect();
         let reading = candidates(text, analyzer, &speakers, &term_spans);
         if reading.candidates.is_empty() {
+            previous_counts.clear();
             continue;
         }
         let bare = text.split_whitespace().count() <= 6;
@@ -348,7 +350,27 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
         // rating, however long the sentence.
         let corrects_answer = reading.candidates.first().is_some_and(|c| c.correction)
             && slots.values().any(|(_, from)| *from == answer);
-        if !(asked || reading.explicit || bare || corrects_answer) {
+        // «Проактивность шесть, нет… ну пусть семь, он всё-таки новенький»: a parameter
+        // named right before the number.
+        let named = reading.candidates.iter().any(|c| {
+            terms.iter().any(|(_, sp)| {
+                sp.end <= c.span.start
+                    && text[sp.end..c.span.start]
+                        .trim_matches(|ch: char| ch.is_whitespace() || ".…,—–-:".contains(ch))
+                        .is_empty()
+            })
+        });
+        // «…две ошибки. Две!»: a count said again.
+        let echo = bare
+            && reading.candidates.len() == 1
+            && previous_counts.contains(&reading.candidates[0].value);
+        previous_counts = reading
+            .candidates
+            .iter()
+            .filter(|c| c.reading == Reading::Count)
+            .map(|c| c.value)
+            .collect();
+        if echo || !(asked || reading.explicit || bare || corrects_answer || named) {
             continue;
         }
         let context: Vec<usize> = here
@@ -386,6 +408,7 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
         let evidence = s.span;
         // The rating values of this sentence per (parameter, speaker), in order.
         let mut given: BTreeMap<(usize, usize), Vec<&Candidate>> = BTreeMap::new();
+        let mut named_before: Vec<usize> = Vec::new();
         for cand in &reading.candidates {
             // "Доступность восемь, коммуникация семь": the parameter named in the number's
             // clause, before it.
@@ -396,8 +419,13 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
                 .collect();
             in_clause.sort_unstable();
             in_clause.dedup();
+            // A number that names no parameter continues the previous one's in the sentence
+            // («Проактивность шесть, нет… ну пусть семь»).
             let params = if in_clause.len() == 1 {
+                named_before = in_clause.clone();
                 in_clause
+            } else if !named_before.is_empty() {
+                named_before.clone()
             } else {
                 sentence_params.clone()
             };
