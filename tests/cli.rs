@@ -7404,3 +7404,35 @@ mod report_uncertain_ratings {
         assert!(!md.contains("«Сервис» = 9,0 (a.txt"), "{md}");
     }
 }
+
+/// Issue 14: contentless answers are not coded by question context.
+mod context_needs_content {
+    use crate::testenv::*;
+    use std::path::Path;
+
+    #[test]
+    fn demo_refusals_are_not_coded_by_context() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/w25-finansy.txt");
+        let run = citata([
+            "tag".as_ref(),
+            file.as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let texts: Vec<String> = run
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["source"] == "context")
+            .map(|v| v["text"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert!(!texts.is_empty());
+        for refusal in ["Честно.", "Пропустим.", "Не возьмусь."] {
+            assert!(
+                !texts.iter().any(|t| t == refusal),
+                "{refusal} is context-coded"
+            );
+        }
+    }
+}
