@@ -292,6 +292,15 @@ impl Lexicon {
             }
             i += width;
         }
+        // Evidence the lexicon does not see: a rating said in a short sentence («Ну,
+        // девять.» praises, «Четыре, не больше.» criticizes) and the praise of a comparison
+        // no one else matches («Ни один другой поставщик бы так не сделал»).
+        let extra = rating_evidence(analyzer, text, tokens) + unmatched_praise(analyzer, tokens);
+        if extra > 0.0 {
+            pos += extra;
+        } else {
+            neg += extra;
+        }
         let total = pos + neg;
         let (strong, weak) = if pos >= -neg {
             (pos, -neg)
@@ -374,6 +383,78 @@ fn clause_break(gap: &str) -> bool {
     gap.contains([',', ';', ':', '—', '–', '(', ')', '.', '!', '?', '…'])
 }
 
+/// Sentences up to this many words are read for a rating said in them.
+const RATING_SENTENCE: usize = 8;
+
+/// A 1–10 rating said in a short sentence and ending its clause («ну, девять», «Четыре, не
+/// больше»): 9–10 count as praise (+1.5), 6 as mild criticism (−1), 5 and below as
+/// criticism (−1.5); 7–8 as nothing.
+fn rating_evidence(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> f32 {
+    if tokens.len() > RATING_SENTENCE {
+        return 0.0;
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        let info = analyzer.info(t);
+        let value = if info.norm.bytes().all(|b| b.is_ascii_digit()) {
+            info.norm.parse::<u8>().ok().map(f32::from)
+        } else {
+            info.lemmas
+                .iter()
+                .find_map(|l| crate::ratings::read::word_value(l))
+        };
+        let Some(v) = value.filter(|v| (1.0..=10.0).contains(v)) else {
+            continue;
+        };
+        // "три часа", "пять дней": a quantity unless its clause ends here.
+        let ends_clause = tokens
+            .get(i + 1)
+            .is_none_or(|n| clause_break(&text[t.span.end..n.span.start]));
+        let after_not = i > 0 && analyzer.info(&tokens[i - 1]).norm == "не";
+        // "лет на пять", "дней пять": a quantity named before it.
+        let unit_before = tokens[i.saturating_sub(2)..i].iter().any(|p| {
+            let p = analyzer.info(p);
+            let units = crate::ratings::read::UNITS;
+            units.contains(&p.norm.as_str())
+                || p.lemmas
+                    .first()
+                    .is_some_and(|l| units.contains(&l.as_str()))
+        });
+        if unit_before {
+            continue;
+        }
+        if !ends_clause || after_not || (v == 1.0 && !info.norm.starts_with('1')) {
+            continue;
+        }
+        return match v {
+            v if v >= 9.0 => 1.5,
+            v if v <= 5.0 => -1.5,
+            v if v < 7.0 => -1.0,
+            _ => 0.0,
+        };
+    }
+    0.0
+}
+
+/// «Ни один другой поставщик бы так не сделал», «никто бы так не сделал»: praise by a
+/// comparison no one matches (+2).
+fn unmatched_praise(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
+    let norm = |i: usize| analyzer.info(&tokens[i]).norm.as_str();
+    let n = tokens.len();
+    let Some(start) = (0..n).find(|&i| {
+        (norm(i) == "ни" && i + 1 < n && matches!(norm(i + 1), "один" | "одна" | "одно"))
+            || norm(i) == "никто"
+    }) else {
+        return 0.0;
+    };
+    let rest: Vec<&str> = (start + 1..n.min(start + 10)).map(norm).collect();
+    let by = rest.iter().position(|w| *w == "бы");
+    let not = rest.iter().position(|w| *w == "не");
+    match (by, not) {
+        (Some(b), Some(k)) if b < k && rest.contains(&"так") => 2.0,
+        _ => 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,6 +495,27 @@ mod tests {
             ("Задержек нет.", Polarity::Positive),
             ("Задержек не было, всё хорошо.", Polarity::Positive),
             ("Нет, задержка была.", Polarity::Negative),
+        ];
+        for (text, want) in cases {
+            assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
+        }
+    }
+
+    #[test]
+    fn ratings_and_unmatched_comparisons_are_evidence() {
+        let cases = [
+            ("Ну, девять.", Polarity::Positive),
+            ("Я ему за это… ну, девять.", Polarity::Positive),
+            ("Четыре, не больше.", Polarity::Negative),
+            ("Ну, восемь.", Polarity::Neutral),
+            ("Ждали три недели.", Polarity::Neutral),
+            ("По этапам, лет на пять.", Polarity::Neutral),
+            (
+                "Ни один другой поставщик бы так не сделал, «ГидроМаш» бы сказал: ждите поставку.",
+                Polarity::Positive,
+            ),
+            ("Никто бы так не сделал.", Polarity::Positive),
+            ("Ни одного ответа не получили.", Polarity::Neutral),
         ];
         for (text, want) in cases {
             assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
