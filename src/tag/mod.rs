@@ -7,7 +7,9 @@
 //!   topic; the respondent sentences that follow are coded for it with `source = context`
 //!   where they do not name it, until an interviewer turn asks about something else: other
 //!   parameters, wishes or competitors (the markers), or a long question (12+ words) that
-//!   names no parameter. A short follow-up ("А почему?") keeps the topic.
+//!   names no parameter. A short follow-up ("А почему?") keeps the topic. A context coding
+//!   needs content: an answer made only of fillers, hedges and refusals ("Честно.",
+//!   "Пропустим.", "Не возьмусь.") is not coded by context.
 //!   (`settings.context_sentences` limits how many sentences of each answer).
 //! - **Polarity** per sentence ([`polarity`]), **wishes** and **comparisons with
 //!   competitors** from the shipped marker entries (`dictionaries/markers.ru.toml`), for

@@ -10,6 +10,11 @@
 //! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
 //! 0.5. Clauses end at , ; : — ( ) and sentence punctuation.
 //!
+//! Two kinds of evidence the lexicon does not see are added: a 1–10 rating said in a short
+//! sentence (up to eight words; 9–10 praise +1.5, 6 −1, 5 and below −1.5, 7–8 nothing:
+//! «Ну, девять.», «Четыре, не больше.»), and the praise of a comparison no one matches
+//! («Ни один другой поставщик бы так не сделал», «никто бы так не…», +2).
+//!
 //! The label: `mixed` when both sides are at least 1 and the weaker is at least half the
 //! stronger; otherwise by the sign of the total (|total| ≥ 0.5), else `neutral`. The score is
 //! tanh(total / 3), in −1…1.
