@@ -522,6 +522,7 @@ pub fn candidates(
         now: bool,
         future: bool,
         future_rating: bool,
+        later: bool,
         let_be: bool,
         person: bool,
         say: bool,
@@ -561,9 +562,30 @@ pub fn candidates(
             "нет" if t.gap || k == 0 => m.reset = true,
             _ => {}
         }
-        if l.starts_with("прошл") || l.starts_with("позапрошл") || PAST_VERBS.contains(&n)
+        // "по сравнению с прошлым годом", "чем в прошлом году", "как и в прошлом году": a
+        // comparison with the past, not a past rating.
+        let compared = toks[k.saturating_sub(3)..k].iter().any(|x| {
+            matches!(
+                x.norm.as_str(),
+                "сравнению"
+                    | "сравнивать"
+                    | "чем"
+                    | "как"
+                    | "относительно"
+                    | "против"
+                    | "с"
+            )
+        });
+        if (l.starts_with("прошл") || l.starts_with("позапрошл")) && !compared
+            || PAST_VERBS.contains(&n)
         {
             m.past = true;
+        }
+        if matches!(
+            n,
+            "надеюсь" | "потом" | "следующем" | "следующий" | "через" | "когда-нибудь"
+        ) {
+            m.later = true;
         }
         if WAS.contains(&n) {
             m.was = true;
@@ -757,7 +779,7 @@ pub fn candidates(
                 .find(|x| x.clause == c)
                 .is_some_and(|x| matches!(x.norm.as_str(), "то" | "тогда"));
         let future = !by
-            && ((m.future && (cond || any_future_clause > 1))
+            && ((m.future && (cond || any_future_clause > 1 || marks.iter().any(|x| x.later)))
                 || (m.future_rating && cond)
                 || cond_future
                 || then_clause);
