@@ -305,6 +305,7 @@ const PERSONS: &[&str] = &[
     "кто-то",
     "кто-нибудь",
     "многие",
+    "все",
     "остальной",
     "он",
     "она",
@@ -404,7 +405,30 @@ fn token_value(norm: &str, lemma: &str) -> Option<f32> {
         let v: f32 = norm.replace(',', ".").parse().ok()?;
         return (1.0..=10.0).contains(&v).then_some(v);
     }
-    word_value(lemma).or_else(|| word_value(norm))
+    word_value(lemma)
+        .or_else(|| word_value(norm))
+        .or_else(|| diminutive_value(norm))
+}
+
+/// Diminutives in any case that the dictionary does not know («на девяточку»).
+fn diminutive_value(norm: &str) -> Option<f32> {
+    const STEMS: &[(&str, f32)] = &[
+        ("единичк", 1.0),
+        ("двоечк", 2.0),
+        ("троечк", 3.0),
+        ("четверочк", 4.0),
+        ("пятерочк", 5.0),
+        ("шестерочк", 6.0),
+        ("семерочк", 7.0),
+        ("восьмерочк", 8.0),
+        ("девяточк", 9.0),
+        ("десяточк", 10.0),
+    ];
+    let stem = norm
+        .strip_suffix("ой")
+        .or_else(|| norm.strip_suffix(['а', 'у', 'и', 'е']))?;
+    let stem = stem.strip_suffix('о').unwrap_or(stem);
+    STEMS.iter().find(|(s, _)| *s == stem).map(|(_, v)| *v)
 }
 
 fn is_ordinal(lemma: &str) -> bool {
@@ -523,6 +547,7 @@ pub fn candidates(
         future: bool,
         future_rating: bool,
         later: bool,
+        his: bool,
         let_be: bool,
         person: bool,
         say: bool,
@@ -559,6 +584,8 @@ pub fn candidates(
             }
             "тогда" => m.past = true,
             "я" | "мы" | "меня" | "нас" => m.me = true,
+            // "у него четыре": someone else's.
+            "него" | "нее" | "неё" | "них" if prev == Some("у") => m.his = true,
             "нет" if t.gap || k == 0 => m.reset = true,
             _ => {}
         }
@@ -648,6 +675,8 @@ pub fn candidates(
         carry.pri |= m.pri;
         carry.past |= m.past && !m.now;
         carry.want |= m.want;
+        // "Механики, думаю, все десять поставят": the person of an earlier clause.
+        carry.person |= m.person && !m.me;
         // «Я бы... ну, восемь»: «бы» of a clause without a number carries on.
         carry.by |= m.by && !m.numbers;
     }
@@ -778,11 +807,21 @@ pub fn candidates(
                 .iter()
                 .find(|x| x.clause == c)
                 .is_some_and(|x| matches!(x.norm.as_str(), "то" | "тогда"));
+        // "Дадут шестьдесят дней — поставлю девять": a rating promised on a condition in the
+        // future tense said before it.
+        let promised = m.future_rating
+            && !by
+            && toks.iter().any(|x| {
+                x.clause < c
+                    && !FUTURE_RATING.contains(&x.norm.as_str())
+                    && tag_of(&x.norm).is_some_and(|t| t.starts_with("VERB") && t.contains("futr"))
+            });
         let future = !by
             && ((m.future && (cond || any_future_clause > 1 || marks.iter().any(|x| x.later)))
                 || (m.future_rating && cond)
                 || cond_future
-                || then_clause);
+                || then_clause
+                || promised);
         let counterfactual = counterfactual || (cond_after && !cond_future);
         let unsure_future = m.future && !future && !by;
         // Another person's rating: a person (not «я»/«мы») with a verb of saying or rating
@@ -790,7 +829,7 @@ pub fn candidates(
         let person_before = adjacent_prev.is_some_and(|p| {
             PERSONS.contains(&p.lemma.as_str()) && !matches!(p.lemma.as_str(), "он" | "она" | "они")
         });
-        let other = m.person && !m.me && (m.say || person_before);
+        let other = ((m.person || cm.person) && !m.me && (m.say || person_before)) || m.his;
         // A speaker named in the clause before the number.
         let person = speakers.iter().position(|keys| {
             !keys.is_empty()
