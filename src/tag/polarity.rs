@@ -228,6 +228,8 @@ impl Lexicon {
         let mut weight = 1.0f32;
         // The last sentiment word not under a negation: (token index, its contribution).
         let mut last: Option<(usize, f32)> = None;
+        // The weighted score of a one-word verdict before a contrast («Дорого, но …»).
+        let mut concession: Option<f32> = None;
         let mut i = 0;
         while i < tokens.len() {
             if i > 0 && clause_break(&text[tokens[i - 1].span.end..tokens[i].span.start]) {
@@ -268,6 +270,10 @@ impl Lexicon {
                     Modifier::Negation => negation_left = NEGATION_SCOPE + 1,
                     Modifier::Scale(x) => scale = Some((x, MODIFIER_REACH + 1)),
                     Modifier::Contrast => {
+                        // «Дорого, но …»: a one-word verdict conceded first.
+                        if i == 1 && pos + neg != 0.0 && concession.is_none() {
+                            concession = Some((pos + neg) * 0.5);
+                        }
                         pos *= 0.5;
                         neg *= 0.5;
                         weight = 1.5;
@@ -312,7 +318,12 @@ impl Lexicon {
         } else {
             (-neg, pos)
         };
-        let label = if weak >= 1.0 && weak >= strong * 0.5 {
+        // «Дорого, но всё вовремя…»: the verdict stands beside what follows; both count.
+        let conceded = concession.is_some_and(|c| {
+            let after = total - c;
+            after != 0.0 && after.signum() != c.signum()
+        });
+        let label = if conceded || (weak >= 1.0 && weak >= strong * 0.5) {
             Polarity::Mixed
         } else if total >= 0.5 {
             Polarity::Positive
@@ -500,6 +511,7 @@ mod tests {
             ("Задержек нет.", Polarity::Positive),
             ("Задержек не было, всё хорошо.", Polarity::Positive),
             ("Нет, задержка была.", Polarity::Negative),
+            ("Плохо, но идут навстречу.", Polarity::Mixed),
         ];
         for (text, want) in cases {
             assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
@@ -524,6 +536,33 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
+        }
+    }
+
+    #[test]
+    fn the_issue_sentences_with_the_shipped_lexicon() {
+        let lex = Lexicon::embedded();
+        let mut a = Analyzer::new();
+        let cases = [
+            (
+                "Дорого, но всё вовремя, документы идеальные, я ни одного УПД им не возвращала за пять лет.",
+                Polarity::Mixed,
+            ),
+            (
+                "Ни один другой поставщик бы так не сделал, «ГидроМаш» бы сказал: ждите поставку.",
+                Polarity::Positive,
+            ),
+            ("Ну, девять, да.", Polarity::Positive),
+            ("Я ему за это… ну, девять.", Polarity::Positive),
+            (
+                "Это реально хороший проект, без всяких.",
+                Polarity::Positive,
+            ),
+        ];
+        for (text, want) in cases {
+            let tokens = a.tokens(text);
+            let got = lex.score(&a, text, &tokens, &mut PolarityCache::default());
+            assert_eq!(got.0, want, "{text}: {got:?}");
         }
     }
 
