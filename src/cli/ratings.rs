@@ -10,7 +10,7 @@ use super::{RatingsArgs, RatingsFormat, in_order, threads};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::CharIndex;
-use crate::ratings::{Rating, RatingSource, Stats, extract};
+use crate::ratings::{Rating, Stats, extract};
 
 /// One rating with where it comes from.
 #[derive(Clone, Debug)]
@@ -18,6 +18,20 @@ struct Row {
     doc: String,
     wave: String,
     rating: Rating,
+    /// The speaker's label (empty for csv).
+    speaker: String,
+    evidence: String,
+    start: usize,
+    end: usize,
+    reason: Option<String>,
+    rejected: Vec<WireRejected>,
+}
+
+/// A candidate value that was not taken, as written out.
+#[derive(Clone, Debug, Serialize)]
+struct WireRejected {
+    value: f32,
+    why: &'static str,
     evidence: String,
     start: usize,
     end: usize,
@@ -50,9 +64,26 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             .map(|r| Row {
                 doc: t.doc.clone(),
                 wave: wave.clone(),
+                speaker: r
+                    .speaker
+                    .and_then(|s| t.speakers.get(s))
+                    .map(|s| s.label.clone())
+                    .unwrap_or_default(),
                 evidence: t.slice(r.evidence).to_string(),
                 start: ix.char_offset(r.evidence.start),
                 end: ix.char_offset(r.evidence.end),
+                reason: r.reason(&t.text),
+                rejected: r
+                    .rejected
+                    .iter()
+                    .map(|x| WireRejected {
+                        value: x.value,
+                        why: x.why.as_str(),
+                        evidence: t.slice(x.evidence).to_string(),
+                        start: ix.char_offset(x.evidence.start),
+                        end: ix.char_offset(x.evidence.end),
+                    })
+                    .collect(),
                 rating: r,
             })
             .collect())
@@ -87,31 +118,36 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                         param: &p.id,
                         level: &cb.levels[p.level].id,
                         wave: &r.wave,
+                        speaker: &r.speaker,
                         value: r.rating.value,
                         source: r.rating.source.as_str(),
                         confidence: r.rating.confidence,
+                        low_confidence: r.rating.is_low(),
                         evidence: &r.evidence,
                         start: r.start,
                         end: r.end,
+                        reason: r.reason.as_deref(),
+                        rejected: &r.rejected,
                     },
                 )?;
                 writeln!(out)?;
             }
         }
         RatingsFormat::Csv => {
-            writeln!(out, "doc,param,level,wave,value,source,confidence")?;
+            writeln!(out, "doc,param,level,wave,value,source,confidence,speaker")?;
             for r in &rows {
                 let p = &cb.parameters[r.rating.param];
                 writeln!(
                     out,
-                    "{},{},{},{},{},{},{}",
+                    "{},{},{},{},{},{},{},{}",
                     r.doc,
                     p.id,
                     cb.levels[p.level].id,
                     r.wave,
                     r.rating.value,
                     r.rating.source.as_str(),
-                    r.rating.confidence
+                    r.rating.confidence,
+                    csv_field(&r.speaker)
                 )?;
             }
         }
@@ -142,36 +178,47 @@ fn apply_csv(
             .or_else(|| rows.iter().find(|r| r.doc == doc).map(|r| r.wave.clone()))
             .or_else(|| source.and_then(|s| s.meta.get("wave").cloned()))
             .unwrap_or_default();
-        let rating = Rating {
-            param: c.param,
-            value: c.value,
-            source: RatingSource::Csv,
-            evidence: crate::model::Span::default(),
-            confidence: 1.0,
-        };
-        match rows
-            .iter_mut()
-            .find(|r| r.doc == doc && r.rating.param == c.param)
+        let rating = Rating::csv(c.param, c.value);
+        // Every respondent's transcript rating of the parameter gives way to the csv's one.
+        let replaced: Vec<String> = rows
+            .iter()
+            .filter(|r| r.doc == doc && r.rating.param == c.param)
+            .map(|r| r.rating.value.to_string())
+            .collect();
+        if let Some(i) = rows
+            .iter()
+            .position(|r| r.doc == doc && r.rating.param == c.param)
         {
-            Some(r) => {
-                writeln!(
-                    err,
-                    "{}: {doc} {pid}: {} (transcript) replaced by {} (csv)",
-                    path.display(),
-                    r.rating.value,
-                    c.value
-                )?;
-                r.rating = rating;
-                r.evidence.clear();
-            }
-            None => rows.push(Row {
+            writeln!(
+                err,
+                "{}: {doc} {pid}: {} (transcript) replaced by {} (csv)",
+                path.display(),
+                replaced.join(", "),
+                c.value
+            )?;
+            let r = &mut rows[i];
+            r.rating = rating;
+            r.evidence.clear();
+            r.speaker.clear();
+            r.reason = None;
+            r.rejected.clear();
+            let mut k = 0;
+            rows.retain(|r| {
+                k += 1;
+                k - 1 == i || !(r.doc == doc && r.rating.param == c.param)
+            });
+        } else {
+            rows.push(Row {
                 doc,
                 wave,
                 rating,
+                speaker: String::new(),
                 evidence: String::new(),
                 start: 0,
                 end: 0,
-            }),
+                reason: None,
+                rejected: Vec::new(),
+            });
         }
     }
     Ok(())
@@ -263,10 +310,23 @@ struct WireRating<'a> {
     param: &'a str,
     level: &'a str,
     wave: &'a str,
+    speaker: &'a str,
     value: f32,
     source: &'static str,
     confidence: f32,
+    low_confidence: bool,
     evidence: &'a str,
     start: usize,
     end: usize,
+    reason: Option<&'a str>,
+    rejected: &'a [WireRejected],
+}
+
+/// A csv field, quoted when it holds a comma or a quote.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
 }

@@ -59,6 +59,8 @@ struct FileFacts {
     wave: String,
     division: String,
     ratings: Vec<(usize, f32)>,
+    /// Its ratings read with low confidence.
+    uncertain: Vec<(usize, crate::report::UncertainRating)>,
     candidates: Vec<crate::quotes::Quote>,
     codings: Vec<(usize, usize)>,
     wishes: Vec<ReportWish>,
@@ -130,14 +132,29 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         }
         tagger.with_thread_state(|state| {
             let codings = tagger.tag(state, &t);
-            let ratings = crate::ratings::extract(&t, &codings, &mut state.matching.analyzer)
-                .into_iter()
-                .map(|r| (r.param, r.value))
-                .collect();
+            let read = crate::ratings::extract(&t, &codings, &mut state.matching.analyzer);
+            let ratings = read.iter().map(|r| (r.param, r.value)).collect();
             let mut counts = std::collections::BTreeMap::new();
             let mut wishes = Vec::new();
             let who = attribute(&quote_config.attribution, &t, i + 1);
             let private = mask::private_words(&t);
+            let uncertain = read
+                .iter()
+                .filter(|r| r.is_low())
+                .map(|r| {
+                    (
+                        r.param,
+                        crate::report::UncertainRating {
+                            param: tagger.matcher().codebook().parameters[r.param].id.clone(),
+                            value: r.value,
+                            confidence: r.confidence,
+                            doc: t.doc.clone(),
+                            text: mask::mask(t.slice(r.evidence), &private),
+                            reason: r.reason(&t.text).map(|x| mask::mask(&x, &private)),
+                        },
+                    )
+                })
+                .collect();
             let mut last = usize::MAX;
             for c in &codings {
                 if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
@@ -179,6 +196,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 wave,
                 division: t.meta.get("division").cloned().unwrap_or_default(),
                 ratings,
+                uncertain,
                 candidates: quotes,
                 codings: counts.into_iter().collect(),
                 wishes,
@@ -271,21 +289,27 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 )?;
                 continue;
             };
-            match f.ratings.iter_mut().find(|(p, _)| *p == c.param) {
-                Some(r) => {
-                    writeln!(
-                        err,
-                        "{}: {} {}: {} (transcript) replaced by {} (csv)",
-                        csv.display(),
-                        f.doc,
-                        cb.parameters[c.param].id,
-                        r.1,
-                        c.value
-                    )?;
-                    r.1 = c.value;
-                }
-                None => f.ratings.push((c.param, c.value)),
+            // Every respondent's transcript rating of the parameter gives way to the csv's.
+            let replaced: Vec<String> = f
+                .ratings
+                .iter()
+                .filter(|(p, _)| *p == c.param)
+                .map(|(_, v)| v.to_string())
+                .collect();
+            if !replaced.is_empty() {
+                writeln!(
+                    err,
+                    "{}: {} {}: {} (transcript) replaced by {} (csv)",
+                    csv.display(),
+                    f.doc,
+                    cb.parameters[c.param].id,
+                    replaced.join(", "),
+                    c.value
+                )?;
             }
+            f.ratings.retain(|(p, _)| *p != c.param);
+            f.uncertain.retain(|(p, _)| *p != c.param);
+            f.ratings.push((c.param, c.value));
         }
     }
     let (candidates, wishes) = pools
@@ -306,6 +330,9 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         if f.wave != wave {
             continue;
         }
+        inputs
+            .uncertain
+            .extend(f.uncertain.into_iter().map(|(_, u)| u));
         inputs.interviews += 1;
         if !f.division.is_empty() {
             divisions.insert(f.division);

@@ -10,12 +10,27 @@
 //! "десяточка"); "с половиной" adds 0.5; ranges ("7-8", "семь-восемь", "между семью и
 //! восемью") give their middle. A number followed by a unit (дней, недель, процентов, лет,
 //! тысяч, рублей, штук…) is a quantity, not a rating; years and ordinals are not numbers
-//! here. In one answer the last rating wins ("Пять. Нет… ну давайте шесть.").
+//! here. Counterfactuals, past waves, conditions on the future, other persons' ratings,
+//! arithmetic and counts are told apart from the rating given now ([`read`]).
 //!
-//! **Which parameter.** The parameter the sentence is coded for by context (the question's
+//! **Which answer.** In one answer the first value is the rating (the answer's head),
+//! unless the respondent corrects it ("Пять. Нет… ну давайте шесть."); a later value
+//! without a correction is kept as a rejected candidate and lowers the confidence.
+//!
+//! **Which parameter.** The parameter named in the number's clause ("Доступность восемь,
+//! коммуникация семь"), else the one the sentence is coded for by context (the question's
 //! topic), else its single keyword parameter.
+//!
+//! **Who.** One rating per parameter and respondent: where several respondents speak in
+//! one interview, each keeps theirs, and «Тимур Рашидович восемь, я девять» gives the named
+//! speaker's rating to that speaker.
+
+pub mod read;
 
 use std::collections::BTreeMap;
+
+use read::CUES;
+pub use read::{Candidate, Reading, SentenceReading, candidates, speaker_keys};
 
 use crate::model::{Role, Span, Transcript};
 use crate::tag::{Coding, Source};
@@ -40,7 +55,7 @@ impl RatingSource {
     }
 }
 
-/// One rating of one parameter by one transcript's respondent.
+/// One rating of one parameter by one respondent of a transcript.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Rating {
     /// Index into the codebook's parameters.
@@ -51,254 +66,244 @@ pub struct Rating {
     pub source: RatingSource,
     /// The sentence it was read from (bytes into the canonical text); empty for csv.
     pub evidence: Span,
-    /// How sure the reading is, 0–1.
+    /// How sure the reading is, 0–1; below [`LOW_CONFIDENCE`] the report lists it.
     pub confidence: f32,
+    /// Who gave it: index into [`Transcript::speakers`]; `None` for csv.
+    pub speaker: Option<usize>,
+    /// Other values said for the same parameter by the same respondent that were not taken,
+    /// and why.
+    pub rejected: Vec<Rejected>,
 }
 
-const UNITS: &[&str] = &[
-    "день",
-    "неделя",
-    "месяц",
-    "год",
-    "час",
-    "минута",
-    "сутки",
-    "процент",
-    "тысяча",
-    "тыс",
-    "миллион",
-    "млн",
-    "рубль",
-    "руб",
-    "штука",
-    "шт",
-    "раз",
-    "человек",
-    "насос",
-    "позиция",
-    "партия",
-    "линия",
-    "цех",
-    "вечер",
-    "утро",
-    "ночь",
-    "лет",
-    "квартал",
-    "смена",
-    "подшипник",
-    "уплотнение",
-    "поставщик",
-    "заявка",
-    "документ",
-    "упд",
-    "копейка",
-    "евро",
-    "доллар",
-    "градус",
-    "метр",
-    "километр",
-    "тонна",
-    "килограмм",
-    "литр",
-    "этаж",
-    "вариант",
-    "пункт",
-];
-
-const CUES: &[&str] = &[
-    "оценить",
-    "оценка",
-    "оценивать",
-    "балл",
-    "шкала",
-    "поставить",
-    "ставить",
-    "десятибалльный",
-];
-
-/// The value of a number word or colloquial form, by lemma.
-fn word_value(lemma: &str) -> Option<f32> {
-    Some(match lemma {
-        "один" | "единица" | "единичка" | "кол" => 1.0,
-        "два" | "двойка" | "двоечка" => 2.0,
-        "три" | "тройка" | "троечка" | "трояк" => 3.0,
-        "четыре" | "четверка" | "четверочка" => 4.0,
-        "пять" | "пятерка" | "пятерочка" => 5.0,
-        "шесть" | "шестерка" | "шестерочка" => 6.0,
-        "семь" | "семерка" | "семерочка" => 7.0,
-        "восемь" | "восьмерка" | "восьмерочка" => 8.0,
-        "девять" | "девятка" | "девяточка" => 9.0,
-        "десять" | "десятка" | "десяточка" => 10.0,
-        _ => return None,
-    })
-}
-
-/// A number token's value: digits 1–10 with an optional decimal part, or a number word.
-fn token_value(norm: &str, lemma: &str) -> Option<f32> {
-    if norm.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-        let v: f32 = norm.replace(',', ".").parse().ok()?;
-        return (1.0..=10.0).contains(&v).then_some(v);
+impl Rating {
+    /// A rating imported from `ratings.csv`.
+    pub fn csv(param: usize, value: f32) -> Rating {
+        Rating {
+            param,
+            value,
+            source: RatingSource::Csv,
+            evidence: Span::default(),
+            confidence: 1.0,
+            speaker: None,
+            rejected: Vec::new(),
+        }
     }
-    word_value(lemma).or_else(|| word_value(norm))
+
+    /// True when the reading is uncertain enough to be checked by a person.
+    pub fn is_low(&self) -> bool {
+        self.confidence < LOW_CONFIDENCE
+    }
+
+    /// Why other candidates were not taken, in words, with their sentences («9 not taken
+    /// (counterfactual): «Без них было бы девять.»»); `None` when none was.
+    pub fn reason(&self, text: &str) -> Option<String> {
+        if self.rejected.is_empty() {
+            return None;
+        }
+        let parts: Vec<String> = self
+            .rejected
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} not taken ({}): «{}»",
+                    fmt_value(r.value),
+                    r.why.as_str(),
+                    text.get(r.evidence.range()).unwrap_or("")
+                )
+            })
+            .collect();
+        Some(parts.join("; "))
+    }
 }
 
-/// Ratings in one sentence: the last value said, with ranges averaged and "с половиной"
-/// added; `None` when the sentence gives no rating. `explicit` is true when the sentence
-/// itself marks a rating ("баллов", "из десяти", "ставлю").
+fn fmt_value(v: f32) -> String {
+    if v.fract() == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v}")
+    }
+}
+
+/// Ratings read with less confidence than this are shown for checking (the report's
+/// coverage appendix lists them).
+pub const LOW_CONFIDENCE: f32 = 0.5;
+
+/// A value said for a parameter that was not taken as the rating.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rejected {
+    /// The value.
+    pub value: f32,
+    /// Why it was not taken.
+    pub why: Why,
+    /// Its sentence (bytes into the canonical text).
+    pub evidence: Span,
+}
+
+/// Why a value was not taken as the rating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Why {
+    /// It is not a rating given now (counterfactual, past, future, another person's,
+    /// arithmetic, a count).
+    Reading(Reading),
+    /// The respondent corrected it later in the answer («Пять. Нет, пожалуй, шесть.»).
+    Corrected,
+    /// Said later in the same answer, without a correction: the answer's head is kept (and
+    /// its confidence lowered).
+    NotHead,
+    /// Said in a later answer that did not ask for a rating: the earlier rating is kept.
+    NotAsked,
+    /// An earlier answer's rating, replaced when the interviewer asked again.
+    Replaced,
+}
+
+impl Why {
+    /// The lowercase name used in output.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Why::Reading(r) => r.as_str(),
+            Why::Corrected => "corrected",
+            Why::NotHead => "not_head",
+            Why::NotAsked => "not_asked",
+            Why::Replaced => "replaced",
+        }
+    }
+}
+
+/// Ratings in one sentence: the value given now (the first, unless a correction follows:
+/// «Пять. Нет, пожалуй, семь.»), with ranges averaged and "с половиной" added; `None` when
+/// the sentence gives no rating now. `explicit` is true when the sentence itself marks a
+/// rating ("баллов", "из десяти", "ставлю").
 pub fn read_sentence(sentence: &str, analyzer: &mut Analyzer) -> Option<(f32, bool)> {
+    let r = candidates(sentence, analyzer, &[], &[]);
+    r.given().map(|c| (c.value, r.explicit))
+}
+
+/// A range's middle narrowed to one of its ends («Пять-шесть.» … «Шесть.»).
+fn narrows(range: f32, value: f32) -> bool {
+    range.fract() == 0.5 && (range - value).abs() == 0.5
+}
+
+/// A value and a range around it («Шесть.» … «Пять-шесть.»): not a change of mind.
+fn consistent(a: f32, b: f32) -> bool {
+    narrows(a, b) || narrows(b, a)
+}
+
+/// True when an interviewer sentence asks for a rating: a rating word («оценка», «баллов»,
+/// «поставите»), «цифра», «сколько» not about time, money or things, or a value to confirm
+/// («То есть семь?»).
+fn asks_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
     let tokens = analyzer.tokens(sentence);
-    // (normal form, first lemma, value as a number): "семью" is «семья» first, but a number
-    // too, so every reading is tried for the value.
-    let info: Vec<(String, String)> = tokens
+    let words: Vec<(String, String)> = tokens
         .iter()
         .map(|t| {
             let i = analyzer.info(t);
             (i.norm.clone(), i.lemmas.first().unwrap_or(&i.norm).clone())
         })
         .collect();
-    let numbers: Vec<Option<f32>> = tokens
+    let question = sentence.trim_end().ends_with('?');
+    words.iter().any(|(n, l)| {
+        CUES.contains(&l.as_str())
+            || l == "цифра"
+            || (question && read::word_value(l).is_some() && n != "один" && n != "одного")
+    }) || (words.iter().any(|(_, l)| l == "сколько")
+        && !words.iter().any(|(_, l)| {
+            matches!(
+                l.as_str(),
+                "занять"
+                    | "ждать"
+                    | "длиться"
+                    | "стоить"
+                    | "уйти"
+                    | "прийти"
+                    | "стоять"
+                    | "время"
+                    | "день"
+                    | "неделя"
+                    | "месяц"
+                    | "раз"
+                    | "деньги"
+                    | "процент"
+                    | "штука"
+                    | "насос"
+                    | "человек"
+            )
+        }))
+}
+
+/// What an interviewer's question asks about, when not the rating now: «А в прошлом году
+/// сколько ставили?» asks for the past.
+fn question_frame(sentence: &str, analyzer: &mut Analyzer) -> Option<Reading> {
+    if !sentence.trim_end().ends_with('?') {
+        return None;
+    }
+    let tokens = analyzer.tokens(sentence);
+    let words: Vec<(String, String)> = tokens
         .iter()
         .map(|t| {
             let i = analyzer.info(t);
-            token_value(&i.norm, "").or_else(|| i.lemmas.iter().find_map(|l| word_value(l)))
+            (i.norm.clone(), i.lemmas.first().unwrap_or(&i.norm).clone())
         })
         .collect();
-    let explicit = info
-        .iter()
-        .any(|(n, l)| CUES.contains(&l.as_str()) || CUES.contains(&n.as_str()))
-        || sentence.contains("/10")
-        || info
-            .windows(2)
-            .any(|w| w[0].0 == "из" && matches!(w[1].0.as_str(), "10" | "десяти"));
-    let mut values: Vec<(usize, f32)> = Vec::new();
-    let mut k = 0;
-    while k < info.len() {
-        let (norm, lemma) = (&info[k].0, &info[k].1);
-        // "семь-восемь", "7-8": a hyphenated range in one token.
-        if norm.contains('-') {
-            let parts: Vec<&str> = norm.split('-').collect();
-            let vals: Vec<f32> = parts
-                .iter()
-                .filter_map(|p| {
-                    let id = analyzer.form(p);
-                    let inf = analyzer.form_info(id);
-                    token_value(&inf.norm, inf.lemmas.first().unwrap_or(&inf.norm))
-                })
-                .collect();
-            if vals.len() == 2 && parts.len() == 2 && !followed_by_unit(&info, k) {
-                values.push((k, (vals[0] + vals[1]) / 2.0));
-            }
-            k += 1;
-            continue;
-        }
-        if let Some(mut v) = numbers[k] {
-            // "8 из 10": the 10 is the scale; "5%" is a percentage.
-            let scale = k >= 1
-                && (info[k - 1].0 == "из"
-                    || sentence[tokens[k - 1].span.end..tokens[k].span.start].trim() == "/");
-            let percent = sentence[tokens[k].span.end..].trim_start().starts_with('%');
-            // "не десять", "десять не ставлю", "ближе к десяти" are not ratings; the word
-            // "один" ("бригада одна") only as "один балл" or "один из десяти".
-            let negated = (k >= 1 && matches!(info[k - 1].0.as_str(), "не" | "к" | "ко"))
-                || (info.get(k + 1).is_some_and(|(n, _)| n == "не")
-                    && sentence[tokens[k].span.end..tokens[k + 1].span.start]
-                        .trim()
-                        .is_empty());
-            let lone_one = v == 1.0
-                && !norm.starts_with('1')
-                && !info
-                    .get(k + 1)
-                    .is_some_and(|(n, l)| l == "балл" || n == "из");
-            if !scale
-                && !percent
-                && !negated
-                && !lone_one
-                && !followed_by_unit(&info, k)
-                && !is_ordinal(lemma)
-            {
-                if info.get(k + 1).is_some_and(|(n, _)| n == "с")
-                    && info.get(k + 2).is_some_and(|(_, l)| l == "половина")
-                {
-                    v += 0.5;
-                }
-                values.push((k, v));
-            }
-        }
-        k += 1;
+    let has = |f: &dyn Fn(&str, &str) -> bool| words.iter().any(|(n, l)| f(n, l));
+    let compares = has(&|n, l| {
+        n.starts_with("сравн")
+            || matches!(n, "чем" | "сейчас" | "теперь")
+            || l.starts_with("измени")
+            || l.starts_with("поменя")
+            || n.starts_with("динамик")
+    });
+    let past = has(&|n, l| {
+        l == "прошлый" || matches!(n, "раньше" | "назад" | "ставили" | "ставил" | "ставила")
+    });
+    if past && !compares {
+        return Some(Reading::Past);
     }
-    // "между семью и восемью", "7 или 8": two values joined by и/или/-, their middle.
-    if values.len() >= 2 {
-        let (a, b) = (values[values.len() - 2], values[values.len() - 1]);
-        let between = &info[a.0 + 1..b.0];
-        if between.len() == 1
-            && matches!(between[0].0.as_str(), "и" | "или")
-            && info.iter().any(|(n, _)| n == "между" || n == "или")
-        {
-            values.truncate(values.len() - 2);
-            values.push((b.0, (a.1 + b.1) / 2.0));
-        }
+    let by = words
+        .windows(2)
+        .any(|w| matches!(w[1].0.as_str(), "бы" | "б") && w[0].0 != "как")
+        || words.first().is_some_and(|w| w.0 == "бы");
+    if by && has(&|n, _| matches!(n, "если" | "без" | "при")) {
+        return Some(Reading::Counterfactual);
     }
-    // "В прошлом году было шесть": a past wave's rating, unless the sentence also says
-    // "сейчас" / "теперь" ("Раньше девять, сейчас семь" — the last value is the current one).
-    let past = info
-        .iter()
-        .any(|(n, l)| l.starts_with("прошл") || n == "раньше" || n == "назад" || l == "тогда");
-    let now = info
-        .iter()
-        .any(|(n, _)| matches!(n.as_str(), "сейчас" | "теперь" | "щас" | "нынче"));
-    if past && !now {
-        return None;
-    }
-    values.last().map(|&(_, v)| (v, explicit))
+    None
 }
 
-fn followed_by_unit(info: &[(String, String)], k: usize) -> bool {
-    info.get(k + 1)
-        .is_some_and(|(n, l)| UNITS.contains(&l.as_str()) || UNITS.contains(&n.as_str()))
-        || info.get(k + 2).is_some_and(|(n, l)| {
-            // "пять с половиной недель", "три-четыре дня".
-            (UNITS.contains(&l.as_str()) || UNITS.contains(&n.as_str()))
-                && matches!(info[k + 1].0.as_str(), "с" | "половиной" | "-")
-        })
-}
-
-fn is_ordinal(lemma: &str) -> bool {
-    matches!(
-        lemma,
-        "первый"
-            | "второй"
-            | "третий"
-            | "четвертый"
-            | "пятый"
-            | "шестой"
-            | "седьмой"
-            | "восьмой"
-            | "девятый"
-            | "десятый"
-    )
-}
-
-/// True when an interviewer sentence asks for a rating.
-fn asks_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
-    let tokens = analyzer.tokens(sentence);
-    tokens.iter().any(|t| {
-        let i = analyzer.info(t);
-        let l = i.lemmas.first().unwrap_or(&i.norm);
-        CUES.contains(&l.as_str()) || matches!(l.as_str(), "сколько" | "цифра")
-    })
-}
-
-/// Ratings read from one tagged transcript: at most one per parameter (the last said).
+/// Ratings read from one tagged transcript: at most one per parameter and respondent.
+///
+/// In one answer (the respondent turns until the interviewer speaks again) the first value
+/// said is the rating (the answer's head); a later, different one replaces it only after a
+/// correction («нет», «ладно», «давайте», «пишите», «так что», «…»), else the head is kept
+/// with a low confidence. A later answer replaces an earlier rating when it was asked for.
+/// Values that are not a rating given now ([`Reading`]) are kept as rejected candidates.
 pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> Vec<Rating> {
-    let mut by_param: BTreeMap<usize, Rating> = BTreeMap::new();
+    let speakers: Vec<Vec<String>> = t
+        .speakers
+        .iter()
+        .map(|s| {
+            if s.role == Role::Respondent {
+                speaker_keys(&s.label, analyzer)
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    // (param, speaker) → (rating, answer it came from)
+    let mut slots: BTreeMap<(usize, usize), (Rating, usize)> = BTreeMap::new();
+    let mut pending: BTreeMap<(usize, usize), Vec<Rejected>> = BTreeMap::new();
     let mut asked = false;
+    let mut frame: Option<Reading> = None;
+    let mut answer = 0usize;
+    let mut previous_counts: Vec<f32> = Vec::new();
     let mut current_turn = usize::MAX;
     let mut c = 0;
     for (si, s) in t.sentences.iter().enumerate() {
-        let role = t.turn_speaker(&t.turns[s.turn]).role;
+        let turn = &t.turns[s.turn];
+        let role = t.turn_speaker(turn).role;
         if s.turn != current_turn {
             if role == Role::Interviewer {
                 asked = false;
+                frame = None;
+                answer += 1;
             }
             current_turn = s.turn;
         }
@@ -312,16 +317,60 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
         let text = t.slice(s.span);
         if role == Role::Interviewer {
             asked |= asks_rating(text, analyzer);
+            if let Some(f) = question_frame(text, analyzer) {
+                frame = Some(f);
+            }
             continue;
         }
         if s.non_speech {
             continue;
         }
-        let Some((value, explicit)) = read_sentence(text, analyzer) else {
+        // Codebook terms, as spans into the sentence, with their parameter.
+        let terms: Vec<(usize, Span)> = here
+            .iter()
+            .filter(|x| x.source == Source::Keyword)
+            .filter_map(|x| x.param.map(|p| (p, &x.terms)))
+            .flat_map(|(p, hits)| {
+                hits.iter().map(move |h| {
+                    (
+                        p,
+                        Span::new(h.span.start - s.span.start, h.span.end - s.span.start),
+                    )
+                })
+            })
+            .collect();
+        let term_spans: Vec<Span> = terms.iter().map(|x| x.1).collect();
+        let reading = candidates(text, analyzer, &speakers, &term_spans);
+        if reading.candidates.is_empty() {
+            previous_counts.clear();
             continue;
-        };
+        }
         let bare = text.split_whitespace().count() <= 6;
-        if !(asked || explicit || bare) {
+        // «Ну нет, пожалуй, семь, всё-таки он сам предложил…»: a correction of this answer's
+        // rating, however long the sentence.
+        let corrects_answer = reading.candidates.first().is_some_and(|c| c.correction)
+            && slots.values().any(|(_, from)| *from == answer);
+        // «Проактивность шесть, нет… ну пусть семь, он всё-таки новенький»: a parameter
+        // named right before the number.
+        let named = reading.candidates.iter().any(|c| {
+            terms.iter().any(|(_, sp)| {
+                sp.end <= c.span.start
+                    && text[sp.end..c.span.start]
+                        .trim_matches(|ch: char| ch.is_whitespace() || ".…,—–-:".contains(ch))
+                        .is_empty()
+            })
+        });
+        // «…две ошибки. Две!»: a count said again.
+        let echo = bare
+            && reading.candidates.len() == 1
+            && previous_counts.contains(&reading.candidates[0].value);
+        previous_counts = reading
+            .candidates
+            .iter()
+            .filter(|c| c.reading == Reading::Count)
+            .map(|c| c.value)
+            .collect();
+        if echo || !(asked || reading.explicit || bare || corrects_answer || named) {
             continue;
         }
         let context: Vec<usize> = here
@@ -329,42 +378,191 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
             .filter(|x| x.source == Source::Context)
             .filter_map(|x| x.param)
             .collect();
-        let keyword: Vec<usize> = here
+        let mut keyword: Vec<usize> = here
             .iter()
             .filter(|x| x.source == Source::Keyword)
             .filter_map(|x| x.param)
             .collect();
+        keyword.dedup();
         // "Проактивность шесть.": a short rating sentence that names a parameter rates it;
         // otherwise the question's topic is rated.
-        let params = if bare && keyword.len() == 1 {
-            keyword
+        let sentence_params = if bare && keyword.len() == 1 {
+            keyword.clone()
         } else if !context.is_empty() {
             context
         } else if keyword.len() == 1 {
-            keyword
+            keyword.clone()
         } else {
-            continue;
+            Vec::new()
         };
-        let confidence = match (explicit, asked, bare) {
-            (true, _, _) => 0.95,
-            (_, true, true) => 0.9,
-            (_, true, false) => 0.7,
-            _ => 0.6,
-        } / if params.len() > 1 { 2.0 } else { 1.0 };
-        for p in params {
-            by_param.insert(
-                p,
-                Rating {
-                    param: p,
-                    value,
-                    source: RatingSource::Transcript,
-                    evidence: s.span,
-                    confidence,
-                },
-            );
+        let base = if reading.explicit {
+            0.95
+        } else {
+            match (asked, bare) {
+                (true, true) => 0.9,
+                (true, false) => 0.75,
+                _ => 0.7,
+            }
+        };
+        let own = turn.speaker;
+        let evidence = s.span;
+        // The rating values of this sentence per (parameter, speaker), in order.
+        let mut given: BTreeMap<(usize, usize), Vec<&Candidate>> = BTreeMap::new();
+        let mut named_before: Vec<usize> = Vec::new();
+        for cand in &reading.candidates {
+            // "Доступность восемь, коммуникация семь": the parameter named in the number's
+            // clause, before it.
+            let mut in_clause: Vec<usize> = terms
+                .iter()
+                .filter(|(_, sp)| cand.clause.contains(*sp) && sp.end <= cand.span.start)
+                .map(|(p, _)| *p)
+                .collect();
+            in_clause.sort_unstable();
+            in_clause.dedup();
+            // A number that names no parameter continues the previous one's in the sentence
+            // («Проактивность шесть, нет… ну пусть семь»).
+            let params = if in_clause.len() == 1 {
+                named_before = in_clause.clone();
+                in_clause
+            } else if !named_before.is_empty() {
+                named_before.clone()
+            } else {
+                sentence_params.clone()
+            };
+            let person = cand.person.unwrap_or(own);
+            let mut why = cand.reading;
+            // «А в прошлом году сколько ставили?» — «Шесть.»
+            if why == Reading::Given
+                && bare
+                && !cand.correction
+                && !reading.explicit
+                && let Some(f) = frame
+            {
+                why = f;
+            }
+            for &p in &params {
+                let key = (p, person);
+                if why == Reading::Given {
+                    given.entry(key).or_default().push(cand);
+                    continue;
+                }
+                // Counts in long sentences are narrative ("ждали три недели"): not kept.
+                if why == Reading::Count && !bare {
+                    continue;
+                }
+                let r = Rejected {
+                    value: cand.value,
+                    why: Why::Reading(why),
+                    evidence,
+                };
+                match slots.get_mut(&key) {
+                    Some((rating, _)) => rating.rejected.push(r),
+                    None => pending.entry(key).or_default().push(r),
+                }
+            }
+        }
+        for (key, list) in given {
+            // The sentence's own value: its head, or a correction of it.
+            let mut pick = list[0];
+            let mut dropped: Vec<Rejected> = Vec::new();
+            let mut wobble = false;
+            for &c in &list[1..] {
+                if c.value == pick.value || consistent(pick.value, c.value) && !c.correction {
+                    continue;
+                }
+                if c.correction || narrows(pick.value, c.value) {
+                    dropped.push(Rejected {
+                        value: pick.value,
+                        why: Why::Corrected,
+                        evidence,
+                    });
+                    pick = c;
+                } else {
+                    dropped.push(Rejected {
+                        value: c.value,
+                        why: Why::NotHead,
+                        evidence,
+                    });
+                    wobble = true;
+                }
+            }
+            let corrects = pick.correction || reading.explicit;
+            let n_params = sentence_params.len().max(1);
+            let mut confidence: f32 = base * if n_params > 1 { 0.8 } else { 1.0 };
+            if pick.unsure || wobble {
+                confidence = confidence.min(0.45);
+            }
+            match slots.get_mut(&key) {
+                None => {
+                    let mut rejected = pending.remove(&key).unwrap_or_default();
+                    rejected.extend(dropped);
+                    let rating = Rating {
+                        param: key.0,
+                        value: pick.value,
+                        source: RatingSource::Transcript,
+                        evidence,
+                        confidence,
+                        speaker: Some(key.1),
+                        rejected,
+                    };
+                    slots.insert(key, (rating, answer));
+                }
+                Some((rating, from)) => {
+                    rating.rejected.extend(dropped);
+                    let same_answer = *from == answer;
+                    if rating.value == pick.value
+                        || (consistent(rating.value, pick.value) && !pick.correction)
+                    {
+                        // Said again after a wobble («Восемь. Ну, семь-восемь. Пусть
+                        // восемь.») or asked again: the doubt is gone.
+                        if (same_answer && corrects) || (!same_answer && asked) {
+                            rating.confidence = rating.confidence.max(confidence.min(0.85));
+                        }
+                        continue;
+                    }
+                    let replace = if same_answer {
+                        corrects || narrows(rating.value, pick.value)
+                    } else {
+                        asked || corrects
+                    };
+                    if replace {
+                        rating.rejected.push(Rejected {
+                            value: rating.value,
+                            why: if same_answer {
+                                Why::Corrected
+                            } else {
+                                Why::Replaced
+                            },
+                            evidence: rating.evidence,
+                        });
+                        rating.value = pick.value;
+                        rating.evidence = evidence;
+                        rating.confidence = if same_answer {
+                            confidence.min(0.85)
+                        } else {
+                            confidence
+                        };
+                        *from = answer;
+                    } else {
+                        rating.rejected.push(Rejected {
+                            value: pick.value,
+                            why: if same_answer {
+                                Why::NotHead
+                            } else {
+                                Why::NotAsked
+                            },
+                            evidence,
+                        });
+                        // A bare or explicit value later in the answer: unsure which one.
+                        if same_answer && (bare || reading.explicit) {
+                            rating.confidence = rating.confidence.min(0.45);
+                        }
+                    }
+                }
+            }
         }
     }
-    by_param.into_values().collect()
+    slots.into_values().map(|(r, _)| r).collect()
 }
 
 /// The name of the ratings file looked for in a corpus folder.
@@ -609,3 +807,6 @@ mod tests {
         assert!(Stats::of(&[]).is_none());
     }
 }
+
+#[cfg(test)]
+mod fixtures;

@@ -371,6 +371,25 @@ fn body(m: &ReportModel) -> String {
     for f in &m.coverage_flags {
         b.para(None, &[(&format!("– {f}"), Look::default())]);
     }
+    if !m.uncertain_ratings.is_empty() {
+        b.para(
+            None,
+            &[(
+                &format!("{}:", super::render::uncertain_title(m)),
+                Look::default(),
+            )],
+        );
+        for u in &m.uncertain_ratings {
+            let name = super::render::param_name(m, &u.param);
+            b.para(
+                None,
+                &[(
+                    &format!("– {}", super::render::uncertain_line(u, name)),
+                    Look::default(),
+                )],
+            );
+        }
+    }
     b.xml
 }
 

@@ -208,6 +208,24 @@ pub struct ReportWish {
     pub attribution: String,
 }
 
+/// A rating read with low confidence ([`crate::ratings::LOW_CONFIDENCE`]), listed in the
+/// coverage appendix for a person to check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct UncertainRating {
+    /// The parameter id.
+    pub param: String,
+    /// The value taken.
+    pub value: f32,
+    /// How sure the reading is, 0–1.
+    pub confidence: f32,
+    /// The transcript.
+    pub doc: String,
+    /// The sentence it was read from, masked.
+    pub text: String,
+    /// Why other values were not taken, if any were.
+    pub reason: Option<String>,
+}
+
 /// The whole report. Serialized as the documented JSON model (`citata report --out x.json`).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportModel {
@@ -235,6 +253,8 @@ pub struct ReportModel {
     pub wishes_total: usize,
     /// Parameters asked about (coded) but never rated, and rated but without quotes.
     pub coverage_flags: Vec<String>,
+    /// This wave's ratings read with low confidence, for checking.
+    pub uncertain_ratings: Vec<UncertainRating>,
     /// The display rules used.
     pub thresholds: Thresholds,
 }
@@ -257,6 +277,8 @@ pub struct Inputs {
     pub divisions: Vec<String>,
     /// Quotes the author pinned: shown first, with their trimming.
     pub pins: pins::Pins,
+    /// This wave's ratings read with low confidence.
+    pub uncertain: Vec<UncertainRating>,
 }
 
 /// The study's names and rules.
@@ -513,6 +535,7 @@ pub fn build(
         wishes,
         wishes_total,
         coverage_flags,
+        uncertain_ratings: inputs.uncertain,
         thresholds: t.clone(),
     }
 }

@@ -240,7 +240,42 @@ pub fn markdown(m: &ReportModel) -> String {
             let _ = writeln!(o, "- {f}");
         }
     }
+    if !m.uncertain_ratings.is_empty() {
+        let _ = writeln!(o, "\n{}:\n", uncertain_title(m));
+        for u in &m.uncertain_ratings {
+            let _ = writeln!(o, "- {}", uncertain_line(u, param_name(m, &u.param)));
+        }
+    }
     o
+}
+
+/// The heading of the low-confidence ratings list.
+pub(crate) fn uncertain_title(m: &ReportModel) -> String {
+    format!(
+        "Оценки, прочитанные с низкой уверенностью (проверьте по расшифровке): {}",
+        m.uncertain_ratings.len()
+    )
+}
+
+/// One low-confidence rating: parameter, value, transcript, sentence.
+pub(crate) fn uncertain_line(u: &super::UncertainRating, name: &str) -> String {
+    format!(
+        "«{}» = {} ({}, уверенность {}): «{}»",
+        name,
+        num(Some(u.value)),
+        u.doc,
+        format!("{:.2}", u.confidence).replace('.', ","),
+        u.text
+    )
+}
+
+/// A parameter's name by id, from the report's levels (the id when not found).
+pub(crate) fn param_name<'a>(m: &'a ReportModel, id: &'a str) -> &'a str {
+    m.levels
+        .iter()
+        .flat_map(|l| l.parameters.iter())
+        .find(|p| p.id == id)
+        .map_or(id, |p| p.name.as_str())
 }
 
 /// Escapes text for HTML (elements and attribute values).
@@ -478,6 +513,17 @@ pub fn html(m: &ReportModel) -> String {
         o.push_str("<ul>");
         for f in &m.coverage_flags {
             let _ = write!(o, "<li>{}</li>", esc(f));
+        }
+        o.push_str("</ul>");
+    }
+    if !m.uncertain_ratings.is_empty() {
+        let _ = write!(o, "<p>{}:</p><ul>", esc(&uncertain_title(m)));
+        for u in &m.uncertain_ratings {
+            let _ = write!(
+                o,
+                "<li>{}</li>",
+                esc(&uncertain_line(u, param_name(m, &u.param)))
+            );
         }
         o.push_str("</ul>");
     }

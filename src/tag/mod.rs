@@ -7,7 +7,9 @@
 //!   topic; the respondent sentences that follow are coded for it with `source = context`
 //!   where they do not name it, until an interviewer turn asks about something else: other
 //!   parameters, wishes or competitors (the markers), or a long question (12+ words) that
-//!   names no parameter. A short follow-up ("А почему?") keeps the topic.
+//!   names no parameter. A short follow-up ("А почему?") keeps the topic. A context coding
+//!   needs content: an answer made only of fillers, hedges and refusals ("Честно.",
+//!   "Пропустим.", "Не возьмусь.") is not coded by context.
 //!   (`settings.context_sentences` limits how many sentences of each answer).
 //! - **Polarity** per sentence ([`polarity`]), **wishes** and **comparisons with
 //!   competitors** from the shipped marker entries (`dictionaries/markers.ru.toml`), for
@@ -337,9 +339,12 @@ impl Tagger {
             let respondent = role == Role::Respondent;
             wish &= respondent;
             comparison &= respondent;
+            // A context coding needs content: «Честно.», «Пропустим.», «Не возьмусь.» code
+            // nothing.
             let in_context = respondent
                 && (settings.context_sentences == 0
-                    || answer_sentences < settings.context_sentences);
+                    || answer_sentences < settings.context_sentences)
+                && (topic.is_empty() || has_content(&state.matching));
             if respondent {
                 answer_sentences += 1;
             }
@@ -392,6 +397,80 @@ impl Tagger {
         }
         out
     }
+}
+
+/// Words that carry nothing a parameter could be coded with: fillers, hedges, refusals
+/// (lemmas and forms).
+const NO_CONTENT: &[&str] = &[
+    "ну",
+    "вот",
+    "э",
+    "э-э",
+    "э-э-э",
+    "эм",
+    "м-м",
+    "ммм",
+    "хм",
+    "ой",
+    "как",
+    "бы",
+    "так",
+    "это",
+    "вообще",
+    "даже",
+    "значит",
+    "скажем",
+    "знать",
+    "знаете",
+    "слушать",
+    "слушайте",
+    "честно",
+    "честный",
+    "откровенно",
+    "пропустить",
+    "пропустим",
+    "взяться",
+    "возьмусь",
+    "сложно",
+    "трудно",
+    "затрудняться",
+    "ответить",
+    "сказать",
+    "не",
+    "ни",
+    "давать",
+    "давайте",
+    "дальше",
+    "следующий",
+    "вопрос",
+    "пас",
+    "без",
+    "комментарий",
+    "я",
+    "мне",
+    "наверное",
+    "пожалуй",
+    "пока",
+    "тут",
+    "здесь",
+    "же",
+    "уж",
+    "ли",
+    "и",
+    "а",
+];
+
+/// True when the sentence the matcher last read has a word beyond [`NO_CONTENT`] (a number
+/// is content: «Восемь.»).
+fn has_content(m: &MatchState) -> bool {
+    m.tokens().iter().any(|t| {
+        let i = m.analyzer.form_info(t.form);
+        !NO_CONTENT.contains(&i.norm.as_str())
+            && !i
+                .lemmas
+                .first()
+                .is_some_and(|l| NO_CONTENT.contains(&l.as_str()))
+    })
 }
 
 /// A sentence that ends in a question mark, possibly followed by other closing punctuation
@@ -519,6 +598,22 @@ questions = ["цены"]
                 ("Нормально.", "delivery"),
                 ("Склад рядом.", "delivery"),
                 ("Нормально.", "delivery"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_context_coding_needs_content() {
+        let got = codings(
+            "Интервьюер: Как сроки?\nРеспондент: Честно. Пропустим. Не возьмусь. Ну, э-э...\nИнтервьюер: А цены?\nРеспондент: Восемь. Нормально.\n",
+        );
+        let rows: Vec<(&str, &str)> = got.iter().map(|r| (r.0.as_str(), r.1.as_str())).collect();
+        assert_eq!(
+            rows,
+            vec![
+                ("А цены?", "price"),
+                ("Восемь.", "price"),
+                ("Нормально.", "price")
             ]
         );
     }

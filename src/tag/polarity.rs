@@ -10,6 +10,11 @@
 //! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
 //! 0.5. Clauses end at , ; : — ( ) and sentence punctuation.
 //!
+//! Two kinds of evidence the lexicon does not see are added: a 1–10 rating said in a short
+//! sentence (up to eight words; 9–10 praise +1.5, 6 −1, 5 and below −1.5, 7–8 nothing:
+//! «Ну, девять.», «Четыре, не больше.»), and the praise of a comparison no one matches
+//! («Ни один другой поставщик бы так не сделал», «никто бы так не…», +2).
+//!
 //! The label: `mixed` when both sides are at least 1 and the weaker is at least half the
 //! stronger; otherwise by the sign of the total (|total| ≥ 0.5), else `neutral`. The score is
 //! tanh(total / 3), in −1…1.
@@ -223,6 +228,8 @@ impl Lexicon {
         let mut weight = 1.0f32;
         // The last sentiment word not under a negation: (token index, its contribution).
         let mut last: Option<(usize, f32)> = None;
+        // The weighted score of a one-word verdict before a contrast («Дорого, но …»).
+        let mut concession: Option<f32> = None;
         let mut i = 0;
         while i < tokens.len() {
             if i > 0 && clause_break(&text[tokens[i - 1].span.end..tokens[i].span.start]) {
@@ -263,6 +270,10 @@ impl Lexicon {
                     Modifier::Negation => negation_left = NEGATION_SCOPE + 1,
                     Modifier::Scale(x) => scale = Some((x, MODIFIER_REACH + 1)),
                     Modifier::Contrast => {
+                        // «Дорого, но …»: a one-word verdict conceded first.
+                        if i == 1 && pos + neg != 0.0 && concession.is_none() {
+                            concession = Some((pos + neg) * 0.5);
+                        }
                         pos *= 0.5;
                         neg *= 0.5;
                         weight = 1.5;
@@ -292,13 +303,27 @@ impl Lexicon {
             }
             i += width;
         }
+        // Evidence the lexicon does not see: a rating said in a short sentence («Ну,
+        // девять.» praises, «Четыре, не больше.» criticizes) and the praise of a comparison
+        // no one else matches («Ни один другой поставщик бы так не сделал»).
+        let extra = rating_evidence(analyzer, text, tokens) + unmatched_praise(analyzer, tokens);
+        if extra > 0.0 {
+            pos += extra;
+        } else {
+            neg += extra;
+        }
         let total = pos + neg;
         let (strong, weak) = if pos >= -neg {
             (pos, -neg)
         } else {
             (-neg, pos)
         };
-        let label = if weak >= 1.0 && weak >= strong * 0.5 {
+        // «Дорого, но всё вовремя…»: the verdict stands beside what follows; both count.
+        let conceded = concession.is_some_and(|c| {
+            let after = total - c;
+            after != 0.0 && after.signum() != c.signum()
+        });
+        let label = if conceded || (weak >= 1.0 && weak >= strong * 0.5) {
             Polarity::Mixed
         } else if total >= 0.5 {
             Polarity::Positive
@@ -374,6 +399,78 @@ fn clause_break(gap: &str) -> bool {
     gap.contains([',', ';', ':', '—', '–', '(', ')', '.', '!', '?', '…'])
 }
 
+/// Sentences up to this many words are read for a rating said in them.
+const RATING_SENTENCE: usize = 8;
+
+/// A 1–10 rating said in a short sentence and ending its clause («ну, девять», «Четыре, не
+/// больше»): 9–10 count as praise (+1.5), 6 as mild criticism (−1), 5 and below as
+/// criticism (−1.5); 7–8 as nothing.
+fn rating_evidence(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> f32 {
+    if tokens.len() > RATING_SENTENCE {
+        return 0.0;
+    }
+    for (i, t) in tokens.iter().enumerate() {
+        let info = analyzer.info(t);
+        let value = if info.norm.bytes().all(|b| b.is_ascii_digit()) {
+            info.norm.parse::<u8>().ok().map(f32::from)
+        } else {
+            info.lemmas
+                .iter()
+                .find_map(|l| crate::ratings::read::word_value(l))
+        };
+        let Some(v) = value.filter(|v| (1.0..=10.0).contains(v)) else {
+            continue;
+        };
+        // "три часа", "пять дней": a quantity unless its clause ends here.
+        let ends_clause = tokens
+            .get(i + 1)
+            .is_none_or(|n| clause_break(&text[t.span.end..n.span.start]));
+        let after_not = i > 0 && analyzer.info(&tokens[i - 1]).norm == "не";
+        // "лет на пять", "дней пять": a quantity named before it.
+        let unit_before = tokens[i.saturating_sub(2)..i].iter().any(|p| {
+            let p = analyzer.info(p);
+            let units = crate::ratings::read::UNITS;
+            units.contains(&p.norm.as_str())
+                || p.lemmas
+                    .first()
+                    .is_some_and(|l| units.contains(&l.as_str()))
+        });
+        if unit_before {
+            continue;
+        }
+        if !ends_clause || after_not || (v == 1.0 && !info.norm.starts_with('1')) {
+            continue;
+        }
+        return match v {
+            v if v >= 9.0 => 1.5,
+            v if v <= 5.0 => -1.5,
+            v if v < 7.0 => -1.0,
+            _ => 0.0,
+        };
+    }
+    0.0
+}
+
+/// «Ни один другой поставщик бы так не сделал», «никто бы так не сделал»: praise by a
+/// comparison no one matches (+2).
+fn unmatched_praise(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
+    let norm = |i: usize| analyzer.info(&tokens[i]).norm.as_str();
+    let n = tokens.len();
+    let Some(start) = (0..n).find(|&i| {
+        (norm(i) == "ни" && i + 1 < n && matches!(norm(i + 1), "один" | "одна" | "одно"))
+            || norm(i) == "никто"
+    }) else {
+        return 0.0;
+    };
+    let rest: Vec<&str> = (start + 1..n.min(start + 10)).map(norm).collect();
+    let by = rest.iter().position(|w| *w == "бы");
+    let not = rest.iter().position(|w| *w == "не");
+    match (by, not) {
+        (Some(b), Some(k)) if b < k && rest.contains(&"так") => 2.0,
+        _ => 0.0,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -414,9 +511,71 @@ mod tests {
             ("Задержек нет.", Polarity::Positive),
             ("Задержек не было, всё хорошо.", Polarity::Positive),
             ("Нет, задержка была.", Polarity::Negative),
+            ("Плохо, но идут навстречу.", Polarity::Mixed),
         ];
         for (text, want) in cases {
             assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
+        }
+    }
+
+    #[test]
+    fn ratings_and_unmatched_comparisons_are_evidence() {
+        let cases = [
+            ("Ну, девять.", Polarity::Positive),
+            ("Я ему за это… ну, девять.", Polarity::Positive),
+            ("Четыре, не больше.", Polarity::Negative),
+            ("Ну, восемь.", Polarity::Neutral),
+            ("Ждали три недели.", Polarity::Neutral),
+            ("По этапам, лет на пять.", Polarity::Neutral),
+            (
+                "Ни один другой поставщик бы так не сделал, «ГидроМаш» бы сказал: ждите поставку.",
+                Polarity::Positive,
+            ),
+            ("Никто бы так не сделал.", Polarity::Positive),
+            ("Ни одного ответа не получили.", Polarity::Neutral),
+        ];
+        for (text, want) in cases {
+            assert_eq!(polarity(text).0, want, "{text}: {:?}", polarity(text));
+        }
+    }
+
+    #[test]
+    fn the_issue_sentences_with_the_shipped_lexicon() {
+        let lex = Lexicon::embedded();
+        let mut a = Analyzer::new();
+        let cases = [
+            (
+                "Дорого, но всё вовремя, документы идеальные, я ни одного УПД им не возвращала за пять лет.",
+                Polarity::Mixed,
+            ),
+            (
+                "Ни один другой поставщик бы так не сделал, «ГидроМаш» бы сказал: ждите поставку.",
+                Polarity::Positive,
+            ),
+            ("Ну, девять, да.", Polarity::Positive),
+            ("Я ему за это… ну, девять.", Polarity::Positive),
+            (
+                "Это реально хороший проект, без всяких.",
+                Polarity::Positive,
+            ),
+            // A leak, then the seal on site three hours later: not plain criticism.
+            (
+                "Ой, не то слово вот в ноябре было в пятницу вечером на первой линии потекло торцевое я звоню механику он говорит щас у снабженцев спрошу и через три часа уплотнение уже у нас в цеху",
+                Polarity::Mixed,
+            ),
+            (
+                "Он отвечает. В тот же день, чётко, по пунктам.",
+                Polarity::Positive,
+            ),
+            (
+                "В этом году никакого прогноза не было, про плюс двенадцать процентов я узнала из письма с новым прайсом.",
+                Polarity::Negative,
+            ),
+        ];
+        for (text, want) in cases {
+            let tokens = a.tokens(text);
+            let got = lex.score(&a, text, &tokens, &mut PolarityCache::default());
+            assert_eq!(got.0, want, "{text}: {got:?}");
         }
     }
 

@@ -432,7 +432,10 @@ mod tests {
         let t = turns(&draft);
         let speakers: Vec<_> = t.iter().map(|t| t.speaker.as_deref()).collect();
         // The unassigned «Угу.» continues the speaker before it: no placeholder speaker.
-        assert_eq!(speakers, [Some("SPEAKER_00"), Some("SPEAKER_01"), Some("SPEAKER_01")]);
+        assert_eq!(
+            speakers,
+            [Some("SPEAKER_00"), Some("SPEAKER_01"), Some("SPEAKER_01")]
+        );
         assert_eq!(t[1].text, "Ой, ну курьеры опаздывают постоянно.");
         assert_eq!((t[1].start, t[1].end), (Some(2.5), Some(6.0)));
     }
