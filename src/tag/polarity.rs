@@ -185,10 +185,9 @@ impl Lexicon {
     }
 
     fn facts(&self, analyzer: &Analyzer, token: &Token, cache: &mut PolarityCache) -> FormFacts {
+        // Form ids are stable within a generation of the analyzer's cache; the tagger gives
+        // each generation a fresh `PolarityCache`.
         let idx = token.form.index();
-        if cache.facts.len() > analyzer.cached_forms() {
-            cache.facts.clear();
-        }
         if idx >= cache.facts.len() {
             cache.facts.resize(idx + 1, None);
         }
