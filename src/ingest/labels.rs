@@ -84,7 +84,7 @@ fn known_label(label: &str) -> Option<Option<Role>> {
 
 /// The label's main part and the text of its trailing bracket: `Модератор (Анастасия)` →
 /// (`Модератор`, `Анастасия`); `[имя] (Интервьюер)` → (`имя`, `Интервьюер`).
-fn label_parts(label: &str) -> (&str, Option<&str>) {
+pub(crate) fn label_parts(label: &str) -> (&str, Option<&str>) {
     let label = label.trim();
     let (main, inner) = match label.strip_suffix(')').and_then(|l| l.rsplit_once('(')) {
         Some((main, inner)) if !main.trim().is_empty() => (main.trim(), Some(inner.trim())),
@@ -619,10 +619,10 @@ fn floor_char_boundary(s: &str, mut i: usize) -> usize {
 
 /// Whether a label seen `n` times (as `sep`) is accepted, given the other labels.
 fn accept(label: &str, n: usize, header: bool, others: usize, letters: &[String]) -> bool {
-    let (main, _) = label_parts(label);
+    let (main, inner) = label_parts(label);
     if let Some(known) = known_label(label) {
         let key = label_key(main).trim_end_matches('.').to_string();
-        if known.is_some() && key.chars().count() == 1 && label_parts(label).1.is_none() {
+        if known.is_some() && key.chars().count() == 1 && inner.is_none() {
             // One-letter labels only where the file uses both letters of the pair.
             return partner(&key).is_some_and(|p| letters.iter().any(|l| l == p));
         }

@@ -21,7 +21,7 @@
 use rustc_hash::FxHashMap;
 
 use super::labels::{
-    ANSWERS_SPEAKER, QUESTIONS_SPEAKER, UNKNOWN_SPEAKER, asks, label_key, label_role,
+    ANSWERS_SPEAKER, QUESTIONS_SPEAKER, UNKNOWN_SPEAKER, asks, label_key, label_parts, label_role,
 };
 use crate::model::{Role, RoleSource, Transcript};
 
@@ -30,14 +30,8 @@ use crate::model::{Role, RoleSource, Transcript};
 /// `эксперт`).
 fn label_keys(label: &str) -> Vec<String> {
     let mut keys = vec![label_key(label)];
-    if let Some((main, inner)) = label
-        .trim()
-        .strip_suffix(')')
-        .and_then(|l| l.rsplit_once('('))
-    {
-        keys.push(label_key(main.trim_matches(|c: char| {
-            c.is_whitespace() || c == '[' || c == ']'
-        })));
+    if let (main, Some(inner)) = label_parts(label) {
+        keys.push(label_key(main));
         keys.push(label_key(inner));
     }
     keys
