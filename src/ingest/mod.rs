@@ -526,14 +526,20 @@ fn cut(text: &str, mut turns: Vec<Turn>, cuts: &[Span]) -> (String, Vec<Turn>) {
     }
     out.push_str(&text[pos..]);
     // Bytes removed before an offset; an offset inside a cut moves to the cut's start
-    // (a turn's start past a cut at its head, its end before one at its tail).
-    let map = |at: usize| -> usize {
-        let removed: usize = cuts
-            .iter()
-            .take_while(|c| c.start < at)
-            .map(|c| c.end.min(at) - c.start)
-            .sum();
-        at - removed
+    // (a turn's start past a cut at its head, its end before one at its tail). Turns come in
+    // text order, so the offsets asked for never decrease: one pass over the cuts.
+    let mut next = 0;
+    let mut removed = 0;
+    let mut map = |at: usize| -> usize {
+        while next < cuts.len() && cuts[next].end <= at {
+            removed += cuts[next].len();
+            next += 1;
+        }
+        let inside = cuts
+            .get(next)
+            .filter(|c| c.start < at)
+            .map_or(0, |c| at - c.start);
+        at - removed - inside
     };
     for t in &mut turns {
         let start = map(t.span.start);
