@@ -74,6 +74,9 @@ pub struct Matcher {
     /// The normalized forms a lemma or exact pattern may match: the pattern lemmas'
     /// paradigms ([`lemma_forms`]) and the exact forms. See [`Matcher::may_match`].
     surface: FxHashMap<String, ()>,
+    /// Every prefix (on character boundaries) of the keys of `stem_any` and `stem_unknown`,
+    /// with whether it is such a key itself. See [`Matcher::some_prefix_is_a_stem`].
+    stem_prefixes: FxHashMap<String, bool>,
 }
 
 /// Per-thread matching state: the analyzer and the cache of form → word patterns.
@@ -142,6 +145,7 @@ impl Matcher {
             gates: None,
             phrase_gap: codebook.settings.phrase_gap,
             surface: FxHashMap::default(),
+            stem_prefixes: FxHashMap::default(),
             codebook: Codebook {
                 parameters: Vec::new(),
                 ..codebook.clone()
@@ -213,6 +217,14 @@ impl Matcher {
                 .extend(lemma_forms(l).into_iter().map(|f| (f, ())));
         }
         m.surface.extend(m.exact.keys().map(|f| (f.clone(), ())));
+        for stem in m.stem_any.keys().chain(m.stem_unknown.keys()) {
+            for (i, _) in stem.char_indices().skip(1) {
+                m.stem_prefixes
+                    .entry(stem[..i].to_string())
+                    .or_insert(false);
+            }
+            m.stem_prefixes.insert(stem.clone(), true);
+        }
         // A set of the regex entries without their word boundaries (each matches wherever
         // its entry does, and more) runs on the fast DFA, where Unicode `\b` would not: it
         // tells, per sentence, which few entries are worth running in full.
@@ -295,8 +307,33 @@ impl Matcher {
         {
             return true;
         }
+        // Snowball's Russian stem of a form is a prefix of it (the algorithm only removes
+        // endings), as is the stem of a number or a mixed form (the form itself): when no
+        // prefix of the form is a stem of the codebook, its stem is not either, and stemming
+        // (the dearest step here) is skipped. English stems are not prefixes («happy» →
+        // «happi»).
+        let kind = kind_of(norm);
+        if kind != TokenKind::Latin && !self.some_prefix_is_a_stem(norm, min_stem_len(norm, kind)) {
+            return false;
+        }
         let stem = analyzer.stem(id);
         self.stem_any.contains_key(stem.as_ref()) || self.stem_unknown.contains_key(stem.as_ref())
+    }
+
+    /// Whether some prefix of `norm` (on a character boundary) at least `min` bytes long is a
+    /// stem pattern or the stem of a lemma pattern: the prefixes are walked from the shortest
+    /// and the walk stops at the first that begins no such stem (usually the second or third
+    /// letter).
+    fn some_prefix_is_a_stem(&self, norm: &str, min: usize) -> bool {
+        for (i, c) in norm.char_indices() {
+            let len = i + c.len_utf8();
+            match self.stem_prefixes.get(&norm[..len]) {
+                None => return false,
+                Some(true) if len >= min => return true,
+                Some(_) => {}
+            }
+        }
+        false
     }
 
     /// The word patterns a token form matches (resolved once per form per state).
@@ -519,19 +556,17 @@ impl Matcher {
         state.norm.set(&text[span.range()]);
         let base = span.start;
         let norm = state.norm.bytes.as_slice();
-        let possible = match only {
-            Some(_) => None,
-            None => {
-                if self
-                    .regex_any
-                    .as_ref()
-                    .is_some_and(|any| !any.is_match(norm))
-                {
-                    return;
-                }
-                self.regex_set.as_ref().map(|set| set.matches(norm))
-            }
-        };
+        // The set (word boundaries removed: the fast DFA) tells which entries can match at
+        // all; the entries themselves run only then, since with Unicode `\b` on Cyrillic
+        // they fall back to the backtracker, which clears a table per search.
+        if self
+            .regex_any
+            .as_ref()
+            .is_some_and(|any| !any.is_match(norm))
+        {
+            return;
+        }
+        let possible = self.regex_set.as_ref().map(|set| set.matches(norm));
         let entries = self
             .regex_entries
             .iter()
@@ -586,6 +621,8 @@ impl Matcher {
 struct RegexGates {
     /// Gate words and the entries (bits by position among the regex entries) each opens.
     words: Vec<(String, u64)>,
+    /// The gate words as one automaton: a form is scanned once, not once per gate word.
+    automaton: Option<aho_corasick::AhoCorasick>,
     /// Entries without a gate.
     always: u64,
 }
@@ -594,6 +631,7 @@ impl RegexGates {
     fn new(regexes: &[&regex::bytes::Regex]) -> RegexGates {
         let mut gates = RegexGates {
             words: Vec::new(),
+            automaton: None,
             always: 0,
         };
         for (k, re) in regexes.iter().enumerate() {
@@ -609,15 +647,25 @@ impl RegexGates {
                 None => gates.always |= 1 << k,
             }
         }
+        if !gates.words.is_empty() {
+            gates.automaton =
+                aho_corasick::AhoCorasick::new(gates.words.iter().map(|(w, _)| w)).ok();
+        }
         gates
     }
 
     /// The entries a normalized word opens.
     fn opened_by(&self, norm: &str) -> u64 {
-        self.words
-            .iter()
-            .filter(|(w, _)| norm.contains(w.as_str()))
-            .fold(0, |m, (_, bits)| m | bits)
+        match &self.automaton {
+            Some(ac) => ac
+                .find_overlapping_iter(norm)
+                .fold(0, |m, hit| m | self.words[hit.pattern().as_usize()].1),
+            None => self
+                .words
+                .iter()
+                .filter(|(w, _)| norm.contains(w.as_str()))
+                .fold(0, |m, (_, bits)| m | bits),
+        }
     }
 }
 
@@ -646,6 +694,19 @@ fn gate_words(pattern: &str) -> Option<Vec<String>> {
         }
     }
     Some(words)
+}
+
+/// The least length in bytes of the stem of a form (not a Latin one): Snowball's Russian
+/// algorithm removes endings only after the first vowel (its region RV), so a Cyrillic stem
+/// keeps everything up to that vowel (the whole form when it has none); a number's or a
+/// mixed form's stem is the form itself. Counting ё as a vowel errs on the short side.
+fn min_stem_len(norm: &str, kind: TokenKind) -> usize {
+    if kind != TokenKind::Cyrillic {
+        return norm.len();
+    }
+    norm.char_indices()
+        .find(|&(_, c)| matches!(c, 'а' | 'е' | 'ё' | 'и' | 'о' | 'у' | 'ы' | 'э' | 'ю' | 'я'))
+        .map_or(norm.len(), |(i, c)| i + c.len_utf8())
 }
 
 /// Drops term and question hits that lie inside an exclude hit of the same parameter.
@@ -929,6 +990,10 @@ mod tests {
                 }
                 let info = a.form_info(t.form);
                 assert_eq!(a.stem(t.form), info.stem);
+                if info.kind != TokenKind::Latin {
+                    assert!(norm.starts_with(&info.stem), "{norm}: stem {}", info.stem);
+                    assert!(info.stem.len() >= min_stem_len(norm, info.kind), "{norm}");
+                }
                 words.clear();
                 m.resolve(info, &mut words);
                 if m.may_match(&a, t.form) {

@@ -219,18 +219,30 @@ fn one() -> f32 {
     1.0
 }
 
-/// Line and column (1-based, columns in characters) of byte `offset` in `src`.
-fn line_col(src: &str, offset: usize) -> (usize, usize) {
-    let offset = offset.min(src.len());
-    let before = &src[..offset];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before, |i| &before[i + 1..])
-        .chars()
-        .count()
-        + 1;
-    (line, col)
+/// Line and column (1-based, columns in characters) of byte offsets in one text: the line
+/// starts are found once, so a codebook of thousands of entries is not rescanned per entry.
+struct Lines<'a> {
+    src: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    fn new(src: &'a str) -> Lines<'a> {
+        let starts = std::iter::once(0)
+            .chain(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i + 1))
+            .collect();
+        Lines { src, starts }
+    }
+
+    fn line_col(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.src.len());
+        while !self.src.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.starts.partition_point(|&s| s <= offset);
+        let col = self.src[self.starts[line - 1]..offset].chars().count() + 1;
+        (line, col)
+    }
 }
 
 impl Codebook {
@@ -254,8 +266,9 @@ impl Codebook {
         source: &str,
         analyzer: &mut Analyzer,
     ) -> Result<Codebook, Vec<Diagnostic>> {
+        let lines = Lines::new(src);
         let raw: RawCodebook = toml::from_str(src).map_err(|e| {
-            let (line, column) = e.span().map_or((0, 0), |s| line_col(src, s.start));
+            let (line, column) = e.span().map_or((0, 0), |s| lines.line_col(s.start));
             vec![Diagnostic {
                 line,
                 column,
@@ -265,7 +278,7 @@ impl Codebook {
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let at = |span: std::ops::Range<usize>, message: String| {
-            let (line, column) = line_col(src, span.start);
+            let (line, column) = lines.line_col(span.start);
             Diagnostic {
                 line,
                 column,
@@ -343,7 +356,7 @@ impl Codebook {
                         RawEntry::Plain(t) => (t.as_str(), 1.0),
                         RawEntry::Weighted { term, weight } => (term.as_str(), *weight),
                     };
-                    let (line, column) = line_col(src, e.span().start);
+                    let (line, column) = lines.line_col(e.span().start);
                     let here = |message: String| Diagnostic {
                         line,
                         column,
@@ -687,6 +700,17 @@ fn compile_word(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn lines_give_line_and_column_in_characters() {
+        let src = "a = 1\nимя = \"срок\"\n\nx";
+        let lines = super::Lines::new(src);
+        assert_eq!(lines.line_col(0), (1, 1));
+        assert_eq!(lines.line_col(src.find("срок").unwrap()), (2, 8));
+        assert_eq!(lines.line_col(src.find("\n\n").unwrap() + 1), (3, 1));
+        assert_eq!(lines.line_col(src.len()), (4, 2));
+        assert_eq!(lines.line_col(src.len() + 10), (4, 2));
+    }
+
     use super::*;
 
     fn parse(src: &str) -> Result<Codebook, Vec<Diagnostic>> {
