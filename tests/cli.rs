@@ -5886,6 +5886,64 @@ mod index {
         ])
     }
 
+    /// Respondents' passages rank before the interviewer's by default (issue 14: 9 of 15 web
+    /// hits for «оплата» were questions); the interviewer's are still found, after them or
+    /// with `--role interviewer`.
+    #[test]
+    fn respondents_rank_first_on_the_demo() {
+        let dir = tmp();
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let study = dir.path().join("demo");
+        std::fs::create_dir(&study).unwrap();
+        for e in std::fs::read_dir(&demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        let idx = dir.path().join("idx");
+        let r = run(&[
+            os("index"),
+            os("add"),
+            study.as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let roles = |extra: &[&str]| -> Vec<String> {
+            let mut args = vec![os("search"), os("оплата")];
+            args.extend(extra.iter().map(|s| os(s)));
+            args.extend([os("--index"), idx.as_os_str(), os("--format"), os("ndjson")]);
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            r.stdout
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    v["role"].as_str().unwrap().to_string()
+                })
+                .collect()
+        };
+        let all = roles(&["--limit", "100"]);
+        let respondents = all.iter().filter(|r| *r == "respondent").count();
+        let interviewer = all.iter().filter(|r| *r == "interviewer").count();
+        assert!(respondents > 0 && interviewer > 0, "{all:?}");
+        // Every respondent hit comes before the first interviewer hit.
+        let first_interviewer = all.iter().position(|r| r == "interviewer").unwrap();
+        assert_eq!(first_interviewer, respondents, "{all:?}");
+        // The first 15 (the web page's worth) hold all the respondents' hits there are.
+        let top = roles(&["--limit", "15"]);
+        assert_eq!(
+            top.iter().filter(|r| *r == "respondent").count(),
+            respondents.min(15),
+            "{top:?}"
+        );
+        // The interviewer's passages are still findable.
+        let asked = roles(&["--role", "interviewer", "--limit", "100"]);
+        assert_eq!(asked.len(), interviewer, "{asked:?}");
+        assert!(asked.iter().all(|r| r == "interviewer"));
+    }
+
     #[test]
     fn inflections_phrases_booleans_and_filters() {
         let dir = tmp();
