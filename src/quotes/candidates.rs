@@ -207,8 +207,22 @@ pub fn tidy(text: &str) -> String {
         .to_string()
 }
 
+/// Sentence `si` from byte `start` on as it is shown: non-speech marks left out, whitespace
+/// collapsed (its ends are tidied once the pieces of a passage are joined).
+pub(super) fn shown(t: &Transcript, si: usize, start: usize) -> String {
+    let s = &t.sentences[si];
+    let mut raw = String::new();
+    let mut pos = start;
+    for m in s.marks.iter().filter(|m| m.start >= start) {
+        raw.push_str(&t.text[pos..m.start]);
+        pos = m.end;
+    }
+    raw.push_str(&t.text[pos.min(s.span.end)..s.span.end]);
+    collapse(&raw)
+}
+
 /// Whitespace collapsed and no space before , . ; : ! ?
-pub(super) fn collapse(text: &str) -> String {
+fn collapse(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(joined.len());
     let mut chars = joined.chars().peekable();

@@ -2,7 +2,7 @@
 //! they need ([`Piece`]), per window their weighted values ([`score`]).
 
 use super::Weights;
-use super::candidates::{collapse, trim_fillers};
+use super::candidates::{shown, trim_fillers};
 use super::words::{Kind::*, is};
 use crate::model::Transcript;
 use crate::text::{Analyzer, is_letter};
@@ -50,15 +50,8 @@ pub(super) fn piece(t: &Transcript, si: usize, opening: bool, analyzer: &mut Ana
     if opening {
         start = trim_fillers(&t.text, start, s.span.end, &s.marks, analyzer);
     }
-    let mut raw = String::new();
-    let mut pos = start;
-    for m in s.marks.iter().filter(|m| m.start >= start) {
-        raw.push_str(&t.text[pos..m.start]);
-        pos = m.end;
-    }
-    raw.push_str(&t.text[pos.min(s.span.end)..s.span.end]);
     // Ends are tidied once the pieces of a quote are joined.
-    let text = collapse(&raw);
+    let text = shown(t, si, start);
     let tokens = analyzer.tokens(&text);
     let mut p = Piece {
         start,

@@ -391,6 +391,7 @@ mod properties {
 
     use super::*;
     use crate::codebook::Codebook;
+    use crate::text::Analyzer;
 
     use crate::tag::polarity::Lexicon;
     use crate::tag::{TagState, Tagger, markers_codebook};

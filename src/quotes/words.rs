@@ -32,6 +32,12 @@ pub(crate) enum Kind {
     Message,
     /// Words that carry no proposal on their own, by lemma (see [`super::wishes`]).
     Empty,
+    /// Words that ask for something, by lemma or form ("чтобы", "надо", "давайте").
+    Directive,
+    /// A grade's reason, not a request ("за то что"), by form.
+    Concession,
+    /// Openings that continue the sentence before ("хотя бы", "а то"), by form.
+    Continuation,
 }
 
 impl Kind {
@@ -49,6 +55,9 @@ impl Kind {
             "satisfied" => Kind::Satisfied,
             "message" => Kind::Message,
             "empty" => Kind::Empty,
+            "directive" => Kind::Directive,
+            "concession" => Kind::Concession,
+            "continuation" => Kind::Continuation,
             _ => return None,
         })
     }
@@ -108,6 +117,9 @@ mod tests {
             Kind::Satisfied,
             Kind::Message,
             Kind::Empty,
+            Kind::Directive,
+            Kind::Concession,
+            Kind::Continuation,
         ] {
             assert!(all(kind).next().is_some(), "{kind:?} is empty");
         }
