@@ -5079,6 +5079,113 @@ mod report {
         }
     }
 
+    /// The wishes section: from its heading to the next `## ` (Markdown).
+    fn md_wishes(md: &str) -> &str {
+        let start = md.find("## Идеи и пожелания клиента").unwrap();
+        let rest = &md[start + 3..];
+        &rest[..rest.find("\n## ").unwrap()]
+    }
+
+    /// Issue 14: whole proposals, merged across respondents, grouped by parameter in md,
+    /// html and json alike (docx and xlsx: `office::wishes_are_grouped_in_docx_and_xlsx`).
+    #[test]
+    fn wishes_are_whole_merged_and_grouped_by_parameter() {
+        let json: serde_json::Value = serde_json::from_str(&report("json")).unwrap();
+        let groups = json["wishes"].as_array().unwrap();
+        // Groups in codebook order (the order of the levels' parameters), «Общее» last.
+        let order: Vec<&str> = json["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+            .map(|p| p["id"].as_str().unwrap())
+            .collect();
+        let ids: Vec<Option<&str>> = groups.iter().map(|g| g["param"].as_str()).collect();
+        let positions: Vec<usize> = ids
+            .iter()
+            .map(|id| {
+                id.map_or(order.len(), |id| {
+                    order.iter().position(|o| *o == id).unwrap()
+                })
+            })
+            .collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+        assert_eq!(groups.last().unwrap()["name"], "Общее");
+        assert!(groups.len() >= 5, "{ids:?}");
+        let wishes: Vec<&serde_json::Value> = groups
+            .iter()
+            .flat_map(|g| g["wishes"].as_array().unwrap())
+            .collect();
+        let text = |w: &serde_json::Value| w["text"].as_str().unwrap().to_string();
+        // The manager who should call on his own: one wish, asked in several divisions.
+        let call = wishes
+            .iter()
+            .find(|w| text(w).contains("менеджер сам звонил") && w["count"].as_u64().unwrap() >= 2)
+            .expect("the merged «менеджер сам звонил»");
+        let divisions = call["divisions"].as_array().unwrap();
+        assert_eq!(
+            divisions.len() as u64,
+            call["count"].as_u64().unwrap(),
+            "{call}"
+        );
+        assert!(
+            call["sources"].as_array().unwrap().len() as u64 >= call["count"].as_u64().unwrap()
+        );
+        assert_eq!(
+            wishes
+                .iter()
+                .filter(|w| text(w).contains("менеджер сам звонил"))
+                .count(),
+            wishes
+                .iter()
+                .filter(|w| text(w).contains("менеджер сам звонил") && w["count"] == 1)
+                .count()
+                + 1,
+            "one merged wish, the others are other proposals"
+        );
+        // Fragments are whole, satisfied wishes are gone.
+        assert!(wishes.iter().any(|w| text(w).starts_with(
+            "Ну вот датчики первое. Чтоб не отвёрткой слушать. Хотя бы на циркуляцию"
+        )));
+        for gone in ["Вот бы так и дальше", "Передайте Марине Юрьевне привет"]
+        {
+            assert!(!wishes.iter().any(|w| text(w).contains(gone)), "{gone}");
+        }
+        assert!(!wishes.iter().any(|w| text(w) == "Хотя бы раз в квартал."));
+        assert_eq!(json["wishes_total"].as_u64().unwrap(), wishes.len() as u64);
+        // Markdown: one `###` per group, in the same order, every item under one.
+        let md = report("md");
+        let section = md_wishes(&md);
+        let headings: Vec<&str> = section
+            .lines()
+            .filter_map(|l| l.strip_prefix("### "))
+            .collect();
+        let names: Vec<&str> = groups.iter().map(|g| g["name"].as_str().unwrap()).collect();
+        assert_eq!(headings, names);
+        let items = section.lines().filter(|l| l.starts_with("- «")).count();
+        assert_eq!(items, wishes.len());
+        let first_item = section.lines().position(|l| l.starts_with("- «")).unwrap();
+        let first_heading = section.lines().position(|l| l.starts_with("### ")).unwrap();
+        assert!(first_heading < first_item);
+        assert!(section.contains(&format!(
+            "(респондентов: {})_",
+            call["count"].as_u64().unwrap()
+        )));
+        // HTML: an <h3> and a list per group.
+        let html = report("html");
+        let start = html.find("<h2>Идеи и пожелания клиента</h2>").unwrap();
+        let end = start + html[start..].find("<h2>Рекомендации</h2>").unwrap();
+        let section = &html[start..end];
+        let h3: Vec<&str> = section
+            .split("<h3>")
+            .skip(1)
+            .map(|s| &s[..s.find("</h3>").unwrap()])
+            .collect();
+        assert_eq!(h3, names);
+        assert_eq!(section.matches("</h3><ul>").count(), names.len());
+        assert_eq!(section.matches("<li>").count(), wishes.len());
+    }
+
     #[test]
     fn html_is_well_formed_and_loads_nothing() {
         let html = report("html");
@@ -5607,6 +5714,104 @@ mod office {
         rows
     }
 
+    /// Issue 14: the wishes are grouped by parameter in the Word document (a Heading 3 per
+    /// group, as the Markdown's `###`) and in the workbook's «Пожелания» sheet (a row per
+    /// wish, with its group, the respondents who asked and their divisions).
+    #[test]
+    fn wishes_are_grouped_in_docx_and_xlsx() {
+        let model: serde_json::Value = serde_json::from_slice(&report("json")).unwrap();
+        let groups = model["wishes"].as_array().unwrap();
+        let names: Vec<String> = groups
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_string())
+            .collect();
+        assert!(
+            names.len() >= 5 && names.last().unwrap() == "Общее",
+            "{names:?}"
+        );
+        // Word: the headings after «Идеи и пожелания клиента» up to «Рекомендации».
+        let parts = unzip(&report("docx"));
+        let (paras, _) = word(&parts["word/document.xml"]);
+        let start = paras
+            .iter()
+            .position(|p| p.style == "Heading2" && p.text == "Идеи и пожелания клиента")
+            .unwrap();
+        let end = start
+            + paras[start..]
+                .iter()
+                .position(|p| p.style == "Heading2" && p.text == "Рекомендации")
+                .unwrap();
+        let section = &paras[start + 1..end];
+        let h3: Vec<String> = section
+            .iter()
+            .filter(|p| p.style == "Heading3")
+            .map(|p| p.text.clone())
+            .collect();
+        assert_eq!(h3, names);
+        let wishes: Vec<&serde_json::Value> = groups
+            .iter()
+            .flat_map(|g| g["wishes"].as_array().unwrap())
+            .collect();
+        assert_eq!(
+            section.iter().filter(|p| p.style == "Quote").count(),
+            wishes.len()
+        );
+        // Excel: header, then a row per wish in the groups' order.
+        let parts = unzip(&report("xlsx"));
+        let strings = shared_strings(&parts["xl/sharedStrings.xml"]);
+        let rows = sheet(&parts["xl/worksheets/sheet4.xml"], &strings);
+        assert_eq!(
+            rows[0],
+            [
+                "Параметр",
+                "Код",
+                "Пожелание",
+                "Атрибуция",
+                "Респондентов",
+                "Подразделения",
+                "Файл",
+                "Начало",
+                "Конец"
+            ]
+        );
+        assert_eq!(rows.len() - 1, wishes.len());
+        let mut expected = Vec::new();
+        for g in groups {
+            for w in g["wishes"].as_array().unwrap() {
+                expected.push(vec![
+                    g["name"].as_str().unwrap().to_string(),
+                    g["param"].as_str().unwrap_or("").to_string(),
+                    w["text"].as_str().unwrap().to_string(),
+                    w["count"].to_string(),
+                    w["divisions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|d| d.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ]);
+            }
+        }
+        let got: Vec<Vec<String>> = rows[1..]
+            .iter()
+            .map(|r| {
+                vec![
+                    r[0].clone(),
+                    r[1].clone(),
+                    r[2].clone(),
+                    r[4].clone(),
+                    r[5].clone(),
+                ]
+            })
+            .collect();
+        assert_eq!(got, expected);
+        assert!(
+            got.iter()
+                .any(|r| r[3].parse::<u32>().unwrap() >= 2 && r[4].contains(", "))
+        );
+    }
+
     #[test]
     fn xlsx_has_scores_quotes_and_the_coding_matrix() {
         let parts = unzip(&report("xlsx"));
@@ -5617,7 +5822,10 @@ mod office {
                 _ => None,
             })
             .collect();
-        assert_eq!(names, ["Оценки", "Цитаты", "Матрица кодирования"]);
+        assert_eq!(
+            names,
+            ["Оценки", "Цитаты", "Матрица кодирования", "Пожелания"]
+        );
         let strings = shared_strings(&parts["xl/sharedStrings.xml"]);
         let scores = sheet(&parts["xl/worksheets/sheet1.xml"], &strings);
         let quotes = sheet(&parts["xl/worksheets/sheet2.xml"], &strings);
@@ -5661,7 +5869,7 @@ mod office {
             assert!(parts["xl/styles.xml"].contains(argb), "{argb}");
         }
         // Header rows frozen, autofilters on every sheet.
-        for i in 1..=3 {
+        for i in 1..=4 {
             let xml = &parts[&format!("xl/worksheets/sheet{i}.xml")];
             assert!(xml.contains("<pane ySplit=\"1\""), "sheet{i}");
             assert!(xml.contains("<autoFilter ref=\"A1:"), "sheet{i}");
@@ -5884,6 +6092,64 @@ mod index {
             os("--codebook"),
             cb.as_os_str(),
         ])
+    }
+
+    /// Respondents' passages rank before the interviewer's by default (issue 14: 9 of 15 web
+    /// hits for «оплата» were questions); the interviewer's are still found, after them or
+    /// with `--role interviewer`.
+    #[test]
+    fn respondents_rank_first_on_the_demo() {
+        let dir = tmp();
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let study = dir.path().join("demo");
+        std::fs::create_dir(&study).unwrap();
+        for e in std::fs::read_dir(&demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        let idx = dir.path().join("idx");
+        let r = run(&[
+            os("index"),
+            os("add"),
+            study.as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let roles = |extra: &[&str]| -> Vec<String> {
+            let mut args = vec![os("search"), os("оплата")];
+            args.extend(extra.iter().map(|s| os(s)));
+            args.extend([os("--index"), idx.as_os_str(), os("--format"), os("ndjson")]);
+            let r = run(&args);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+            r.stdout
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    v["role"].as_str().unwrap().to_string()
+                })
+                .collect()
+        };
+        let all = roles(&["--limit", "100"]);
+        let respondents = all.iter().filter(|r| *r == "respondent").count();
+        let interviewer = all.iter().filter(|r| *r == "interviewer").count();
+        assert!(respondents > 0 && interviewer > 0, "{all:?}");
+        // Every respondent hit comes before the first interviewer hit.
+        let first_interviewer = all.iter().position(|r| r == "interviewer").unwrap();
+        assert_eq!(first_interviewer, respondents, "{all:?}");
+        // The first 15 (the web page's worth) hold all the respondents' hits there are.
+        let top = roles(&["--limit", "15"]);
+        assert_eq!(
+            top.iter().filter(|r| *r == "respondent").count(),
+            respondents.min(15),
+            "{top:?}"
+        );
+        // The interviewer's passages are still findable.
+        let asked = roles(&["--role", "interviewer", "--limit", "100"]);
+        assert_eq!(asked.len(), interviewer, "{asked:?}");
+        assert!(asked.iter().all(|r| r == "interviewer"));
     }
 
     #[test]

@@ -11,9 +11,9 @@ use super::{ReportArgs, in_order, threads};
 use crate::codebook::Codebook;
 use crate::ingest::{IngestConfig, Source, ingest_source};
 use crate::model::Role;
-use crate::quotes::{QuoteConfig, attribute, candidates, mask};
+use crate::quotes::{QuoteConfig, attribute, candidates, mask, wishes};
 use crate::report::xlsx::{Matrix, MatrixRow, matrix_rows};
-use crate::report::{Inputs, ReportWish, Study, build, docx, render, xlsx};
+use crate::report::{Inputs, Study, build, docx, render, xlsx};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
@@ -63,7 +63,7 @@ struct FileFacts {
     uncertain: Vec<(usize, crate::report::UncertainRating)>,
     candidates: Vec<crate::quotes::Quote>,
     codings: Vec<(usize, usize)>,
-    wishes: Vec<ReportWish>,
+    wishes: Vec<wishes::Wish>,
     /// Its sentences with their codes, only for an .xlsx report (empty otherwise).
     matrix: Vec<MatrixRow>,
 }
@@ -135,7 +135,6 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             let read = crate::ratings::extract(&t, &codings, &mut state.matching.analyzer);
             let ratings = read.iter().map(|r| (r.param, r.value)).collect();
             let mut counts = std::collections::BTreeMap::new();
-            let mut wishes = Vec::new();
             let who = attribute(&quote_config.attribution, &t, i + 1);
             let private = mask::private_words(&t);
             let uncertain = read
@@ -155,7 +154,6 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     )
                 })
                 .collect();
-            let mut last = usize::MAX;
             for c in &codings {
                 if t.turn_speaker(&t.turns[c.turn]).role != Role::Respondent {
                     continue;
@@ -163,17 +161,8 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 if let Some(p) = c.param {
                     *counts.entry(p).or_insert(0usize) += 1;
                 }
-                if c.wish && c.sentence != last {
-                    last = c.sentence;
-                    wishes.push(ReportWish {
-                        param: c
-                            .param
-                            .map(|p| tagger.matcher().codebook().parameters[p].id.clone()),
-                        text: mask::mask(t.slice(c.span), &private),
-                        attribution: who.clone(),
-                    });
-                }
             }
+            let wishes = wishes::collect(&t, &codings, &who, &mut state.matching.analyzer);
             let matrix = if format == Format::Xlsx {
                 matrix_rows(&t, &codings, params, &wave)
             } else {
@@ -207,7 +196,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     // Per file only the small facts are kept; quotes and wishes go into bounded pools per
     // wave as they arrive, so memory stays flat on a large corpus.
     let mut facts: Vec<FileFacts> = Vec::new();
-    let mut pools: BTreeMap<String, (Vec<Vec<crate::quotes::Quote>>, Vec<ReportWish>)> =
+    let mut pools: BTreeMap<String, (Vec<Vec<crate::quotes::Quote>>, Vec<wishes::Wish>)> =
         BTreeMap::new();
     // The coding matrix (.xlsx only): every sentence, in file order, up to Excel's rows.
     let mut matrix = Matrix {

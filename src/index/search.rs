@@ -215,12 +215,41 @@ impl CitataIndex {
         } else {
             None
         };
-        let top = (q.limit > 0).then(|| TopDocs::with_limit(q.limit).order_by_score());
-        let (top, total, counts) = searcher
-            .search(&query, &(top, Count, facets))
+        let (total, counts) = searcher
+            .search(&query, &(Count, facets))
             .map_err(|e| err(e, &self.dir))?;
+        // Respondents' passages rank before the interviewer's: the researcher looks for what
+        // the client said, and a question repeats the query's words more often than the answer
+        // does. Within each tier the order is tantivy's score (BM25). A role filter makes one
+        // tier of it.
+        let mut top: Vec<(f32, tantivy::DocAddress)> = Vec::new();
+        if q.limit > 0 {
+            let tiers: Vec<Box<dyn Query>> = if q.role.is_some() {
+                vec![Box::new(query.clone())]
+            } else {
+                [Occur::Must, Occur::MustNot]
+                    .into_iter()
+                    .map(|occur| -> Box<dyn Query> {
+                        Box::new(BooleanQuery::new(vec![
+                            (Occur::Must, Box::new(query.clone()) as Box<dyn Query>),
+                            (occur, term(f.role, crate::model::Role::Respondent.as_str())),
+                        ]))
+                    })
+                    .collect()
+            };
+            for tier in tiers {
+                let room = q.limit - top.len();
+                if room == 0 {
+                    break;
+                }
+                let found = searcher
+                    .search(&tier, &TopDocs::with_limit(room).order_by_score())
+                    .map_err(|e| err(e, &self.dir))?;
+                top.extend(found);
+            }
+        }
         let mut hits = Vec::new();
-        for (score, addr) in top.unwrap_or_default() {
+        for (score, addr) in top {
             let d: TantivyDocument = searcher.doc(addr).map_err(|e| err(e, &self.dir))?;
             hits.push(self.hit(&d, score, &parsed.highlighter, &mut analyzer));
         }

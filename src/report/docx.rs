@@ -15,7 +15,7 @@ use std::io::Write as _;
 
 use quick_xml::escape::escape;
 
-use super::render::{change, class_ru, colors, meta_line, num, param_of, wish_group};
+use super::render::{change, class_ru, colors, meta_line, num, param_of, wish_who, wishes_shown};
 use super::{ReportModel, ReportParameter};
 
 /// The width of the text on an A4 page with 2 cm margins, in twentieths of a point.
@@ -315,23 +315,20 @@ fn body(m: &ReportModel) -> String {
     }
 
     b.heading(2, "Идеи и пожелания клиента");
-    if m.wishes_total > m.wishes.len() {
+    if m.wishes_total > wishes_shown(m) {
         b.para(
             None,
             &[(
-                &format!("Показаны {} из {}.", m.wishes.len(), m.wishes_total),
+                &format!("Показаны {} из {}.", wishes_shown(m), m.wishes_total),
                 Look::color(Some(colors::MUTED)),
             )],
         );
     }
-    let mut group = None;
-    for w in &m.wishes {
-        let g = wish_group(m, w.param.as_ref());
-        if group.as_ref() != Some(&g) {
-            b.para(None, &[(&g, Look::BOLD)]);
-            group = Some(g);
+    for g in &m.wishes {
+        b.heading(3, &g.name);
+        for w in &g.wishes {
+            b.quote(&w.text, &wish_who(w));
         }
-        b.quote(&w.text, &w.attribution);
     }
 
     b.heading(2, "Рекомендации");

@@ -197,16 +197,7 @@ pub struct ReportLevel {
     pub develop: Vec<String>,
 }
 
-/// An idea or wish of the client.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct ReportWish {
-    /// The parameter it concerns, if any.
-    pub param: Option<String>,
-    /// The sentence, masked.
-    pub text: String,
-    /// Who said it.
-    pub attribution: String,
-}
+pub use crate::quotes::wishes::{ReportWish, WishGroup};
 
 /// A rating read with low confidence ([`crate::ratings::LOW_CONFIDENCE`]), listed in the
 /// coverage appendix for a person to check.
@@ -247,9 +238,9 @@ pub struct ReportModel {
     pub verdict: String,
     /// Levels.
     pub levels: Vec<ReportLevel>,
-    /// Ideas and wishes (at most [`MAX_WISHES`], grouped by parameter).
-    pub wishes: Vec<ReportWish>,
-    /// How many wish sentences there were in all.
+    /// Ideas and wishes by parameter, near-duplicates merged (at most [`MAX_WISHES`]).
+    pub wishes: Vec<WishGroup>,
+    /// How many wishes there were in all, after merging.
     pub wishes_total: usize,
     /// Parameters asked about (coded) but never rated, and rated but without quotes.
     pub coverage_flags: Vec<String>,
@@ -269,8 +260,8 @@ pub struct Inputs {
     pub candidates: Vec<Vec<Quote>>,
     /// Respondent codings per parameter, this wave.
     pub codings: Vec<usize>,
-    /// Wishes this wave.
-    pub wishes: Vec<ReportWish>,
+    /// Wish passages this wave ([`crate::quotes::wishes::collect`]).
+    pub wishes: Vec<crate::quotes::wishes::Wish>,
     /// Interviews this wave.
     pub interviews: usize,
     /// Divisions this wave.
@@ -348,6 +339,7 @@ pub fn build(
             .collect();
         Stats::of(&v)
     };
+    let wishes = crate::quotes::wishes::consolidate(inputs.wishes, cb, MAX_WISHES);
     let mut pool = inputs.candidates;
     pool.resize(params, Vec::new());
     let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
@@ -452,19 +444,19 @@ pub fn build(
                 ));
             }
         }
-        let wished: Vec<&ReportWish> = inputs
-            .wishes
+        let wished: usize = wishes
+            .groups
             .iter()
-            .filter(|w| {
-                w.param
+            .filter(|g| {
+                g.param
                     .as_ref()
                     .is_some_and(|id| parameters.iter().any(|p| p.id == *id))
             })
-            .collect();
-        if !wished.is_empty() {
+            .map(|g| g.wishes.len())
+            .sum();
+        if wished > 0 {
             develop.push(format!(
-                "Ответить на пожелания клиента по этому уровню ({}).",
-                wished.len()
+                "Ответить на пожелания клиента по этому уровню ({wished})."
             ));
         }
         levels.push(ReportLevel {
@@ -511,17 +503,6 @@ pub fn build(
             }
         )
     });
-    let wishes_total = inputs.wishes.len();
-    let mut wishes = inputs.wishes;
-    // Grouped by parameter in codebook order, the ones without a parameter last.
-    let order = |w: &ReportWish| {
-        w.param
-            .as_ref()
-            .and_then(|id| cb.parameter(id))
-            .unwrap_or(usize::MAX)
-    };
-    wishes.sort_by_key(order);
-    wishes.truncate(MAX_WISHES);
     ReportModel {
         title,
         client: study.client.clone(),
@@ -532,8 +513,8 @@ pub fn build(
         divisions: inputs.divisions,
         verdict,
         levels,
-        wishes,
-        wishes_total,
+        wishes: wishes.groups,
+        wishes_total: wishes.total,
         coverage_flags,
         uncertain_ratings: inputs.uncertain,
         thresholds: t.clone(),

@@ -25,16 +25,33 @@ pub(crate) fn class_ru(class: &str) -> &'static str {
     }
 }
 
-/// The name of a parameter by id, or «Общее» for wishes without one.
-pub(crate) fn wish_group(m: &ReportModel, id: Option<&String>) -> String {
-    id.and_then(|id| {
-        m.levels
-            .iter()
-            .flat_map(|l| &l.parameters)
-            .find(|p| p.id == *id)
-            .map(|p| p.name.clone())
-    })
-    .unwrap_or_else(|| "Общее".into())
+/// Who asked for a wish: the attribution of the wording shown and, when several respondents
+/// asked, the other divisions and their number.
+pub(crate) fn wish_who(w: &super::ReportWish) -> String {
+    if w.count <= 1 {
+        return w.attribution.clone();
+    }
+    let others: Vec<&str> = w
+        .divisions
+        .iter()
+        .filter(|d| **d != w.attribution)
+        .map(String::as_str)
+        .collect();
+    if others.is_empty() {
+        format!("{} (респондентов: {})", w.attribution, w.count)
+    } else {
+        format!(
+            "{}; также {} (респондентов: {})",
+            w.attribution,
+            others.join(", "),
+            w.count
+        )
+    }
+}
+
+/// Wishes shown in the report.
+pub(crate) fn wishes_shown(m: &ReportModel) -> usize {
+    m.wishes.iter().map(|g| g.wishes.len()).sum()
 }
 
 /// A wave for the reader: its name, or a note that the metadata has none.
@@ -187,17 +204,15 @@ pub fn markdown(m: &ReportModel) -> String {
         }
     }
     let _ = writeln!(o, "## Идеи и пожелания клиента\n");
-    if m.wishes_total > m.wishes.len() {
-        let _ = writeln!(o, "_Показаны {} из {}._\n", m.wishes.len(), m.wishes_total);
+    if m.wishes_total > wishes_shown(m) {
+        let _ = writeln!(o, "_Показаны {} из {}._\n", wishes_shown(m), m.wishes_total);
     }
-    let mut group = None;
-    for w in &m.wishes {
-        let g = wish_group(m, w.param.as_ref());
-        if group.as_ref() != Some(&g) {
-            let _ = writeln!(o, "**{g}**\n");
-            group = Some(g);
+    for g in &m.wishes {
+        let _ = writeln!(o, "### {}\n", g.name);
+        for w in &g.wishes {
+            let _ = writeln!(o, "- «{}» — _{}_", w.text, wish_who(w));
         }
-        let _ = writeln!(o, "- «{}» — _{}_\n", w.text, w.attribution);
+        o.push('\n');
     }
     let _ = writeln!(o, "## Рекомендации\n");
     for l in &m.levels {
@@ -457,24 +472,27 @@ pub fn html(m: &ReportModel) -> String {
         }
     }
     let _ = write!(o, "<h2>Идеи и пожелания клиента</h2>");
-    if m.wishes_total > m.wishes.len() {
+    if m.wishes_total > wishes_shown(m) {
         let _ = write!(
             o,
             "<p class=\"meta\">Показаны {} из {}.</p>",
-            m.wishes.len(),
+            wishes_shown(m),
             m.wishes_total
         );
     }
-    o.push_str("<ul>");
-    for w in &m.wishes {
-        let _ = write!(
-            o,
-            "<li>«{}» <span class=\"who\">— {}</span></li>",
-            esc(&w.text),
-            esc(&w.attribution)
-        );
+    for g in &m.wishes {
+        let _ = write!(o, "<h3>{}</h3><ul>", esc(&g.name));
+        for w in &g.wishes {
+            let _ = write!(
+                o,
+                "<li>«{}» <span class=\"who\">— {}</span></li>",
+                esc(&w.text),
+                esc(&wish_who(w))
+            );
+        }
+        o.push_str("</ul>");
     }
-    let _ = write!(o, "</ul><h2>Рекомендации</h2>");
+    let _ = write!(o, "<h2>Рекомендации</h2>");
     for l in &m.levels {
         let _ = write!(
             o,

@@ -1,4 +1,4 @@
-//! The report as an Excel workbook (`.xlsx`, written with `rust_xlsxwriter`): three sheets.
+//! The report as an Excel workbook (`.xlsx`, written with `rust_xlsxwriter`): four sheets.
 //!
 //! 1. «Оценки»: per level (its integral score, bold) and per parameter: the wave, the score,
 //!    n, min, max, the previous wave and its score, Δ, the class, codings and quotes. Scores
@@ -11,6 +11,9 @@
 //!    transcript read (interviewer and respondent alike, in file and text order): document,
 //!    wave, turn, role, start, end, text, then one 0/1 column per codebook parameter (its id;
 //!    1 when the sentence has a keyword or context coding of it) and one for wishes.
+//! 4. «Пожелания»: the report's ideas and wishes, one row per merged wish in the report's
+//!    groups: parameter, code, wish, attribution, respondents who asked, their divisions,
+//!    file, start and end of the wording shown.
 //!
 //! Header rows are bold and frozen, columns have sensible widths and every sheet has an
 //! autofilter. The matrix sheet is written in low-memory mode (rows go to a temporary file
@@ -46,7 +49,7 @@ fn fit(text: &str) -> std::borrow::Cow<'_, str> {
 }
 
 /// The sheet names, in order.
-pub const SHEETS: [&str; 3] = ["Оценки", "Цитаты", "Матрица кодирования"];
+pub const SHEETS: [&str; 4] = ["Оценки", "Цитаты", "Матрица кодирования", "Пожелания"];
 
 /// One sentence of the coding matrix.
 #[derive(Clone, Debug, PartialEq)]
@@ -337,6 +340,45 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
     Ok(())
 }
 
+fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxError> {
+    let all: Vec<_> = m
+        .wishes
+        .iter()
+        .flat_map(|g| g.wishes.iter().map(move |w| (g, w)))
+        .collect();
+    header(
+        ws,
+        f,
+        &[
+            ("Параметр", 34.0),
+            ("Код", 20.0),
+            ("Пожелание", 90.0),
+            ("Атрибуция", 26.0),
+            ("Респондентов", 13.0),
+            ("Подразделения", 40.0),
+            ("Файл", 22.0),
+            ("Начало", 9.0),
+            ("Конец", 9.0),
+        ],
+        all.len(),
+    )?;
+    for (i, (g, w)) in all.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string_with_format(r, 0, &g.name, &f.wrap)?;
+        ws.write_string(r, 1, g.param.as_deref().unwrap_or(""))?;
+        ws.write_string_with_format(r, 2, fit(&w.text), &f.wrap)?;
+        ws.write_string(r, 3, &w.attribution)?;
+        ws.write_number(r, 4, w.count as f64)?;
+        ws.write_string_with_format(r, 5, w.divisions.join(", "), &f.wrap)?;
+        if let Some(s) = w.sources.first() {
+            ws.write_string(r, 6, &s.doc)?;
+            ws.write_number(r, 7, s.start as f64)?;
+            ws.write_number(r, 8, s.end as f64)?;
+        }
+    }
+    Ok(())
+}
+
 fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxError> {
     let mut columns: Vec<(&str, f64)> = vec![
         ("Документ", 22.0),
@@ -394,6 +436,7 @@ pub fn xlsx(m: &ReportModel, rows: &Matrix) -> std::io::Result<Vec<u8>> {
             rows,
             &f,
         )?;
+        wishes(wb.add_worksheet().set_name(SHEETS[3])?, m, &f)?;
         wb.save_to_buffer()
     };
     build().map_err(std::io::Error::other)
