@@ -230,10 +230,7 @@ pub fn non_speech_marks(text: &str, span: Span) -> Vec<Span> {
     let s = &text[span.range()];
     let mut out = Vec::new();
     let mut i = 0;
-    while let Some(off) = s.as_bytes()[i..]
-        .iter()
-        .position(|&b| b == b'[' || b == b'(')
-    {
+    while let Some(off) = memchr::memchr2(b'[', b'(', &s.as_bytes()[i..]) {
         let open = i + off;
         let close_ch = if s.as_bytes()[open] == b'[' { ']' } else { ')' };
         let Some(len) = s[open + 1..].find([close_ch, '\n', '[', '(']) else {

@@ -657,6 +657,21 @@ fn is_hyphen(c: char) -> bool {
     matches!(c, '-' | '\u{2010}' | '\u{2011}')
 }
 
+/// The character starting at byte `i` of `text` (a character boundary) and its length in
+/// bytes, two-byte sequences (Cyrillic) decoded directly.
+#[inline]
+fn char_at(text: &str, i: usize) -> Option<(char, usize)> {
+    let bytes = text.as_bytes();
+    let b = *bytes.get(i)?;
+    if (0xC2..0xE0).contains(&b) {
+        // `text` is valid UTF-8: a two-byte lead is followed by one continuation byte.
+        let c = (u32::from(b & 0x1F) << 6) | u32::from(bytes[i + 1] & 0x3F);
+        return char::from_u32(c).map(|c| (c, 2));
+    }
+    let c = text[i..].chars().next()?;
+    Some((c, c.len_utf8()))
+}
+
 /// The byte spans of the words of a text (step 1 of the analyzer), without analyzing them.
 pub struct WordSpans<'a> {
     text: &'a str,
@@ -690,11 +705,11 @@ impl Iterator for WordSpans<'_> {
                 }
                 i += 1;
             } else {
-                let c = text[i..].chars().next()?;
+                let (c, len) = char_at(text, i)?;
                 if is_letter(c) {
                     break;
                 }
-                i += c.len_utf8();
+                i += len;
             }
         }
         let start = i;
@@ -705,8 +720,7 @@ impl Iterator for WordSpans<'_> {
             let (c, len) = if b < 0x80 {
                 (b as char, 1)
             } else {
-                let c = text[i..].chars().next()?;
-                (c, c.len_utf8())
+                char_at(text, i)?
             };
             if is_word_char(c) {
                 prev_digit = c.is_ascii_digit();
