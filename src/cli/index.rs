@@ -2,10 +2,11 @@
 
 use std::io::Write;
 
-use super::{IndexCommand, in_order, progress, threads, transcripts};
+use super::{IndexCommand, progress, threads, transcripts};
 use crate::index::{CitataIndex, IndexCodebook, Prepared, content_hash};
 use crate::ingest::{IngestConfig, Source, ingest_read, read_source};
 use crate::model::Transcript;
+use crate::study::{Needs, Pipeline};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
@@ -190,15 +191,18 @@ fn tagger(icb: &IndexCodebook) -> anyhow::Result<Tagger> {
     Ok(Tagger::new(cb, &mut analyzer))
 }
 
-/// Tags a transcript and builds its documents, on the worker's thread.
+/// Tags a transcript and builds its documents, on the worker's thread: the study pass with
+/// the index keys recorded while tagging.
 fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: &str) -> Prepared {
-    tagger.with_thread_state(|state| {
-        state.keys.get_or_insert_with(Default::default).clear();
-        let codings = tagger.tag(state, &t);
+    let keys = Needs {
+        keys: true,
+        ..Needs::default()
+    };
+    Pipeline::new(tagger, keys).analyze_with(0, t, |a, state| {
         let keys = state.keys.take().unwrap_or_default();
         let prepared = idx.prepare(
-            t,
-            &codings,
+            a.transcript,
+            &a.codings,
             &keys,
             hash,
             path,
@@ -240,7 +244,7 @@ fn batch<T: Sync>(
         }
         Ok(())
     };
-    in_order(items, threads, work, &mut write)?;
+    crate::study::pass::ordered(items, threads, |_, item| work(item), &mut write)?;
     bar.finish_and_clear();
     Ok(tally)
 }

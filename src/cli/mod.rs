@@ -567,64 +567,6 @@ pub struct IngestArgs {
     pub interviewer: Vec<String>,
 }
 
-/// Runs `work` on every item with `threads` workers and hands the results to `write` in
-/// input order, on this thread. Workers stay at most a small window ahead of the writer, so
-/// memory does not grow with the corpus; writing overlaps with work.
-///
-/// # Errors
-/// The first error `write` returns; the workers stop.
-pub fn in_order<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    work: impl Fn(&T) -> R + Sync,
-    write: &mut dyn FnMut(R) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let window = threads * 4;
-    let next = AtomicUsize::new(0);
-    let written = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
-        for _ in 0..threads.max(1) {
-            let tx = tx.clone();
-            let (next, written, stop, work) = (&next, &written, &stop, &work);
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items.len() {
-                        break;
-                    }
-                    while i >= written.load(Ordering::Acquire) + window {
-                        if stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        std::thread::sleep(std::time::Duration::from_micros(200));
-                    }
-                    if stop.load(Ordering::Relaxed) || tx.send((i, work(&items[i]))).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut pending = std::collections::BTreeMap::new();
-        let mut cursor = 0usize;
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&cursor) {
-                if let Err(e) = write(r) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-                cursor += 1;
-                written.store(cursor, Ordering::Release);
-            }
-        }
-        Ok(())
-    })
-}
-
 /// Writes a file through a temporary file in the same folder and a rename: never half a file,
 /// and no temporary file left behind when anything fails (a full disk, say).
 ///
@@ -678,16 +620,13 @@ pub fn tagger_and_sources(
     paths: &[PathBuf],
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<Option<(crate::tag::Tagger, Vec<crate::ingest::Source>)>> {
-    let mut analyzer = crate::text::Analyzer::new();
-    let codebook = crate::codebook::Codebook::load(codebook, &mut analyzer)?;
-    let tagger = crate::tag::Tagger::new(codebook, &mut analyzer);
+    let tagger = crate::study::tagger(codebook)?;
     Ok(transcripts(paths, err)?.map(|sources| (tagger, sources)))
 }
 
 /// Worker threads: `--jobs N` when given and positive, else all cores.
 pub fn threads(jobs: Option<usize>) -> usize {
-    jobs.filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    crate::study::pass::threads(jobs)
 }
 
 /// The transcripts under `paths`, or `None` after telling the user that there are none
@@ -699,20 +638,12 @@ pub fn transcripts(
     paths: &[PathBuf],
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<Option<Vec<crate::ingest::Source>>> {
-    let sources = crate::ingest::discover(paths)?;
-    if sources.is_empty() {
-        writeln!(
-            err,
-            "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        return Ok(None);
+    let mut notes = Vec::new();
+    let sources = crate::study::sources(paths, &mut notes)?;
+    for n in notes {
+        writeln!(err, "{n}")?;
     }
-    Ok(Some(sources))
+    Ok(sources)
 }
 
 /// A progress bar over `files` on stderr: drawn only on a terminal (indicatif hides it
@@ -729,6 +660,52 @@ pub fn progress(files: usize, quiet: bool) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// A study pass followed on stderr: a progress bar (see [`progress`]) and the notes, printed
+/// above the bar.
+pub struct Bar<'a> {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    err: &'a mut dyn std::io::Write,
+}
+
+impl<'a> Bar<'a> {
+    /// A bar not yet started; `quiet` hides it (notes are still printed).
+    pub fn new(quiet: bool, err: &'a mut dyn std::io::Write) -> Bar<'a> {
+        Bar {
+            bar: None,
+            quiet,
+            err,
+        }
+    }
+}
+
+impl crate::study::Progress for Bar<'_> {
+    fn start(&mut self, files: usize) {
+        self.bar = Some(progress(files, self.quiet));
+    }
+
+    fn file_done(&mut self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        let err = &mut *self.err;
+        // stderr that cannot be written to has nowhere to report it
+        let _ = match &self.bar {
+            Some(b) => b.suspend(|| writeln!(err, "{line}")),
+            None => writeln!(err, "{line}"),
+        };
+    }
 }
 
 #[cfg(test)]

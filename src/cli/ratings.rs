@@ -6,11 +6,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{RatingsArgs, RatingsFormat, in_order, threads};
+use super::{RatingsArgs, RatingsFormat, threads};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, Source, ingest_source};
+use crate::ingest::Source;
 use crate::model::CharIndex;
-use crate::ratings::{Rating, Stats, extract};
+use crate::ratings::{Rating, Stats};
 
 /// One rating with where it comes from.
 #[derive(Clone, Debug)]
@@ -48,18 +48,20 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     else {
         return Ok(false);
     };
-    let config = IngestConfig::default();
     let mut rows: Vec<Row> = Vec::new();
     let mut ok = true;
-    let work = |s: &Source| -> crate::Result<Vec<Row>> {
-        let t = ingest_source(s, &config)?;
-        let ratings = tagger.with_thread_state(|state| {
-            let codings = tagger.tag(state, &t);
-            extract(&t, &codings, &mut state.matching.analyzer)
-        });
+    let pipeline = crate::study::Pipeline::new(
+        &tagger,
+        crate::study::Needs {
+            ratings: true,
+            ..Default::default()
+        },
+    );
+    let rows_of = |_: &Source, a: crate::study::Analysis| -> Vec<Row> {
+        let (t, ratings) = (&a.transcript, a.ratings);
         let ix = CharIndex::new(&t.text);
         let wave = t.meta.get("wave").cloned().unwrap_or_default();
-        Ok(ratings
+        ratings
             .into_iter()
             .map(|r| Row {
                 doc: t.doc.clone(),
@@ -86,7 +88,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     .collect(),
                 rating: r,
             })
-            .collect())
+            .collect()
     };
     let mut collect = |r: crate::Result<Vec<Row>>| -> anyhow::Result<()> {
         match r {
@@ -98,7 +100,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         }
         Ok(())
     };
-    in_order(&sources, threads(args.jobs), work, &mut collect)?;
+    pipeline.run(&sources, threads(args.jobs), rows_of, &mut collect)?;
     let cb = tagger.matcher().codebook();
     for root in args.paths.iter().filter(|p| p.is_dir()) {
         let csv = root.join(crate::ratings::RATINGS_CSV);

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
-use crate::ingest::{IngestConfig, Source, ingest_source};
+use crate::ingest::{IngestConfig, Source};
 use crate::model::{CharIndex, Transcript};
 use crate::tag::{Coding, Tagger};
 
@@ -34,22 +34,27 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     }
     let mut stats = Stats::default();
     let mut ok = true;
-    let work = |s: &Source| -> crate::Result<(Stats, Vec<u8>)> {
-        let (t, codings) = tag_one(&tagger, s, &config)?;
+    let pipeline = crate::study::Pipeline {
+        ingest: config,
+        ..crate::study::Pipeline::new(&tagger, crate::study::Needs::default())
+    };
+    // Formatted on the worker; the writer only copies bytes.
+    let format = |s: &Source, a: crate::study::Analysis| -> crate::Result<(Stats, Vec<u8>)> {
+        let (t, codings) = (&a.transcript, &a.codings);
         let mut buf = Vec::new();
-        write_codings(&tagger, &t, &codings, args.format, &mut buf).map_err(|e| {
+        write_codings(&tagger, t, codings, args.format, &mut buf).map_err(|e| {
             crate::Error::BadInput {
                 path: s.path.clone(),
                 reason: format!("formatting the codings: {e}"),
             }
         })?;
         let mut file_stats = Stats::default();
-        file_stats.add(&t, &codings);
+        file_stats.add(t, codings);
         Ok((file_stats, buf))
     };
-    let mut write = |r: crate::Result<(Stats, Vec<u8>)>| -> anyhow::Result<()> {
+    let mut write = |r: crate::Result<crate::Result<(Stats, Vec<u8>)>>| -> anyhow::Result<()> {
         bar.inc(1);
-        match r {
+        match r.and_then(|r| r) {
             Ok((file_stats, buf)) => {
                 stats.merge(&file_stats);
                 out.write_all(&buf)?;
@@ -62,7 +67,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         }
         Ok(())
     };
-    super::in_order(&sources, threads, work, &mut write)?;
+    pipeline.run(&sources, threads, format, &mut write)?;
     bar.finish_and_clear();
     if !args.quiet {
         write_per_param(&tagger, &stats, err)?;
@@ -116,16 +121,6 @@ fn write_per_param(tagger: &Tagger, stats: &Stats, err: &mut dyn Write) -> std::
         }
     }
     Ok(())
-}
-
-fn tag_one(
-    tagger: &Tagger,
-    source: &Source,
-    config: &IngestConfig,
-) -> crate::Result<(Transcript, Vec<Coding>)> {
-    let t = ingest_source(source, config)?;
-    let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
-    Ok((t, codings))
 }
 
 #[derive(Default)]
