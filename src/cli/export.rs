@@ -26,7 +26,7 @@ fn qdpx(args: &ExportQdpxArgs, err: &mut dyn Write) -> anyhow::Result<bool> {
         paths: args.paths.clone(),
         codebook: args.codebook.clone(),
         name,
-        jobs: args.jobs,
+        jobs: args.workers.jobs,
     };
     let Some(export) = qdpx_project(&opts, &mut Bar::new(args.quiet, err))? else {
         return Ok(false);

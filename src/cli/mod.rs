@@ -94,6 +94,22 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
+/// `--jobs`, shared by the commands that read transcripts.
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct Workers {
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// `--index`, shared by the index commands and search.
+#[derive(Clone, Debug, clap::Args)]
+pub struct IndexDir {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+    pub index: PathBuf,
+}
+
 /// `citata export ...`
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -119,9 +135,9 @@ pub struct ExportQdpxArgs {
     /// The project's name (default: the file name of --out without extension).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -264,9 +280,9 @@ pub struct TagArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TagFormat::Table)]
     pub format: TagFormat,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -291,14 +307,14 @@ pub enum IndexCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
         /// The codebook (default: the index's own, else the embedded one).
         #[arg(long, value_name = "FILE")]
         codebook: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long, short = 'j', value_name = "N")]
-        jobs: Option<usize>,
+        /// Worker threads.
+        #[command(flatten)]
+        workers: Workers,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -313,21 +329,21 @@ pub enum IndexCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
     },
     /// Code every transcript in the index again, from the canonical texts it stores (after
     /// a codebook change; the original files are not needed).
     Retag {
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
         /// The codebook to code with from now on (default: the index's own, read again).
         #[arg(long, value_name = "FILE")]
         codebook: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long, short = 'j', value_name = "N")]
-        jobs: Option<usize>,
+        /// Worker threads.
+        #[command(flatten)]
+        workers: Workers,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -335,8 +351,8 @@ pub enum IndexCommand {
     /// Transcripts, sentences, coded sentences per code, and size on disk.
     Stats {
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
     },
 }
 
@@ -356,8 +372,8 @@ pub struct SearchArgs {
     #[arg(value_name = "QUERY", default_value = "")]
     pub query: String,
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-    pub index: PathBuf,
+    #[command(flatten)]
+    pub index: IndexDir,
     /// Coded for this parameter (repeat for any of several).
     #[arg(long = "code", value_name = "ID")]
     pub codes: Vec<String>,
@@ -445,9 +461,9 @@ pub struct ReportArgs {
     /// The codebook (default: citata.toml's, else the embedded one).
     #[arg(long, value_name = "FILE")]
     pub codebook: Option<PathBuf>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
 }
 
 /// Formats of `citata ratings`.
@@ -473,9 +489,9 @@ pub struct RatingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RatingsFormat::Table)]
     pub format: RatingsFormat,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
 }
 
 /// Formats of `citata quotes`.
@@ -527,9 +543,9 @@ pub struct QuotesArgs {
     /// Show names, phones and e-mails unmasked.
     #[arg(long)]
     pub no_mask: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -565,6 +581,15 @@ pub struct IngestArgs {
     /// else is a respondent. Overrides labels and metadata.
     #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
     pub interviewer: Vec<String>,
+}
+
+/// A CSV writer (RFC 4180: a field is quoted when it holds a comma, a quote or a line end)
+/// with `\n` line ends and no header of its own. Flush it before dropping it.
+pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
 }
 
 /// Writes a file through a temporary file in the same folder and a rename: never half a file,

@@ -54,7 +54,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
     };
-    let threads = super::threads(args.jobs);
+    let threads = super::threads(args.workers.jobs);
     let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);

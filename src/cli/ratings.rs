@@ -100,7 +100,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         }
         Ok(())
     };
-    pipeline.run(&sources, threads(args.jobs), rows_of, &mut collect)?;
+    pipeline.run(&sources, threads(args.workers.jobs), rows_of, &mut collect)?;
     let cb = tagger.matcher().codebook();
     for root in args.paths.iter().filter(|p| p.is_dir()) {
         let csv = root.join(crate::ratings::RATINGS_CSV);
@@ -136,22 +136,31 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             }
         }
         RatingsFormat::Csv => {
-            writeln!(out, "doc,param,level,wave,value,source,confidence,speaker")?;
+            let mut w = super::csv_writer(&mut *out);
+            w.write_record([
+                "doc",
+                "param",
+                "level",
+                "wave",
+                "value",
+                "source",
+                "confidence",
+                "speaker",
+            ])?;
             for r in &rows {
                 let p = &cb.parameters[r.rating.param];
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{}",
-                    r.doc,
-                    p.id,
-                    cb.levels[p.level].id,
-                    r.wave,
-                    r.rating.value,
+                w.write_record([
+                    r.doc.as_str(),
+                    &p.id,
+                    &cb.levels[p.level].id,
+                    &r.wave,
+                    &r.rating.value.to_string(),
                     r.rating.source.as_str(),
-                    r.rating.confidence,
-                    csv_field(&r.speaker)
-                )?;
+                    &r.rating.confidence.to_string(),
+                    &r.speaker,
+                ])?;
             }
+            w.flush()?;
         }
         RatingsFormat::Table => write_table(cb, &rows, out)?,
     }
@@ -322,13 +331,4 @@ struct WireRating<'a> {
     end: usize,
     reason: Option<&'a str>,
     rejected: &'a [WireRejected],
-}
-
-/// A csv field, quoted when it holds a comma or a quote.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

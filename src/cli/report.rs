@@ -18,7 +18,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         folder: args.path.clone(),
         previous: args.previous.clone(),
         codebook: args.codebook.clone(),
-        jobs: args.jobs,
+        jobs: args.workers.jobs,
         matrix: format.has_matrix(),
     };
     let Some(report) = build_report(&opts, &mut Bar::new(false, err))? else {

@@ -9,6 +9,26 @@ use crate::ingest::{IngestConfig, Source};
 use crate::model::{CharIndex, Transcript};
 use crate::tag::{Coding, Tagger};
 
+/// The columns of `--format csv`.
+const CSV_HEADER: [&str; 16] = [
+    "doc",
+    "turn",
+    "sentence",
+    "start",
+    "end",
+    "speaker",
+    "role",
+    "param",
+    "level",
+    "source",
+    "polarity",
+    "polarity_score",
+    "wish",
+    "comparison",
+    "terms",
+    "text",
+];
+
 /// Runs `citata tag`; returns true when every file was read.
 ///
 /// # Errors
@@ -24,13 +44,12 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         interviewers: args.interviewer.clone(),
         ..IngestConfig::default()
     };
-    let threads = super::threads(args.jobs);
+    let threads = super::threads(args.workers.jobs);
     let bar = super::progress(sources.len(), args.quiet);
     if args.format == TagFormat::Csv {
-        writeln!(
-            out,
-            "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
-        )?;
+        let mut w = super::csv_writer(&mut *out);
+        w.write_record(CSV_HEADER)?;
+        w.flush()?;
     }
     let mut stats = Stats::default();
     let mut ok = true;
@@ -337,6 +356,7 @@ fn write_codings(
     }
     let cb = tagger.matcher().codebook();
     let ix = CharIndex::new(&t.text);
+    let mut csv = (format == TagFormat::Csv).then(|| super::csv_writer(Vec::new()));
     for c in codings {
         let speaker = t.turn_speaker(&t.turns[c.turn]);
         let param = c.param.map(|p| &cb.parameters[p]);
@@ -417,20 +437,16 @@ fn write_codings(
                     terms.join("; "),
                     wire.text.to_string(),
                 ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(","))?;
+                if let Some(w) = csv.as_mut() {
+                    w.write_record(&fields)?;
+                }
             }
         }
     }
-    Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+    if let Some(w) = csv {
+        out.extend(w.into_inner().map_err(|e| e.into_error())?);
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 //! [`report`] builds the report model of a study folder; [`export`] its REFI-QDA project.
 
 pub mod export;
+pub mod index;
 pub mod pass;
 pub mod report;
 
@@ -80,6 +81,12 @@ pub enum StudyError {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    /// There is no index where one must exist.
+    #[error("no index in {}; build one with `citata index add PATH`", dir.display())]
+    NoIndex {
+        /// The index folder.
+        dir: PathBuf,
     },
     /// An error of the engine (ingest, codebook, ratings.csv, pins).
     #[error(transparent)]
