@@ -12,6 +12,7 @@
 //! original files; the codebook the index was coded with is kept in the commit payload.
 
 mod directory;
+mod error;
 pub mod kwic;
 pub mod query;
 mod search;
@@ -32,6 +33,7 @@ use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 pub use directory::{FAILPOINT_ENV, FAILPOINTS};
+pub use error::IndexError;
 pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, SearchResult};
 
 use crate::codebook::Codebook;
@@ -264,11 +266,9 @@ pub struct CitataIndex {
     disk_full: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
-    crate::Error::BadInput {
-        path: dir.to_path_buf(),
-        reason: format!("index: {e}"),
-    }
+/// An error met in the index in `dir`, as the [`IndexError`] of its kind.
+fn err(e: impl error::IntoIndexError, dir: &Path) -> crate::Error {
+    e.in_index(dir)
 }
 
 #[derive(Serialize, Deserialize)]
@@ -312,12 +312,11 @@ impl CitataIndex {
         })?;
         let watched = directory::WatchedDirectory::open(dir).map_err(|e| err(e, dir))?;
         let disk_full = watched.disk_full();
-        let index = Index::open_or_create(watched, schema).map_err(|e| {
-            err(
-                format!("{e}; this folder holds an index of another version or program: remove it and run `citata index add` again"),
-                dir,
-            )
-        })?;
+        let index =
+            Index::open_or_create(watched, schema).map_err(|cause| IndexError::Corrupt {
+                dir: dir.to_path_buf(),
+                cause,
+            })?;
         index
             .tokenizers()
             .register(TOKENIZER, CitataTokenizer::default());
@@ -339,13 +338,13 @@ impl CitataIndex {
 
     /// An error of a write to the index: when a write ran out of space, says so (tantivy's
     /// own message is then about a killed index writer).
-    fn write_err(&self, e: impl std::fmt::Display) -> crate::Error {
+    fn write_err(&self, e: tantivy::TantivyError) -> crate::Error {
         // tantivy's own words ("an index writer was killed") say nothing of the disk.
         if self.disk_full.load(std::sync::atomic::Ordering::Relaxed) {
-            err(
-                "no space left on device; free some space and run the command again (the index keeps its last commit)",
-                &self.dir,
-            )
+            IndexError::DiskFull {
+                dir: self.dir.clone(),
+            }
+            .into()
         } else {
             err(e, &self.dir)
         }
@@ -358,16 +357,13 @@ impl CitataIndex {
     /// # Errors
     /// "index is locked by another process" when another writer runs.
     pub fn writer(&self) -> crate::Result<IndexWriter> {
-        let writer = self
-            .index
-            .writer(100_000_000)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => err(
-                    "the index is locked by another process (another `citata index` is writing); wait for it to finish",
-                    &self.dir,
-                ),
-                other => self.write_err(other),
-            })?;
+        let writer = self.index.writer(100_000_000).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                dir: self.dir.clone(),
+            }
+            .into(),
+            other => self.write_err(other),
+        })?;
         directory::recover(&self.dir, &writer).map_err(|e| self.write_err(e))?;
         Ok(writer)
     }
@@ -382,7 +378,7 @@ impl CitataIndex {
             codebook: codebook.clone(),
             layout: LAYOUT,
         })
-        .map_err(|e| err(e, &self.dir))?;
+        .map_err(|e| err(std::io::Error::from(e), &self.dir))?;
         let mut prepared = writer.prepare_commit().map_err(|e| self.write_err(e))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| self.write_err(e))?;
@@ -400,13 +396,12 @@ impl CitataIndex {
     pub fn check_layout(&self) -> crate::Result<()> {
         let layout = self.layout.load(std::sync::atomic::Ordering::Relaxed);
         if layout < LAYOUT {
-            return Err(err(
-                format!(
-                    "this index was written by an older citata (layout {layout}, now {LAYOUT}); run `citata index retag --index {}` to lay it out again from the transcripts it stores",
-                    self.dir.display()
-                ),
-                &self.dir,
-            ));
+            return Err(IndexError::OldLayout {
+                dir: self.dir.clone(),
+                layout,
+                now: LAYOUT,
+            }
+            .into());
         }
         Ok(())
     }
@@ -435,16 +430,14 @@ impl CitataIndex {
             (Some(p), stored) => {
                 let wanted = IndexCodebook::read(Some(p))?;
                 match stored {
-                    Some(s) if s.toml != wanted.toml && self.transcript_count()? > 0 => Err(err(
-                        format!(
-                            "it was coded with the codebook {}, not {}; to code everything with {} run `citata index retag --codebook {}`, then add",
-                            s.name,
-                            p.display(),
-                            p.display(),
-                            p.display()
-                        ),
-                        &self.dir,
-                    )),
+                    Some(s) if s.toml != wanted.toml && self.transcript_count()? > 0 => {
+                        Err(IndexError::OtherCodebook {
+                            dir: self.dir.clone(),
+                            stored: s.name,
+                            asked: p.display().to_string(),
+                        }
+                        .into())
+                    }
                     _ => Ok(wanted),
                 }
             }
@@ -917,6 +910,30 @@ mod tests {
             "",
             "",
         )
+    }
+
+    // See: issue #20
+    /// A caller tells a locked index from a corrupt one by the error's kind, and gets
+    /// tantivy's own error for the corrupt one.
+    #[test]
+    fn a_locked_index_and_a_corrupt_one_are_different_errors() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let idx = CitataIndex::open_or_create(dir.path()).expect("index");
+        let _held = idx.writer().expect("the first writer");
+        match idx.writer() {
+            Err(crate::Error::Index(IndexError::Locked { dir: d })) => assert_eq!(d, dir.path()),
+            other => panic!("expected Locked, got {:?}", other.err()),
+        }
+        let bad = tempfile::tempdir().expect("temp dir");
+        std::fs::write(bad.path().join("meta.json"), "{ not json").expect("write");
+        match CitataIndex::open_or_create(bad.path()) {
+            Err(crate::Error::Index(IndexError::Corrupt { dir: d, cause })) => {
+                assert_eq!(d, bad.path());
+                // tantivy's error, not a string
+                let _: &tantivy::TantivyError = &cause;
+            }
+            other => panic!("expected Corrupt, got {:?}", other.err()),
+        }
     }
 
     /// A transcript stored as the text between its sentences plus the sentences' documents
