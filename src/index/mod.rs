@@ -14,27 +14,33 @@
 mod directory;
 mod error;
 pub mod kwic;
+mod payload;
 pub mod query;
+mod schema;
 mod search;
+mod stored;
+mod tokenizer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector};
 use tantivy::indexer::UserOperation;
 use tantivy::query::TermQuery;
 use tantivy::schema::document::ReferenceValueLeaf;
-use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 pub use directory::{FAILPOINT_ENV, FAILPOINTS};
 pub use error::IndexError;
+pub use payload::IndexCodebook;
+use payload::{Payload, read_payload};
+pub use schema::Fields;
+use schema::schema;
 pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, SearchResult};
+pub use stored::StoredTranscript;
+use stored::between_sentences;
+pub use tokenizer::{CitataTokenStream, CitataTokenizer, sentence_keys};
 
 use crate::codebook::Codebook;
 use crate::model::{CharIndex, Role, Transcript};
@@ -56,186 +62,6 @@ const BATCH: usize = 4;
 
 /// The `kind` of the one document per transcript that holds its canonical form.
 const TRANSCRIPT: &str = "transcript";
-
-/// citata's analyzer as a tantivy tokenizer.
-#[derive(Default)]
-pub struct CitataTokenizer {
-    analyzer: Analyzer,
-    words: Vec<crate::text::Token>,
-    tokens: Vec<Token>,
-    /// Tokens in use in `tokens`; the rest keep their strings' capacity for the next text.
-    len: usize,
-}
-
-impl Clone for CitataTokenizer {
-    fn clone(&self) -> Self {
-        CitataTokenizer::default()
-    }
-}
-
-/// The tokens of one text, handed out one by one.
-pub struct CitataTokenStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
-impl Tokenizer for CitataTokenizer {
-    type TokenStream<'a> = CitataTokenStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> CitataTokenStream<'a> {
-        // Buffers are reused from text to text: no allocation per token once warm.
-        self.words.clear();
-        self.analyzer.tokens_into(text, &mut self.words);
-        for (position, w) in self.words.iter().enumerate() {
-            if position == self.tokens.len() {
-                self.tokens.push(Token::default());
-            }
-            let t = &mut self.tokens[position];
-            t.offset_from = w.span.start;
-            t.offset_to = w.span.end;
-            t.position = position;
-            t.position_length = 1;
-            t.text.clear();
-            t.text.push_str(self.analyzer.info(w).key());
-        }
-        self.len = self.words.len();
-        CitataTokenStream {
-            tokens: &mut self.tokens[..self.len],
-            next: 0,
-        }
-    }
-}
-
-/// The index keys of a text, space-separated (as tagging records them).
-pub fn sentence_keys(analyzer: &mut Analyzer, text: &str) -> String {
-    let mut out = String::new();
-    for t in analyzer.tokens(text) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(analyzer.info(&t).key());
-    }
-    out
-}
-
-impl TokenStream for CitataTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-/// The fields of the index.
-#[derive(Clone, Copy)]
-pub struct Fields {
-    /// `transcript` on the document holding a transcript's canonical form (sentences have
-    /// no kind: one term less per sentence).
-    pub kind: Field,
-    /// Document id (the transcript's `doc`).
-    pub doc: Field,
-    /// Content hash of the file the transcript came from (on its `transcript` document).
-    pub hash: Field,
-    /// Turn index.
-    pub turn: Field,
-    /// Code point offsets of the sentence.
-    pub start: Field,
-    /// End offset.
-    pub end: Field,
-    /// The sentence's index keys, one position per word (indexed, not stored).
-    pub text: Field,
-    /// The sentence as said (stored).
-    pub body: Field,
-    /// Who speaks: the attribution from metadata (division, role), or "Интервьюер".
-    pub speaker: Field,
-    /// `interviewer` or `respondent`.
-    pub role: Field,
-    /// Parameter ids the sentence is coded for.
-    pub code: Field,
-    /// `param:keyword` / `param:context`.
-    pub code_source: Field,
-    /// Level ids of the codes.
-    pub level: Field,
-    /// The sentence's polarity.
-    pub polarity: Field,
-    /// `true` when the sentence voices a wish.
-    pub wish: Field,
-    /// Metadata as `key=value` terms in lower case (see [`query::meta_term`]).
-    pub meta: Field,
-    /// Facets: `/code/LEVEL/PARAM` and `/meta/KEY/VALUE`.
-    pub facet: Field,
-    /// The transcript's canonical form (JSON) on its `transcript` document.
-    pub source: Field,
-    /// The path the transcript was added from, on its `transcript` document.
-    pub path: Field,
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(KEYS_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let num = NumericOptions::default().set_stored();
-    let fields = Fields {
-        kind: b.add_text_field("kind", STRING),
-        doc: b.add_text_field("doc", STRING | STORED),
-        hash: b.add_text_field("hash", STRING | STORED),
-        turn: b.add_u64_field("turn", num.clone()),
-        start: b.add_u64_field("start", num.clone()),
-        end: b.add_u64_field("end", num),
-        text: b.add_text_field("text", text),
-        body: b.add_text_field("body", STORED),
-        speaker: b.add_text_field("speaker", STORED),
-        role: b.add_text_field("role", STRING | STORED),
-        code: b.add_text_field("code", STRING | STORED),
-        code_source: b.add_text_field("code_source", STRING),
-        level: b.add_text_field("level", STRING),
-        polarity: b.add_text_field("polarity", STRING | STORED),
-        wish: b.add_text_field("wish", STRING),
-        meta: b.add_text_field("meta", STRING),
-        facet: b.add_facet_field("facet", FacetOptions::default()),
-        source: b.add_text_field("source", STORED),
-        path: b.add_text_field("path", STORED),
-    };
-    (b.build(), fields)
-}
-
-/// The codebook an index was coded with: its name and TOML text, kept in the commit payload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IndexCodebook {
-    /// Where it came from (a path, or the embedded default).
-    pub name: String,
-    /// Its TOML text.
-    pub toml: String,
-}
-
-impl IndexCodebook {
-    /// Reads a codebook file, or the embedded default.
-    ///
-    /// # Errors
-    /// When the file cannot be read or is not UTF-8.
-    pub fn read(path: Option<&Path>) -> crate::Result<IndexCodebook> {
-        let (name, toml) = Codebook::read_source(path)?;
-        Ok(IndexCodebook { name, toml })
-    }
-
-    /// Compiles it.
-    ///
-    /// # Errors
-    /// Every error of the codebook, with lines and columns.
-    pub fn compile(&self, analyzer: &mut Analyzer) -> crate::Result<Codebook> {
-        Codebook::compile(&self.toml, &self.name, analyzer)
-    }
-}
 
 /// One transcript ready to go into the index: its documents, built (and analyzed) by a
 /// worker thread.
@@ -269,27 +95,6 @@ pub struct CitataIndex {
 /// An error met in the index in `dir`, as the [`IndexError`] of its kind.
 fn err(e: impl error::IntoIndexError, dir: &Path) -> crate::Error {
     e.in_index(dir)
-}
-
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    codebook: IndexCodebook,
-    /// How documents are laid out ([`LAYOUT`]); 1 when absent.
-    #[serde(default = "first_layout")]
-    layout: u32,
-}
-
-fn first_layout() -> u32 {
-    1
-}
-
-/// The payload of the last commit, if any (and readable).
-fn read_payload(index: &Index, dir: &Path) -> crate::Result<Option<Payload>> {
-    Ok(index
-        .load_metas()
-        .map_err(|e| err(e, dir))?
-        .payload
-        .and_then(|p| serde_json::from_str(&p).ok()))
 }
 
 /// The layout of the documents this version writes. 2: metadata on the transcript documents
@@ -734,44 +539,6 @@ impl CitataIndex {
     }
 }
 
-/// The text of a transcript outside its indexed (speech) sentences, in order; `None` when
-/// the sentences overlap or run backwards (never from citata's segmenter), and the whole
-/// text must be stored.
-fn between_sentences(t: &Transcript) -> Option<String> {
-    let mut rest = String::with_capacity(t.text.len() / 4);
-    let mut cursor = 0;
-    for s in t.sentences.iter().filter(|s| !s.non_speech) {
-        rest.push_str(t.text.get(cursor..s.span.start)?);
-        cursor = s.span.end.max(cursor);
-    }
-    rest.push_str(t.text.get(cursor..)?);
-    Some(rest)
-}
-
-/// Puts a transcript's text together again from what [`between_sentences`] left and the
-/// indexed sentences' text, ordered by start. `None` when they do not fit.
-fn reassemble(t: &Transcript, rest: &str, mut bodies: Vec<(u64, String)>) -> Option<String> {
-    bodies.sort_by_key(|(start, _)| *start);
-    let spans: Vec<_> = t.sentences.iter().filter(|s| !s.non_speech).collect();
-    if spans.len() != bodies.len() {
-        return None;
-    }
-    let mut text =
-        String::with_capacity(rest.len() + bodies.iter().map(|b| b.1.len()).sum::<usize>());
-    let mut taken = 0;
-    for (s, (_, body)) in spans.iter().zip(&bodies) {
-        let gap = s.span.start.checked_sub(text.len())?;
-        text.push_str(rest.get(taken..taken + gap)?);
-        taken += gap;
-        if body.len() != s.span.len() {
-            return None;
-        }
-        text.push_str(body);
-    }
-    text.push_str(rest.get(taken..)?);
-    Some(text)
-}
-
 /// The terms of one parameter on its coded sentences' documents.
 struct ParamTerms<'a> {
     level: &'a str,
@@ -809,82 +576,6 @@ pub struct TranscriptView {
     pub codes: std::collections::BTreeMap<usize, Vec<String>>,
 }
 
-/// A transcript stored in the index, read on demand.
-pub struct StoredTranscript {
-    searcher: tantivy::Searcher,
-    address: DocAddress,
-}
-
-impl StoredTranscript {
-    /// Reads it back: the transcript, the path it was added from, its content hash.
-    ///
-    /// # Errors
-    /// When the stored document cannot be read or parsed.
-    pub fn load(&self, fields: &Fields) -> crate::Result<(Transcript, String, String)> {
-        let (t, path, hash, _) = self.load_with_sentences(fields)?;
-        Ok((t, path, hash))
-    }
-
-    /// [`StoredTranscript::load`], with the documents of its sentences (in no order).
-    fn load_with_sentences(
-        &self,
-        fields: &Fields,
-    ) -> crate::Result<(Transcript, String, String, Vec<TantivyDocument>)> {
-        use tantivy::query::{BooleanQuery, Occur, Query};
-        let bad = |e: &dyn std::fmt::Display| crate::Error::BadInput {
-            path: PathBuf::from("index"),
-            reason: format!("a stored transcript cannot be read: {e}"),
-        };
-        let d: TantivyDocument = self.searcher.doc(self.address).map_err(|e| bad(&e))?;
-        let s = |field| {
-            d.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let mut source = d.get_all(fields.source).filter_map(|v| v.as_str());
-        let json = source.next().unwrap_or_default();
-        let rest = source.next();
-        let mut t: Transcript = serde_json::from_str(json).map_err(|e| bad(&e))?;
-        let term = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, term(fields.doc, &t.doc)),
-            (Occur::MustNot, term(fields.kind, TRANSCRIPT)),
-        ]);
-        let sentences = self
-            .searcher
-            .search(&query, &DocSetCollector)
-            .map_err(|e| bad(&e))?
-            .into_iter()
-            .map(|a| self.searcher.doc::<TantivyDocument>(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(&e))?;
-        // Stored apart (see `prepare`): the sentences' text is in their documents.
-        if let Some(rest) = rest {
-            let bodies = sentences
-                .iter()
-                .map(|d| {
-                    let start = d.get_first(fields.start).and_then(|v| v.as_u64());
-                    let body = d.get_first(fields.body).and_then(|v| v.as_str());
-                    (start.unwrap_or(0), body.unwrap_or_default().to_string())
-                })
-                .collect();
-            t.text = reassemble(&t, rest, bodies).ok_or_else(|| {
-                bad(&format!(
-                    "the text of {} does not fit its sentences; add the file again with `citata index add`",
-                    t.doc
-                ))
-            })?;
-        }
-        Ok((t, s(fields.path), s(fields.hash), sentences))
-    }
-}
-
 /// A stable content hash (FNV-1a, 64 bits) of a file's bytes, for change detection.
 pub fn content_hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -899,6 +590,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 mod tests {
     use tantivy::tokenizer::{TokenStream, Tokenizer};
 
+    use super::stored::reassemble;
     use super::*;
 
     /// A tagger with one parameter, `pay` («оплата»), and no markers or lexicon.
