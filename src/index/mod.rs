@@ -63,6 +63,21 @@ const BATCH: usize = 4;
 /// The `kind` of the one document per transcript that holds its canonical form.
 const TRANSCRIPT: &str = "transcript";
 
+/// A tagged transcript on its way into the index.
+pub struct Tagged<'a> {
+    /// The transcript.
+    pub transcript: Transcript,
+    /// Its codings ([`crate::tag::Tagger::tag`]).
+    pub codings: &'a [Coding],
+    /// The index keys of its sentences as tagging recorded them
+    /// ([`crate::tag::TagState::keys`]).
+    pub keys: &'a SentenceKeys,
+    /// The content hash of its file ([`content_hash`]).
+    pub hash: &'a str,
+    /// The path it was added from.
+    pub path: &'a str,
+}
+
 /// One transcript ready to go into the index: its documents, built (and analyzed) by a
 /// worker thread.
 pub struct Prepared {
@@ -370,20 +385,16 @@ impl CitataIndex {
         Ok(Some(TranscriptView { transcript, codes }))
     }
 
-    /// Builds the documents of one tagged transcript (call from worker threads). `keys`:
-    /// the index keys of its sentences as tagging recorded them ([`crate::tag::TagState`]);
-    /// a sentence missing there is analyzed with `analyzer`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn prepare(
-        &self,
-        mut t: Transcript,
-        codings: &[Coding],
-        keys: &SentenceKeys,
-        hash: &str,
-        path: &str,
-        cb: &Codebook,
-        analyzer: &mut Analyzer,
-    ) -> Prepared {
+    /// Builds the documents of one tagged transcript (call from worker threads), coded with
+    /// `cb`; a sentence whose keys tagging did not record is analyzed with `analyzer`.
+    pub fn prepare(&self, tagged: Tagged<'_>, cb: &Codebook, analyzer: &mut Analyzer) -> Prepared {
+        let Tagged {
+            transcript: mut t,
+            codings,
+            keys,
+            hash,
+            path,
+        } = tagged;
         let f = &self.fields;
         let ix = CharIndex::new(&t.text);
         // Facets and code terms made once per transcript, not per sentence. Of the metadata
@@ -644,15 +655,14 @@ mod tests {
         let tagger = pay_tagger();
         let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
         let mut analyzer = Analyzer::new();
-        let prepared = idx.prepare(
-            t.clone(),
-            &codings,
-            &SentenceKeys::default(),
-            "h",
-            "p",
-            tagger.matcher().codebook(),
-            &mut analyzer,
-        );
+        let tagged = Tagged {
+            transcript: t.clone(),
+            codings: &codings,
+            keys: &SentenceKeys::default(),
+            hash: "h",
+            path: "p",
+        };
+        let prepared = idx.prepare(tagged, tagger.matcher().codebook(), &mut analyzer);
         let whole = prepared.docs.last().expect("the transcript document");
         let stored: Vec<&str> = whole
             .get_all(idx.fields.source)

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Needs, Pipeline, Progress, StudyError, pass};
-use crate::index::{CitataIndex, IndexCodebook, Prepared, StoredTranscript, content_hash};
+use crate::index::{CitataIndex, IndexCodebook, Prepared, StoredTranscript, Tagged, content_hash};
 use crate::ingest::{IngestConfig, Source, ingest_read, read_source};
 use crate::model::Transcript;
 use crate::tag::Tagger;
@@ -173,12 +173,15 @@ fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: 
     };
     Pipeline::new(tagger, keys).analyze_with(0, t, |a, state| {
         let keys = state.keys.take().unwrap_or_default();
-        let prepared = idx.prepare(
-            a.transcript,
-            &a.codings,
-            &keys,
+        let tagged = Tagged {
+            transcript: a.transcript,
+            codings: &a.codings,
+            keys: &keys,
             hash,
             path,
+        };
+        let prepared = idx.prepare(
+            tagged,
             tagger.matcher().codebook(),
             &mut state.matching.analyzer,
         );

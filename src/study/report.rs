@@ -186,9 +186,13 @@ pub fn build_report(
     // wave as they arrive, so memory stays flat on a large corpus.
     let mut facts: Vec<FileFacts> = Vec::new();
     let mut pools: BTreeMap<String, (Vec<Vec<Quote>>, Vec<ReportWish>)> = BTreeMap::new();
-    // The coding matrix: every sentence, in file order, up to Excel's rows.
+    // The coding matrix: every sentence, in file order, up to Excel's rows; a column per
+    // parameter of the user's codebook (the wish and comparison markers are not parameters).
     let mut matrix = Matrix {
-        params: cb.parameters.iter().map(|p| p.id.clone()).collect(),
+        params: cb.parameters[..params]
+            .iter()
+            .map(|p| p.id.clone())
+            .collect(),
         ..Matrix::default()
     };
     let mut failed = 0usize;
@@ -454,5 +458,49 @@ impl ReportFormat {
             #[cfg(feature = "office")]
             ReportFormat::Xlsx => office(crate::report::xlsx::xlsx(m, &report.matrix))?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // See: issue #20
+    #[test]
+    fn the_demo_report_model_and_matrix_come_typed_and_the_markers_are_no_columns() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let opts = ReportOptions {
+            folder,
+            jobs: Some(2),
+            matrix: true,
+            ..ReportOptions::default()
+        };
+        let mut notes: Vec<String> = Vec::new();
+        let report = build_report(&opts, &mut notes)
+            .expect("the demo builds")
+            .expect("the demo has transcripts");
+        assert_eq!(report.failed, 0, "{notes:?}");
+        assert_eq!(report.model.wave, "2026");
+        assert_eq!(report.model.previous_wave.as_deref(), Some("2025"));
+        assert_eq!(report.model.interviews, 10);
+        let codebook = crate::codebook::Codebook::embedded(&mut crate::text::Analyzer::new());
+        let ids: Vec<&str> = codebook.parameters.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(report.matrix.params, ids);
+        assert!(report.matrix.params.iter().all(|p| !p.starts_with('_')));
+        // Every sentence of the 16 transcripts, both waves, in file order.
+        let sources = crate::ingest::discover(std::slice::from_ref(&opts.folder)).expect("list");
+        let mut sentences = Vec::new();
+        for s in &sources {
+            let t = crate::ingest::ingest_source(s, &Default::default()).expect("ingest");
+            sentences.extend(t.sentences.iter().map(|x| (t.doc.clone(), x.turn)));
+        }
+        assert_eq!(sources.len(), 16);
+        let rows: Vec<(String, usize)> = report
+            .matrix
+            .rows
+            .iter()
+            .map(|r| (r.doc.clone(), r.turn))
+            .collect();
+        assert_eq!(rows, sentences);
     }
 }
