@@ -13,8 +13,8 @@ use std::hint::black_box;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use citata::cli::IndexCommand;
 use citata::index::{CitataIndex, SearchQuery};
+use citata::study::index::{AddOptions, add};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn write_corpus(dir: &Path, files: &[Vec<u8>]) -> usize {
@@ -30,20 +30,16 @@ fn write_corpus(dir: &Path, files: &[Vec<u8>]) -> usize {
     files.iter().map(Vec::len).sum()
 }
 
-/// `citata index add CORPUS --index DIR`, as the command runs it; the sentences indexed.
+/// `citata index add CORPUS --index DIR`, through the library as the command runs it; the
+/// sentences indexed.
 fn index(corpus: &Path, dir: &Path) -> usize {
     let _ = std::fs::remove_dir_all(dir);
-    let cmd = IndexCommand::Add {
-        paths: vec![corpus.to_path_buf()],
-        index: dir.to_path_buf(),
-        codebook: None,
-        jobs: None,
-        quiet: true,
-        commit_mb: 256,
-    };
-    let mut out = Vec::new();
-    let ok = citata::cli::index::run(&cmd, &mut out, &mut std::io::sink()).expect("index add");
-    assert!(ok, "index add failed");
+    let opts = AddOptions::new(vec![corpus.to_path_buf()], dir.to_path_buf());
+    let mut notes: Vec<String> = Vec::new();
+    let tally = add(&opts, &mut notes)
+        .expect("index add")
+        .expect("transcripts");
+    assert_eq!(tally.failed, 0, "index add failed: {notes:?}");
     let idx = CitataIndex::open_or_create(dir).expect("index opens");
     idx.stats().expect("stats").sentences
 }

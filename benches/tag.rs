@@ -1,5 +1,6 @@
 //! Tagging throughput: ingest + segment + analyze + match + polarity + context, with the
-//! embedded codebook, on one thread and on all threads (rayon, one state per thread).
+//! embedded codebook, on one thread and on all threads (the study pass `citata tag` runs, one state per
+//! thread).
 //!
 //! The corpora: see `corpus/mod.rs` (rusdracor, its big-vocabulary variant, 8 MB
 //! generated). Every iteration gets a new tagger, so its threads start with empty form
@@ -16,7 +17,6 @@ use citata::model::Format;
 use citata::tag::Tagger;
 use citata::text::Analyzer;
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
-use rayon::prelude::*;
 
 /// Codings per corpus with the shipped codebook (rusdracor at commit b178c04).
 const CODINGS: &[(&str, usize)] = &[
@@ -49,12 +49,16 @@ fn serial(tagger: &Tagger, files: &[Vec<u8>]) -> usize {
         .sum()
 }
 
+/// All threads through the study's ordered pass, as `citata tag` runs it.
 fn parallel(tagger: &Tagger, files: &[Vec<u8>]) -> usize {
-    files
-        .par_iter()
-        .enumerate()
-        .map(|(i, b)| tag_file(tagger, i, b))
-        .sum()
+    let mut total = 0;
+    let threads = citata::study::pass::threads(None);
+    citata::study::pass::ordered(files, threads, |i, b| tag_file(tagger, i, b), &mut |n| {
+        total += n;
+        Ok::<(), ()>(())
+    })
+    .expect("no error");
+    total
 }
 
 fn bench(c: &mut Criterion) {

@@ -81,15 +81,11 @@ fn main() -> anyhow::Result<()> {
     let tmp = std::env::temp_dir().join(format!("citata-load-{}", std::process::id()));
     let study = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
     let index = tmp.join("index");
-    let add = citata::cli::IndexCommand::Add {
-        paths: vec![study.clone()],
-        index: index.clone(),
-        codebook: None,
+    let add = citata::study::index::AddOptions {
         jobs: None,
-        quiet: true,
-        commit_mb: 256,
+        ..citata::study::index::AddOptions::new(vec![study.clone()], index.clone())
     };
-    citata::cli::index::run(&add, &mut std::io::sink(), &mut std::io::stderr())?;
+    citata::study::index::add(&add, &mut Vec::<String>::new())?;
     let app = Arc::new(citata::serve::App::open(study, &index, None)?);
     let runtime = tokio::runtime::Runtime::new()?;
     let busy = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-/// Everything that can go wrong in citata's library.
+/// Everything that can go wrong in citata's engine.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A file could not be read.
     // The cause is in the message (per-file errors print `{e}`), so it is not also a
@@ -31,6 +32,9 @@ pub enum Error {
         /// The errors, one per line.
         message: String,
     },
+    /// The search index: locked, corrupt, out of space, of an older layout, ...
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
     /// The file's extension is not one citata reads.
     #[error("{path}: unsupported file type; citata reads .txt, .md, .docx, .vtt, .srt and .json")]
     Unsupported {

@@ -27,6 +27,7 @@ assert_eq!(analyzer.info(&tokens[0]).lemmas[0], "поставка");
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod agree;
+#[cfg(feature = "cli")]
 pub mod cli;
 pub mod codebook;
 pub mod error;
@@ -38,7 +39,9 @@ pub mod ratings;
 pub mod refi;
 pub mod report;
 pub mod segment;
+#[cfg(feature = "serve")]
 pub mod serve;
+pub mod study;
 pub mod tag;
 pub mod text;
 

@@ -4838,6 +4838,46 @@ mod ratings {
             .collect()
     }
 
+    /// Every record of a CSV output, parsed by the csv crate (RFC 4180 quoting).
+    fn csv_records(stdout: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(stdout.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    // See: issue #20
+    #[test]
+    fn csv_quotes_a_file_name_with_a_comma_and_quotes() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CODEBOOK);
+        let corpus = dir.path().join("corpus");
+        std::fs::create_dir(&corpus).unwrap();
+        let name = "Иванов, ООО \"Ромашка\".txt";
+        write(&corpus, name, INTERVIEW);
+        for (command, columns) in [("ratings", 8), ("tag", 16)] {
+            let run = citata([
+                command.as_ref(),
+                corpus.as_os_str(),
+                "--codebook".as_ref(),
+                cb.as_os_str(),
+                "--format".as_ref(),
+                "csv".as_ref(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            let records = csv_records(&run.stdout);
+            assert_eq!(records[0].len(), columns, "{command}: the header");
+            assert!(records.len() > 2, "{command}: {}", run.stdout);
+            for r in &records[1..] {
+                assert_eq!(r.len(), columns, "{command}: {r:?}");
+                assert_eq!(r[0], name, "{command}: the doc field is the whole name");
+            }
+        }
+    }
+
     #[test]
     fn ratings_are_read_and_a_csv_overrides_them() {
         let dir = tmp();

@@ -26,15 +26,11 @@ fn index() -> &'static CitataIndex {
             )
             .unwrap();
             let index = dir.join("index");
-            let add = citata::cli::IndexCommand::Add {
-                paths: vec![study],
-                index: index.clone(),
-                codebook: None,
-                jobs: Some(1),
-                quiet: true,
-                commit_mb: 256,
-            };
-            citata::cli::index::run(&add, &mut std::io::sink(), &mut std::io::sink()).unwrap();
+            let add = citata::study::index::AddOptions {
+            jobs: Some(1),
+            ..citata::study::index::AddOptions::new(vec![study], index.clone())
+        };
+        citata::study::index::add(&add, &mut Vec::<String>::new()).unwrap();
             let idx = CitataIndex::open_or_create(&index).unwrap();
             (dir, idx)
         })

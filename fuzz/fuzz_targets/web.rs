@@ -28,15 +28,11 @@ fn server() -> &'static Server {
         )
         .unwrap();
         let index = dir.join("index");
-        let add = citata::cli::IndexCommand::Add {
-            paths: vec![study.clone()],
-            index: index.clone(),
-            codebook: None,
+        let add = citata::study::index::AddOptions {
             jobs: Some(1),
-            quiet: true,
-            commit_mb: 256,
+            ..citata::study::index::AddOptions::new(vec![study.clone()], index.clone())
         };
-        citata::cli::index::run(&add, &mut std::io::sink(), &mut std::io::sink()).unwrap();
+        citata::study::index::add(&add, &mut Vec::<String>::new()).unwrap();
         let app = Arc::new(App::open(study, &index, None).unwrap());
         // The quote pools and the report model are built once, not per input.
         app.quote_pools();

@@ -25,22 +25,23 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let mut ok = true;
     let (mut files, mut words, mut turns, mut sentences) = (0usize, 0usize, 0usize, 0usize);
     // Workers read and format; this thread writes in input order (memory stays flat).
-    let work = |s: &crate::ingest::Source| -> crate::Result<(usize, usize, usize, Vec<u8>)> {
-        let t = ingest_source(s, &config)?;
-        let mut buf = Vec::new();
-        match args.format {
-            OutputFormat::Text if args.check => write_check(&t, &mut buf),
-            OutputFormat::Text => write_summary(&t, &mut buf),
-            OutputFormat::Ndjson => serde_json::to_writer(&mut buf, &WireTranscript::new(&t))
-                .map_err(std::io::Error::from)
-                .and_then(|()| writeln!(buf)),
-        }
-        .map_err(|e| crate::Error::BadInput {
-            path: s.path.clone(),
-            reason: format!("formatting: {e}"),
-        })?;
-        Ok((t.word_count(), t.turns.len(), t.sentences.len(), buf))
-    };
+    let work =
+        |_: usize, s: &crate::ingest::Source| -> crate::Result<(usize, usize, usize, Vec<u8>)> {
+            let t = ingest_source(s, &config)?;
+            let mut buf = Vec::new();
+            match args.format {
+                OutputFormat::Text if args.check => write_check(&t, &mut buf),
+                OutputFormat::Text => write_summary(&t, &mut buf),
+                OutputFormat::Ndjson => serde_json::to_writer(&mut buf, &WireTranscript::new(&t))
+                    .map_err(std::io::Error::from)
+                    .and_then(|()| writeln!(buf)),
+            }
+            .map_err(|e| crate::Error::BadInput {
+                path: s.path.clone(),
+                reason: format!("formatting: {e}"),
+            })?;
+            Ok((t.word_count(), t.turns.len(), t.sentences.len(), buf))
+        };
     let mut write = |r: crate::Result<(usize, usize, usize, Vec<u8>)>| -> anyhow::Result<()> {
         match r {
             Ok((w, tu, se, buf)) => {
@@ -57,7 +58,7 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
         Ok(())
     };
-    super::in_order(&sources, super::threads(None), work, &mut write)?;
+    crate::study::pass::ordered(&sources, super::threads(None), work, &mut write)?;
     let failed = sources.len() - files;
     if args.format == OutputFormat::Text {
         writeln!(

@@ -94,6 +94,22 @@ pub enum Command {
     Serve(ServeArgs),
 }
 
+/// `--jobs`, shared by the commands that read transcripts.
+#[derive(Clone, Copy, Debug, Default, clap::Args)]
+pub struct Workers {
+    /// Worker threads (default: all cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+}
+
+/// `--index`, shared by the index commands and search.
+#[derive(Clone, Debug, clap::Args)]
+pub struct IndexDir {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
+    pub index: PathBuf,
+}
+
 /// `citata export ...`
 #[derive(Debug, Subcommand)]
 pub enum ExportCommand {
@@ -119,9 +135,9 @@ pub struct ExportQdpxArgs {
     /// The project's name (default: the file name of --out without extension).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -264,9 +280,9 @@ pub struct TagArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = TagFormat::Table)]
     pub format: TagFormat,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -291,14 +307,14 @@ pub enum IndexCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
         /// The codebook (default: the index's own, else the embedded one).
         #[arg(long, value_name = "FILE")]
         codebook: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long, short = 'j', value_name = "N")]
-        jobs: Option<usize>,
+        /// Worker threads.
+        #[command(flatten)]
+        workers: Workers,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -313,21 +329,21 @@ pub enum IndexCommand {
         #[arg(required = true, value_name = "PATH")]
         paths: Vec<PathBuf>,
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
     },
     /// Code every transcript in the index again, from the canonical texts it stores (after
     /// a codebook change; the original files are not needed).
     Retag {
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
         /// The codebook to code with from now on (default: the index's own, read again).
         #[arg(long, value_name = "FILE")]
         codebook: Option<PathBuf>,
-        /// Worker threads (default: all cores).
-        #[arg(long, short = 'j', value_name = "N")]
-        jobs: Option<usize>,
+        /// Worker threads.
+        #[command(flatten)]
+        workers: Workers,
         /// No progress bar.
         #[arg(long, short = 'q')]
         quiet: bool,
@@ -335,8 +351,8 @@ pub enum IndexCommand {
     /// Transcripts, sentences, coded sentences per code, and size on disk.
     Stats {
         /// The index folder.
-        #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-        index: PathBuf,
+        #[command(flatten)]
+        index: IndexDir,
     },
 }
 
@@ -356,8 +372,8 @@ pub struct SearchArgs {
     #[arg(value_name = "QUERY", default_value = "")]
     pub query: String,
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = crate::index::DEFAULT_DIR)]
-    pub index: PathBuf,
+    #[command(flatten)]
+    pub index: IndexDir,
     /// Coded for this parameter (repeat for any of several).
     #[arg(long = "code", value_name = "ID")]
     pub codes: Vec<String>,
@@ -445,9 +461,9 @@ pub struct ReportArgs {
     /// The codebook (default: citata.toml's, else the embedded one).
     #[arg(long, value_name = "FILE")]
     pub codebook: Option<PathBuf>,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
 }
 
 /// Formats of `citata ratings`.
@@ -473,9 +489,9 @@ pub struct RatingsArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = RatingsFormat::Table)]
     pub format: RatingsFormat,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
 }
 
 /// Formats of `citata quotes`.
@@ -527,9 +543,9 @@ pub struct QuotesArgs {
     /// Show names, phones and e-mails unmasked.
     #[arg(long)]
     pub no_mask: bool,
-    /// Worker threads (default: all cores).
-    #[arg(long, short = 'j', value_name = "N")]
-    pub jobs: Option<usize>,
+    /// Worker threads.
+    #[command(flatten)]
+    pub workers: Workers,
     /// No progress bar and no summary on stderr.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -567,62 +583,13 @@ pub struct IngestArgs {
     pub interviewer: Vec<String>,
 }
 
-/// Runs `work` on every item with `threads` workers and hands the results to `write` in
-/// input order, on this thread. Workers stay at most a small window ahead of the writer, so
-/// memory does not grow with the corpus; writing overlaps with work.
-///
-/// # Errors
-/// The first error `write` returns; the workers stop.
-pub fn in_order<T: Sync, R: Send>(
-    items: &[T],
-    threads: usize,
-    work: impl Fn(&T) -> R + Sync,
-    write: &mut dyn FnMut(R) -> anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    let window = threads * 4;
-    let next = AtomicUsize::new(0);
-    let written = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
-        for _ in 0..threads.max(1) {
-            let tx = tx.clone();
-            let (next, written, stop, work) = (&next, &written, &stop, &work);
-            scope.spawn(move || {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= items.len() {
-                        break;
-                    }
-                    while i >= written.load(Ordering::Acquire) + window {
-                        if stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        std::thread::sleep(std::time::Duration::from_micros(200));
-                    }
-                    if stop.load(Ordering::Relaxed) || tx.send((i, work(&items[i]))).is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-        drop(tx);
-        let mut pending = std::collections::BTreeMap::new();
-        let mut cursor = 0usize;
-        for (i, r) in rx {
-            pending.insert(i, r);
-            while let Some(r) = pending.remove(&cursor) {
-                if let Err(e) = write(r) {
-                    stop.store(true, Ordering::Relaxed);
-                    return Err(e);
-                }
-                cursor += 1;
-                written.store(cursor, Ordering::Release);
-            }
-        }
-        Ok(())
-    })
+/// A CSV writer (RFC 4180: a field is quoted when it holds a comma, a quote or a line end)
+/// with `\n` line ends and no header of its own. Flush it before dropping it.
+pub fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .has_headers(false)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(out)
 }
 
 /// Writes a file through a temporary file in the same folder and a rename: never half a file,
@@ -678,16 +645,13 @@ pub fn tagger_and_sources(
     paths: &[PathBuf],
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<Option<(crate::tag::Tagger, Vec<crate::ingest::Source>)>> {
-    let mut analyzer = crate::text::Analyzer::new();
-    let codebook = crate::codebook::Codebook::load(codebook, &mut analyzer)?;
-    let tagger = crate::tag::Tagger::new(codebook, &mut analyzer);
+    let tagger = crate::study::tagger(codebook)?;
     Ok(transcripts(paths, err)?.map(|sources| (tagger, sources)))
 }
 
 /// Worker threads: `--jobs N` when given and positive, else all cores.
 pub fn threads(jobs: Option<usize>) -> usize {
-    jobs.filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from))
+    crate::study::pass::threads(jobs)
 }
 
 /// The transcripts under `paths`, or `None` after telling the user that there are none
@@ -699,20 +663,12 @@ pub fn transcripts(
     paths: &[PathBuf],
     err: &mut dyn std::io::Write,
 ) -> anyhow::Result<Option<Vec<crate::ingest::Source>>> {
-    let sources = crate::ingest::discover(paths)?;
-    if sources.is_empty() {
-        writeln!(
-            err,
-            "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",
-            paths
-                .iter()
-                .map(|p| p.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        )?;
-        return Ok(None);
+    let mut notes = Vec::new();
+    let sources = crate::study::sources(paths, &mut notes)?;
+    for n in notes {
+        writeln!(err, "{n}")?;
     }
-    Ok(Some(sources))
+    Ok(sources)
 }
 
 /// A progress bar over `files` on stderr: drawn only on a terminal (indicatif hides it
@@ -729,6 +685,52 @@ pub fn progress(files: usize, quiet: bool) -> indicatif::ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     bar
+}
+
+/// A study pass followed on stderr: a progress bar (see [`progress`]) and the notes, printed
+/// above the bar.
+pub struct Bar<'a> {
+    bar: Option<indicatif::ProgressBar>,
+    quiet: bool,
+    err: &'a mut dyn std::io::Write,
+}
+
+impl<'a> Bar<'a> {
+    /// A bar not yet started; `quiet` hides it (notes are still printed).
+    pub fn new(quiet: bool, err: &'a mut dyn std::io::Write) -> Bar<'a> {
+        Bar {
+            bar: None,
+            quiet,
+            err,
+        }
+    }
+}
+
+impl crate::study::Progress for Bar<'_> {
+    fn start(&mut self, files: usize) {
+        self.bar = Some(progress(files, self.quiet));
+    }
+
+    fn file_done(&mut self) {
+        if let Some(b) = &self.bar {
+            b.inc(1);
+        }
+    }
+
+    fn finish(&mut self) {
+        if let Some(b) = self.bar.take() {
+            b.finish_and_clear();
+        }
+    }
+
+    fn note(&mut self, line: &str) {
+        let err = &mut *self.err;
+        // stderr that cannot be written to has nowhere to report it
+        let _ = match &self.bar {
+            Some(b) => b.suspend(|| writeln!(err, "{line}")),
+            None => writeln!(err, "{line}"),
+        };
+    }
 }
 
 #[cfg(test)]

@@ -6,25 +6,13 @@ use std::io::Write;
 use anyhow::Context;
 use serde::Serialize;
 
-use super::in_order;
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, ingest_source};
-use crate::quotes::{PolarityFilter, Quote, QuoteConfig, candidates, keep_best, select_avoiding};
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig, keep_best, select_avoiding};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
-/// Feature names as a report author reads them.
-pub const FEATURE_NAMES_RU: &[(&str, &str)] = &[
-    ("relevance", "релевантность"),
-    ("emotion", "эмоциональность"),
-    ("concreteness", "конкретность"),
-    ("first_person", "от первого лица"),
-    ("comparison", "сравнение с конкурентами"),
-    ("self_contained", "незаконченность"),
-    ("length", "длина"),
-    ("filler", "слова-паразиты"),
-];
+pub use crate::report::FEATURE_NAMES_RU;
 
 /// Runs `citata quotes`; returns true when every file was read.
 ///
@@ -66,20 +54,21 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
     };
-    let ingest_config = IngestConfig::default();
-    let threads = super::threads(args.jobs);
-    let indexed: Vec<(usize, &crate::ingest::Source)> = sources.iter().enumerate().collect();
+    let threads = super::threads(args.workers.jobs);
     let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);
-    let work = |(i, s): &(usize, &crate::ingest::Source)| -> crate::Result<Vec<Quote>> {
-        let t = ingest_source(s, &ingest_config)?;
-        Ok(tagger.with_thread_state(|state| {
-            let codings = tagger.tag(state, &t);
-            candidates(&t, &codings, i + 1, &config, &mut state.matching.analyzer)
-        }))
+    let pipeline = crate::study::Pipeline {
+        quotes: config.clone(),
+        ..crate::study::Pipeline::new(
+            &tagger,
+            crate::study::Needs {
+                quotes: true,
+                ..Default::default()
+            },
+        )
     };
-    let bar = super::progress(indexed.len(), args.quiet);
+    let bar = super::progress(sources.len(), args.quiet);
     let mut collect = |r: crate::Result<Vec<Quote>>| -> anyhow::Result<()> {
         bar.inc(1);
         match r {
@@ -102,7 +91,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
         Ok(())
     };
-    in_order(&indexed, threads, work, &mut collect)?;
+    pipeline.run(&sources, threads, |_, a| a.candidates, &mut collect)?;
     bar.finish_and_clear();
     let filter = match args.polarity {
         PolarityArg::Positive => PolarityFilter::Positive,

@@ -6,11 +6,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{RatingsArgs, RatingsFormat, in_order, threads};
+use super::{RatingsArgs, RatingsFormat, threads};
 use crate::codebook::Codebook;
-use crate::ingest::{IngestConfig, Source, ingest_source};
+use crate::ingest::Source;
 use crate::model::CharIndex;
-use crate::ratings::{Rating, Stats, extract};
+use crate::ratings::{Rating, Stats};
 
 /// One rating with where it comes from.
 #[derive(Clone, Debug)]
@@ -48,18 +48,20 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     else {
         return Ok(false);
     };
-    let config = IngestConfig::default();
     let mut rows: Vec<Row> = Vec::new();
     let mut ok = true;
-    let work = |s: &Source| -> crate::Result<Vec<Row>> {
-        let t = ingest_source(s, &config)?;
-        let ratings = tagger.with_thread_state(|state| {
-            let codings = tagger.tag(state, &t);
-            extract(&t, &codings, &mut state.matching.analyzer)
-        });
+    let pipeline = crate::study::Pipeline::new(
+        &tagger,
+        crate::study::Needs {
+            ratings: true,
+            ..Default::default()
+        },
+    );
+    let rows_of = |_: &Source, a: crate::study::Analysis| -> Vec<Row> {
+        let (t, ratings) = (&a.transcript, a.ratings);
         let ix = CharIndex::new(&t.text);
         let wave = t.meta.get("wave").cloned().unwrap_or_default();
-        Ok(ratings
+        ratings
             .into_iter()
             .map(|r| Row {
                 doc: t.doc.clone(),
@@ -86,7 +88,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     .collect(),
                 rating: r,
             })
-            .collect())
+            .collect()
     };
     let mut collect = |r: crate::Result<Vec<Row>>| -> anyhow::Result<()> {
         match r {
@@ -98,7 +100,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         }
         Ok(())
     };
-    in_order(&sources, threads(args.jobs), work, &mut collect)?;
+    pipeline.run(&sources, threads(args.workers.jobs), rows_of, &mut collect)?;
     let cb = tagger.matcher().codebook();
     for root in args.paths.iter().filter(|p| p.is_dir()) {
         let csv = root.join(crate::ratings::RATINGS_CSV);
@@ -134,22 +136,31 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             }
         }
         RatingsFormat::Csv => {
-            writeln!(out, "doc,param,level,wave,value,source,confidence,speaker")?;
+            let mut w = super::csv_writer(&mut *out);
+            w.write_record([
+                "doc",
+                "param",
+                "level",
+                "wave",
+                "value",
+                "source",
+                "confidence",
+                "speaker",
+            ])?;
             for r in &rows {
                 let p = &cb.parameters[r.rating.param];
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{}",
-                    r.doc,
-                    p.id,
-                    cb.levels[p.level].id,
-                    r.wave,
-                    r.rating.value,
+                w.write_record([
+                    r.doc.as_str(),
+                    &p.id,
+                    &cb.levels[p.level].id,
+                    &r.wave,
+                    &r.rating.value.to_string(),
                     r.rating.source.as_str(),
-                    r.rating.confidence,
-                    csv_field(&r.speaker)
-                )?;
+                    &r.rating.confidence.to_string(),
+                    &r.speaker,
+                ])?;
             }
+            w.flush()?;
         }
         RatingsFormat::Table => write_table(cb, &rows, out)?,
     }
@@ -320,13 +331,4 @@ struct WireRating<'a> {
     end: usize,
     reason: Option<&'a str>,
     rejected: &'a [WireRejected],
-}
-
-/// A csv field, quoted when it holds a comma or a quote.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }

@@ -15,11 +15,11 @@ const RESET: &str = "\x1b[0m";
 /// # Errors
 /// When the index cannot be opened or the query cannot be read.
 pub fn run(args: &SearchArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<u8> {
-    if !args.index.join("meta.json").is_file() {
+    if !args.index.index.join("meta.json").is_file() {
         writeln!(
             err,
             "error: no index in {}; build one with `citata index add PATH`",
-            args.index.display()
+            args.index.index.display()
         )?;
         return Ok(2);
     }
@@ -30,7 +30,7 @@ pub fn run(args: &SearchArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         };
         filters.push((k.to_string(), v.to_string()));
     }
-    let idx = CitataIndex::open_or_create(&args.index)?;
+    let idx = CitataIndex::open_or_create(&args.index.index)?;
     let result = idx.search(&SearchQuery {
         text: args.query.clone(),
         codes: args.codes.clone(),

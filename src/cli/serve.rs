@@ -15,9 +15,11 @@ pub fn run(args: &ServeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
         writeln!(err, "indexing {} …", args.study.display())?;
         let add = IndexCommand::Add {
             paths: vec![args.study.clone()],
-            index: index.clone(),
+            index: super::IndexDir {
+                index: index.clone(),
+            },
             codebook: None,
-            jobs: None,
+            workers: super::Workers::default(),
             quiet: false,
             commit_mb: 256,
         };

@@ -5,9 +5,29 @@ use std::io::Write;
 use serde::Serialize;
 
 use super::{TagArgs, TagFormat};
-use crate::ingest::{IngestConfig, Source, ingest_source};
+use crate::ingest::{IngestConfig, Source};
 use crate::model::{CharIndex, Transcript};
 use crate::tag::{Coding, Tagger};
+
+/// The columns of `--format csv`.
+const CSV_HEADER: [&str; 16] = [
+    "doc",
+    "turn",
+    "sentence",
+    "start",
+    "end",
+    "speaker",
+    "role",
+    "param",
+    "level",
+    "source",
+    "polarity",
+    "polarity_score",
+    "wish",
+    "comparison",
+    "terms",
+    "text",
+];
 
 /// Runs `citata tag`; returns true when every file was read.
 ///
@@ -24,32 +44,36 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         interviewers: args.interviewer.clone(),
         ..IngestConfig::default()
     };
-    let threads = super::threads(args.jobs);
+    let threads = super::threads(args.workers.jobs);
     let bar = super::progress(sources.len(), args.quiet);
     if args.format == TagFormat::Csv {
-        writeln!(
-            out,
-            "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
-        )?;
+        let mut w = super::csv_writer(&mut *out);
+        w.write_record(CSV_HEADER)?;
+        w.flush()?;
     }
     let mut stats = Stats::default();
     let mut ok = true;
-    let work = |s: &Source| -> crate::Result<(Stats, Vec<u8>)> {
-        let (t, codings) = tag_one(&tagger, s, &config)?;
+    let pipeline = crate::study::Pipeline {
+        ingest: config,
+        ..crate::study::Pipeline::new(&tagger, crate::study::Needs::default())
+    };
+    // Formatted on the worker; the writer only copies bytes.
+    let format = |s: &Source, a: crate::study::Analysis| -> crate::Result<(Stats, Vec<u8>)> {
+        let (t, codings) = (&a.transcript, &a.codings);
         let mut buf = Vec::new();
-        write_codings(&tagger, &t, &codings, args.format, &mut buf).map_err(|e| {
+        write_codings(&tagger, t, codings, args.format, &mut buf).map_err(|e| {
             crate::Error::BadInput {
                 path: s.path.clone(),
                 reason: format!("formatting the codings: {e}"),
             }
         })?;
         let mut file_stats = Stats::default();
-        file_stats.add(&t, &codings);
+        file_stats.add(t, codings);
         Ok((file_stats, buf))
     };
-    let mut write = |r: crate::Result<(Stats, Vec<u8>)>| -> anyhow::Result<()> {
+    let mut write = |r: crate::Result<crate::Result<(Stats, Vec<u8>)>>| -> anyhow::Result<()> {
         bar.inc(1);
-        match r {
+        match r.and_then(|r| r) {
             Ok((file_stats, buf)) => {
                 stats.merge(&file_stats);
                 out.write_all(&buf)?;
@@ -62,7 +86,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         }
         Ok(())
     };
-    super::in_order(&sources, threads, work, &mut write)?;
+    pipeline.run(&sources, threads, format, &mut write)?;
     bar.finish_and_clear();
     if !args.quiet {
         write_per_param(&tagger, &stats, err)?;
@@ -116,16 +140,6 @@ fn write_per_param(tagger: &Tagger, stats: &Stats, err: &mut dyn Write) -> std::
         }
     }
     Ok(())
-}
-
-fn tag_one(
-    tagger: &Tagger,
-    source: &Source,
-    config: &IngestConfig,
-) -> crate::Result<(Transcript, Vec<Coding>)> {
-    let t = ingest_source(source, config)?;
-    let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
-    Ok((t, codings))
 }
 
 #[derive(Default)]
@@ -342,6 +356,7 @@ fn write_codings(
     }
     let cb = tagger.matcher().codebook();
     let ix = CharIndex::new(&t.text);
+    let mut csv = (format == TagFormat::Csv).then(|| super::csv_writer(Vec::new()));
     for c in codings {
         let speaker = t.turn_speaker(&t.turns[c.turn]);
         let param = c.param.map(|p| &cb.parameters[p]);
@@ -422,20 +437,16 @@ fn write_codings(
                     terms.join("; "),
                     wire.text.to_string(),
                 ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(","))?;
+                if let Some(w) = csv.as_mut() {
+                    w.write_record(&fields)?;
+                }
             }
         }
     }
-    Ok(())
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
+    if let Some(w) = csv {
+        out.extend(w.into_inner().map_err(|e| e.into_error())?);
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -275,6 +275,63 @@ impl Codebook {
                 message: e.message().trim().to_string(),
             }]
         })?;
+        Codebook::from_raw(raw, src, source, analyzer)
+    }
+
+    /// A codebook built as data, not text: one level `level`, parameters `(id, terms)` with
+    /// plain terms (named by their ids; no questions, no exclusions). The shipped markers are
+    /// built so. Errors carry no line (there is no text).
+    ///
+    /// # Errors
+    /// Every entry that does not compile, an empty term list.
+    pub fn from_terms(
+        name: &str,
+        level: &str,
+        parameters: &[(&str, &[String])],
+        analyzer: &mut Analyzer,
+    ) -> Result<Codebook, Vec<Diagnostic>> {
+        let at = |v: &str| Spanned::new(0..0, v.to_string());
+        let raw = RawCodebook {
+            name: name.to_string(),
+            version: None,
+            description: None,
+            settings: Settings::default(),
+            levels: vec![RawLevel {
+                id: at(level),
+                name: level.to_string(),
+                description: None,
+            }],
+            parameters: parameters
+                .iter()
+                .map(|(id, terms)| RawParameter {
+                    id: at(id),
+                    level: at(level),
+                    name: id.to_string(),
+                    description: String::new(),
+                    terms: Some(Spanned::new(
+                        0..0,
+                        terms
+                            .iter()
+                            .map(|t| Spanned::new(0..0, RawEntry::Plain(t.clone())))
+                            .collect(),
+                    )),
+                    exclude: Vec::new(),
+                    questions: Vec::new(),
+                })
+                .collect(),
+        };
+        Codebook::from_raw(raw, "", name, analyzer)
+    }
+
+    /// Validates and compiles a codebook read into its raw parts; `src` is the text the spans
+    /// point into (for line and column).
+    fn from_raw(
+        raw: RawCodebook,
+        src: &str,
+        source: &str,
+        analyzer: &mut Analyzer,
+    ) -> Result<Codebook, Vec<Diagnostic>> {
+        let lines = Lines::new(src);
         let mut errors = Vec::new();
         let mut warnings = Vec::new();
         let at = |span: std::ops::Range<usize>, message: String| {

@@ -12,27 +12,35 @@
 //! original files; the codebook the index was coded with is kept in the commit payload.
 
 mod directory;
+mod error;
 pub mod kwic;
+mod payload;
 pub mod query;
+mod schema;
 mod search;
+mod stored;
+mod tokenizer;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, DocSetCollector};
 use tantivy::indexer::UserOperation;
 use tantivy::query::TermQuery;
 use tantivy::schema::document::ReferenceValueLeaf;
-use tantivy::schema::{
-    FacetOptions, Field, IndexRecordOption, NumericOptions, STORED, STRING, Schema,
-    TextFieldIndexing, TextOptions, Value,
-};
-use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
+use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 pub use directory::{FAILPOINT_ENV, FAILPOINTS};
+pub use error::IndexError;
+pub use payload::IndexCodebook;
+use payload::{Payload, read_payload};
+pub use schema::Fields;
+use schema::schema;
 pub use search::{FacetCount, Facets, FacetsRecord, Hit, HitRecord, SearchQuery, SearchResult};
+pub use stored::StoredTranscript;
+use stored::between_sentences;
+pub use tokenizer::{CitataTokenStream, CitataTokenizer, sentence_keys};
 
 use crate::codebook::Codebook;
 use crate::model::{CharIndex, Role, Transcript};
@@ -55,184 +63,19 @@ const BATCH: usize = 4;
 /// The `kind` of the one document per transcript that holds its canonical form.
 const TRANSCRIPT: &str = "transcript";
 
-/// citata's analyzer as a tantivy tokenizer.
-#[derive(Default)]
-pub struct CitataTokenizer {
-    analyzer: Analyzer,
-    words: Vec<crate::text::Token>,
-    tokens: Vec<Token>,
-    /// Tokens in use in `tokens`; the rest keep their strings' capacity for the next text.
-    len: usize,
-}
-
-impl Clone for CitataTokenizer {
-    fn clone(&self) -> Self {
-        CitataTokenizer::default()
-    }
-}
-
-/// The tokens of one text, handed out one by one.
-pub struct CitataTokenStream<'a> {
-    tokens: &'a mut [Token],
-    next: usize,
-}
-
-impl Tokenizer for CitataTokenizer {
-    type TokenStream<'a> = CitataTokenStream<'a>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> CitataTokenStream<'a> {
-        // Buffers are reused from text to text: no allocation per token once warm.
-        self.words.clear();
-        self.analyzer.tokens_into(text, &mut self.words);
-        for (position, w) in self.words.iter().enumerate() {
-            if position == self.tokens.len() {
-                self.tokens.push(Token::default());
-            }
-            let t = &mut self.tokens[position];
-            t.offset_from = w.span.start;
-            t.offset_to = w.span.end;
-            t.position = position;
-            t.position_length = 1;
-            t.text.clear();
-            t.text.push_str(self.analyzer.info(w).key());
-        }
-        self.len = self.words.len();
-        CitataTokenStream {
-            tokens: &mut self.tokens[..self.len],
-            next: 0,
-        }
-    }
-}
-
-/// The index keys of a text, space-separated (as tagging records them).
-pub fn sentence_keys(analyzer: &mut Analyzer, text: &str) -> String {
-    let mut out = String::new();
-    for t in analyzer.tokens(text) {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(analyzer.info(&t).key());
-    }
-    out
-}
-
-impl TokenStream for CitataTokenStream<'_> {
-    fn advance(&mut self) -> bool {
-        self.next += 1;
-        self.next <= self.tokens.len()
-    }
-
-    fn token(&self) -> &Token {
-        &self.tokens[self.next - 1]
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        &mut self.tokens[self.next - 1]
-    }
-}
-
-/// The fields of the index.
-#[derive(Clone, Copy)]
-pub struct Fields {
-    /// `transcript` on the document holding a transcript's canonical form (sentences have
-    /// no kind: one term less per sentence).
-    pub kind: Field,
-    /// Document id (the transcript's `doc`).
-    pub doc: Field,
-    /// Content hash of the file the transcript came from (on its `transcript` document).
-    pub hash: Field,
-    /// Turn index.
-    pub turn: Field,
-    /// Code point offsets of the sentence.
-    pub start: Field,
-    /// End offset.
-    pub end: Field,
-    /// The sentence's index keys, one position per word (indexed, not stored).
-    pub text: Field,
-    /// The sentence as said (stored).
-    pub body: Field,
-    /// Who speaks: the attribution from metadata (division, role), or "Интервьюер".
-    pub speaker: Field,
-    /// `interviewer` or `respondent`.
-    pub role: Field,
-    /// Parameter ids the sentence is coded for.
-    pub code: Field,
-    /// `param:keyword` / `param:context`.
-    pub code_source: Field,
-    /// Level ids of the codes.
-    pub level: Field,
-    /// The sentence's polarity.
-    pub polarity: Field,
-    /// `true` when the sentence voices a wish.
-    pub wish: Field,
-    /// Metadata as `key=value` terms in lower case (see [`query::meta_term`]).
-    pub meta: Field,
-    /// Facets: `/code/LEVEL/PARAM` and `/meta/KEY/VALUE`.
-    pub facet: Field,
-    /// The transcript's canonical form (JSON) on its `transcript` document.
-    pub source: Field,
-    /// The path the transcript was added from, on its `transcript` document.
-    pub path: Field,
-}
-
-fn schema() -> (Schema, Fields) {
-    let mut b = Schema::builder();
-    let text = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(KEYS_TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-    );
-    let num = NumericOptions::default().set_stored();
-    let fields = Fields {
-        kind: b.add_text_field("kind", STRING),
-        doc: b.add_text_field("doc", STRING | STORED),
-        hash: b.add_text_field("hash", STRING | STORED),
-        turn: b.add_u64_field("turn", num.clone()),
-        start: b.add_u64_field("start", num.clone()),
-        end: b.add_u64_field("end", num),
-        text: b.add_text_field("text", text),
-        body: b.add_text_field("body", STORED),
-        speaker: b.add_text_field("speaker", STORED),
-        role: b.add_text_field("role", STRING | STORED),
-        code: b.add_text_field("code", STRING | STORED),
-        code_source: b.add_text_field("code_source", STRING),
-        level: b.add_text_field("level", STRING),
-        polarity: b.add_text_field("polarity", STRING | STORED),
-        wish: b.add_text_field("wish", STRING),
-        meta: b.add_text_field("meta", STRING),
-        facet: b.add_facet_field("facet", FacetOptions::default()),
-        source: b.add_text_field("source", STORED),
-        path: b.add_text_field("path", STORED),
-    };
-    (b.build(), fields)
-}
-
-/// The codebook an index was coded with: its name and TOML text, kept in the commit payload.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct IndexCodebook {
-    /// Where it came from (a path, or the embedded default).
-    pub name: String,
-    /// Its TOML text.
-    pub toml: String,
-}
-
-impl IndexCodebook {
-    /// Reads a codebook file, or the embedded default.
-    ///
-    /// # Errors
-    /// When the file cannot be read or is not UTF-8.
-    pub fn read(path: Option<&Path>) -> crate::Result<IndexCodebook> {
-        let (name, toml) = Codebook::read_source(path)?;
-        Ok(IndexCodebook { name, toml })
-    }
-
-    /// Compiles it.
-    ///
-    /// # Errors
-    /// Every error of the codebook, with lines and columns.
-    pub fn compile(&self, analyzer: &mut Analyzer) -> crate::Result<Codebook> {
-        Codebook::compile(&self.toml, &self.name, analyzer)
-    }
+/// A tagged transcript on its way into the index.
+pub struct Tagged<'a> {
+    /// The transcript.
+    pub transcript: Transcript,
+    /// Its codings ([`crate::tag::Tagger::tag`]).
+    pub codings: &'a [Coding],
+    /// The index keys of its sentences as tagging recorded them
+    /// ([`crate::tag::TagState::keys`]).
+    pub keys: &'a SentenceKeys,
+    /// The content hash of its file ([`content_hash`]).
+    pub hash: &'a str,
+    /// The path it was added from.
+    pub path: &'a str,
 }
 
 /// One transcript ready to go into the index: its documents, built (and analyzed) by a
@@ -264,32 +107,9 @@ pub struct CitataIndex {
     disk_full: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
-fn err(e: impl std::fmt::Display, dir: &Path) -> crate::Error {
-    crate::Error::BadInput {
-        path: dir.to_path_buf(),
-        reason: format!("index: {e}"),
-    }
-}
-
-#[derive(Serialize, Deserialize)]
-struct Payload {
-    codebook: IndexCodebook,
-    /// How documents are laid out ([`LAYOUT`]); 1 when absent.
-    #[serde(default = "first_layout")]
-    layout: u32,
-}
-
-fn first_layout() -> u32 {
-    1
-}
-
-/// The payload of the last commit, if any (and readable).
-fn read_payload(index: &Index, dir: &Path) -> crate::Result<Option<Payload>> {
-    Ok(index
-        .load_metas()
-        .map_err(|e| err(e, dir))?
-        .payload
-        .and_then(|p| serde_json::from_str(&p).ok()))
+/// An error met in the index in `dir`, as the [`IndexError`] of its kind.
+fn err(e: impl error::IntoIndexError, dir: &Path) -> crate::Error {
+    e.in_index(dir)
 }
 
 /// The layout of the documents this version writes. 2: metadata on the transcript documents
@@ -312,12 +132,11 @@ impl CitataIndex {
         })?;
         let watched = directory::WatchedDirectory::open(dir).map_err(|e| err(e, dir))?;
         let disk_full = watched.disk_full();
-        let index = Index::open_or_create(watched, schema).map_err(|e| {
-            err(
-                format!("{e}; this folder holds an index of another version or program: remove it and run `citata index add` again"),
-                dir,
-            )
-        })?;
+        let index =
+            Index::open_or_create(watched, schema).map_err(|cause| IndexError::Corrupt {
+                dir: dir.to_path_buf(),
+                cause,
+            })?;
         index
             .tokenizers()
             .register(TOKENIZER, CitataTokenizer::default());
@@ -339,13 +158,13 @@ impl CitataIndex {
 
     /// An error of a write to the index: when a write ran out of space, says so (tantivy's
     /// own message is then about a killed index writer).
-    fn write_err(&self, e: impl std::fmt::Display) -> crate::Error {
+    fn write_err(&self, e: tantivy::TantivyError) -> crate::Error {
         // tantivy's own words ("an index writer was killed") say nothing of the disk.
         if self.disk_full.load(std::sync::atomic::Ordering::Relaxed) {
-            err(
-                "no space left on device; free some space and run the command again (the index keeps its last commit)",
-                &self.dir,
-            )
+            IndexError::DiskFull {
+                dir: self.dir.clone(),
+            }
+            .into()
         } else {
             err(e, &self.dir)
         }
@@ -358,16 +177,13 @@ impl CitataIndex {
     /// # Errors
     /// "index is locked by another process" when another writer runs.
     pub fn writer(&self) -> crate::Result<IndexWriter> {
-        let writer = self
-            .index
-            .writer(100_000_000)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => err(
-                    "the index is locked by another process (another `citata index` is writing); wait for it to finish",
-                    &self.dir,
-                ),
-                other => self.write_err(other),
-            })?;
+        let writer = self.index.writer(100_000_000).map_err(|e| match e {
+            tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
+                dir: self.dir.clone(),
+            }
+            .into(),
+            other => self.write_err(other),
+        })?;
         directory::recover(&self.dir, &writer).map_err(|e| self.write_err(e))?;
         Ok(writer)
     }
@@ -382,7 +198,7 @@ impl CitataIndex {
             codebook: codebook.clone(),
             layout: LAYOUT,
         })
-        .map_err(|e| err(e, &self.dir))?;
+        .map_err(|e| err(std::io::Error::from(e), &self.dir))?;
         let mut prepared = writer.prepare_commit().map_err(|e| self.write_err(e))?;
         prepared.set_payload(&payload);
         prepared.commit().map_err(|e| self.write_err(e))?;
@@ -400,13 +216,12 @@ impl CitataIndex {
     pub fn check_layout(&self) -> crate::Result<()> {
         let layout = self.layout.load(std::sync::atomic::Ordering::Relaxed);
         if layout < LAYOUT {
-            return Err(err(
-                format!(
-                    "this index was written by an older citata (layout {layout}, now {LAYOUT}); run `citata index retag --index {}` to lay it out again from the transcripts it stores",
-                    self.dir.display()
-                ),
-                &self.dir,
-            ));
+            return Err(IndexError::OldLayout {
+                dir: self.dir.clone(),
+                layout,
+                now: LAYOUT,
+            }
+            .into());
         }
         Ok(())
     }
@@ -435,16 +250,14 @@ impl CitataIndex {
             (Some(p), stored) => {
                 let wanted = IndexCodebook::read(Some(p))?;
                 match stored {
-                    Some(s) if s.toml != wanted.toml && self.transcript_count()? > 0 => Err(err(
-                        format!(
-                            "it was coded with the codebook {}, not {}; to code everything with {} run `citata index retag --codebook {}`, then add",
-                            s.name,
-                            p.display(),
-                            p.display(),
-                            p.display()
-                        ),
-                        &self.dir,
-                    )),
+                    Some(s) if s.toml != wanted.toml && self.transcript_count()? > 0 => {
+                        Err(IndexError::OtherCodebook {
+                            dir: self.dir.clone(),
+                            stored: s.name,
+                            asked: p.display().to_string(),
+                        }
+                        .into())
+                    }
                     _ => Ok(wanted),
                 }
             }
@@ -572,20 +385,16 @@ impl CitataIndex {
         Ok(Some(TranscriptView { transcript, codes }))
     }
 
-    /// Builds the documents of one tagged transcript (call from worker threads). `keys`:
-    /// the index keys of its sentences as tagging recorded them ([`crate::tag::TagState`]);
-    /// a sentence missing there is analyzed with `analyzer`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn prepare(
-        &self,
-        mut t: Transcript,
-        codings: &[Coding],
-        keys: &SentenceKeys,
-        hash: &str,
-        path: &str,
-        cb: &Codebook,
-        analyzer: &mut Analyzer,
-    ) -> Prepared {
+    /// Builds the documents of one tagged transcript (call from worker threads), coded with
+    /// `cb`; a sentence whose keys tagging did not record is analyzed with `analyzer`.
+    pub fn prepare(&self, tagged: Tagged<'_>, cb: &Codebook, analyzer: &mut Analyzer) -> Prepared {
+        let Tagged {
+            transcript: mut t,
+            codings,
+            keys,
+            hash,
+            path,
+        } = tagged;
         let f = &self.fields;
         let ix = CharIndex::new(&t.text);
         // Facets and code terms made once per transcript, not per sentence. Of the metadata
@@ -741,44 +550,6 @@ impl CitataIndex {
     }
 }
 
-/// The text of a transcript outside its indexed (speech) sentences, in order; `None` when
-/// the sentences overlap or run backwards (never from citata's segmenter), and the whole
-/// text must be stored.
-fn between_sentences(t: &Transcript) -> Option<String> {
-    let mut rest = String::with_capacity(t.text.len() / 4);
-    let mut cursor = 0;
-    for s in t.sentences.iter().filter(|s| !s.non_speech) {
-        rest.push_str(t.text.get(cursor..s.span.start)?);
-        cursor = s.span.end.max(cursor);
-    }
-    rest.push_str(t.text.get(cursor..)?);
-    Some(rest)
-}
-
-/// Puts a transcript's text together again from what [`between_sentences`] left and the
-/// indexed sentences' text, ordered by start. `None` when they do not fit.
-fn reassemble(t: &Transcript, rest: &str, mut bodies: Vec<(u64, String)>) -> Option<String> {
-    bodies.sort_by_key(|(start, _)| *start);
-    let spans: Vec<_> = t.sentences.iter().filter(|s| !s.non_speech).collect();
-    if spans.len() != bodies.len() {
-        return None;
-    }
-    let mut text =
-        String::with_capacity(rest.len() + bodies.iter().map(|b| b.1.len()).sum::<usize>());
-    let mut taken = 0;
-    for (s, (_, body)) in spans.iter().zip(&bodies) {
-        let gap = s.span.start.checked_sub(text.len())?;
-        text.push_str(rest.get(taken..taken + gap)?);
-        taken += gap;
-        if body.len() != s.span.len() {
-            return None;
-        }
-        text.push_str(body);
-    }
-    text.push_str(rest.get(taken..)?);
-    Some(text)
-}
-
 /// The terms of one parameter on its coded sentences' documents.
 struct ParamTerms<'a> {
     level: &'a str,
@@ -816,82 +587,6 @@ pub struct TranscriptView {
     pub codes: std::collections::BTreeMap<usize, Vec<String>>,
 }
 
-/// A transcript stored in the index, read on demand.
-pub struct StoredTranscript {
-    searcher: tantivy::Searcher,
-    address: DocAddress,
-}
-
-impl StoredTranscript {
-    /// Reads it back: the transcript, the path it was added from, its content hash.
-    ///
-    /// # Errors
-    /// When the stored document cannot be read or parsed.
-    pub fn load(&self, fields: &Fields) -> crate::Result<(Transcript, String, String)> {
-        let (t, path, hash, _) = self.load_with_sentences(fields)?;
-        Ok((t, path, hash))
-    }
-
-    /// [`StoredTranscript::load`], with the documents of its sentences (in no order).
-    fn load_with_sentences(
-        &self,
-        fields: &Fields,
-    ) -> crate::Result<(Transcript, String, String, Vec<TantivyDocument>)> {
-        use tantivy::query::{BooleanQuery, Occur, Query};
-        let bad = |e: &dyn std::fmt::Display| crate::Error::BadInput {
-            path: PathBuf::from("index"),
-            reason: format!("a stored transcript cannot be read: {e}"),
-        };
-        let d: TantivyDocument = self.searcher.doc(self.address).map_err(|e| bad(&e))?;
-        let s = |field| {
-            d.get_first(field)
-                .and_then(|v| v.as_str())
-                .unwrap_or_default()
-                .to_string()
-        };
-        let mut source = d.get_all(fields.source).filter_map(|v| v.as_str());
-        let json = source.next().unwrap_or_default();
-        let rest = source.next();
-        let mut t: Transcript = serde_json::from_str(json).map_err(|e| bad(&e))?;
-        let term = |field: Field, v: &str| -> Box<dyn Query> {
-            Box::new(TermQuery::new(
-                Term::from_field_text(field, v),
-                IndexRecordOption::Basic,
-            ))
-        };
-        let query = BooleanQuery::new(vec![
-            (Occur::Must, term(fields.doc, &t.doc)),
-            (Occur::MustNot, term(fields.kind, TRANSCRIPT)),
-        ]);
-        let sentences = self
-            .searcher
-            .search(&query, &DocSetCollector)
-            .map_err(|e| bad(&e))?
-            .into_iter()
-            .map(|a| self.searcher.doc::<TantivyDocument>(a))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| bad(&e))?;
-        // Stored apart (see `prepare`): the sentences' text is in their documents.
-        if let Some(rest) = rest {
-            let bodies = sentences
-                .iter()
-                .map(|d| {
-                    let start = d.get_first(fields.start).and_then(|v| v.as_u64());
-                    let body = d.get_first(fields.body).and_then(|v| v.as_str());
-                    (start.unwrap_or(0), body.unwrap_or_default().to_string())
-                })
-                .collect();
-            t.text = reassemble(&t, rest, bodies).ok_or_else(|| {
-                bad(&format!(
-                    "the text of {} does not fit its sentences; add the file again with `citata index add`",
-                    t.doc
-                ))
-            })?;
-        }
-        Ok((t, s(fields.path), s(fields.hash), sentences))
-    }
-}
-
 /// A stable content hash (FNV-1a, 64 bits) of a file's bytes, for change detection.
 pub fn content_hash(bytes: &[u8]) -> String {
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
@@ -906,6 +601,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 mod tests {
     use tantivy::tokenizer::{TokenStream, Tokenizer};
 
+    use super::stored::reassemble;
     use super::*;
 
     /// A tagger with one parameter, `pay` («оплата»), and no markers or lexicon.
@@ -917,6 +613,30 @@ mod tests {
             "",
             "",
         )
+    }
+
+    // See: issue #20
+    /// A caller tells a locked index from a corrupt one by the error's kind, and gets
+    /// tantivy's own error for the corrupt one.
+    #[test]
+    fn a_locked_index_and_a_corrupt_one_are_different_errors() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let idx = CitataIndex::open_or_create(dir.path()).expect("index");
+        let _held = idx.writer().expect("the first writer");
+        match idx.writer() {
+            Err(crate::Error::Index(IndexError::Locked { dir: d })) => assert_eq!(d, dir.path()),
+            other => panic!("expected Locked, got {:?}", other.err()),
+        }
+        let bad = tempfile::tempdir().expect("temp dir");
+        std::fs::write(bad.path().join("meta.json"), "{ not json").expect("write");
+        match CitataIndex::open_or_create(bad.path()) {
+            Err(crate::Error::Index(IndexError::Corrupt { dir: d, cause })) => {
+                assert_eq!(d, bad.path());
+                // tantivy's error, not a string
+                let _: &tantivy::TantivyError = &cause;
+            }
+            other => panic!("expected Corrupt, got {:?}", other.err()),
+        }
     }
 
     /// A transcript stored as the text between its sentences plus the sentences' documents
@@ -935,15 +655,14 @@ mod tests {
         let tagger = pay_tagger();
         let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
         let mut analyzer = Analyzer::new();
-        let prepared = idx.prepare(
-            t.clone(),
-            &codings,
-            &SentenceKeys::default(),
-            "h",
-            "p",
-            tagger.matcher().codebook(),
-            &mut analyzer,
-        );
+        let tagged = Tagged {
+            transcript: t.clone(),
+            codings: &codings,
+            keys: &SentenceKeys::default(),
+            hash: "h",
+            path: "p",
+        };
+        let prepared = idx.prepare(tagged, tagger.matcher().codebook(), &mut analyzer);
         let whole = prepared.docs.last().expect("the transcript document");
         let stored: Vec<&str> = whole
             .get_all(idx.fields.source)

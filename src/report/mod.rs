@@ -8,9 +8,12 @@
 //! the score and quotes; the client's ideas and wishes; a recommendations skeleton
 //! (Поддерживать / Развивать); coverage.
 
+#[cfg(feature = "office")]
 pub mod docx;
+pub mod matrix;
 pub mod pins;
 pub mod render;
+#[cfg(feature = "office")]
 pub mod xlsx;
 
 use serde::{Deserialize, Serialize};
@@ -296,6 +299,18 @@ pub struct Study {
     /// Display rules.
     pub thresholds: Thresholds,
 }
+
+/// Quote feature names as a report author reads them.
+pub const FEATURE_NAMES_RU: &[(&str, &str)] = &[
+    ("relevance", "релевантность"),
+    ("emotion", "эмоциональность"),
+    ("concreteness", "конкретность"),
+    ("first_person", "от первого лица"),
+    ("comparison", "сравнение с конкурентами"),
+    ("self_contained", "незаконченность"),
+    ("length", "длина"),
+    ("filler", "слова-паразиты"),
+];
 
 /// Wishes listed in the report at most (a large corpus has thousands).
 pub const MAX_WISHES: usize = 60;

@@ -87,6 +87,7 @@ pub(crate) fn meta_line(m: &ReportModel) -> String {
 
 /// Colours of the display rules as RGB hex, the same as the HTML's CSS (`.strength`,
 /// `.zone`, `.up`, `.down`, `th`, `h2`), for the docx and xlsx writers.
+#[cfg_attr(not(feature = "office"), allow(dead_code))]
 pub(crate) mod colors {
     /// Background of a strength.
     pub const STRENGTH_FILL: &str = "E8F5E9";

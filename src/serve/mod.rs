@@ -38,8 +38,12 @@ use serde::Deserialize;
 
 use crate::codebook::Codebook;
 use crate::index::{CitataIndex, FacetsRecord, HitRecord, SearchQuery};
-use crate::quotes::{Quote, QuoteConfig, candidates, keep_best};
+use crate::quotes::{Quote, QuoteConfig, keep_best};
+use crate::report::ReportModel;
 use crate::report::pins::{Pin, Pins};
+use crate::study::export::{ExportOptions, qdpx_project};
+use crate::study::report::{ReportFormat, ReportOptions, build_report};
+use crate::study::{Needs, Pipeline, StudyError, StudyFile, pass};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
@@ -66,8 +70,8 @@ pub struct App {
     quotes: OnceLock<QuotePools>,
     /// Serializes changes to the pins file.
     pins: Mutex<()>,
-    /// The report model (JSON) for the study page's scores, built on first use.
-    model: OnceLock<Option<serde_json::Value>>,
+    /// The report model for the study page's scores, built on first use.
+    model: OnceLock<Option<ReportModel>>,
     /// The address the server listens on (set by [`run`]): accepted in `Host` besides the
     /// localhost names and loopback addresses.
     bound: OnceLock<IpAddr>,
@@ -92,12 +96,7 @@ impl App {
         };
         let codebook = icb.compile(&mut Analyzer::new())?;
         let mut quote_config = QuoteConfig::default();
-        let study_file = study.join(crate::cli::report::STUDY_FILE);
-        if let Some(a) = std::fs::read_to_string(&study_file)
-            .ok()
-            .and_then(|src| toml::from_str::<crate::report::Study>(&src).ok())
-            .and_then(|s| s.attribution)
-        {
+        if let Some(a) = StudyFile::load(&study).ok().and_then(|s| s.attribution) {
             quote_config.attribution = a;
         }
         Ok(App {
@@ -115,14 +114,19 @@ impl App {
         })
     }
 
-    /// The study's report model as JSON (scores, changes, ratings per parameter), built once
-    /// from the study folder; `None` when the report cannot be built.
-    pub fn model(&self) -> Option<&serde_json::Value> {
+    /// The study's report model (scores, changes, ratings per parameter), built once from
+    /// the study folder; `None` when the report cannot be built.
+    pub fn model(&self) -> Option<&ReportModel> {
         self.model
             .get_or_init(|| {
-                build_report(self, "json")
+                let opts = ReportOptions {
+                    folder: self.study.clone(),
+                    ..ReportOptions::default()
+                };
+                build_report(&opts, &mut Vec::new())
                     .ok()
-                    .and_then(|b| serde_json::from_slice(&b).ok())
+                    .flatten()
+                    .map(|r| r.model)
             })
             .as_ref()
     }
@@ -157,33 +161,45 @@ impl App {
         self.quotes.get_or_init(|| {
             let mut analyzer = Analyzer::new();
             let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
+            let pipeline = Pipeline {
+                quotes: self.quote_config.clone(),
+                ..Pipeline::new(
+                    &tagger,
+                    Needs {
+                        quotes: true,
+                        ..Needs::default()
+                    },
+                )
+            };
             let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
             let mut waves = std::collections::HashMap::new();
             let stored = self.index.stored_transcripts().unwrap_or_default();
-            for (n, s) in stored.iter().enumerate() {
-                let Ok((t, _, _)) = s.load(&self.index.fields) else {
-                    continue;
+            let work = |i: usize, s: &crate::index::StoredTranscript| {
+                let (t, _, _) = s.load(&self.index.fields).ok()?;
+                let wave = t
+                    .meta
+                    .get("wave")
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty());
+                let a = pipeline.analyze(i + 1, t);
+                Some((a.transcript.doc, wave, a.candidates))
+            };
+            let mut add = |r: Option<(String, Option<String>, Vec<Quote>)>| {
+                let Some((doc, wave, qs)) = r else {
+                    return Ok(());
                 };
-                if let Some(w) = t.meta.get("wave").filter(|w| !w.trim().is_empty()) {
-                    waves.insert(t.doc.clone(), w.trim().to_string());
+                if let Some(w) = wave {
+                    waves.insert(doc, w);
                 }
-                let qs = tagger.with_thread_state(|state| {
-                    let codings = tagger.tag(state, &t);
-                    candidates(
-                        &t,
-                        &codings,
-                        n + 1,
-                        &self.quote_config,
-                        &mut state.matching.analyzer,
-                    )
-                });
                 for q in qs {
                     if let Some(pool) = pools.get_mut(q.param) {
                         pool.push(q);
                         keep_best(pool);
                     }
                 }
-            }
+                Ok::<(), std::convert::Infallible>(())
+            };
+            let _ = pass::ordered(&stored, pass::threads(None), work, &mut add);
             QuotePools { pools, waves }
         })
     }
@@ -604,10 +620,7 @@ impl BoardParams {
         match self.wave.as_deref().map(str::trim) {
             Some("all") | Some("") => None,
             Some(w) => Some(w.to_string()),
-            None => app
-                .model()
-                .and_then(|m| m["wave"].as_str())
-                .map(str::to_string),
+            None => app.model().map(|m| m.wave.clone()),
         }
     }
 }
@@ -806,38 +819,58 @@ async fn unpin(
 /// The report in one of its forms, built from the study folder (so the current pins are in
 /// it) by the same code as `citata report` (`qdpx`: `citata export qdpx`). The routes serve
 /// it through [`cache::ReportCache`]: one build per state of the study folder.
-fn build_report(app: &App, ext: &str) -> Result<Vec<u8>, String> {
-    let dir = std::env::temp_dir().join(format!("citata-serve-{}", new_token()));
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-    let out = dir.join(format!("report.{ext}"));
-    let mut log = Vec::new();
-    let ran = if ext == "qdpx" {
-        let cmd = crate::cli::ExportCommand::Qdpx(crate::cli::ExportQdpxArgs {
-            paths: vec![app.study.clone()],
-            out: out.clone(),
-            codebook: None,
-            name: None,
-            jobs: None,
-            quiet: true,
-        });
-        crate::cli::export::run(&cmd, &mut std::io::sink(), &mut log)
-    } else {
-        let args = crate::cli::ReportArgs {
-            path: app.study.clone(),
-            out: out.clone(),
-            previous: None,
-            codebook: None,
-            jobs: None,
-        };
-        crate::cli::report::run(&args, &mut std::io::sink(), &mut log)
+fn report_bytes(app: &App, ext: &str) -> Result<Vec<u8>, String> {
+    let mut notes: Vec<String> = Vec::new();
+    let failed = |e: StudyError, notes: Vec<String>| {
+        let mut msg = report_error(&e);
+        for n in notes {
+            msg.push('\n');
+            msg.push_str(&n);
+        }
+        msg
     };
-    let bytes = std::fs::read(&out);
-    let _ = std::fs::remove_dir_all(&dir);
-    match (ran, bytes) {
-        (Ok(_), Ok(b)) => Ok(b),
-        (Err(e), _) => Err(format!("{e:#}\n{}", String::from_utf8_lossy(&log))),
-        (Ok(_), Err(_)) => Err(String::from_utf8_lossy(&log).into_owned()),
+    let out = std::path::PathBuf::from(format!("report.{ext}"));
+    if ext == "qdpx" {
+        let opts = ExportOptions {
+            paths: vec![app.study.clone()],
+            name: "report".into(),
+            ..ExportOptions::default()
+        };
+        return match qdpx_project(&opts, &mut notes) {
+            Ok(Some(e)) => e.project.to_qdpx().map_err(|e| e.to_string()),
+            Ok(None) => Err(notes.join("\n")),
+            Err(e) => Err(failed(e, notes)),
+        };
     }
+    let mut render = || -> Result<Option<Vec<u8>>, StudyError> {
+        let format = ReportFormat::of(&out)?;
+        let opts = ReportOptions {
+            folder: app.study.clone(),
+            matrix: format.has_matrix(),
+            ..ReportOptions::default()
+        };
+        let Some(report) = build_report(&opts, &mut notes)? else {
+            return Ok(None);
+        };
+        format.render(&report, &out).map(Some)
+    };
+    match render() {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(notes.join("\n")),
+        Err(e) => Err(failed(e, notes)),
+    }
+}
+
+/// An error with its causes, as the command line prints it (`a: b: c`).
+fn report_error(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut msg = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        msg.push_str(": ");
+        msg.push_str(&c.to_string());
+        cause = c.source();
+    }
+    msg
 }
 
 /// The forms of the report that can be downloaded, with their media types.
@@ -865,7 +898,7 @@ async fn cached_report(app: &Arc<App>, form: &'static str) -> Result<axum::body:
         .reports
         .get(&app.study, form, move || {
             let ext = if form == "page" { "html" } else { form };
-            let bytes = build_report(&builder, ext)?;
+            let bytes = report_bytes(&builder, ext)?;
             Ok(if form == "page" {
                 String::from_utf8_lossy(&bytes)
                     .replacen("<body>", &pages::report_bar(), 1)

@@ -97,17 +97,15 @@ pub fn study(app: &App, stats: &Stats) -> String {
     let model = app.model();
     let pools = app.quote_pools();
     let mut b = String::new();
-    let title = model
-        .and_then(|m| m["title"].as_str())
-        .unwrap_or("Исследование");
+    let title = model.map_or("Исследование", |m| m.title.as_str());
     let _ = write!(b, "<h1>{}</h1><p class=\"muted\">", esc(title));
     if let Some(m) = model {
         let _ = write!(
             b,
             "Волна {}{} · ",
-            esc(m["wave"].as_str().unwrap_or("")),
-            m["previous_wave"]
-                .as_str()
+            esc(&m.wave),
+            m.previous_wave
+                .as_deref()
                 .map_or(String::new(), |p| format!(" (сравнение с {})", esc(p)))
         );
     }
@@ -118,15 +116,7 @@ pub fn study(app: &App, stats: &Stats) -> String {
         stats.sentences,
         esc(&app.codebook.name)
     );
-    let level_of = |id: &str| {
-        model.and_then(|m| {
-            m["levels"]
-                .as_array()?
-                .iter()
-                .find(|l| l["id"] == id)
-                .cloned()
-        })
-    };
+    let level_of = |id: &str| model.and_then(|m| m.levels.iter().find(|l| l.id == id));
     for (li, level) in app.codebook.levels.iter().enumerate() {
         let lm = level_of(&level.id);
         let _ = write!(
@@ -134,8 +124,8 @@ pub fn study(app: &App, stats: &Stats) -> String {
             "<h2>{} — {} {}</h2><table><tr><th>Параметр</th><th class=\"num\">Оценка</th><th class=\"num\">Δ</th>\
 <th class=\"num\">Оценок</th><th class=\"num\">Фрагментов</th><th class=\"num\">Кандидатов в цитаты</th><th></th></tr>",
             esc(&level.name),
-            score(lm.as_ref().and_then(|l| l["score"].as_f64())),
-            change(lm.as_ref().and_then(|l| l["change"].as_f64()))
+            score(lm.and_then(|l| l.score).map(f64::from)),
+            change(lm.and_then(|l| l.change).map(f64::from))
         );
         for (pi, p) in app
             .codebook
@@ -144,13 +134,7 @@ pub fn study(app: &App, stats: &Stats) -> String {
             .enumerate()
             .filter(|(_, p)| p.level == li)
         {
-            let pm = lm.as_ref().and_then(|l| {
-                l["parameters"]
-                    .as_array()?
-                    .iter()
-                    .find(|x| x["id"] == p.id.as_str())
-                    .cloned()
-            });
+            let pm = lm.and_then(|l| l.parameters.iter().find(|x| x.id == p.id));
             let n = stats
                 .codes
                 .iter()
@@ -165,9 +149,9 @@ pub fn study(app: &App, stats: &Stats) -> String {
 <a href=\"/search?param={}&amp;wish=1\">пожелания</a> · <a href=\"/quotes/{}\">цитаты</a></td></tr>",
                 colour(app, &p.id),
                 esc(&p.name),
-                score(pm.as_ref().and_then(|x| x["score"].as_f64())),
-                change(pm.as_ref().and_then(|x| x["change"].as_f64())),
-                pm.as_ref().and_then(|x| x["n"].as_u64()).unwrap_or(0),
+                score(pm.and_then(|x| x.score).map(f64::from)),
+                change(pm.and_then(|x| x.change).map(f64::from)),
+                pm.map_or(0, |x| x.n),
                 pools.get(pi).map_or(0, Vec::len),
                 esc(&p.id),
                 esc(&p.id),
@@ -507,7 +491,7 @@ fn polarity_ru(p: &str) -> &'static str {
 }
 
 fn feature_ru(name: &str) -> &str {
-    crate::cli::quotes::FEATURE_NAMES_RU
+    crate::report::FEATURE_NAMES_RU
         .iter()
         .find(|(k, _)| *k == name)
         .map_or(name, |(_, v)| v)

@@ -497,13 +497,12 @@ pub fn markers_codebook(src: &str, analyzer: &mut Analyzer) -> Result<Codebook, 
             message: format!("markers: {}", e.message().trim()),
         }]
     })?;
-    let list = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
-    let synthesized = format!(
-        "name = \"markers\"\n[[levels]]\nid = \"m\"\nname = \"m\"\n[[parameters]]\nid = \"wish\"\nlevel = \"m\"\nname = \"wish\"\nterms = {}\n[[parameters]]\nid = \"comparison\"\nlevel = \"m\"\nname = \"comparison\"\nterms = {}\n",
-        list(&raw.wish),
-        list(&raw.comparison)
-    );
-    Codebook::parse(&synthesized, "markers", analyzer)
+    Codebook::from_terms(
+        "markers",
+        "m",
+        &[("wish", &raw.wish), ("comparison", &raw.comparison)],
+        analyzer,
+    )
 }
 
 #[cfg(test)]

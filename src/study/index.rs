@@ -1,0 +1,244 @@
+//! The search index of a study: transcripts added (unchanged ones skipped) or coded again,
+//! through the study pass, committed as they go.
+
+use std::path::{Path, PathBuf};
+
+use super::{Needs, Pipeline, Progress, StudyError, pass};
+use crate::index::{CitataIndex, IndexCodebook, Prepared, StoredTranscript, Tagged, content_hash};
+use crate::ingest::{IngestConfig, Source, ingest_read, read_source};
+use crate::model::Transcript;
+use crate::tag::Tagger;
+use crate::text::Analyzer;
+
+/// Retag commits after this many bytes of transcripts, so a long run keeps its progress if
+/// it is stopped (each commit holds whole transcripts: the old or the new state of each).
+pub const RETAG_COMMIT_BYTES: usize = 256 << 20;
+
+/// What to add to which index.
+#[derive(Clone, Debug)]
+pub struct AddOptions {
+    /// Transcript files or folders.
+    pub paths: Vec<PathBuf>,
+    /// The index folder (created when missing).
+    pub index: PathBuf,
+    /// The codebook (default: the index's own, else the embedded one).
+    pub codebook: Option<PathBuf>,
+    /// Worker threads (`None`: all cores).
+    pub jobs: Option<usize>,
+    /// Commit after this many bytes of transcripts.
+    pub commit_bytes: usize,
+}
+
+impl AddOptions {
+    /// Adds `paths` to the index in `index`, with the defaults of `citata index add`.
+    pub fn new(paths: Vec<PathBuf>, index: PathBuf) -> AddOptions {
+        AddOptions {
+            paths,
+            index,
+            codebook: None,
+            jobs: None,
+            commit_bytes: 256 << 20,
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    /// Transcripts indexed (or coded again).
+    pub added: usize,
+    /// Their sentences.
+    pub sentences: usize,
+    /// Transcripts skipped as unchanged.
+    pub skipped: usize,
+    /// Transcripts that failed (each noted).
+    pub failed: usize,
+}
+
+/// Adds transcripts to an index: unchanged files (same content hash) are skipped before any
+/// work, changed ones replaced. `None` when `paths` hold no transcripts (after a note).
+///
+/// # Errors
+/// When the index cannot be opened or written, or the codebook is invalid.
+pub fn add(opts: &AddOptions, progress: &mut dyn Progress) -> Result<Option<Tally>, StudyError> {
+    let Some(sources) = super::sources(&opts.paths, progress)? else {
+        return Ok(None);
+    };
+    let idx = CitataIndex::open_or_create(&opts.index)?;
+    let mut writer = idx.writer()?;
+    let icb = idx.codebook_for_add(opts.codebook.as_deref())?;
+    let tagger = tagger(&icb)?;
+    let known = idx.hashes()?;
+    let config = IngestConfig::default();
+    let work = |s: &Source| -> crate::Result<Option<(Prepared, usize)>> {
+        let bytes = read_source(s, &config)?;
+        let hash = content_hash(&bytes);
+        if known.get(&s.doc) == Some(&hash) {
+            return Ok(None);
+        }
+        let len = bytes.len();
+        let t = ingest_read(s, bytes, &config)?;
+        let path = s.path.display().to_string();
+        Ok(Some((prepare(&idx, &tagger, t, &hash, &path), len)))
+    };
+    let mut batch = Batch {
+        idx: &idx,
+        writer: &mut writer,
+        icb: &icb,
+        commit_bytes: opts.commit_bytes.max(1),
+        uncommitted: 0,
+        tally: Tally::default(),
+    };
+    batch.run(&sources, pass::threads(opts.jobs), work, progress)?;
+    let tally = batch.tally;
+    idx.commit(&mut writer, &icb)?;
+    Ok(Some(tally))
+}
+
+/// Codes every transcript in the index again, from the texts it stores, with `codebook` (by
+/// default the index's own, read again from its file when that is still there). Returns the
+/// tally and the codebook's name.
+///
+/// # Errors
+/// When there is no index, it cannot be written, or the codebook is invalid.
+pub fn retag(
+    index: &Path,
+    codebook: Option<&Path>,
+    jobs: Option<usize>,
+    progress: &mut dyn Progress,
+) -> Result<(Tally, String), StudyError> {
+    let idx = existing(index)?;
+    let mut writer = idx.writer()?;
+    let icb = match (codebook, idx.codebook()?) {
+        (Some(p), _) => IndexCodebook::read(Some(p))?,
+        (None, Some(stored)) if stored.name.ends_with("(embedded)") => IndexCodebook::read(None)?,
+        // Read the file again when it is still there: that is the point of retag after
+        // editing it.
+        (None, Some(stored)) => {
+            let path = Path::new(&stored.name);
+            if path.is_file() {
+                IndexCodebook::read(Some(path))?
+            } else {
+                stored
+            }
+        }
+        (None, None) => IndexCodebook::read(None)?,
+    };
+    let tagger = tagger(&icb)?;
+    let stored = idx.stored_transcripts()?;
+    let work = |s: &StoredTranscript| -> crate::Result<Option<(Prepared, usize)>> {
+        let (t, path, hash) = s.load(&idx.fields)?;
+        let bytes = t.text.len();
+        Ok(Some((prepare(&idx, &tagger, t, &hash, &path), bytes)))
+    };
+    let mut batch = Batch {
+        idx: &idx,
+        writer: &mut writer,
+        icb: &icb,
+        commit_bytes: RETAG_COMMIT_BYTES,
+        uncommitted: 0,
+        tally: Tally::default(),
+    };
+    batch.run(&stored, pass::threads(jobs), work, progress)?;
+    let tally = batch.tally;
+    idx.commit(&mut writer, &icb)?;
+    Ok((tally, icb.name))
+}
+
+/// An index that must exist already (remove, retag, stats).
+///
+/// # Errors
+/// [`StudyError::NoIndex`] when `dir` holds none; when it cannot be opened.
+pub fn existing(dir: &Path) -> Result<CitataIndex, StudyError> {
+    if !dir.join("meta.json").is_file() {
+        return Err(StudyError::NoIndex {
+            dir: dir.to_path_buf(),
+        });
+    }
+    Ok(CitataIndex::open_or_create(dir)?)
+}
+
+fn tagger(icb: &IndexCodebook) -> crate::Result<Tagger> {
+    let mut analyzer = Analyzer::new();
+    let cb = icb.compile(&mut analyzer)?;
+    Ok(Tagger::new(cb, &mut analyzer))
+}
+
+/// Tags a transcript and builds its documents, on the worker's thread: the study pass with
+/// the index keys recorded while tagging.
+fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: &str) -> Prepared {
+    let keys = Needs {
+        keys: true,
+        ..Needs::default()
+    };
+    Pipeline::new(tagger, keys).analyze_with(0, t, |a, state| {
+        let keys = state.keys.take().unwrap_or_default();
+        let tagged = Tagged {
+            transcript: a.transcript,
+            codings: &a.codings,
+            keys: &keys,
+            hash,
+            path,
+        };
+        let prepared = idx.prepare(
+            tagged,
+            tagger.matcher().codebook(),
+            &mut state.matching.analyzer,
+        );
+        // Kept for the thread's next transcript: its buffers are reused.
+        state.keys = Some(keys);
+        prepared
+    })
+}
+
+/// Prepared transcripts applied in order to an index writer, committed every
+/// `commit_bytes`. The caller makes the last commit.
+struct Batch<'a> {
+    idx: &'a CitataIndex,
+    writer: &'a mut tantivy::IndexWriter,
+    icb: &'a IndexCodebook,
+    commit_bytes: usize,
+    uncommitted: usize,
+    tally: Tally,
+}
+
+impl Batch<'_> {
+    /// Prepares `items` on worker threads with `work` (`None`: skipped) and applies them in
+    /// order; errors are noted and counted.
+    fn run<T: Sync>(
+        &mut self,
+        items: &[T],
+        threads: usize,
+        work: impl Fn(&T) -> crate::Result<Option<(Prepared, usize)>> + Sync,
+        progress: &mut dyn Progress,
+    ) -> Result<(), StudyError> {
+        progress.start(items.len());
+        let mut write = |r: crate::Result<Option<(Prepared, usize)>>| -> crate::Result<()> {
+            progress.file_done();
+            match r {
+                Ok(Some((p, bytes))) => self.apply(p, bytes)?,
+                Ok(None) => self.tally.skipped += 1,
+                Err(e) => {
+                    self.tally.failed += 1;
+                    progress.note(&format!("error: {e}"));
+                }
+            }
+            Ok(())
+        };
+        pass::ordered(items, threads, |_, item| work(item), &mut write)?;
+        progress.finish();
+        Ok(())
+    }
+
+    fn apply(&mut self, p: Prepared, bytes: usize) -> crate::Result<()> {
+        self.tally.added += 1;
+        self.tally.sentences += p.sentences();
+        self.idx.apply(self.writer, p)?;
+        self.uncommitted += bytes;
+        if self.uncommitted >= self.commit_bytes {
+            self.idx.commit(self.writer, self.icb)?;
+            self.uncommitted = 0;
+        }
+        Ok(())
+    }
+}
