@@ -665,16 +665,28 @@ fn nobody_did(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
     if norms.contains(&"бы") {
         return 0.0;
     }
+    // «ничего не надо», «ничего не сломалось»: nothing needed or broken is no complaint.
     let found = norms.iter().enumerate().any(|(i, w)| {
         matches!(*w, "никто" | "ничего" | "никого" | "ничем")
-            && norms[i + 1..norms.len().min(i + 4)].contains(&"не")
+            && norms[i + 1..norms.len().min(i + 4)]
+                .iter()
+                .position(|w| *w == "не")
+                .is_some_and(|k| {
+                    !norms.get(i + 2 + k).is_some_and(|v| {
+                        matches!(
+                            *v,
+                            "надо" | "нужно" | "было" | "случилось" | "сломалось" | "ломалось"
+                                | "потерялось" | "пропало" | "бывает"
+                        )
+                    })
+                })
     });
     if found { -1.0 } else { 0.0 }
 }
 
 /// «Из письма узнали. Из письма!»: an exclaimed fragment (up to three words) that repeats a
 /// word said before it, or an exclaimed fragment on its own opening with a preposition
-/// («Без звонка!»): indignation.
+/// («Без звонка!», not «За день!», which is as often amazed praise): indignation.
 fn exclaimed_repetition(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
     if !text.trim_end().ends_with('!') || tokens.is_empty() {
         return false;
@@ -693,7 +705,7 @@ fn exclaimed_repetition(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bo
     if start == 0 {
         return matches!(
             norm(&fragment[0]).as_str(),
-            "из" | "без" | "через" | "за" | "по"
+            "из" | "без" | "через" | "по"
         );
     }
     fragment.iter().any(|t| {
@@ -811,6 +823,75 @@ mod tests {
     }
 
     #[test]
+    fn the_new_rules_with_the_shipped_lexicon() {
+        let lex = Lexicon::embedded();
+        let mut a = Analyzer::new();
+        let cases = [
+            // A negation flips the first sentiment word of its scope only.
+            ("Не предупредили о задержке.", Polarity::Negative),
+            // … and reaches the clause of «чтобы».
+            ("Ни разу не было, чтобы приехали вовремя.", Polarity::Negative),
+            // Competitors' praise is the supplier's criticism; their failure is praise.
+            ("Конкуренты делают то же самое быстрее и дешевле.", Polarity::Negative),
+            ("По сравнению с конкурентами у них дешевле.", Polarity::Positive),
+            ("Конкуренты так не умеют.", Polarity::Positive),
+            // Irony: a rhetorical question, a sarcastic «ну».
+            ("И это они называют хорошим сервисом?", Polarity::Negative),
+            ("Ну гениально, конечно, поставить насос без фундамента.", Polarity::Negative),
+            ("Ну, здорово, опять счёт с ошибкой.", Polarity::Negative),
+            ("Ну, здорово, что наконец сделали.", Polarity::Positive),
+            // What nobody did, unless nothing was needed.
+            ("Трубку никто не берёт.", Polarity::Negative),
+            ("Ничего не сломалось.", Polarity::Positive),
+            ("Оригиналов ждать не надо, ничего не надо.", Polarity::Neutral),
+            // An exclaimed repetition is indignation.
+            ("Из письма узнали. Из письма!", Polarity::Negative),
+            ("Из письма узнали, что меняется менеджер.", Polarity::Neutral),
+            // The last rating counts; a rating noun needs no clause end.
+            ("Ну, восемь, даже девять.", Polarity::Positive),
+            ("Ну двойка им за документооборот.", Polarity::Negative),
+            ("Шесть… нет, пожалуй, семь.", Polarity::Neutral),
+            // A claim is a process unless negated or named a complaint.
+            ("Претензию направили заказным письмом.", Polarity::Neutral),
+            ("Претензий нет.", Polarity::Positive),
+            ("Это главная претензия.", Polarity::Negative),
+            ("Претензий к тону никаких.", Polarity::Positive),
+            // «не» + a praising word; trailing «никакой» and «ноль».
+            ("Это же ненормально.", Polarity::Negative),
+            ("Оперативности никакой.", Polarity::Negative),
+            ("Толку ноль.", Polarity::Negative),
+            // A hedge shadows its word.
+            ("Ну, тут сложно сказать.", Polarity::Neutral),
+            // A word PolSentiLex brings («бестолковый» is not in the interview lexicon).
+            ("Бестолковый менеджер.", Polarity::Negative),
+        ];
+        for (text, want) in cases {
+            let tokens = a.tokens(text);
+            let got = lex.score(&a, text, &tokens, &mut PolarityCache::default());
+            assert_eq!(got.0, want, "{text}: {got:?}");
+        }
+    }
+
+    #[test]
+    fn borrowed_entries_lose_to_own_and_match_the_first_lemma() {
+        let lex = Lexicon::parse("хороший\t2\n", "")
+            .unwrap()
+            .borrow("# borrowed\nхороший\t-2\nгнилой\t-1.3\n")
+            .unwrap();
+        assert_eq!(lex.len(), 2);
+        let mut a = Analyzer::new();
+        for (text, want) in [("Хороший.", Polarity::Positive), ("Гнилой.", Polarity::Negative)] {
+            let tokens = a.tokens(text);
+            let got = lex.score(&a, text, &tokens, &mut PolarityCache::default());
+            assert_eq!(got.0, want, "{text}: {got:?}");
+        }
+        let err = Lexicon::parse("", "").unwrap().borrow("гнилой\n").unwrap_err();
+        assert_eq!(err, "borrowed sentiment lexicon, line 1: expected `lemma<TAB>score`");
+        let err = Lexicon::parse("претензия\t-1\tsometimes\n", "").unwrap_err();
+        assert!(err.contains("unknown third column"), "{err}");
+    }
+
+    #[test]
     fn intensifiers_and_diminishers_scale() {
         let strong = polarity("Очень хорошо.").1;
         let plain = polarity("Хорошо.").1;
@@ -844,8 +925,11 @@ mod eval {
 
     /// (class, precision, recall, F1) per class and the macro-F1 of one half (0 dev, 1 test);
     /// with `show`, the misclassified sentences are printed (the dev half only).
-    fn measure(half: usize, show: bool) -> (Vec<(&'static str, f64, f64, f64)>, f64) {
-        let lex = Lexicon::embedded();
+    fn measure(
+        lex: &Lexicon,
+        half: usize,
+        show: bool,
+    ) -> (Vec<(&'static str, f64, f64, f64)>, f64) {
         let mut a = Analyzer::new();
         let mut cache = PolarityCache::default();
         let mut counts = [[0usize; 3]; 3]; // [gold][predicted]
@@ -883,15 +967,30 @@ mod eval {
         (per, macro_f1)
     }
 
+    /// The bar is macro-F1 ≥ 0.80 on the held-out half; the pins are the measured values
+    /// (dev 0.943, test 0.813) less a small margin, so a regression fails.
+    /// `CITATA_POLARITY_DEV=1 cargo test --lib polarity::eval -- --nocapture` prints the
+    /// table and the dev half's misses.
     #[test]
     fn labelled_set_macro_f1() {
         let show = std::env::var_os("CITATA_POLARITY_DEV").is_some();
+        let shipped = Lexicon::embedded();
+        let mut f1s = [0.0; 2];
         for (half, name) in [(0, "dev"), (1, "test")] {
-            let (per, f1) = measure(half, show);
+            let (per, f1) = measure(&shipped, half, show);
             for (c, p, r, f) in &per {
                 println!("{name} {c}: P {p:.3} R {r:.3} F1 {f:.3}");
             }
             println!("{name} macro-F1 {f1:.3}");
+            f1s[half] = f1;
         }
+        // What PolSentiLex adds: the interview lexicon alone.
+        let own = Lexicon::parse(SENTIMENT, MODIFIERS).unwrap();
+        for (half, name) in [(0, "dev"), (1, "test")] {
+            println!("{name} macro-F1 without PolSentiLex {:.3}", measure(&own, half, false).1);
+        }
+        assert!(f1s[1] >= 0.80, "held-out macro-F1 {:.3} < 0.80", f1s[1]);
+        assert!(f1s[1] >= 0.805, "held-out macro-F1 {:.3} fell", f1s[1]);
+        assert!(f1s[0] >= 0.93, "dev macro-F1 {:.3} fell", f1s[0]);
     }
 }
