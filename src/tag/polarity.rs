@@ -1,19 +1,28 @@
 //! Sentence polarity from a Russian sentiment lexicon, with intensifiers, diminishers,
-//! negation scope and contrast.
+//! negation scope, contrast and a few kinds of evidence the lexicon does not see
+//! (docs/POLARITY.md has the rules, the lexicons' sources and the measured precision).
 //!
-//! Each sentiment word adds its score (−3…3, by lemma; by form for unknown words). An
-//! intensifier or diminisher multiplies the next sentiment word within two words. A negation
-//! (не, нет, ни, без, никак…) flips and damps (×0.7) the sentiment words in the next three
-//! words of its clause ("не очень доволен" is negative; "не плохо" mildly positive); a
-//! trailing "нет", "нету" or "не было" flips the sentiment word up to three words before it
-//! in its clause instead ("претензий нет", "задержек не было"). After a
+//! Each sentiment word adds its score (−3…3, by lemma; by form for unknown words): the
+//! interview lexicon (`sentiment.ru.tsv`) by any lemma, the entries borrowed from PolSentiLex
+//! (`sentiment-polsentilex.ru.tsv`, CC BY 4.0) by the first lemma only; a word the lexicons
+//! lack that is «не» + a praising entry criticizes. An intensifier or diminisher multiplies
+//! the next sentiment word within two words. A negation (не, нет, ни, без, никакой…) flips and
+//! damps (×0.7) the first sentiment word in the next three words of its clause ("не очень
+//! доволен" is negative; "не плохо" mildly positive), and one that flipped nothing reaches a
+//! following «чтобы» clause; a trailing "нет", "нету", "никакой", "ноль" or "не было" flips
+//! the sentiment word up to three words before it in its clause instead ("претензий нет",
+//! "оперативности никакой"). Words marked `negated` (claims) count only when negated. After a
 //! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
-//! 0.5. Clauses end at , ; : — ( ) and sentence punctuation.
+//! 0.5. In a clause whose actor is competitors, sentiment flips; in an ironic sentence
+//! (a rhetorical question, a sarcastic «ну») praise is criticism. Clauses end at , ; : — ( )
+//! and sentence punctuation.
 //!
-//! Two kinds of evidence the lexicon does not see are added: a 1–10 rating said in a short
-//! sentence (up to eight words; 9–10 praise +1.5, 6 −1, 5 and below −1.5, 7–8 nothing:
-//! «Ну, девять.», «Четыре, не больше.»), and the praise of a comparison no one matches
-//! («Ни один другой поставщик бы так не сделал», «никто бы так не…», +2).
+//! Evidence: a 1–10 rating said in a short sentence (up to eight words, the last rating
+//! counts; 9–10 praise +1.5, 6 −1, 5 and below −1.5, 7–8 nothing: «Ну, девять.», «Четыре, не
+//! больше.»), the praise of a comparison no one matches («Ни один другой поставщик бы так не
+//! сделал», «конкуренты так не умеют», +2), and where the lexicon saw nothing: what nobody
+//! did («трубку никто не берёт», −1), irony (−1) and an exclaimed repetition («Из письма!»,
+//! −1; with sentiment, it weighs 1.5).
 //!
 //! The label: `mixed` when both sides are at least 1 and the weaker is at least half the
 //! stronger; otherwise by the sign of the total (|total| ≥ 0.5), else `neutral`. The score is
@@ -127,9 +136,9 @@ impl Lexicon {
     /// A message naming the line of the first malformed line.
     pub fn borrow(mut self, tsv: &str) -> Result<Lexicon, String> {
         for (n, line) in lines(tsv) {
-            let parsed = line
-                .split_once('\t')
-                .and_then(|(w, s)| Some((crate::text::normalize(w.trim()), s.trim().parse().ok()?)));
+            let parsed = line.split_once('\t').and_then(|(w, s)| {
+                Some((crate::text::normalize(w.trim()), s.trim().parse().ok()?))
+            });
             let Some((word, score)) = parsed.filter(|(w, _)| !w.is_empty() && !w.contains(' '))
             else {
                 return Err(format!(
@@ -406,7 +415,8 @@ impl Lexicon {
         // no one else matches («Ни один другой поставщик бы так не сделал»), and, where the
         // lexicon saw nothing, what nobody did («трубку никто не берёт»), irony and an
         // exclaimed repetition («Из письма узнали. Из письма!»).
-        let mut extra = rating_evidence(analyzer, text, tokens) + unmatched_praise(analyzer, tokens);
+        let mut extra =
+            rating_evidence(analyzer, text, tokens) + unmatched_praise(analyzer, tokens);
         if pos == 0.0 && neg == 0.0 && extra == 0.0 {
             extra = nobody_did(analyzer, tokens);
             if ironic || exclaimed_repetition(analyzer, text, tokens) {
@@ -536,7 +546,16 @@ const RATING_SENTENCE: usize = 8;
 
 /// The cardinal number words (a rating noun such as «двойка» needs no clause end).
 const CARDINALS: &[&str] = &[
-    "один", "два", "три", "четыре", "пять", "шесть", "семь", "восемь", "девять", "десять",
+    "один",
+    "два",
+    "три",
+    "четыре",
+    "пять",
+    "шесть",
+    "семь",
+    "восемь",
+    "девять",
+    "десять",
 ];
 
 /// A 1–10 rating said in a short sentence («ну, девять», «Четыре, не больше», «Ну двойка им
@@ -619,14 +638,26 @@ fn unmatched_praise(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
 /// дешевле»), not as what the supplier is compared with («по сравнению с конкурентами»).
 fn is_competitor(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
     let info = analyzer.info(&tokens[i]);
-    if !info.lemmas.first().is_some_and(|l| l.starts_with("конкурент")) {
+    if !info
+        .lemmas
+        .first()
+        .is_some_and(|l| l.starts_with("конкурент"))
+    {
         return false;
     }
     !tokens[i.saturating_sub(2)..i].iter().any(|t| {
         matches!(
             analyzer.info(t).norm.as_str(),
-            "с" | "со" | "от" | "чем" | "среди" | "фоне" | "против" | "перед" | "сравнению"
-                | "отличие" | "других"
+            "с" | "со"
+                | "от"
+                | "чем"
+                | "среди"
+                | "фоне"
+                | "против"
+                | "перед"
+                | "сравнению"
+                | "отличие"
+                | "других"
         )
     })
 }
@@ -638,7 +669,10 @@ fn ironic(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
     let norm = |i: usize| tokens.get(i).map_or("", |t| analyzer.info(t).norm.as_str());
     if text.trim_end().ends_with('?') {
         return matches!(norm(0), "разве" | "неужели")
-            || matches!((norm(0), norm(1)), ("и", "это") | ("а", "где") | ("и", "где"));
+            || matches!(
+                (norm(0), norm(1)),
+                ("и", "это") | ("а", "где") | ("и", "где")
+            );
     }
     if norm(0) != "ну" {
         return false;
@@ -646,8 +680,16 @@ fn ironic(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
     let words: Vec<&str> = (1..tokens.len()).map(norm).collect();
     let opener = matches!(
         norm(1),
-        "гениально" | "здорово" | "супер" | "отлично" | "замечательно" | "прекрасно" | "молодцы"
-            | "класс" | "спасибо" | "браво"
+        "гениально"
+            | "здорово"
+            | "супер"
+            | "отлично"
+            | "замечательно"
+            | "прекрасно"
+            | "молодцы"
+            | "класс"
+            | "спасибо"
+            | "браво"
     );
     let sure = words.contains(&"конечно");
     let again = words
@@ -675,8 +717,15 @@ fn nobody_did(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
                     !norms.get(i + 2 + k).is_some_and(|v| {
                         matches!(
                             *v,
-                            "надо" | "нужно" | "было" | "случилось" | "сломалось" | "ломалось"
-                                | "потерялось" | "пропало" | "бывает"
+                            "надо"
+                                | "нужно"
+                                | "было"
+                                | "случилось"
+                                | "сломалось"
+                                | "ломалось"
+                                | "потерялось"
+                                | "пропало"
+                                | "бывает"
                         )
                     })
                 })
@@ -703,10 +752,7 @@ fn exclaimed_repetition(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bo
     }
     let norm = |t: &Token| analyzer.info(t).norm.clone();
     if start == 0 {
-        return matches!(
-            norm(&fragment[0]).as_str(),
-            "из" | "без" | "через" | "по"
-        );
+        return matches!(norm(&fragment[0]).as_str(), "из" | "без" | "через" | "по");
     }
     fragment.iter().any(|t| {
         let w = norm(t);
@@ -830,23 +876,41 @@ mod tests {
             // A negation flips the first sentiment word of its scope only.
             ("Не предупредили о задержке.", Polarity::Negative),
             // … and reaches the clause of «чтобы».
-            ("Ни разу не было, чтобы приехали вовремя.", Polarity::Negative),
+            (
+                "Ни разу не было, чтобы приехали вовремя.",
+                Polarity::Negative,
+            ),
             // Competitors' praise is the supplier's criticism; their failure is praise.
-            ("Конкуренты делают то же самое быстрее и дешевле.", Polarity::Negative),
-            ("По сравнению с конкурентами у них дешевле.", Polarity::Positive),
+            (
+                "Конкуренты делают то же самое быстрее и дешевле.",
+                Polarity::Negative,
+            ),
+            (
+                "По сравнению с конкурентами у них дешевле.",
+                Polarity::Positive,
+            ),
             ("Конкуренты так не умеют.", Polarity::Positive),
             // Irony: a rhetorical question, a sarcastic «ну».
             ("И это они называют хорошим сервисом?", Polarity::Negative),
-            ("Ну гениально, конечно, поставить насос без фундамента.", Polarity::Negative),
+            (
+                "Ну гениально, конечно, поставить насос без фундамента.",
+                Polarity::Negative,
+            ),
             ("Ну, здорово, опять счёт с ошибкой.", Polarity::Negative),
             ("Ну, здорово, что наконец сделали.", Polarity::Positive),
             // What nobody did, unless nothing was needed.
             ("Трубку никто не берёт.", Polarity::Negative),
             ("Ничего не сломалось.", Polarity::Positive),
-            ("Оригиналов ждать не надо, ничего не надо.", Polarity::Neutral),
+            (
+                "Оригиналов ждать не надо, ничего не надо.",
+                Polarity::Neutral,
+            ),
             // An exclaimed repetition is indignation.
             ("Из письма узнали. Из письма!", Polarity::Negative),
-            ("Из письма узнали, что меняется менеджер.", Polarity::Neutral),
+            (
+                "Из письма узнали, что меняется менеджер.",
+                Polarity::Neutral,
+            ),
             // The last rating counts; a rating noun needs no clause end.
             ("Ну, восемь, даже девять.", Polarity::Positive),
             ("Ну двойка им за документооборот.", Polarity::Negative),
@@ -873,6 +937,12 @@ mod tests {
     }
 
     #[test]
+    fn the_shipped_lexicon_has_its_size() {
+        // 957 interview entries and 1,328 borrowed from PolSentiLex (docs/POLARITY.md).
+        assert_eq!(Lexicon::embedded().len(), 957 + 1328);
+    }
+
+    #[test]
     fn borrowed_entries_lose_to_own_and_match_the_first_lemma() {
         let lex = Lexicon::parse("хороший\t2\n", "")
             .unwrap()
@@ -880,13 +950,22 @@ mod tests {
             .unwrap();
         assert_eq!(lex.len(), 2);
         let mut a = Analyzer::new();
-        for (text, want) in [("Хороший.", Polarity::Positive), ("Гнилой.", Polarity::Negative)] {
+        for (text, want) in [
+            ("Хороший.", Polarity::Positive),
+            ("Гнилой.", Polarity::Negative),
+        ] {
             let tokens = a.tokens(text);
             let got = lex.score(&a, text, &tokens, &mut PolarityCache::default());
             assert_eq!(got.0, want, "{text}: {got:?}");
         }
-        let err = Lexicon::parse("", "").unwrap().borrow("гнилой\n").unwrap_err();
-        assert_eq!(err, "borrowed sentiment lexicon, line 1: expected `lemma<TAB>score`");
+        let err = Lexicon::parse("", "")
+            .unwrap()
+            .borrow("гнилой\n")
+            .unwrap_err();
+        assert_eq!(
+            err,
+            "borrowed sentiment lexicon, line 1: expected `lemma<TAB>score`"
+        );
         let err = Lexicon::parse("претензия\t-1\tsometimes\n", "").unwrap_err();
         assert!(err.contains("unknown third column"), "{err}");
     }
@@ -936,7 +1015,10 @@ mod eval {
         let rows = SET.lines().filter(|l| !l.starts_with('#') && !l.is_empty());
         for (n, line) in rows.enumerate().filter(|(n, _)| n % 2 == half) {
             let (gold, text) = line.split_once('\t').expect("label<TAB>sentence");
-            let g = CLASSES.iter().position(|c| *c == gold).expect("a known label");
+            let g = CLASSES
+                .iter()
+                .position(|c| *c == gold)
+                .expect("a known label");
             let tokens = a.tokens(text);
             let (label, score) = lex.score(&a, text, &tokens, &mut cache);
             let p = match label {
@@ -948,7 +1030,11 @@ mod eval {
                 Polarity::Mixed => 2,
             };
             if show && half == 0 && p != g {
-                println!("{}: {gold} -> {} ({label:?} {score:.2}) {text}", n + 1, CLASSES[p]);
+                println!(
+                    "{}: {gold} -> {} ({label:?} {score:.2}) {text}",
+                    n + 1,
+                    CLASSES[p]
+                );
             }
             counts[g][p] += 1;
         }
@@ -957,9 +1043,17 @@ mod eval {
                 let tp = counts[c][c] as f64;
                 let predicted: usize = (0..3).map(|g| counts[g][c]).sum();
                 let gold: usize = counts[c].iter().sum();
-                let p = if predicted == 0 { 0.0 } else { tp / predicted as f64 };
+                let p = if predicted == 0 {
+                    0.0
+                } else {
+                    tp / predicted as f64
+                };
                 let r = if gold == 0 { 0.0 } else { tp / gold as f64 };
-                let f = if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) };
+                let f = if p + r == 0.0 {
+                    0.0
+                } else {
+                    2.0 * p * r / (p + r)
+                };
                 (CLASSES[c], p, r, f)
             })
             .collect();
@@ -987,7 +1081,10 @@ mod eval {
         // What PolSentiLex adds: the interview lexicon alone.
         let own = Lexicon::parse(SENTIMENT, MODIFIERS).unwrap();
         for (half, name) in [(0, "dev"), (1, "test")] {
-            println!("{name} macro-F1 without PolSentiLex {:.3}", measure(&own, half, false).1);
+            println!(
+                "{name} macro-F1 without PolSentiLex {:.3}",
+                measure(&own, half, false).1
+            );
         }
         assert!(f1s[1] >= 0.80, "held-out macro-F1 {:.3} < 0.80", f1s[1]);
         assert!(f1s[1] >= 0.805, "held-out macro-F1 {:.3} fell", f1s[1]);
