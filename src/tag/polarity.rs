@@ -347,6 +347,12 @@ impl Lexicon {
                 modifier = m;
                 negated_only = false;
             }
+            // Once a negation has flipped a word, a preposition ends its scope: «не
+            // предупредили о задержке» does not praise the delay, while «без задержек и
+            // проблем», «не предупредили вовремя» and «не сталкивались с проблемами» flip on.
+            if negation_left > 0 && !idle_negation && PREPOSITIONS.contains(&norm(i)) {
+                negation_left = 0;
+            }
             if let Some(m) = modifier {
                 match m {
                     // "Претензий нет", "задержек не было": a negation after a sentiment
@@ -387,10 +393,7 @@ impl Lexicon {
                 }
                 let negated = negation_left > 0;
                 if negated {
-                    // A negation flips the first sentiment word of its scope only: «не
-                    // предупредили о задержке» does not praise the delay.
                     s *= -0.7;
-                    negation_left = 0;
                     idle_negation = false;
                 }
                 if (competitors || ironic) && s > 0.0 {
@@ -491,6 +494,34 @@ impl Lexicon {
         best
     }
 }
+
+/// Prepositions: one ends a negation's scope once the negation has flipped a word.
+const PREPOSITIONS: &[&str] = &[
+    "о",
+    "об",
+    "обо",
+    "в",
+    "во",
+    "на",
+    "с",
+    "со",
+    "к",
+    "ко",
+    "по",
+    "за",
+    "из",
+    "от",
+    "до",
+    "у",
+    "при",
+    "для",
+    "про",
+    "через",
+    "после",
+    "перед",
+    "над",
+    "под",
+];
 
 /// Adds a contribution to the positive or the negative side.
 fn add(pos: &mut f32, neg: &mut f32, s: f32) {
@@ -875,6 +906,9 @@ mod tests {
         let cases = [
             // A negation flips the first sentiment word of its scope only.
             ("Не предупредили о задержке.", Polarity::Negative),
+            // … but on to the next word where no preposition intervenes.
+            ("Не предупредили вовремя.", Polarity::Negative),
+            ("Без задержек и проблем.", Polarity::Positive),
             // … and reaches the clause of «чтобы».
             (
                 "Ни разу не было, чтобы приехали вовремя.",
@@ -938,8 +972,8 @@ mod tests {
 
     #[test]
     fn the_shipped_lexicon_has_its_size() {
-        // 957 interview entries and 1,328 borrowed from PolSentiLex (docs/POLARITY.md).
-        assert_eq!(Lexicon::embedded().len(), 957 + 1328);
+        // 960 interview entries and 1,328 borrowed from PolSentiLex (docs/POLARITY.md).
+        assert_eq!(Lexicon::embedded().len(), 960 + 1328);
     }
 
     #[test]
