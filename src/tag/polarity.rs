@@ -7,9 +7,10 @@
 //! (`sentiment-polsentilex.ru.tsv`, CC BY 4.0) by the first lemma only; a word the lexicons
 //! lack that is «не» + a praising entry criticizes. An intensifier or diminisher multiplies
 //! the next sentiment word within two words. A negation (не, нет, ни, без, никакой…) flips and
-//! damps (×0.7) the first sentiment word in the next three words of its clause ("не очень
-//! доволен" is negative; "не плохо" mildly positive), and one that flipped nothing reaches a
-//! following «чтобы» clause; a trailing "нет", "нету", "никакой", "ноль" or "не было" flips
+//! damps (×0.7) the sentiment words in the next three words of its clause, up to a
+//! preposition once it has flipped one ("не очень доволен" is negative; "не плохо" mildly
+//! positive; «не предупредили о задержке» does not praise the delay), and one that flipped
+//! nothing reaches a following «чтобы» clause; a trailing "нет", "нету", "никакой", "ноль" or "не было" flips
 //! the sentiment word up to three words before it in its clause instead ("претензий нет",
 //! "оперативности никакой"). Words marked `negated` (claims) count only when negated. After a
 //! contrast word (но, однако, зато…) the rest of the sentence weighs 1.5 and what came before
