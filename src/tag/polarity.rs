@@ -371,6 +371,16 @@ impl Lexicon {
                         }
                         add(&mut pos, &mut neg, s * -0.7);
                     }
+                    // «Ну как-то не очень.», «не особо, честно»: a verdict on its own.
+                    Modifier::Negation
+                        if width == 2
+                            && matches!(norm(i + 1), "очень" | "особо" | "особенно")
+                            && tokens.get(i + 2).is_none_or(|n| {
+                                clause_break(&text[tokens[i + 1].span.end..n.span.start])
+                            }) =>
+                    {
+                        neg -= 1.0 * weight;
+                    }
                     Modifier::Negation => {
                         negation_left = NEGATION_SCOPE + 1;
                         idle_negation = true;
@@ -730,7 +740,8 @@ fn ironic(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
     (opener && (sure || again)) || (sure && norm(1) == "конечно" && again)
 }
 
-/// «Трубку никто не берёт», «ничего не сделал»: what nobody did (−1), unless «бы».
+/// «Трубку никто не берёт», «ничего не сделал», «ни статьи, ни пресс-релиза»: what nobody
+/// did or what is missing (−1), unless «бы».
 fn nobody_did(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
     let norms: Vec<&str> = tokens
         .iter()
@@ -740,6 +751,10 @@ fn nobody_did(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
         return 0.0;
     }
     // «ничего не надо», «ничего не сломалось»: nothing needed or broken is no complaint.
+    // «Ни одной статьи, ни пресс-релиза, нигде»: an enumeration of what is missing.
+    if norms.iter().filter(|w| **w == "ни").count() >= 2 {
+        return -1.0;
+    }
     let found = norms.iter().enumerate().any(|(i, w)| {
         matches!(*w, "никто" | "ничего" | "никого" | "ничем")
             && norms[i + 1..norms.len().min(i + 4)]
@@ -935,6 +950,12 @@ mod tests {
             ("Ну, здорово, что наконец сделали.", Polarity::Positive),
             // What nobody did, unless nothing was needed.
             ("Трубку никто не берёт.", Polarity::Negative),
+            (
+                "Ни одной статьи, ни пресс-релиза, нигде.",
+                Polarity::Negative,
+            ),
+            ("А с рекламацией ну как-то не очень.", Polarity::Negative),
+            ("Не очень удобно.", Polarity::Negative),
             ("Ничего не сломалось.", Polarity::Positive),
             (
                 "Оригиналов ждать не надо, ничего не надо.",
@@ -973,8 +994,8 @@ mod tests {
 
     #[test]
     fn the_shipped_lexicon_has_its_size() {
-        // 960 interview entries and 1,328 borrowed from PolSentiLex (docs/POLARITY.md).
-        assert_eq!(Lexicon::embedded().len(), 960 + 1328);
+        // 963 interview entries and 1,328 borrowed from PolSentiLex (docs/POLARITY.md).
+        assert_eq!(Lexicon::embedded().len(), 963 + 1328);
     }
 
     #[test]
