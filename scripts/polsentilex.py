@@ -1,0 +1,129 @@
+#!/usr/bin/env python3
+"""Generates dictionaries/sentiment-polsentilex.ru.tsv from PolSentiLex (CC BY 4.0).
+
+Usage (from the repository root):
+    python3 scripts/polsentilex.py ../shared/data/sentiment/PolSentiLex/PolSentiLex-raw.csv \
+        > dictionaries/sentiment-polsentilex.ru.tsv
+
+PolSentiLex gives 3-10 crowd marks (-2..+2) per lemma. Per lemma:
+  mean      = the mean mark;
+  agreement = the share of marks with the sign of the mean (0 counts as its own sign);
+  weight    = mean * agreement, rounded to 0.1.
+A lemma is kept when it has at least 3 marks, agreement >= MIN_AGREEMENT and |weight| >=
+MIN_WEIGHT. Each kept lemma is keyed by the citata analyzer's first lemma of it
+(`cargo run -q --example lemmas`), the key the engine looks up; lemmas already in the
+interview lexicon (dictionaries/sentiment.ru.tsv, by raw or analyzer lemma) are left out, since
+its entries win, and so are the words of STOP: neutral in supplier-client interviews, or
+ambiguous there, though the socio-political blogs PolSentiLex comes from mark them.
+The output is deterministic (sorted by key).
+"""
+import collections
+import subprocess
+import sys
+
+MIN_AGREEMENT = 0.7
+MIN_WEIGHT = 0.5
+# Evaluative in political blogs, not in a client's account of a supplier (or ambiguous there):
+# reviewed by eye against the interview corpora (docs/POLARITY.md).
+STOP = set(
+    """
+    абсолютный авария аварийный агрессивный администрация акция активный бедный безопасность
+    бесплатно бесплатный бизнес бой большой борьба брак взять власть военный война вопрос
+    враг вред высокий глава горячий госдума государство гражданин грязный давить далекий
+    деньги дешевый дешево долг дорогой жесткий жестко защита защищать зеленый интерес
+    контроль контролировать короткий красный кризис критика легкий либерал личный мелкий
+    минус мощный налог народ низкий никакой новый оппозиция острый партия плюс победа
+    полиция политика политический понятный правда право простой простота просто путин реформа
+    риск родной российский россия русский свободный свобода сила сильный слабый сложный
+    смерть спокойно спокойный старый стоить страна строгий суд таможня тяжелый удар умный
+    черный чиновник честно честный чистый чисто шум этот
+    добрый давление разбираться чудо фокус канализация глухой серый светлый тормоз игла
+    забивать валить отжимать пилить резать переть сбивать отбирать разгонять обосновать
+    движущий объединительный принудительный трехэтажный табачный высокопоставленный воин
+    зрелище колоться мочить гнать драть трезвый зад провинция провинциал капиталист
+    миллиардер буржуй негр иудейский цыганский комсомольский пролетарский чекистский онищенко
+    масон феминистка хипстер мажор нелегал полицай тактичность
+    """.split()
+)
+
+
+def marks(path):
+    m = collections.defaultdict(list)
+    with open(path, encoding="utf-8-sig") as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                word, score = line.rsplit(",", 1)
+                m[word.strip().lower().replace("ё", "е")].append(int(score))
+    return m
+
+
+def sign(x):
+    return (x > 0) - (x < 0)
+
+
+def analyzer_lemmas(words):
+    """word -> the analyzer's first lemma, through the `lemmas` example."""
+    out = subprocess.run(
+        ["cargo", "run", "-q", "--example", "lemmas"],
+        input="\n".join(words) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    first = {}
+    for line in out.splitlines():
+        cols = line.split("\t")
+        if len(cols) >= 3 and cols[2]:
+            first[cols[0]] = cols[2].split("|")[0]
+    return first
+
+
+def own_entries(path):
+    own = set()
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                own.add(line.split("\t")[0].strip())
+    return own
+
+
+def main():
+    raw = marks(sys.argv[1])
+    own = own_entries("dictionaries/sentiment.ru.tsv")
+    kept = {}
+    for word, ms in raw.items():
+        if len(ms) < 3 or " " in word:
+            continue
+        mean = sum(ms) / len(ms)
+        s = sign(round(mean, 6))
+        agreement = sum(1 for x in ms if sign(x) == s) / len(ms)
+        weight = round(mean * agreement, 1)
+        if agreement >= MIN_AGREEMENT and abs(weight) >= MIN_WEIGHT:
+            kept[word] = (weight, agreement, len(ms))
+    lemma = analyzer_lemmas(sorted(kept))
+    by_key = {}
+    for word, (weight, agreement, n) in sorted(kept.items()):
+        key = lemma.get(word, word)
+        if word in own or key in own or word in STOP or key in STOP:
+            continue
+        # Two lemmas of one key (an adverb and its adjective): the stronger mark wins.
+        if key not in by_key or abs(weight) > abs(by_key[key][0]):
+            by_key[key] = (weight, agreement, n, word)
+    pos = sum(1 for v in by_key.values() if v[0] > 0)
+    print("# sentiment-polsentilex.ru.tsv: GENERATED by scripts/polsentilex.py; do not edit.")
+    print("# Source: PolSentiLex (hse-scila/PolSentiLex @2bbd23a), Koltsova, Alexeeva, Pashakhin,")
+    print("# Koltsov (2020), PolSentiLex: Sentiment Detection in Socio-Political Discussions on")
+    print("# Russian Social Media, AINL 2020, CCIS 1292, doi:10.1007/978-3-030-59082-6_1.")
+    print("# Licence: CC BY 4.0 (https://creativecommons.org/licenses/by/4.0/). Changes: the crowd")
+    print("# marks of each lemma are averaged and weighed by their agreement (mean x share of marks")
+    print(f"# with its sign; kept at agreement >= {MIN_AGREEMENT} and |weight| >= {MIN_WEIGHT}), keyed by the citata")
+    print("# analyzer's lemma; lemmas of the interview lexicon and interview-neutral words are left out.")
+    print(f"# {len(by_key)} entries ({pos} positive, {len(by_key) - pos} negative) of {len(raw)} lemmas.")
+    print("# Format: lemma<TAB>score (-2..2). Interview lexicon entries (sentiment.ru.tsv) win.")
+    for key in sorted(by_key):
+        print(f"{key}\t{by_key[key][0]:g}")
+
+
+if __name__ == "__main__":
+    main()
