@@ -338,7 +338,12 @@ pub fn agree(project: &Project, tagger: &Tagger, mapping: &Mapping) -> Agreement
             ));
             continue;
         };
-        let codings = tagger.with_thread_state(|state| tagger.tag(state, &t));
+        // The study pass's per-transcript step (codings only).
+        let crate::study::Analysis {
+            transcript: t,
+            codings,
+            ..
+        } = crate::study::Pipeline::new(tagger, crate::study::Needs::default()).analyze(0, t);
         let ix = CharIndex::new(&t.text);
         let spans = sentence_chars(&t, &ix);
         let chars_at = |stored: usize| {

@@ -27,10 +27,10 @@ fn index() -> &'static CitataIndex {
             .unwrap();
             let index = dir.join("index");
             let add = citata::study::index::AddOptions {
-            jobs: Some(1),
-            ..citata::study::index::AddOptions::new(vec![study], index.clone())
-        };
-        citata::study::index::add(&add, &mut Vec::<String>::new()).unwrap();
+                jobs: Some(1),
+                ..citata::study::index::AddOptions::new(vec![study], index.clone())
+            };
+            citata::study::index::add(&add, &mut Vec::<String>::new()).unwrap();
             let idx = CitataIndex::open_or_create(&index).unwrap();
             (dir, idx)
         })

@@ -41,7 +41,7 @@ impl IndexCodebook {
 #[derive(Serialize, Deserialize)]
 pub(super) struct Payload {
     pub(super) codebook: IndexCodebook,
-    /// How documents are laid out ([`LAYOUT`]); 1 when absent.
+    /// How documents are laid out ([`super::LAYOUT`]); 1 when absent.
     #[serde(default = "first_layout")]
     pub(super) layout: u32,
 }

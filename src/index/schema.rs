@@ -41,7 +41,7 @@ pub struct Fields {
     pub polarity: Field,
     /// `true` when the sentence voices a wish.
     pub wish: Field,
-    /// Metadata as `key=value` terms in lower case (see [`query::meta_term`]).
+    /// Metadata as `key=value` terms in lower case (see [`super::query::meta_term`]).
     pub meta: Field,
     /// Facets: `/code/LEVEL/PARAM` and `/meta/KEY/VALUE`.
     pub facet: Field,

@@ -427,27 +427,20 @@ impl ReportFormat {
     pub fn render(self, report: &Report, out: &Path) -> Result<Vec<u8>, StudyError> {
         use crate::report::render;
         let m = &report.model;
-        let office = |r: std::io::Result<Vec<u8>>| {
-            r.map_err(|source| StudyError::Render {
-                path: out.to_path_buf(),
-                source,
-            })
+        let failed = |source: std::io::Error| StudyError::Render {
+            path: out.to_path_buf(),
+            source,
         };
-        let _ = &office;
         Ok(match self {
             ReportFormat::Html => render::html(m).into_bytes(),
             ReportFormat::Markdown => render::markdown(m).into_bytes(),
             ReportFormat::Json => {
-                (serde_json::to_string_pretty(m).map_err(|e| StudyError::Render {
-                    path: out.to_path_buf(),
-                    source: e.into(),
-                })? + "\n")
-                    .into_bytes()
+                (serde_json::to_string_pretty(m).map_err(|e| failed(e.into()))? + "\n").into_bytes()
             }
             #[cfg(feature = "office")]
-            ReportFormat::Docx => office(crate::report::docx::docx(m))?,
+            ReportFormat::Docx => crate::report::docx::docx(m).map_err(failed)?,
             #[cfg(feature = "office")]
-            ReportFormat::Xlsx => office(crate::report::xlsx::xlsx(m, &report.matrix))?,
+            ReportFormat::Xlsx => crate::report::xlsx::xlsx(m, &report.matrix).map_err(failed)?,
         })
     }
 }
