@@ -31,6 +31,7 @@ pub mod agree;
 pub mod cli;
 pub mod codebook;
 pub mod error;
+pub mod escape;
 pub mod index;
 pub mod ingest;
 pub mod model;

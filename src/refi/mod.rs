@@ -241,25 +241,7 @@ pub fn guid(key: &str) -> String {
     s
 }
 
-/// Escapes text for XML content or a double-quoted attribute. Characters XML 1.0 forbids
-/// become U+FFFD; CR, LF and TAB in attributes become character references so that they
-/// survive attribute normalization, CR in content too (parsers turn a raw CR into LF).
-pub fn escape(out: &mut String, s: &str, attribute: bool) {
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' if attribute => out.push_str("&quot;"),
-            '\r' => out.push_str("&#13;"),
-            '\n' if attribute => out.push_str("&#10;"),
-            '\t' if attribute => out.push_str("&#9;"),
-            '\t' | '\n' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => out.push('\u{fffd}'),
-            c => out.push(c),
-        }
-    }
-}
+pub use crate::escape::push as escape;
 
 /// Appends ` name="value"` (escaped).
 fn attr(out: &mut String, name: &str, value: &str) {

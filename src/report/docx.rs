@@ -13,7 +13,7 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-use quick_xml::escape::escape;
+use crate::escape::escaped as escape;
 
 use super::render::{change, class_ru, colors, meta_line, num, param_of, wish_who, wishes_shown};
 use super::{ReportModel, ReportParameter};

@@ -294,13 +294,8 @@ pub(crate) fn param_name<'a>(m: &'a ReportModel, id: &'a str) -> &'a str {
         .map_or(id, |p| p.name.as_str())
 }
 
-/// Escapes text for HTML (elements and attribute values).
-pub fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+/// Escapes text for HTML (elements and attribute values): [`crate::escape::escaped`].
+pub use crate::escape::escaped as esc;
 
 const CSS: &str = "body{font-family:'PT Sans','Segoe UI',Arial,sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222;line-height:1.45}\
 h1{font-size:1.7em;margin-bottom:.2em}h2{border-bottom:2px solid #2a5d8f;padding-bottom:.2em;margin-top:2em;color:#2a5d8f}\
