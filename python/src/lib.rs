@@ -1,0 +1,228 @@
+//! `citata._citata`: the engine for Python. Each call tags with the engine's own ordered
+//! parallel pass (the one `citata tag` runs) with the GIL released, and returns the lines of
+//! `citata tag --format ndjson`, written by the same writer (`citata::tag::wire`); the
+//! Python side (`citata/__init__.py`) turns them into an Arrow table of a pinned schema.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use citata::ingest::{IngestConfig, Source};
+use citata::model::Format;
+use citata::study::{Needs, Pipeline};
+use citata::tag::Tagger;
+use pyo3::create_exception;
+use pyo3::exceptions::PyException;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+create_exception!(
+    _citata,
+    CitataError,
+    PyException,
+    "An error of citata: an invalid codebook (every error with its line and column), a \
+     missing path, a transcript that cannot be read."
+);
+
+fn err(e: impl std::fmt::Display) -> PyErr {
+    CitataError::new_err(e.to_string())
+}
+
+/// A compiled codebook (the embedded default or a TOML one).
+#[pyclass(frozen, module = "citata")]
+struct Codebook {
+    tagger: Arc<Tagger>,
+    name: String,
+    toml: String,
+}
+
+impl Codebook {
+    fn compile(name: String, toml: String) -> PyResult<Codebook> {
+        let mut analyzer = citata::text::Analyzer::new();
+        let cb = citata::codebook::Codebook::compile(&toml, &name, &mut analyzer).map_err(err)?;
+        Ok(Codebook {
+            tagger: Arc::new(Tagger::new(cb, &mut analyzer)),
+            name,
+            toml,
+        })
+    }
+}
+
+#[pymethods]
+impl Codebook {
+    /// The codebook citata embeds (as `citata tag` without `--codebook`).
+    #[staticmethod]
+    fn default(py: Python<'_>) -> PyResult<Codebook> {
+        let (name, toml) = citata::codebook::Codebook::read_source(None).map_err(err)?;
+        py.detach(|| Codebook::compile(name, toml))
+    }
+
+    /// A codebook file (a path), or TOML text when `path_or_str` names no file.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, path_or_str: PathOrText) -> PyResult<Codebook> {
+        let (name, toml) = match path_or_str {
+            PathOrText::Path(p) => {
+                citata::codebook::Codebook::read_source(Some(&p)).map_err(err)?
+            }
+            PathOrText::Text(s) if Path::new(&s).is_file() => {
+                citata::codebook::Codebook::read_source(Some(Path::new(&s))).map_err(err)?
+            }
+            PathOrText::Text(s) if !s.contains('\n') && s.ends_with(".toml") => {
+                return Err(err(format!("codebook {s}: no such file")));
+            }
+            PathOrText::Text(s) => ("<string>".to_string(), s),
+        };
+        py.detach(|| Codebook::compile(name, toml))
+    }
+
+    /// The file it was read from, `<string>`, or the default's name.
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Its TOML text (how it travels to Spark executors).
+    #[getter]
+    fn toml(&self) -> &str {
+        &self.toml
+    }
+
+    /// Parameter ids, in codebook order.
+    #[getter]
+    fn parameters(&self) -> Vec<String> {
+        let cb = self.tagger.matcher().codebook();
+        cb.parameters.iter().map(|p| p.id.clone()).collect()
+    }
+
+    fn __repr__(&self) -> String {
+        let n = self.tagger.matcher().codebook().parameters.len();
+        format!("<citata.Codebook {} ({n} parameters)>", self.name)
+    }
+}
+
+#[derive(FromPyObject)]
+enum PathOrText {
+    Text(String),
+    Path(PathBuf),
+}
+
+/// The codebook given, or the default.
+fn tagger_of(py: Python<'_>, codebook: Option<&Codebook>) -> PyResult<Arc<Tagger>> {
+    match codebook {
+        Some(c) => Ok(c.tagger.clone()),
+        None => Ok(Codebook::default(py)?.tagger),
+    }
+}
+
+/// The consumer of a pass: lines appended in input order, failures kept as messages.
+fn collect<'a>(
+    out: &'a mut Vec<u8>,
+    errors: &'a mut Vec<String>,
+) -> impl FnMut(citata::Result<Vec<u8>>) -> Result<(), std::convert::Infallible> + 'a {
+    move |r| {
+        match r {
+            Ok(buf) => out.extend_from_slice(&buf),
+            Err(e) => errors.push(e.to_string()),
+        }
+        Ok(())
+    }
+}
+
+/// The NDJSON lines of one analyzed transcript.
+fn ndjson(tagger: &Tagger, a: &citata::study::Analysis) -> Vec<u8> {
+    let mut buf = Vec::new();
+    citata::tag::wire::write_ndjson(tagger, &a.transcript, &a.codings, &mut buf);
+    buf
+}
+
+/// Tags the transcripts under `paths` (files or folders, as `citata tag`), with their
+/// `respondents.csv` metadata and `meta` (doc id -> {key: value}) over it.
+#[pyfunction]
+#[pyo3(signature = (paths, codebook=None, meta=None, jobs=None))]
+fn tag_paths<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    codebook: Option<&Codebook>,
+    meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    jobs: Option<usize>,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
+    let tagger = tagger_of(py, codebook)?;
+    let (out, errors) = py.detach(|| -> PyResult<(Vec<u8>, Vec<String>)> {
+        let mut notes = Vec::new();
+        let Some(mut sources) = citata::study::sources(&paths, &mut notes).map_err(err)? else {
+            return Err(err(notes.join("\n")));
+        };
+        if let Some(meta) = &meta {
+            for s in &mut sources {
+                if let Some(m) = meta.get(&s.doc) {
+                    s.meta.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+            }
+        }
+        let pipeline = Pipeline::new(&tagger, Needs::default());
+        let (mut out, mut errors) = (Vec::new(), Vec::new());
+        let threads = citata::study::pass::threads(jobs);
+        let Ok(()) = pipeline.run(
+            &sources,
+            threads,
+            |_: &Source, a| ndjson(&tagger, &a),
+            &mut collect(&mut out, &mut errors),
+        );
+        Ok((out, errors))
+    })?;
+    Ok((PyBytes::new(py, &out), errors))
+}
+
+/// Tags transcripts given as text: `(doc id, text)` pairs. A doc id ending in a transcript
+/// extension (`.vtt`, `.srt`, `.json`, `.md`) is read in that format, any other as `.txt`.
+#[pyfunction]
+#[pyo3(signature = (docs, codebook=None, meta=None, jobs=None))]
+fn tag_texts<'py>(
+    py: Python<'py>,
+    docs: Vec<(String, String)>,
+    codebook: Option<&Codebook>,
+    meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    jobs: Option<usize>,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
+    let tagger = tagger_of(py, codebook)?;
+    for (doc, text) in &docs {
+        if let Some(at) = text.find('\0') {
+            return Err(err(format!(
+                "{doc}: the text has a NUL character at code point {}; a transcript is text, \
+                 pass the file's bytes through citata.tag([path]) or strip the NULs",
+                text[..at].chars().count()
+            )));
+        }
+    }
+    let config = IngestConfig::default();
+    let none = BTreeMap::new();
+    let (mut out, mut errors) = (Vec::new(), Vec::new());
+    py.detach(|| {
+        let pipeline = Pipeline::new(&tagger, Needs::default());
+        let threads = citata::study::pass::threads(jobs);
+        let Ok(()) = citata::study::pass::ordered(
+            &docs,
+            threads,
+            |i, (doc, text)| {
+                let format = citata::ingest::format_of(Path::new(doc))
+                    .filter(|f| *f != Format::Docx)
+                    .unwrap_or(Format::Txt);
+                let m = meta.as_ref().and_then(|m| m.get(doc)).unwrap_or(&none);
+                let bytes = text.as_bytes().to_vec();
+                let t = citata::ingest::ingest_with_meta(doc, format, bytes, m, &config)?;
+                Ok(pipeline.analyze_with(i + 1, t, |a, _| ndjson(&tagger, &a)))
+            },
+            &mut collect(&mut out, &mut errors),
+        );
+    });
+    Ok((PyBytes::new(py, &out), errors))
+}
+
+#[pymodule]
+fn _citata(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("CitataError", m.py().get_type::<CitataError>())?;
+    m.add_class::<Codebook>()?;
+    m.add_function(wrap_pyfunction!(tag_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(tag_texts, m)?)?;
+    Ok(())
+}
