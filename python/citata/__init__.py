@@ -80,8 +80,12 @@ def _texts(items) -> list:
         if not (isinstance(item, tuple) and len(item) == 2):
             raise TypeError("texts are (doc_id, text) pairs or a {doc_id: text} mapping")
         doc, text = str(item[0]), item[1]
+        if isinstance(text, (bytes, bytearray, memoryview)):
+            # A file's bytes: the engine detects the encoding (and reads a .docx).
+            docs.append((doc, bytes(text)))
+            continue
         if not isinstance(text, str):
-            raise TypeError(f"{doc}: the text is a {type(text).__name__}, not a str")
+            raise TypeError(f"{doc}: the text is a {type(text).__name__}, not str or bytes")
         try:
             text.encode("utf-8")
         except UnicodeEncodeError as e:
@@ -125,8 +129,9 @@ def tag(
 
     paths_or_texts: files or folders (a path or a list of them, read as `citata tag` reads
         them: encodings detected, respondents.csv metadata), or texts: a {doc_id: text}
-        mapping (a pandas Series works) or (doc_id, text) pairs. A doc id ending in .vtt, .srt,
-        .json or .md is read in that format, any other as plain text.
+        mapping (a pandas Series works) or (doc_id, text) pairs; a text may be a file's bytes
+        (encoding detected as for a file). A doc id ending in .vtt, .srt, .json or .md (or
+        .docx, for bytes) is read in that format, any other as plain text.
     codebook: a `citata.Codebook`, a codebook file or TOML text; the embedded default if None.
     meta: {doc_id: {key: value}}, metadata as a respondents.csv row would give it (it can
         decide who is the interviewer and who the respondent).

@@ -173,26 +173,48 @@ fn tag_paths<'py>(
     Ok((PyBytes::new(py, &out), errors))
 }
 
-/// Tags transcripts given as text: `(doc id, text)` pairs. A doc id ending in a transcript
-/// extension (`.vtt`, `.srt`, `.json`, `.md`) is read in that format, any other as `.txt`.
+/// A transcript given in memory: text, or a file's bytes (their encoding detected as for a
+/// file, a .docx read as one).
+#[derive(FromPyObject)]
+enum Given {
+    Text(String),
+    Bytes(Py<PyBytes>),
+}
+
+/// Tags transcripts given in memory: `(doc id, text or bytes)` pairs. A doc id ending in a
+/// transcript extension (`.vtt`, `.srt`, `.json`, `.md`; `.docx` for bytes) is read in that
+/// format, any other as `.txt`.
 #[pyfunction]
 #[pyo3(signature = (docs, codebook=None, meta=None, jobs=None))]
 fn tag_texts<'py>(
     py: Python<'py>,
-    docs: Vec<(String, String)>,
+    docs: Vec<(String, Given)>,
     codebook: Option<&Codebook>,
     meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
     jobs: Option<usize>,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
     let tagger = tagger_of(py, codebook)?;
-    for (doc, text) in &docs {
-        if let Some(at) = text.find('\0') {
-            return Err(err(format!(
-                "{doc}: the text has a NUL character at code point {}; a transcript is text, \
-                 pass the file's bytes through citata.tag([path]) or strip the NULs",
-                text[..at].chars().count()
-            )));
-        }
+    let mut given = Vec::with_capacity(docs.len());
+    for (doc, g) in docs {
+        let format = citata::ingest::format_of(Path::new(&doc));
+        let (format, bytes) = match g {
+            Given::Text(text) => {
+                if let Some(at) = text.find('\0') {
+                    return Err(err(format!(
+                        "{doc}: the text has a NUL character at code point {}; a transcript \
+                         is text: strip the NULs, or pass the file's bytes",
+                        text[..at].chars().count()
+                    )));
+                }
+                let format = format.filter(|f| *f != Format::Docx);
+                (format.unwrap_or(Format::Txt), text.into_bytes())
+            }
+            Given::Bytes(b) => (
+                format.unwrap_or(Format::Txt),
+                b.bind(py).as_bytes().to_vec(),
+            ),
+        };
+        given.push((doc, format, std::sync::Mutex::new(Some(bytes))));
     }
     let config = IngestConfig::default();
     let none = BTreeMap::new();
@@ -201,15 +223,14 @@ fn tag_texts<'py>(
         let pipeline = Pipeline::new(&tagger, Needs::default());
         let threads = citata::study::pass::threads(jobs);
         let Ok(()) = citata::study::pass::ordered(
-            &docs,
+            &given,
             threads,
-            |i, (doc, text)| {
-                let format = citata::ingest::format_of(Path::new(doc))
-                    .filter(|f| *f != Format::Docx)
-                    .unwrap_or(Format::Txt);
+            |i, (doc, format, bytes)| {
                 let m = meta.as_ref().and_then(|m| m.get(doc)).unwrap_or(&none);
-                let bytes = text.as_bytes().to_vec();
-                let t = citata::ingest::ingest_with_meta(doc, format, bytes, m, &config)?;
+                // Each item is worked on once: its bytes are taken, not copied.
+                let bytes = bytes.lock().map(|mut b| b.take()).ok().flatten();
+                let bytes = bytes.unwrap_or_default();
+                let t = citata::ingest::ingest_with_meta(doc, *format, bytes, m, &config)?;
                 Ok(pipeline.analyze_with(i + 1, t, |a, _| ndjson(&tagger, &a)))
             },
             &mut collect(&mut out, &mut errors),

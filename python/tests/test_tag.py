@@ -147,3 +147,11 @@ def test_unreadable_files_raise_after_the_pass_or_warn(demo):
     assert t.num_rows > 0 and "w25-finansy.txt" not in t.column("doc").to_pylist()
     with pytest.raises(citata.CitataError, match="does-not-exist"):
         citata.tag([demo / "does-not-exist"])
+
+
+def test_file_bytes_are_decoded_as_files_are(cli, demo):
+    # w26-zakupki.txt is Windows-1251, w25-kachestvo.docx a .docx: the engine reads the bytes.
+    names = ["w26-zakupki.txt", "w25-kachestvo.docx"]
+    want = [r for n in names for r in cli_rows(cli, str(demo / n))]
+    got = citata.tag([(n, (demo / n).read_bytes()) for n in names]).to_pylist()
+    assert got == want and len(want) > 10
