@@ -51,7 +51,10 @@ def main() -> None:
     folder = Path(args.input_dir).resolve()
     meta = respondents(folder)
     meta_cols = sorted({k for m in meta.values() for k in m} | {"wave"})
-    files = spark.sparkContext.binaryFiles(folder.as_uri())
+    sc = spark.sparkContext
+    # binaryFiles packs small files into few partitions (one for the demo): spread them so
+    # that every core tags.
+    files = sc.binaryFiles(folder.as_uri()).repartition(sc.defaultParallelism * 4)
     rows = (
         files.map(lambda pc: (pc[0].rsplit("/", 1)[-1], pc[1]))
         .filter(lambda dc: dc[0].lower().endswith(EXTENSIONS))

@@ -52,6 +52,7 @@ def _tag_batches(
     text_col: str,
     id_col: str,
     meta_cols: Sequence[str],
+    jobs: Optional[int],
 ) -> Iterable[pa.RecordBatch]:
     """Runs on an executor: each batch of transcripts to a batch of codings."""
     import citata
@@ -74,6 +75,7 @@ def _tag_batches(
             [(d, t) for d, t in zip(ids, texts) if t is not None],
             codebook=cb,
             meta=metas or None,
+            jobs=jobs,
             errors="warn",
         )
         for m in meta_cols:
@@ -90,6 +92,7 @@ def tag_dataframe(
     id_col: str,
     codebook: Optional[object] = None,
     meta_cols: Sequence[str] = (),
+    jobs: Optional[int] = 1,
 ):
     """Codes the transcripts of a Spark DataFrame: one row per coding.
 
@@ -98,6 +101,8 @@ def tag_dataframe(
         metadata (as in a respondents.csv: they can decide roles) copied onto each coding
         (as `meta_NAME` when a coding field is named NAME, e.g. `role`).
     codebook: a citata.Codebook, a codebook file or TOML text; the default if None.
+    jobs: engine threads per Spark task (a task has spark.task.cpus cores, 1 by default;
+        None: all cores of the executor's machine).
     Returns a DataFrame with the fields of `citata tag --format ndjson`, then `meta_cols`.
     """
     if codebook is None:
@@ -110,6 +115,6 @@ def tag_dataframe(
     cols = [id_col, text_col, *[m for m in meta_cols if m not in (id_col, text_col)]]
 
     def run(batches):
-        return _tag_batches(batches, toml, text_col, id_col, meta_cols)
+        return _tag_batches(batches, toml, text_col, id_col, meta_cols, jobs)
 
     return df.select(*cols).mapInArrow(run, spark_schema(meta_cols))
