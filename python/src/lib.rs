@@ -64,11 +64,11 @@ impl Codebook {
             PathOrText::Path(p) => {
                 citata::codebook::Codebook::read_source(Some(&p)).map_err(err)?
             }
-            PathOrText::Text(s) if Path::new(&s).is_file() => {
+            // A file, or one meant (a single line ending in .toml: "no such file" then).
+            PathOrText::Text(s)
+                if Path::new(&s).is_file() || (!s.contains('\n') && s.ends_with(".toml")) =>
+            {
                 citata::codebook::Codebook::read_source(Some(Path::new(&s))).map_err(err)?
-            }
-            PathOrText::Text(s) if !s.contains('\n') && s.ends_with(".toml") => {
-                return Err(err(format!("codebook {s}: no such file")));
             }
             PathOrText::Text(s) => ("<string>".to_string(), s),
         };

@@ -155,3 +155,38 @@ def test_file_bytes_are_decoded_as_files_are(cli, demo):
     want = [r for n in names for r in cli_rows(cli, str(demo / n))]
     got = citata.tag([(n, (demo / n).read_bytes()) for n in names]).to_pylist()
     assert got == want and len(want) > 10
+
+
+def test_a_missing_codebook_file_is_named():
+    for given in ("nope.toml", Path("nope.toml")):
+        with pytest.raises(citata.CitataError, match=r"reading nope.toml: No such file"):
+            citata.Codebook.from_toml(given)
+
+
+def test_the_gil_is_released_while_the_engine_works(demo):
+    # Another Python thread runs while citata.tag is in Rust: with the GIL held it could not
+    # take a single step until tag returned.
+    import threading
+    import time
+
+    steps = []
+    done = threading.Event()
+
+    def tick():
+        while not done.is_set():
+            steps.append(time.perf_counter())
+            time.sleep(0.001)
+
+    big = {f"{i}-{p.name}": p.read_text(encoding="utf-8") for i in range(20) for p in demo.glob("*.txt")
+           if p.name != "w26-zakupki.txt"}  # the cp1251 file is not UTF-8
+    th = threading.Thread(target=tick)
+    th.start()
+    time.sleep(0.01)
+    docs = list(big.items())
+    start = time.perf_counter()
+    citata._citata.tag_texts(docs, None, None, None)  # only the Rust call
+    end = time.perf_counter()
+    done.set()
+    th.join()
+    during = [s for s in steps if start < s < end]
+    assert end - start > 0.02 and len(during) >= 3, (end - start, len(during))
