@@ -23,7 +23,7 @@ import pyarrow.json as pa_json
 from ._citata import CitataError, Codebook
 from . import _citata
 
-__all__ = ["CitataError", "Codebook", "TAG_SCHEMA", "tag"]
+__all__ = ["CitataError", "Codebook", "INGEST_SCHEMA", "TAG_SCHEMA", "ingest", "tag"]
 
 #: The columns of `citata.tag`: the fields of `citata tag --format ndjson`, in its order.
 #: Offsets are code points into the canonical text.
@@ -59,6 +59,56 @@ TAG_SCHEMA = pa.schema(
         pa.field("polarity_score", pa.float64(), nullable=False),
         pa.field("wish", pa.bool_(), nullable=False),
         pa.field("comparison", pa.bool_(), nullable=False),
+    ]
+)
+
+#: The columns of `citata.ingest`: the fields of `citata ingest --format ndjson`, one row per
+#: transcript. Absent optional fields are filled: `marks` [], `non_speech` false, times null.
+INGEST_SCHEMA = pa.schema(
+    [
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("doc", pa.string(), nullable=False),
+        pa.field("format", pa.string(), nullable=False),
+        pa.field("encoding", pa.string(), nullable=False),
+        pa.field("meta", pa.map_(pa.string(), pa.string()), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field(
+            "speakers",
+            pa.list_(pa.struct([("label", pa.string()), ("role", pa.string()), ("role_source", pa.string())])),
+            nullable=False,
+        ),
+        pa.field(
+            "turns",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("speaker", pa.string()),
+                        ("role", pa.string()),
+                        ("start", pa.int64()),
+                        ("end", pa.int64()),
+                        ("start_time", pa.float64()),
+                        ("end_time", pa.float64()),
+                    ]
+                )
+            ),
+            nullable=False,
+        ),
+        pa.field(
+            "sentences",
+            pa.list_(
+                pa.struct(
+                    [
+                        ("turn", pa.int64()),
+                        ("start", pa.int64()),
+                        ("end", pa.int64()),
+                        ("marks", pa.list_(pa.list_(pa.int64()))),
+                        ("non_speech", pa.bool_()),
+                    ]
+                )
+            ),
+            nullable=False,
+        ),
+        pa.field("warnings", pa.list_(pa.string()), nullable=False),
     ]
 )
 
@@ -117,6 +167,33 @@ def _table(data: bytes) -> pa.Table:
     return table.select(TAG_SCHEMA.names).cast(TAG_SCHEMA)
 
 
+def _run(paths_or_texts, codebook, meta, jobs, errors, ingest) -> bytes:
+    """The NDJSON lines of `citata tag` (or `citata ingest`) for what `tag` accepts."""
+    if errors not in ("raise", "warn", "ignore"):
+        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+    cb = _codebook(codebook)
+    meta = None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
+    if isinstance(paths_or_texts, (str, os.PathLike)):
+        paths_or_texts = [paths_or_texts]
+    if hasattr(paths_or_texts, "items") and callable(paths_or_texts.items):
+        data, failed = _citata.tag_texts(_texts(paths_or_texts.items()), cb, meta, jobs, ingest)
+    else:
+        items = list(paths_or_texts)
+        if items and all(isinstance(p, (str, os.PathLike)) for p in items):
+            data, failed = _citata.tag_paths([os.fspath(p) for p in items], cb, meta, jobs, ingest)
+        elif all(isinstance(p, tuple) for p in items):
+            data, failed = _citata.tag_texts(_texts(items), cb, meta, jobs, ingest)
+        else:
+            raise TypeError("paths (str or os.PathLike), (doc_id, text) pairs, or a {doc_id: text} mapping")
+    if failed:
+        if errors == "raise":
+            raise CitataError("\n".join(failed))
+        if errors == "warn":
+            for f in failed:
+                warnings.warn(f"citata: {f}", stacklevel=3)
+    return data
+
+
 def tag(
     paths_or_texts,
     codebook=None,
@@ -139,26 +216,27 @@ def tag(
     errors: what to do with transcripts that cannot be read: "raise" a CitataError naming
         each (after the pass), "warn" (a warning each, the others' codings returned), "ignore".
     """
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
-    cb = _codebook(codebook)
-    meta = None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
-    if isinstance(paths_or_texts, (str, os.PathLike)):
-        paths_or_texts = [paths_or_texts]
-    if hasattr(paths_or_texts, "items") and callable(paths_or_texts.items):
-        data, failed = _citata.tag_texts(_texts(paths_or_texts.items()), cb, meta, jobs)
-    else:
-        items = list(paths_or_texts)
-        if items and all(isinstance(p, (str, os.PathLike)) for p in items):
-            data, failed = _citata.tag_paths([os.fspath(p) for p in items], cb, meta, jobs)
-        elif all(isinstance(p, tuple) for p in items):
-            data, failed = _citata.tag_texts(_texts(items), cb, meta, jobs)
-        else:
-            raise TypeError("tag: paths (str or os.PathLike), (doc_id, text) pairs, or a {doc_id: text} mapping")
-    if failed:
-        if errors == "raise":
-            raise CitataError("\n".join(failed))
-        if errors == "warn":
-            for f in failed:
-                warnings.warn(f"citata: {f}", stacklevel=2)
-    return _table(data)
+    return _table(_run(paths_or_texts, codebook, meta, jobs, errors, False))
+
+
+def ingest(
+    paths_or_texts,
+    meta: Optional[Mapping[str, Mapping[str, str]]] = None,
+    *,
+    jobs: Optional[int] = None,
+    errors: str = "raise",
+) -> pa.Table:
+    """Reads transcripts; one row per transcript, the fields of `citata ingest --format
+    ndjson` (canonical text, speakers, turns, sentences, code point offsets), in the columns
+    and types of `INGEST_SCHEMA`. Arguments as for `tag`."""
+    import json
+
+    rows = []
+    for line in _run(paths_or_texts, None, meta, jobs, errors, True).splitlines():
+        r = json.loads(line)
+        r["meta"] = list(r["meta"].items())
+        for s in r["sentences"]:
+            s.setdefault("marks", [])
+            s.setdefault("non_speech", False)
+        rows.append(r)
+    return pa.Table.from_pylist(rows, schema=INGEST_SCHEMA)

@@ -128,6 +128,16 @@ fn collect<'a>(
     }
 }
 
+/// The `citata ingest --format ndjson` line of a transcript.
+fn ingest_line(t: &citata::model::Transcript) -> citata::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    citata::ingest::wire::write_ndjson(t, &mut buf).map_err(|e| citata::Error::BadInput {
+        path: PathBuf::from(&t.doc),
+        reason: format!("formatting: {e}"),
+    })?;
+    Ok(buf)
+}
+
 /// The NDJSON lines of one analyzed transcript.
 fn ndjson(tagger: &Tagger, a: &citata::study::Analysis) -> Vec<u8> {
     let mut buf = Vec::new();
@@ -137,14 +147,16 @@ fn ndjson(tagger: &Tagger, a: &citata::study::Analysis) -> Vec<u8> {
 
 /// Tags the transcripts under `paths` (files or folders, as `citata tag`), with their
 /// `respondents.csv` metadata and `meta` (doc id -> {key: value}) over it.
+/// With `ingest`, the transcripts' `citata ingest --format ndjson` lines instead (untagged).
 #[pyfunction]
-#[pyo3(signature = (paths, codebook=None, meta=None, jobs=None))]
+#[pyo3(signature = (paths, codebook=None, meta=None, jobs=None, ingest=false))]
 fn tag_paths<'py>(
     py: Python<'py>,
     paths: Vec<PathBuf>,
     codebook: Option<&Codebook>,
     meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
     jobs: Option<usize>,
+    ingest: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
     let tagger = tagger_of(py, codebook)?;
     let (out, errors) = py.detach(|| -> PyResult<(Vec<u8>, Vec<String>)> {
@@ -162,6 +174,15 @@ fn tag_paths<'py>(
         let pipeline = Pipeline::new(&tagger, Needs::default());
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         let threads = citata::study::pass::threads(jobs);
+        if ingest {
+            let Ok(()) = citata::study::pass::ordered(
+                &sources,
+                threads,
+                |_, s| ingest_line(&citata::ingest::ingest_source(s, &pipeline.ingest)?),
+                &mut collect(&mut out, &mut errors),
+            );
+            return Ok((out, errors));
+        }
         let Ok(()) = pipeline.run(
             &sources,
             threads,
@@ -184,14 +205,16 @@ enum Given {
 /// Tags transcripts given in memory: `(doc id, text or bytes)` pairs. A doc id ending in a
 /// transcript extension (`.vtt`, `.srt`, `.json`, `.md`; `.docx` for bytes) is read in that
 /// format, any other as `.txt`.
+/// With `ingest`, their `citata ingest --format ndjson` lines instead (untagged).
 #[pyfunction]
-#[pyo3(signature = (docs, codebook=None, meta=None, jobs=None))]
+#[pyo3(signature = (docs, codebook=None, meta=None, jobs=None, ingest=false))]
 fn tag_texts<'py>(
     py: Python<'py>,
     docs: Vec<(String, Given)>,
     codebook: Option<&Codebook>,
     meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
     jobs: Option<usize>,
+    ingest: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
     let tagger = tagger_of(py, codebook)?;
     let mut given = Vec::with_capacity(docs.len());
@@ -231,6 +254,9 @@ fn tag_texts<'py>(
                 let bytes = bytes.lock().map(|mut b| b.take()).ok().flatten();
                 let bytes = bytes.unwrap_or_default();
                 let t = citata::ingest::ingest_with_meta(doc, *format, bytes, m, &config)?;
+                if ingest {
+                    return ingest_line(&t);
+                }
                 Ok(pipeline.analyze_with(i + 1, t, |a, _| ndjson(&tagger, &a)))
             },
             &mut collect(&mut out, &mut errors),

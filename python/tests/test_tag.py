@@ -190,3 +190,28 @@ def test_the_gil_is_released_while_the_engine_works(demo):
     th.join()
     during = [s for s in steps if start < s < end]
     assert end - start > 0.02 and len(during) >= 3, (end - start, len(during))
+
+
+def test_ingest_is_the_cli_ingest_ndjson_row_for_row(cli, demo):
+    out = subprocess.run(
+        [cli, "ingest", str(demo), "--format", "ndjson"], capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    want = [json.loads(line) for line in out.splitlines()]
+    table = citata.ingest([demo])
+    assert table.schema == citata.INGEST_SCHEMA
+    assert table.num_rows == len(want) == 16
+    for g, w in zip(table.to_pylist(), want):
+        # The table fills what the NDJSON leaves out: marks [], non_speech false, times null.
+        for s in w["sentences"]:
+            s.setdefault("marks", [])
+            s.setdefault("non_speech", False)
+        for t in w["turns"]:
+            t.setdefault("start_time", None)
+            t.setdefault("end_time", None)
+        assert dict(g["meta"]) == w.pop("meta")
+        g.pop("meta")
+        assert g == w, w["doc"]
+    assert any(t["start_time"] is not None for r in want for t in r["turns"])
+    assert any(s["marks"] for r in want for s in r["sentences"])
+    empty = citata.ingest([])
+    assert empty.num_rows == 0 and empty.schema == citata.INGEST_SCHEMA

@@ -16,6 +16,7 @@ pub mod markup;
 pub mod meta;
 pub mod roles;
 pub mod subtitles;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
