@@ -1,13 +1,10 @@
 //! `citata ingest`: a summary per transcript, or NDJSON with canonical text and offsets.
 
-use std::collections::BTreeMap;
 use std::io::Write;
-
-use serde::Serialize;
 
 use super::{IngestArgs, OutputFormat};
 use crate::ingest::{IngestConfig, ingest_source};
-use crate::model::{CharIndex, Transcript};
+use crate::model::Transcript;
 
 /// Runs `citata ingest`; returns true when every file was read.
 ///
@@ -32,9 +29,9 @@ pub fn run(args: &IngestArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             match args.format {
                 OutputFormat::Text if args.check => write_check(&t, &mut buf),
                 OutputFormat::Text => write_summary(&t, &mut buf),
-                OutputFormat::Ndjson => serde_json::to_writer(&mut buf, &WireTranscript::new(&t))
-                    .map_err(std::io::Error::from)
-                    .and_then(|()| writeln!(buf)),
+                OutputFormat::Ndjson => {
+                    crate::ingest::wire::write_ndjson(&t, &mut buf).map_err(std::io::Error::from)
+                }
             }
             .map_err(|e| crate::Error::BadInput {
                 path: s.path.clone(),
@@ -182,100 +179,4 @@ fn write_check(t: &Transcript, out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(out, "  ok")?;
     }
     Ok(())
-}
-
-/// One line of `citata ingest --format ndjson`. Offsets are code points into `text`.
-#[derive(Serialize)]
-struct WireTranscript<'a> {
-    r#type: &'static str,
-    doc: &'a str,
-    format: &'static str,
-    encoding: &'a str,
-    meta: &'a BTreeMap<String, String>,
-    text: &'a str,
-    speakers: Vec<WireSpeaker<'a>>,
-    turns: Vec<WireTurn<'a>>,
-    sentences: Vec<WireSentence>,
-    warnings: &'a [String],
-}
-
-#[derive(Serialize)]
-struct WireSpeaker<'a> {
-    label: &'a str,
-    role: &'static str,
-    role_source: &'static str,
-}
-
-#[derive(Serialize)]
-struct WireTurn<'a> {
-    speaker: &'a str,
-    role: &'static str,
-    start: usize,
-    end: usize,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    start_time: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    end_time: Option<f64>,
-}
-
-#[derive(Serialize)]
-struct WireSentence {
-    turn: usize,
-    start: usize,
-    end: usize,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    marks: Vec<[usize; 2]>,
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    non_speech: bool,
-}
-
-impl<'a> WireTranscript<'a> {
-    fn new(t: &'a Transcript) -> Self {
-        let ix = CharIndex::new(&t.text);
-        let c = |b: usize| ix.char_offset(b);
-        WireTranscript {
-            r#type: "transcript",
-            doc: &t.doc,
-            format: t.format.as_str(),
-            encoding: &t.encoding,
-            meta: &t.meta,
-            text: &t.text,
-            speakers: t
-                .speakers
-                .iter()
-                .map(|s| WireSpeaker {
-                    label: &s.label,
-                    role: s.role.as_str(),
-                    role_source: s.role_source.as_str(),
-                })
-                .collect(),
-            turns: t
-                .turns
-                .iter()
-                .map(|turn| {
-                    let s = &t.speakers[turn.speaker];
-                    WireTurn {
-                        speaker: &s.label,
-                        role: s.role.as_str(),
-                        start: c(turn.span.start),
-                        end: c(turn.span.end),
-                        start_time: turn.start_time,
-                        end_time: turn.end_time,
-                    }
-                })
-                .collect(),
-            sentences: t
-                .sentences
-                .iter()
-                .map(|s| WireSentence {
-                    turn: s.turn,
-                    start: c(s.span.start),
-                    end: c(s.span.end),
-                    marks: s.marks.iter().map(|m| [c(m.start), c(m.end)]).collect(),
-                    non_speech: s.non_speech,
-                })
-                .collect(),
-            warnings: &t.warnings,
-        }
-    }
 }

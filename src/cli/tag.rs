@@ -2,11 +2,9 @@
 
 use std::io::Write;
 
-use serde::Serialize;
-
 use super::{TagArgs, TagFormat};
 use crate::ingest::{IngestConfig, Source};
-use crate::model::{CharIndex, Transcript};
+use crate::model::Transcript;
 use crate::tag::{Coding, Tagger};
 
 /// The columns of `--format csv`.
@@ -202,148 +200,6 @@ impl Stats {
     }
 }
 
-/// One line of `citata tag --format ndjson`. Offsets are code points into the canonical text
-/// (`citata ingest --format ndjson` prints it).
-#[derive(Serialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-struct WireCoding<'a> {
-    r#type: &'static str,
-    doc: &'a str,
-    turn: usize,
-    sentence: usize,
-    speaker: &'a str,
-    role: &'static str,
-    start: usize,
-    end: usize,
-    text: &'a str,
-    param: Option<&'a str>,
-    level: Option<&'a str>,
-    source: &'static str,
-    terms: Vec<WireTerm<'a>>,
-    polarity: &'static str,
-    polarity_score: f32,
-    wish: bool,
-    comparison: bool,
-}
-
-impl WireCoding<'_> {
-    /// The JSON line, written by hand: the same fields, order and values as serde_json
-    /// would give (a test pins them), at a fraction of the cost on large corpora.
-    fn write_json(&self, o: &mut Vec<u8>) {
-        fn s(o: &mut Vec<u8>, key: &str, v: &str) {
-            o.extend_from_slice(b",\"");
-            o.extend_from_slice(key.as_bytes());
-            o.extend_from_slice(b"\":");
-            json_str(o, v);
-        }
-        fn n(o: &mut Vec<u8>, key: &str, v: impl std::fmt::Display) {
-            let _ = write!(o, ",\"{key}\":{v}");
-        }
-        fn u(o: &mut Vec<u8>, key: &str, v: usize) {
-            o.extend_from_slice(b",\"");
-            o.extend_from_slice(key.as_bytes());
-            o.extend_from_slice(b"\":");
-            let mut digits = [0u8; 20];
-            let mut i = digits.len();
-            let mut v = v;
-            loop {
-                i -= 1;
-                digits[i] = b'0' + (v % 10) as u8;
-                v /= 10;
-                if v == 0 {
-                    break;
-                }
-            }
-            o.extend_from_slice(&digits[i..]);
-        }
-        o.extend_from_slice(b"{\"type\":");
-        json_str(o, self.r#type);
-        s(o, "doc", self.doc);
-        u(o, "turn", self.turn);
-        u(o, "sentence", self.sentence);
-        s(o, "speaker", self.speaker);
-        s(o, "role", self.role);
-        u(o, "start", self.start);
-        u(o, "end", self.end);
-        s(o, "text", self.text);
-        match self.param {
-            Some(p) => s(o, "param", p),
-            None => o.extend_from_slice(b",\"param\":null"),
-        }
-        match self.level {
-            Some(l) => s(o, "level", l),
-            None => o.extend_from_slice(b",\"level\":null"),
-        }
-        s(o, "source", self.source);
-        o.extend_from_slice(b",\"terms\":[");
-        for (i, t) in self.terms.iter().enumerate() {
-            if i > 0 {
-                o.push(b',');
-            }
-            o.extend_from_slice(b"{\"entry\":");
-            json_str(o, t.entry);
-            u(o, "start", t.start);
-            u(o, "end", t.end);
-            s(o, "text", t.text);
-            o.push(b'}');
-        }
-        o.push(b']');
-        s(o, "polarity", self.polarity);
-        // `{:?}` prints f32 as serde_json does: shortest form, with ".0" for whole numbers.
-        n(
-            o,
-            "polarity_score",
-            format_args!("{:?}", self.polarity_score),
-        );
-        n(o, "wish", self.wish);
-        n(o, "comparison", self.comparison);
-        o.extend_from_slice(b"}\n");
-    }
-}
-
-/// A JSON string literal: runs of plain bytes copied, `"`, `\\` and control characters escaped.
-fn json_str(o: &mut Vec<u8>, v: &str) {
-    o.push(b'"');
-    let b = v.as_bytes();
-    // Most text needs no escaping: one scan, one copy.
-    if !b.iter().any(|&c| c < 0x20 || c == b'"' || c == b'\\') {
-        o.extend_from_slice(b);
-        o.push(b'"');
-        return;
-    }
-    let mut from = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let esc: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => {
-                o.extend_from_slice(&b[from..i]);
-                let _ = write!(o, "\\u{c:04x}");
-                from = i + 1;
-                continue;
-            }
-            _ => continue,
-        };
-        o.extend_from_slice(&b[from..i]);
-        o.extend_from_slice(esc);
-        from = i + 1;
-    }
-    o.extend_from_slice(&b[from..]);
-    o.push(b'"');
-}
-
-#[derive(Serialize)]
-#[cfg_attr(not(test), allow(dead_code))]
-struct WireTerm<'a> {
-    entry: &'a str,
-    start: usize,
-    end: usize,
-    text: &'a str,
-}
-
 fn write_codings(
     tagger: &Tagger,
     t: &Transcript,
@@ -354,42 +210,14 @@ fn write_codings(
     if codings.is_empty() {
         return Ok(());
     }
-    let cb = tagger.matcher().codebook();
-    let ix = CharIndex::new(&t.text);
+    if format == TagFormat::Ndjson {
+        crate::tag::wire::write_ndjson(tagger, t, codings, out);
+        return Ok(());
+    }
     let mut csv = (format == TagFormat::Csv).then(|| super::csv_writer(Vec::new()));
-    for c in codings {
-        let speaker = t.turn_speaker(&t.turns[c.turn]);
-        let param = c.param.map(|p| &cb.parameters[p]);
-        let wire = WireCoding {
-            r#type: "coding",
-            doc: &t.doc,
-            turn: c.turn,
-            sentence: c.sentence,
-            speaker: &speaker.label,
-            role: speaker.role.as_str(),
-            start: ix.char_offset(c.span.start),
-            end: ix.char_offset(c.span.end),
-            text: t.slice(c.span),
-            param: param.map(|p| p.id.as_str()),
-            level: param.map(|p| cb.levels[p.level].id.as_str()),
-            source: c.source.as_str(),
-            terms: c
-                .terms
-                .iter()
-                .map(|h| WireTerm {
-                    entry: param.map_or("", |p| p.terms[h.entry].raw.as_str()),
-                    start: ix.char_offset(h.span.start),
-                    end: ix.char_offset(h.span.end),
-                    text: t.slice(h.span),
-                })
-                .collect(),
-            polarity: c.polarity.as_str(),
-            polarity_score: (c.polarity_score * 1000.0).round() / 1000.0,
-            wish: c.wish,
-            comparison: c.comparison,
-        };
+    for wire in crate::tag::wire::wire_codings(tagger, t, codings) {
         match format {
-            TagFormat::Ndjson => wire.write_json(out),
+            TagFormat::Ndjson => unreachable!("written above"),
             TagFormat::Table => {
                 let mut flags = String::new();
                 if wire.wish {
@@ -447,87 +275,4 @@ fn write_codings(
         out.extend(w.into_inner().map_err(|e| e.into_error())?);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_hand_written_json_is_what_serde_json_writes() {
-        let wire = WireCoding {
-            r#type: "coding",
-            doc: "dir/ф\"айл.txt",
-            turn: 3,
-            sentence: 17,
-            speaker: "Ирина Львовна",
-            role: "respondent",
-            start: 120,
-            end: 180,
-            text: "Цены «кусаются»,\tочень!\n\\ \u{1} ё",
-            param: Some("pricing"),
-            level: None,
-            source: "keyword",
-            terms: vec![
-                WireTerm {
-                    entry: "цена",
-                    start: 120,
-                    end: 124,
-                    text: "Цены",
-                },
-                WireTerm {
-                    entry: "=\"x\"",
-                    start: 1,
-                    end: 2,
-                    text: "x",
-                },
-            ],
-            polarity: "negative",
-            polarity_score: -0.527,
-            wish: false,
-            comparison: true,
-        };
-        let mut hand = Vec::new();
-        wire.write_json(&mut hand);
-        let mut serde = serde_json::to_vec(&wire).unwrap();
-        serde.push(b'\n');
-        assert_eq!(
-            String::from_utf8(hand).unwrap(),
-            String::from_utf8(serde).unwrap()
-        );
-        for score in [0.0f32, 1.0, -1.0, 0.333, 0.1] {
-            let w = WireCoding {
-                polarity_score: score,
-                terms: Vec::new(),
-                ..wire_clone(&wire)
-            };
-            let mut hand = Vec::new();
-            w.write_json(&mut hand);
-            let mut serde = serde_json::to_vec(&w).unwrap();
-            serde.push(b'\n');
-            assert_eq!(hand, serde, "score {score}");
-        }
-    }
-
-    fn wire_clone<'a>(w: &WireCoding<'a>) -> WireCoding<'a> {
-        WireCoding {
-            r#type: w.r#type,
-            doc: w.doc,
-            turn: w.turn,
-            sentence: w.sentence,
-            speaker: w.speaker,
-            role: w.role,
-            start: w.start,
-            end: w.end,
-            text: w.text,
-            param: w.param,
-            level: w.level,
-            source: w.source,
-            terms: Vec::new(),
-            polarity: w.polarity,
-            polarity_score: w.polarity_score,
-            wish: w.wish,
-            comparison: w.comparison,
-        }
-    }
 }

@@ -16,6 +16,7 @@ pub mod markup;
 pub mod meta;
 pub mod roles;
 pub mod subtitles;
+pub mod wire;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -238,17 +239,33 @@ pub fn read_source(source: &Source, config: &IngestConfig) -> Result<Vec<u8>> {
 pub fn ingest_read(source: &Source, bytes: Vec<u8>, config: &IngestConfig) -> Result<Transcript> {
     let path = &source.path;
     let format = format_of(path).ok_or_else(|| Error::Unsupported { path: path.clone() })?;
-    let mut t = ingest_vec(&source.doc, format, bytes, config).map_err(|e| match e {
+    ingest_with_meta(&source.doc, format, bytes, &source.meta, config).map_err(|e| match e {
         Error::BadInput { reason, .. } => Error::BadInput {
             path: path.clone(),
             reason,
         },
         other => other,
-    })?;
-    for (k, v) in &source.meta {
+    })
+}
+
+/// Ingests the bytes of one transcript whose format is known, with its metadata (as from a
+/// `respondents.csv`: the transcript's own metadata wins, and roles are decided again when
+/// there is any, or when the config names interviewers). `doc` names it in errors and output.
+///
+/// # Errors
+/// As [`ingest_bytes`].
+pub fn ingest_with_meta(
+    doc: &str,
+    format: Format,
+    bytes: Vec<u8>,
+    meta: &BTreeMap<String, String>,
+    config: &IngestConfig,
+) -> Result<Transcript> {
+    let mut t = ingest_vec(doc, format, bytes, config)?;
+    for (k, v) in meta {
         t.meta.entry(k.clone()).or_insert_with(|| v.clone());
     }
-    if !source.meta.is_empty() || !config.interviewers.is_empty() {
+    if !meta.is_empty() || !config.interviewers.is_empty() {
         // csv metadata or the user may name the interviewer: decide the roles again.
         roles::assign_with(&mut t, &config.interviewers);
     }

@@ -19,6 +19,7 @@
 //! so one pass over the tokens finds everything.
 
 pub mod polarity;
+pub mod wire;
 
 use serde::Deserialize;
 
