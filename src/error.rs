@@ -24,6 +24,15 @@ pub enum Error {
         /// What is wrong and how to fix it.
         reason: String,
     },
+    /// A file's content is not a usable transcript: its reader says why (the kind tells which
+    /// reader: encoding, .docx, subtitles, JSON).
+    #[error("{path}: {reason}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The reader's refusal.
+        reason: crate::ingest::ReadError,
+    },
     /// A codebook has errors; each line of `message` is one, with its line and column.
     #[error("codebook {source_name} has errors:\n{message}")]
     Codebook {

@@ -61,8 +61,8 @@ enum Block {
 /// When the bytes are not a zip archive, the archive has no `word/document.xml`, that
 /// part inflates beyond [`IngestConfig::max_docx_xml_bytes`] (probable zip bomb), it is not
 /// well-formed XML, or its text is larger than [`IngestConfig::max_file_bytes`].
-pub fn read(bytes: &[u8], config: &IngestConfig) -> Result<Draft, String> {
-    let blocks = read_body(bytes, config)?;
+pub fn read(bytes: &[u8], config: &IngestConfig) -> Result<Draft, super::ReadError> {
+    let blocks = read_body(bytes, config).map_err(super::ReadError::Docx)?;
     let mut draft = Draft {
         encoding: "UTF-8 (docx)".into(),
         ..Draft::default()
@@ -529,7 +529,7 @@ mod tests {
     }
 
     fn read_default(bytes: &[u8]) -> Result<Draft, String> {
-        read(bytes, &IngestConfig::default())
+        read(bytes, &IngestConfig::default()).map_err(|e| e.to_string())
     }
 
     fn turns(draft: &Draft) -> Vec<(Option<&str>, &str, Option<f64>)> {
@@ -666,7 +666,9 @@ mod tests {
 
     #[test]
     fn not_a_zip_is_refused() {
-        let err = read_default(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old word file").unwrap_err();
+        let err = read_default(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 old word file")
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "not a valid .docx (not a zip archive); if it is an old .doc, save it as .docx"
@@ -676,7 +678,7 @@ mod tests {
     #[test]
     fn zip_without_document_xml_is_refused() {
         let bytes = zip_with(&[("content.xml", "<office:document/>")]);
-        let err = read_default(&bytes).unwrap_err();
+        let err = read_default(&bytes).unwrap_err().to_string();
         assert!(
             err.starts_with("no word/document.xml in the archive"),
             "{err}"
@@ -686,7 +688,7 @@ mod tests {
     #[test]
     fn malformed_xml_is_refused() {
         let bytes = zip_with(&[("word/document.xml", "<w:document><w:body><w:p></w:body>")]);
-        let err = read_default(&bytes).unwrap_err();
+        let err = read_default(&bytes).unwrap_err().to_string();
         assert!(
             err.starts_with("word/document.xml is not well-formed XML"),
             "{err}"
@@ -711,7 +713,7 @@ mod tests {
             max_docx_xml_bytes: 1 << 20,
             ..IngestConfig::default()
         };
-        let err = read(&bytes, &config).unwrap_err();
+        let err = read(&bytes, &config).unwrap_err().to_string();
         assert_eq!(
             err,
             "word/document.xml inflates beyond 1048576 bytes; probable zip bomb"
@@ -737,7 +739,7 @@ mod tests {
             max_docx_xml_bytes: 1 << 20,
             ..IngestConfig::default()
         };
-        let err = read(&bytes, &config).unwrap_err();
+        let err = read(&bytes, &config).unwrap_err().to_string();
         assert!(
             err.starts_with("cannot inflate word/document.xml") || err.contains("zip bomb"),
             "{err}"
@@ -755,12 +757,12 @@ mod tests {
         // 200 KB of text in a few KB of zip.
         let text = docx(&p(&"оплата задерживается ".repeat(5000)));
         assert!(text.len() < 20_000);
-        let err = read(&text, &small).unwrap_err();
+        let err = read(&text, &small).unwrap_err().to_string();
         assert!(err.starts_with(cap), "{err}");
         assert!(read_default(&text).is_ok());
         // No text, but 100,000 empty paragraphs: they cost memory too.
         let empty = docx(&"<w:p/>".repeat(100_000));
-        let err = read(&empty, &small).unwrap_err();
+        let err = read(&empty, &small).unwrap_err().to_string();
         assert!(err.starts_with(cap), "{err}");
         assert!(read_default(&empty).is_ok());
         // Under the cap, the same document reads as before.

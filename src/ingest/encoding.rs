@@ -13,12 +13,14 @@
 
 use encoding_rs::{KOI8_R, UTF_16BE, UTF_16LE, WINDOWS_1251};
 
+use super::ReadError;
+
 /// Like [`decode`], but takes the bytes and, for UTF-8 (the common case), keeps their
 /// allocation: no copy.
 ///
 /// # Errors
 /// As [`decode`].
-pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
+pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), ReadError> {
     if bytes.starts_with(b"\xEF\xBB\xBF")
         || bytes.starts_with(b"\xFF\xFE")
         || bytes.starts_with(b"\xFE\xFF")
@@ -39,8 +41,12 @@ pub fn decode_owned(bytes: Vec<u8>) -> Result<(String, &'static str), String> {
 /// Decodes `bytes`, returning the text and the name of the detected encoding.
 ///
 /// # Errors
-/// A reason string for binary files and undecodable bytes.
-pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
+/// [`ReadError::Encoding`] for binary files and undecodable bytes, saying why.
+pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
+    decode_text(bytes).map_err(ReadError::Encoding)
+}
+
+fn decode_text(bytes: &[u8]) -> Result<(String, &'static str), String> {
     if let Some(rest) = bytes.strip_prefix(b"\xEF\xBB\xBF") {
         return std::str::from_utf8(rest)
             .map(|s| (s.to_string(), "UTF-8"))
@@ -56,7 +62,7 @@ pub fn decode(bytes: &[u8]) -> Result<(String, &'static str), String> {
     let nuls = bytes.iter().filter(|&&b| b == 0).count();
     if nuls > 0 && nuls * 1000 <= bytes.len() {
         let clean: Vec<u8> = bytes.iter().copied().filter(|&b| b != 0).collect();
-        return decode(&clean);
+        return decode_text(&clean);
     }
     if looks_binary(bytes) {
         return Err("binary file, not text; citata reads .txt, .md, .docx, .vtt, .srt and .json transcripts".into());
@@ -191,7 +197,9 @@ mod tests {
 
     #[test]
     fn binary_is_refused() {
-        let err = decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").unwrap_err();
+        let err = decode(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("binary file"), "{err}");
     }
 
@@ -202,7 +210,12 @@ mod tests {
         let (text, enc) = decode(&b).unwrap();
         assert_eq!((text, enc), (PHRASE.repeat(20), "UTF-8"));
         let many: Vec<u8> = PHRASE.bytes().flat_map(|c| [c, 0]).collect();
-        assert!(decode(&many).unwrap_err().starts_with("binary file"));
+        assert!(
+            decode(&many)
+                .unwrap_err()
+                .to_string()
+                .starts_with("binary file")
+        );
     }
 
     #[test]
@@ -210,7 +223,7 @@ mod tests {
         let mut b = "Первая строка\nвторая строка\n".as_bytes().to_vec();
         b.extend_from_slice(b"\xD0 \xFF");
         b.extend_from_slice("четвёртая, и ещё много нормального текста по-русски".as_bytes());
-        let err = decode(&b).unwrap_err();
+        let err = decode(&b).unwrap_err().to_string();
         assert!(err.contains("invalid UTF-8 at line 3"), "{err}");
     }
 }

@@ -142,7 +142,10 @@ pub fn read_table(path: &Path) -> Result<Table> {
         path: path.to_path_buf(),
         reason,
     };
-    let (text, _) = super::encoding::decode(&bytes).map_err(bad)?;
+    let (text, _) = super::encoding::decode(&bytes).map_err(|reason| Error::Read {
+        path: path.to_path_buf(),
+        reason,
+    })?;
     let text = super::canonicalize(text);
     let header = text.lines().next().unwrap_or("");
     let delimiter = if header.matches(';').count() > header.matches(',').count() {

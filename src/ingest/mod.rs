@@ -26,6 +26,25 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 use crate::error::{Error, Result};
 use crate::model::{Format, Span, Speaker, Transcript, Turn};
 
+/// Why a reader refused a file's content, by reader; the message says what is wrong and how
+/// to fix it (a line, a turn, a field where there is one).
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// Not text citata can decode: a binary file, damaged UTF-8, an unknown encoding.
+    #[error("{0}")]
+    Encoding(String),
+    /// A .docx that is no zip, lacks its document, is damaged XML or too large.
+    #[error("{0}")]
+    Docx(String),
+    /// WebVTT or SubRip without cues, or with a malformed timing line.
+    #[error("{0}")]
+    Subtitles(String),
+    /// Invalid JSON, or JSON of no transcript shape citata knows.
+    #[error("{0}")]
+    Json(String),
+}
+
 /// Limits for reading files. `Default` gives the documented defaults.
 #[derive(Clone, Debug)]
 pub struct IngestConfig {
@@ -244,6 +263,10 @@ pub fn ingest_read(source: &Source, bytes: Vec<u8>, config: &IngestConfig) -> Re
             path: path.clone(),
             reason,
         },
+        Error::Read { reason, .. } => Error::Read {
+            path: path.clone(),
+            reason,
+        },
         other => other,
     })
 }
@@ -297,6 +320,10 @@ fn ingest_vec(
         path: PathBuf::from(doc),
         reason,
     };
+    let refused = |reason: ReadError| Error::Read {
+        path: PathBuf::from(doc),
+        reason,
+    };
     if bytes.len() as u64 > config.max_file_bytes {
         return Err(bad(format!(
             "file is {} bytes, over the limit of {} bytes",
@@ -308,9 +335,9 @@ fn ingest_vec(
         return Err(bad("file is empty; nothing to ingest".into()));
     }
     let draft = match format {
-        Format::Docx => docx::read(&bytes, config).map_err(bad)?,
+        Format::Docx => docx::read(&bytes, config).map_err(refused)?,
         _ => {
-            let (text, encoding) = encoding::decode_owned(bytes).map_err(bad)?;
+            let (text, encoding) = encoding::decode_owned(bytes).map_err(refused)?;
             let text = canonicalize(text);
             if text.trim().is_empty() {
                 return Err(bad("file has no text; nothing to ingest".into()));
@@ -339,9 +366,9 @@ fn ingest_vec(
                     body: Body::Labeled(text),
                     ..Draft::default()
                 },
-                Format::Vtt => subtitles::read_draft(&text, true).map_err(bad)?,
-                Format::Srt => subtitles::read_draft(&text, false).map_err(bad)?,
-                Format::Json => json::read(&text).map_err(bad)?,
+                Format::Vtt => subtitles::read_draft(&text, true).map_err(refused)?,
+                Format::Srt => subtitles::read_draft(&text, false).map_err(refused)?,
+                Format::Json => json::read(&text).map_err(refused)?,
                 Format::Docx => unreachable!(),
             };
             draft.encoding = encoding.to_string();
@@ -634,6 +661,40 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A refusal says which reader refused, and the message is the reader's, with the file.
+    #[test]
+    fn a_refused_file_names_its_reader() {
+        let config = IngestConfig::default();
+        let kind = |format, bytes: &[u8]| match ingest_bytes("f", format, bytes, &config) {
+            Err(Error::Read { path, reason }) => {
+                assert_eq!(path, PathBuf::from("f"));
+                reason
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(matches!(
+            kind(Format::Txt, b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"),
+            ReadError::Encoding(m) if m.starts_with("binary file")
+        ));
+        assert!(matches!(
+            kind(Format::Docx, b"PK not a zip"),
+            ReadError::Docx(_)
+        ));
+        assert!(matches!(
+            kind(Format::Json, b"{\"turns\": 5"),
+            ReadError::Json(_)
+        ));
+        assert!(matches!(
+            kind(Format::Srt, "просто текст".as_bytes()),
+            ReadError::Subtitles(_)
+        ));
+        let e = ingest_bytes("f.json", Format::Json, b"[42]", &config).unwrap_err();
+        assert!(
+            e.to_string().starts_with("f.json: turn 1 is a number"),
+            "{e}"
+        );
+    }
 
     /// The eight-bytes-at-a-time scan stops exactly where a byte-by-byte one does.
     #[test]

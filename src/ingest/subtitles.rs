@@ -44,8 +44,8 @@ struct Pending<'a> {
 /// # Errors
 /// When no cue is found, every cue is empty, or a timing line is malformed (the message
 /// names its 1-based line number).
-pub fn read_vtt(text: &str) -> Result<Vec<RawTurn>, String> {
-    read(text, Kind::Vtt)
+pub fn read_vtt(text: &str) -> Result<Vec<RawTurn>, super::ReadError> {
+    read(text, Kind::Vtt).map_err(super::ReadError::Subtitles)
 }
 
 /// Reads SubRip cues: optional numbers, `00:00:01,000 --> 00:00:04,000` timing lines (a
@@ -54,8 +54,8 @@ pub fn read_vtt(text: &str) -> Result<Vec<RawTurn>, String> {
 /// # Errors
 /// When no cue is found, every cue is empty, or a timing line is malformed (the message
 /// names its 1-based line number).
-pub fn read_srt(text: &str) -> Result<Vec<RawTurn>, String> {
-    read(text, Kind::Srt)
+pub fn read_srt(text: &str) -> Result<Vec<RawTurn>, super::ReadError> {
+    read(text, Kind::Srt).map_err(super::ReadError::Subtitles)
 }
 
 /// Reads WebVTT (`vtt`) or SubRip cues into a draft, with warnings: credit cues of
@@ -64,8 +64,9 @@ pub fn read_srt(text: &str) -> Result<Vec<RawTurn>, String> {
 ///
 /// # Errors
 /// As [`read_vtt`] and [`read_srt`].
-pub fn read_draft(text: &str, vtt: bool) -> Result<Draft, String> {
-    let (turns, credits) = read_counting(text, if vtt { Kind::Vtt } else { Kind::Srt })?;
+pub fn read_draft(text: &str, vtt: bool) -> Result<Draft, super::ReadError> {
+    let (turns, credits) = read_counting(text, if vtt { Kind::Vtt } else { Kind::Srt })
+        .map_err(super::ReadError::Subtitles)?;
     let mut warnings = Vec::new();
     if credits > 0 {
         warnings.push(format!(
@@ -641,7 +642,7 @@ mod tests {
     fn vtt_malformed_timing_line_is_named() {
         let vtt =
             "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nДа.\n\n00:00:0x.000 --> 00:00:04.000\nНет.\n";
-        let err = read_vtt(vtt).unwrap_err();
+        let err = read_vtt(vtt).unwrap_err().to_string();
         assert!(
             err.starts_with("line 6: malformed timing line `00:00:0x.000"),
             "{err}"
@@ -654,7 +655,7 @@ mod tests {
 
     #[test]
     fn vtt_without_cues_is_refused() {
-        let err = read_vtt("WEBVTT\n\nNOTE пусто\n").unwrap_err();
+        let err = read_vtt("WEBVTT\n\nNOTE пусто\n").unwrap_err().to_string();
         assert_eq!(
             err,
             "no subtitle cues found; expected `00:00:01.000 --> 00:00:04.000` timing lines"
@@ -699,14 +700,20 @@ mod tests {
 
     #[test]
     fn srt_errors() {
-        let err = read_srt("1\n00:00:01 --> \nТекст\n").unwrap_err();
+        let err = read_srt("1\n00:00:01 --> \nТекст\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("line 2: malformed timing line"), "{err}");
-        let err = read_srt("просто текст без таймингов\n").unwrap_err();
+        let err = read_srt("просто текст без таймингов\n")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("expected `00:00:01,000 --> 00:00:04,000`"),
             "{err}"
         );
-        let err = read_srt("1\n00:00:01,000 --> 00:00:02,000\n\n").unwrap_err();
+        let err = read_srt("1\n00:00:01,000 --> 00:00:02,000\n\n")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("all 1 subtitle cues are empty"), "{err}");
     }
 

@@ -279,7 +279,9 @@ fn load_text<R: std::io::Read + std::io::Seek>(
 /// UTF-8 (BOM dropped), or UTF-16 with a BOM.
 fn decode(bytes: Vec<u8>) -> std::result::Result<String, String> {
     if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
-        return crate::ingest::encoding::decode(&bytes).map(|(s, _)| s);
+        return crate::ingest::encoding::decode(&bytes)
+            .map(|(s, _)| s)
+            .map_err(|e| e.to_string());
     }
     let s = String::from_utf8(bytes).map_err(|e| {
         format!(

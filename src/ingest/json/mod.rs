@@ -26,7 +26,11 @@ use super::{Body, Draft, RawTurn};
 /// When the JSON is invalid (the message gives serde_json's line and column), has neither
 /// `turns` nor `segments`, a turn lacks `text` or has a field of the wrong type (the
 /// message names the turn and the field), or there are no turns.
-pub fn read(text: &str) -> Result<Draft, String> {
+pub fn read(text: &str) -> Result<Draft, super::ReadError> {
+    read_text(text).map_err(super::ReadError::Json)
+}
+
+fn read_text(text: &str) -> Result<Draft, String> {
     let value: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => match json_lines(text) {
@@ -454,7 +458,7 @@ mod tests {
     #[test]
     fn invalid_json_names_line_and_column() {
         let json = "{\n  \"turns\": [\n    {\"speaker\": \"Р\" \"text\": \"да\"}\n  ]\n}";
-        let err = read(json).unwrap_err();
+        let err = read(json).unwrap_err().to_string();
         assert!(
             err.starts_with("invalid JSON at line 3, column 21: expected `,` or `}`"),
             "{err}"
@@ -464,32 +468,39 @@ mod tests {
     #[test]
     fn schema_errors_name_the_field() {
         let json = r#"{"turns": [{"speaker": "Р", "text": "да"}, {"speaker": "И", "txt": "нет"}]}"#;
-        assert_eq!(read(json).unwrap_err(), "turn 2 has no \"text\" field");
+        assert_eq!(
+            read(json).unwrap_err().to_string(),
+            "turn 2 has no \"text\" field"
+        );
         let json = r#"{"segments": [{"start": "скоро", "end": 1, "text": "ага"}]}"#;
         assert_eq!(
-            read(json).unwrap_err(),
+            read(json).unwrap_err().to_string(),
             "segment 1: \"start\" must be a number of seconds, found a string"
         );
-        let err = read(r#"{"utterances": []}"#).unwrap_err();
+        let err = read(r#"{"utterances": []}"#).unwrap_err().to_string();
         assert!(
             err.starts_with("expected an object with \"turns\" or \"segments\""),
             "{err}"
         );
         assert_eq!(
-            read(r#"{"meta": {"city": "Казань"}, "turns": []}"#).unwrap_err(),
+            read(r#"{"meta": {"city": "Казань"}, "turns": []}"#)
+                .unwrap_err()
+                .to_string(),
             "no turns found; the \"turns\" array is empty"
         );
-        let err = read(r#"{"meta": {"tags": ["a"]}, "turns": [{"text": "да"}]}"#).unwrap_err();
+        let err = read(r#"{"meta": {"tags": ["a"]}, "turns": [{"text": "да"}]}"#)
+            .unwrap_err()
+            .to_string();
         assert_eq!(
             err,
             "meta field \"tags\" must be a string, number or boolean, found an array"
         );
-        let err = read(r#"["да"]"#).unwrap_err();
+        let err = read(r#"["да"]"#).unwrap_err().to_string();
         assert!(
             err.starts_with("turn 1 is a string; expected an object"),
             "{err}"
         );
-        let err = read("42").unwrap_err();
+        let err = read("42").unwrap_err().to_string();
         assert!(err.ends_with("found a number"), "{err}");
     }
 
