@@ -201,6 +201,11 @@ RATINGS_SCHEMA = pa.schema(
 PathLike = Union[str, "os.PathLike[str]"]
 
 
+def _check_errors(errors: str) -> None:
+    if errors not in ("raise", "warn", "ignore"):
+        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+
+
 def _codebook(codebook) -> Optional[Codebook]:
     if codebook is None or isinstance(codebook, Codebook):
         return codebook
@@ -255,8 +260,7 @@ def _table(data: bytes) -> pa.Table:
 
 def _run(paths_or_texts, codebook, meta, jobs, errors, ingest) -> bytes:
     """The NDJSON lines of `citata tag` (or `citata ingest`) for what `tag` accepts."""
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+    _check_errors(errors)
     cb = _codebook(codebook)
     meta = None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
     if isinstance(paths_or_texts, (str, os.PathLike)):
@@ -271,12 +275,7 @@ def _run(paths_or_texts, codebook, meta, jobs, errors, ingest) -> bytes:
             data, failed = _citata.tag_texts(_texts(items), cb, meta, jobs, ingest)
         else:
             raise TypeError("paths (str or os.PathLike), (doc_id, text) pairs, or a {doc_id: text} mapping")
-    if failed:
-        if errors == "raise":
-            raise CitataError("\n".join(failed))
-        if errors == "warn":
-            for f in failed:
-                warnings.warn(f"citata: {f}", stacklevel=3)
+    _failed(failed, errors, stacklevel=4)
     return data
 
 
@@ -342,15 +341,14 @@ def _meta(meta):
     return None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
 
 
-def _failed(failed, errors: str) -> None:
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+def _failed(failed, errors: str, stacklevel: int = 3) -> None:
+    """What `errors` says to do with the transcripts that could not be read."""
     if failed:
         if errors == "raise":
             raise CitataError("\n".join(failed))
         if errors == "warn":
             for f in failed:
-                warnings.warn(f"citata: {f}", stacklevel=3)
+                warnings.warn(f"citata: {f}", stacklevel=stacklevel)
 
 
 def _rows(data: bytes, schema: pa.Schema) -> pa.Table:
@@ -382,8 +380,7 @@ def quotes(
     mask: names, phones and e-mails masked in the text (False: `--no-mask`).
     codebook, meta, jobs, errors: as for `tag`.
     """
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+    _check_errors(errors)
     if isinstance(params, str):
         params = [params]
     paths = _paths(paths)
@@ -409,8 +406,7 @@ def ratings(
     folder's ratings.csv overrides the transcripts' values, each override told as a warning.
     codebook, meta, jobs, errors: as for `tag`.
     """
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+    _check_errors(errors)
     paths = _paths(paths)
     if not paths:
         return RATINGS_SCHEMA.empty_table()

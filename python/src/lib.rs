@@ -114,18 +114,27 @@ fn tagger_of(py: Python<'_>, codebook: Option<&Codebook>) -> PyResult<Arc<Tagger
     }
 }
 
+/// The consumer of a pass: each result given to `ok` in input order, failures kept as
+/// messages.
+fn each<'a, T>(
+    mut ok: impl FnMut(T) + 'a,
+    errors: &'a mut Vec<String>,
+) -> impl FnMut(citata::Result<T>) -> Result<(), std::convert::Infallible> + 'a {
+    move |r| {
+        match r {
+            Ok(v) => ok(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+        Ok(())
+    }
+}
+
 /// The consumer of a pass: lines appended in input order, failures kept as messages.
 fn collect<'a>(
     out: &'a mut Vec<u8>,
     errors: &'a mut Vec<String>,
 ) -> impl FnMut(citata::Result<Vec<u8>>) -> Result<(), std::convert::Infallible> + 'a {
-    move |r| {
-        match r {
-            Ok(buf) => out.extend_from_slice(&buf),
-            Err(e) => errors.push(e.to_string()),
-        }
-        Ok(())
-    }
+    each(|buf: Vec<u8>| out.extend_from_slice(&buf), errors)
 }
 
 /// The `citata ingest --format ndjson` line of a transcript.
@@ -259,13 +268,7 @@ fn quotes_paths<'py>(
             &sources,
             threads,
             |_: &Source, a| a.candidates,
-            &mut |r| -> Result<(), std::convert::Infallible> {
-                match r {
-                    Ok(qs) => pool.add(qs),
-                    Err(e) => errors.push(e.to_string()),
-                }
-                Ok(())
-            },
+            &mut each(|qs| pool.add(qs), &mut errors),
         );
         let mut out = Vec::new();
         wire::write_ndjson(cb, &pool.choose(&config, filter), &mut out).map_err(err)?;
@@ -304,13 +307,7 @@ fn ratings_paths<'py>(
             &sources,
             threads,
             |_: &Source, a| wire::rows(&a.transcript, a.ratings),
-            &mut |r| -> Result<(), std::convert::Infallible> {
-                match r {
-                    Ok(v) => rows.extend(v),
-                    Err(e) => errors.push(e.to_string()),
-                }
-                Ok(())
-            },
+            &mut each(|v| rows.extend(v), &mut errors),
         );
         let cb = tagger.matcher().codebook();
         wire::apply_csvs(&paths, cb, &sources, &mut rows, &mut notes).map_err(err)?;
