@@ -23,7 +23,18 @@ import pyarrow.json as pa_json
 from ._citata import CitataError, Codebook
 from . import _citata
 
-__all__ = ["CitataError", "Codebook", "INGEST_SCHEMA", "TAG_SCHEMA", "ingest", "tag"]
+__all__ = [
+    "CitataError",
+    "Codebook",
+    "INGEST_SCHEMA",
+    "QUOTES_SCHEMA",
+    "RATINGS_SCHEMA",
+    "TAG_SCHEMA",
+    "ingest",
+    "quotes",
+    "ratings",
+    "tag",
+]
 
 #: The columns of `citata.tag`: the fields of `citata tag --format ndjson`, in its order.
 #: Offsets are code points into the canonical text.
@@ -112,7 +123,87 @@ INGEST_SCHEMA = pa.schema(
     ]
 )
 
+#: The columns of `citata.quotes`: the fields of `citata quotes --format ndjson`, one row per
+#: quote (parameters in codebook order, `rank` 1… within each). `features` add up to `score`.
+QUOTES_SCHEMA = pa.schema(
+    [
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("rank", pa.int64(), nullable=False),
+        pa.field("text", pa.string(), nullable=False),
+        pa.field("doc", pa.string(), nullable=False),
+        pa.field("turn", pa.int64(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("end", pa.int64(), nullable=False),
+        pa.field("attribution", pa.string(), nullable=False),
+        pa.field("polarity", pa.string(), nullable=False),
+        pa.field("score", pa.float64(), nullable=False),
+        pa.field(
+            "features",
+            pa.struct(
+                [
+                    pa.field(name, pa.float64(), nullable=False)
+                    for name in (
+                        "comparison",
+                        "concreteness",
+                        "emotion",
+                        "filler",
+                        "first_person",
+                        "length",
+                        "relevance",
+                        "self_contained",
+                    )
+                ]
+            ),
+            nullable=False,
+        ),
+    ]
+)
+
+#: The columns of `citata.ratings`: the fields of `citata ratings --format ndjson`, one row per
+#: rating (a folder's ratings.csv overriding, as in the CLI). `reason` is null when the value
+#: was no choice.
+RATINGS_SCHEMA = pa.schema(
+    [
+        pa.field("type", pa.string(), nullable=False),
+        pa.field("doc", pa.string(), nullable=False),
+        pa.field("param", pa.string(), nullable=False),
+        pa.field("level", pa.string(), nullable=False),
+        pa.field("wave", pa.string(), nullable=False),
+        pa.field("speaker", pa.string(), nullable=False),
+        pa.field("value", pa.float64(), nullable=False),
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("confidence", pa.float64(), nullable=False),
+        pa.field("low_confidence", pa.bool_(), nullable=False),
+        pa.field("evidence", pa.string(), nullable=False),
+        pa.field("start", pa.int64(), nullable=False),
+        pa.field("end", pa.int64(), nullable=False),
+        pa.field("reason", pa.string()),
+        pa.field(
+            "rejected",
+            pa.list_(
+                pa.struct(
+                    [
+                        pa.field("value", pa.float64(), nullable=False),
+                        pa.field("why", pa.string(), nullable=False),
+                        pa.field("evidence", pa.string(), nullable=False),
+                        pa.field("start", pa.int64(), nullable=False),
+                        pa.field("end", pa.int64(), nullable=False),
+                    ]
+                )
+            ),
+            nullable=False,
+        ),
+    ]
+)
+
 PathLike = Union[str, "os.PathLike[str]"]
+
+
+def _check_errors(errors: str) -> None:
+    if errors not in ("raise", "warn", "ignore"):
+        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
 
 
 def _codebook(codebook) -> Optional[Codebook]:
@@ -169,8 +260,7 @@ def _table(data: bytes) -> pa.Table:
 
 def _run(paths_or_texts, codebook, meta, jobs, errors, ingest) -> bytes:
     """The NDJSON lines of `citata tag` (or `citata ingest`) for what `tag` accepts."""
-    if errors not in ("raise", "warn", "ignore"):
-        raise ValueError("errors: 'raise', 'warn' or 'ignore'")
+    _check_errors(errors)
     cb = _codebook(codebook)
     meta = None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
     if isinstance(paths_or_texts, (str, os.PathLike)):
@@ -185,12 +275,7 @@ def _run(paths_or_texts, codebook, meta, jobs, errors, ingest) -> bytes:
             data, failed = _citata.tag_texts(_texts(items), cb, meta, jobs, ingest)
         else:
             raise TypeError("paths (str or os.PathLike), (doc_id, text) pairs, or a {doc_id: text} mapping")
-    if failed:
-        if errors == "raise":
-            raise CitataError("\n".join(failed))
-        if errors == "warn":
-            for f in failed:
-                warnings.warn(f"citata: {f}", stacklevel=3)
+    _failed(failed, errors, stacklevel=4)
     return data
 
 
@@ -240,3 +325,93 @@ def ingest(
             s.setdefault("non_speech", False)
         rows.append(r)
     return pa.Table.from_pylist(rows, schema=INGEST_SCHEMA)
+
+
+def _paths(paths) -> list:
+    """Paths (a path or a list of them) as strings; an empty list gives an empty table."""
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    paths = list(paths)
+    if not all(isinstance(p, (str, os.PathLike)) for p in paths):
+        raise TypeError("paths: a path (str or os.PathLike) or a list of them")
+    return [os.fspath(p) for p in paths]
+
+
+def _meta(meta):
+    return None if meta is None else {str(d): {str(k): str(v) for k, v in m.items()} for d, m in meta.items()}
+
+
+def _failed(failed, errors: str, stacklevel: int = 3) -> None:
+    """What `errors` says to do with the transcripts that could not be read."""
+    if failed:
+        if errors == "raise":
+            raise CitataError("\n".join(failed))
+        if errors == "warn":
+            for f in failed:
+                warnings.warn(f"citata: {f}", stacklevel=stacklevel)
+
+
+def _rows(data: bytes, schema: pa.Schema) -> pa.Table:
+    """The NDJSON lines as a table of `schema` (a few rows a parameter: no need for
+    pyarrow.json's block reader)."""
+    import json
+
+    return pa.Table.from_pylist([json.loads(line) for line in data.splitlines()], schema=schema)
+
+
+def quotes(
+    paths,
+    codebook=None,
+    meta: Optional[Mapping[str, Mapping[str, str]]] = None,
+    *,
+    top: Optional[int] = None,
+    params: Iterable[str] = (),
+    polarity: str = "any",
+    mask: bool = True,
+    jobs: Optional[int] = None,
+    errors: str = "raise",
+) -> pa.Table:
+    """The top quotes per parameter of the transcripts under `paths`, as `citata quotes
+    --format ndjson` gives them (columns and types of `QUOTES_SCHEMA`).
+
+    top: quotes per parameter (`--top`; the default settings' 3 if None).
+    params: only these parameter ids (`--param`); all if empty. An unknown id raises.
+    polarity: "any", "positive" (praise) or "negative" (criticism) (`--polarity`).
+    mask: names, phones and e-mails masked in the text (False: `--no-mask`).
+    codebook, meta, jobs, errors: as for `tag`.
+    """
+    _check_errors(errors)
+    if isinstance(params, str):
+        params = [params]
+    paths = _paths(paths)
+    if not paths:
+        return QUOTES_SCHEMA.empty_table()
+    data, failed = _citata.quotes_paths(
+        paths, _codebook(codebook), _meta(meta), jobs, top, [str(p) for p in params], polarity, mask
+    )
+    _failed(failed, errors)
+    return _rows(data, QUOTES_SCHEMA)
+
+
+def ratings(
+    paths,
+    codebook=None,
+    meta: Optional[Mapping[str, Mapping[str, str]]] = None,
+    *,
+    jobs: Optional[int] = None,
+    errors: str = "raise",
+) -> pa.Table:
+    """The ratings (1–10) per transcript and parameter of the transcripts under `paths`, as
+    `citata ratings --format ndjson` gives them (columns and types of `RATINGS_SCHEMA`); a
+    folder's ratings.csv overrides the transcripts' values, each override told as a warning.
+    codebook, meta, jobs, errors: as for `tag`.
+    """
+    _check_errors(errors)
+    paths = _paths(paths)
+    if not paths:
+        return RATINGS_SCHEMA.empty_table()
+    data, failed, notes = _citata.ratings_paths(paths, _codebook(codebook), _meta(meta), jobs)
+    _failed(failed, errors)
+    for n in notes:
+        warnings.warn(f"citata: {n}", stacklevel=2)
+    return _rows(data, RATINGS_SCHEMA)

@@ -114,18 +114,27 @@ fn tagger_of(py: Python<'_>, codebook: Option<&Codebook>) -> PyResult<Arc<Tagger
     }
 }
 
+/// The consumer of a pass: each result given to `ok` in input order, failures kept as
+/// messages.
+fn each<'a, T>(
+    mut ok: impl FnMut(T) + 'a,
+    errors: &'a mut Vec<String>,
+) -> impl FnMut(citata::Result<T>) -> Result<(), std::convert::Infallible> + 'a {
+    move |r| {
+        match r {
+            Ok(v) => ok(v),
+            Err(e) => errors.push(e.to_string()),
+        }
+        Ok(())
+    }
+}
+
 /// The consumer of a pass: lines appended in input order, failures kept as messages.
 fn collect<'a>(
     out: &'a mut Vec<u8>,
     errors: &'a mut Vec<String>,
 ) -> impl FnMut(citata::Result<Vec<u8>>) -> Result<(), std::convert::Infallible> + 'a {
-    move |r| {
-        match r {
-            Ok(buf) => out.extend_from_slice(&buf),
-            Err(e) => errors.push(e.to_string()),
-        }
-        Ok(())
-    }
+    each(|buf: Vec<u8>| out.extend_from_slice(&buf), errors)
 }
 
 /// The `citata ingest --format ndjson` line of a transcript.
@@ -145,6 +154,26 @@ fn ndjson(tagger: &Tagger, a: &citata::study::Analysis) -> Vec<u8> {
     buf
 }
 
+/// The transcripts under `paths` (as the CLI finds them), with `meta` (doc id -> {key:
+/// value}) over their `respondents.csv` metadata.
+fn sources_of(paths: &[PathBuf], meta: Option<&Meta>) -> PyResult<Vec<Source>> {
+    let mut notes = Vec::new();
+    let Some(mut sources) = citata::study::sources(paths, &mut notes).map_err(err)? else {
+        return Err(err(notes.join("\n")));
+    };
+    if let Some(meta) = meta {
+        for s in &mut sources {
+            if let Some(m) = meta.get(&s.doc) {
+                s.meta.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
+            }
+        }
+    }
+    Ok(sources)
+}
+
+/// Metadata by doc id.
+type Meta = BTreeMap<String, BTreeMap<String, String>>;
+
 /// Tags the transcripts under `paths` (files or folders, as `citata tag`), with their
 /// `respondents.csv` metadata and `meta` (doc id -> {key: value}) over it.
 /// With `ingest`, the transcripts' `citata ingest --format ndjson` lines instead (untagged).
@@ -154,23 +183,13 @@ fn tag_paths<'py>(
     py: Python<'py>,
     paths: Vec<PathBuf>,
     codebook: Option<&Codebook>,
-    meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    meta: Option<Meta>,
     jobs: Option<usize>,
     ingest: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
     let tagger = tagger_of(py, codebook)?;
     let (out, errors) = py.detach(|| -> PyResult<(Vec<u8>, Vec<String>)> {
-        let mut notes = Vec::new();
-        let Some(mut sources) = citata::study::sources(&paths, &mut notes).map_err(err)? else {
-            return Err(err(notes.join("\n")));
-        };
-        if let Some(meta) = &meta {
-            for s in &mut sources {
-                if let Some(m) = meta.get(&s.doc) {
-                    s.meta.extend(m.iter().map(|(k, v)| (k.clone(), v.clone())));
-                }
-            }
-        }
+        let sources = sources_of(&paths, meta.as_ref())?;
         let pipeline = Pipeline::new(&tagger, Needs::default());
         let (mut out, mut errors) = (Vec::new(), Vec::new());
         let threads = citata::study::pass::threads(jobs);
@@ -194,6 +213,111 @@ fn tag_paths<'py>(
     Ok((PyBytes::new(py, &out), errors))
 }
 
+/// The quotes of the transcripts under `paths`: the lines of `citata quotes --format ndjson`
+/// with the same options (`top` quotes per parameter, only `params` when given, `polarity`
+/// "any", "positive" or "negative", names masked unless `mask` is false), and the failures.
+#[pyfunction]
+#[pyo3(signature = (paths, codebook=None, meta=None, jobs=None, top=None, params=Vec::new(), polarity="any", mask=true))]
+#[allow(clippy::too_many_arguments)]
+fn quotes_paths<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    codebook: Option<&Codebook>,
+    meta: Option<Meta>,
+    jobs: Option<usize>,
+    top: Option<usize>,
+    params: Vec<String>,
+    polarity: &str,
+    mask: bool,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
+    use citata::quotes::{PolarityFilter, QuoteConfig, wire};
+    let tagger = tagger_of(py, codebook)?;
+    let filter = match polarity {
+        "any" => PolarityFilter::Any,
+        "positive" => PolarityFilter::Positive,
+        "negative" => PolarityFilter::Negative,
+        other => {
+            return Err(pyo3::exceptions::PyValueError::new_err(format!(
+                "polarity: \"any\", \"positive\" or \"negative\", not {other:?}"
+            )));
+        }
+    };
+    let mut config = QuoteConfig::default();
+    if let Some(k) = top {
+        config.top = k;
+    }
+    config.mask &= mask;
+    let cb = tagger.matcher().codebook();
+    let wanted = wire::parameters(cb, &params).map_err(err)?;
+    let (out, errors) = py.detach(|| -> PyResult<(Vec<u8>, Vec<String>)> {
+        let sources = sources_of(&paths, meta.as_ref())?;
+        let pipeline = Pipeline {
+            quotes: config.clone(),
+            ..Pipeline::new(
+                &tagger,
+                Needs {
+                    quotes: true,
+                    ..Needs::default()
+                },
+            )
+        };
+        let mut pool = wire::Pool::new(wanted);
+        let mut errors = Vec::new();
+        let threads = citata::study::pass::threads(jobs);
+        let Ok(()) = pipeline.run(
+            &sources,
+            threads,
+            |_: &Source, a| a.candidates,
+            &mut each(|qs| pool.add(qs), &mut errors),
+        );
+        let mut out = Vec::new();
+        wire::write_ndjson(cb, &pool.choose(&config, filter), &mut out).map_err(err)?;
+        Ok((out, errors))
+    })?;
+    Ok((PyBytes::new(py, &out), errors))
+}
+
+/// The ratings of the transcripts under `paths`: the lines of `citata ratings --format
+/// ndjson` (a folder's `ratings.csv` overriding, as there), the failures, and the notes
+/// (each override).
+#[pyfunction]
+#[pyo3(signature = (paths, codebook=None, meta=None, jobs=None))]
+#[allow(clippy::type_complexity)]
+fn ratings_paths<'py>(
+    py: Python<'py>,
+    paths: Vec<PathBuf>,
+    codebook: Option<&Codebook>,
+    meta: Option<Meta>,
+    jobs: Option<usize>,
+) -> PyResult<(Bound<'py, PyBytes>, Vec<String>, Vec<String>)> {
+    use citata::ratings::wire;
+    let tagger = tagger_of(py, codebook)?;
+    let (out, errors, notes) = py.detach(|| -> PyResult<(Vec<u8>, Vec<String>, Vec<String>)> {
+        let sources = sources_of(&paths, meta.as_ref())?;
+        let pipeline = Pipeline::new(
+            &tagger,
+            Needs {
+                ratings: true,
+                ..Needs::default()
+            },
+        );
+        let (mut rows, mut errors, mut notes) = (Vec::new(), Vec::new(), Vec::new());
+        let threads = citata::study::pass::threads(jobs);
+        let Ok(()) = pipeline.run(
+            &sources,
+            threads,
+            |_: &Source, a| wire::rows(&a.transcript, a.ratings),
+            &mut each(|v| rows.extend(v), &mut errors),
+        );
+        let cb = tagger.matcher().codebook();
+        wire::apply_csvs(&paths, cb, &sources, &mut rows, &mut notes).map_err(err)?;
+        let mut out = Vec::new();
+        wire::write_ndjson(cb, &rows, &mut out).map_err(err)?;
+        Ok((out, errors, notes))
+    })?;
+    Ok((PyBytes::new(py, &out), errors, notes))
+}
+
 /// A transcript given in memory: text, or a file's bytes (their encoding detected as for a
 /// file, a .docx read as one).
 #[derive(FromPyObject)]
@@ -212,7 +336,7 @@ fn tag_texts<'py>(
     py: Python<'py>,
     docs: Vec<(String, Given)>,
     codebook: Option<&Codebook>,
-    meta: Option<BTreeMap<String, BTreeMap<String, String>>>,
+    meta: Option<Meta>,
     jobs: Option<usize>,
     ingest: bool,
 ) -> PyResult<(Bound<'py, PyBytes>, Vec<String>)> {
@@ -271,5 +395,7 @@ fn _citata(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Codebook>()?;
     m.add_function(wrap_pyfunction!(tag_paths, m)?)?;
     m.add_function(wrap_pyfunction!(tag_texts, m)?)?;
+    m.add_function(wrap_pyfunction!(quotes_paths, m)?)?;
+    m.add_function(wrap_pyfunction!(ratings_paths, m)?)?;
     Ok(())
 }

@@ -1,14 +1,13 @@
 //! `citata quotes`: the top quotes per parameter, as a draft report section, NDJSON or a table.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
 use anyhow::Context;
-use serde::Serialize;
 
 use super::{PolarityArg, QuotesArgs, QuotesFormat};
 use crate::codebook::Codebook;
-use crate::quotes::{PolarityFilter, Quote, QuoteConfig, keep_best, select_avoiding};
+use crate::quotes::wire;
+use crate::quotes::{PolarityFilter, Quote, QuoteConfig};
 use crate::tag::Tagger;
 use crate::text::Analyzer;
 
@@ -35,27 +34,13 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         config.top = k;
     }
     config.mask &= !args.no_mask;
-    let mut wanted = Vec::new();
-    for id in &args.params {
-        match codebook.parameter(id) {
-            Some(i) => wanted.push(i),
-            None => anyhow::bail!(
-                "unknown parameter `{id}`; the codebook has: {}",
-                codebook
-                    .parameters
-                    .iter()
-                    .map(|p| p.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ),
-        }
-    }
+    let wanted = wire::parameters(&codebook, &args.params).map_err(anyhow::Error::msg)?;
     let tagger = Tagger::new(codebook, &mut analyzer);
     let Some(sources) = super::transcripts(&args.paths, err)? else {
         return Ok(false);
     };
     let threads = super::threads(args.workers.jobs);
-    let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
+    let mut pool = wire::Pool::new(wanted);
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);
     let pipeline = crate::study::Pipeline {
@@ -74,14 +59,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         match r {
             Ok(qs) => {
                 files += 1;
-                for q in qs {
-                    if wanted.is_empty() || wanted.contains(&q.param) {
-                        pool.entry(q.param).or_default().push(q);
-                    }
-                }
-                for list in pool.values_mut() {
-                    keep_best(list);
-                }
+                pool.add(qs);
             }
             Err(e) => {
                 ok = false;
@@ -99,39 +77,11 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         PolarityArg::Any => PolarityFilter::Any,
     };
     let cb = tagger.matcher().codebook();
-    // Parameters in codebook order; a passage chosen for one is not offered to the next.
-    let mut chosen: Vec<Quote> = Vec::new();
-    let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
-    for (_, list) in pool {
-        let picked = select_avoiding(list, &config, filter, &taken);
-        taken.extend(picked.iter().map(|q| (q.doc.clone(), q.span)));
-        chosen.extend(picked);
-    }
+    let chosen = pool.choose(&config, filter);
     match args.format {
-        QuotesFormat::Ndjson => {
-            for (rank, q) in ranked(&chosen) {
-                let p = &cb.parameters[q.param];
-                let wire = WireQuote {
-                    r#type: "quote",
-                    param: &p.id,
-                    level: &cb.levels[p.level].id,
-                    rank,
-                    text: &q.text,
-                    doc: &q.doc,
-                    turn: q.turn,
-                    start: q.chars.0,
-                    end: q.chars.1,
-                    attribution: &q.attribution,
-                    polarity: q.polarity.as_str(),
-                    score: q.score,
-                    features: q.features.iter().map(|(n, v)| (*n, *v)).collect(),
-                };
-                serde_json::to_writer(&mut *out, &wire)?;
-                writeln!(out)?;
-            }
-        }
+        QuotesFormat::Ndjson => wire::write_ndjson(cb, &chosen, out)?,
         QuotesFormat::Table => {
-            for (rank, q) in ranked(&chosen) {
+            for (rank, q) in wire::ranked(&chosen) {
                 writeln!(
                     out,
                     "{}\t{rank}\t{:.2}\t{}\t{}:{}\t{}",
@@ -154,20 +104,6 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         )?;
     }
     Ok(ok)
-}
-
-/// Quotes with their rank inside their parameter (1-based).
-fn ranked(quotes: &[Quote]) -> impl Iterator<Item = (usize, &Quote)> {
-    let mut rank = 0;
-    let mut last = usize::MAX;
-    quotes.iter().map(move |q| {
-        if q.param != last {
-            rank = 0;
-            last = q.param;
-        }
-        rank += 1;
-        (rank, q)
-    })
 }
 
 fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {
@@ -234,22 +170,4 @@ fn polarity_ru(p: crate::tag::polarity::Polarity) -> &'static str {
         Neutral => "нейтрально",
         Mixed => "смешанно",
     }
-}
-
-/// One line of `citata quotes --format ndjson`.
-#[derive(Serialize)]
-struct WireQuote<'a> {
-    r#type: &'static str,
-    param: &'a str,
-    level: &'a str,
-    rank: usize,
-    text: &'a str,
-    doc: &'a str,
-    turn: usize,
-    start: usize,
-    end: usize,
-    attribution: &'a str,
-    polarity: &'static str,
-    score: f32,
-    features: BTreeMap<&'static str, f32>,
 }

@@ -2,40 +2,12 @@
 //! level and wave.
 
 use std::io::Write;
-use std::path::Path;
-
-use serde::Serialize;
 
 use super::{RatingsArgs, RatingsFormat, threads};
 use crate::codebook::Codebook;
 use crate::ingest::Source;
-use crate::model::CharIndex;
-use crate::ratings::{Rating, Stats};
-
-/// One rating with where it comes from.
-#[derive(Clone, Debug)]
-struct Row {
-    doc: String,
-    wave: String,
-    rating: Rating,
-    /// The speaker's label (empty for csv).
-    speaker: String,
-    evidence: String,
-    start: usize,
-    end: usize,
-    reason: Option<String>,
-    rejected: Vec<WireRejected>,
-}
-
-/// A candidate value that was not taken, as written out.
-#[derive(Clone, Debug, Serialize)]
-struct WireRejected {
-    value: f32,
-    why: &'static str,
-    evidence: String,
-    start: usize,
-    end: usize,
-}
+use crate::ratings::Stats;
+use crate::ratings::wire::{self, Row};
 
 /// Runs `citata ratings`; returns true when every file was read.
 ///
@@ -57,39 +29,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             ..Default::default()
         },
     );
-    let rows_of = |_: &Source, a: crate::study::Analysis| -> Vec<Row> {
-        let (t, ratings) = (&a.transcript, a.ratings);
-        let ix = CharIndex::new(&t.text);
-        let wave = t.meta.get("wave").cloned().unwrap_or_default();
-        ratings
-            .into_iter()
-            .map(|r| Row {
-                doc: t.doc.clone(),
-                wave: wave.clone(),
-                speaker: r
-                    .speaker
-                    .and_then(|s| t.speakers.get(s))
-                    .map(|s| s.label.clone())
-                    .unwrap_or_default(),
-                evidence: t.slice(r.evidence).to_string(),
-                start: ix.char_offset(r.evidence.start),
-                end: ix.char_offset(r.evidence.end),
-                reason: r.reason(&t.text),
-                rejected: r
-                    .rejected
-                    .iter()
-                    .map(|x| WireRejected {
-                        value: x.value,
-                        why: x.why.as_str(),
-                        evidence: t.slice(x.evidence).to_string(),
-                        start: ix.char_offset(x.evidence.start),
-                        end: ix.char_offset(x.evidence.end),
-                    })
-                    .collect(),
-                rating: r,
-            })
-            .collect()
-    };
+    let rows_of = |_: &Source, a: crate::study::Analysis| wire::rows(&a.transcript, a.ratings);
     let mut collect = |r: crate::Result<Vec<Row>>| -> anyhow::Result<()> {
         match r {
             Ok(v) => rows.extend(v),
@@ -102,39 +42,14 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     };
     pipeline.run(&sources, threads(args.workers.jobs), rows_of, &mut collect)?;
     let cb = tagger.matcher().codebook();
-    for root in args.paths.iter().filter(|p| p.is_dir()) {
-        let csv = root.join(crate::ratings::RATINGS_CSV);
-        if csv.is_file() {
-            apply_csv(&csv, cb, &sources, &mut rows, err)?;
-        }
+    let mut notes = Vec::new();
+    let applied = wire::apply_csvs(&args.paths, cb, &sources, &mut rows, &mut notes);
+    for n in notes {
+        writeln!(err, "{n}")?;
     }
+    applied?;
     match args.format {
-        RatingsFormat::Ndjson => {
-            for r in &rows {
-                let p = &cb.parameters[r.rating.param];
-                serde_json::to_writer(
-                    &mut *out,
-                    &WireRating {
-                        r#type: "rating",
-                        doc: &r.doc,
-                        param: &p.id,
-                        level: &cb.levels[p.level].id,
-                        wave: &r.wave,
-                        speaker: &r.speaker,
-                        value: r.rating.value,
-                        source: r.rating.source.as_str(),
-                        confidence: r.rating.confidence,
-                        low_confidence: r.rating.is_low(),
-                        evidence: &r.evidence,
-                        start: r.start,
-                        end: r.end,
-                        reason: r.reason.as_deref(),
-                        rejected: &r.rejected,
-                    },
-                )?;
-                writeln!(out)?;
-            }
-        }
+        RatingsFormat::Ndjson => wire::write_ndjson(cb, &rows, out)?,
         RatingsFormat::Csv => {
             let mut w = super::csv_writer(&mut *out);
             w.write_record([
@@ -165,74 +80,6 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         RatingsFormat::Table => write_table(cb, &rows, out)?,
     }
     Ok(ok)
-}
-
-/// Lets a ratings.csv override the rows read from the transcripts; each override is reported.
-fn apply_csv(
-    path: &Path,
-    cb: &Codebook,
-    sources: &[Source],
-    rows: &mut Vec<Row>,
-    err: &mut dyn Write,
-) -> anyhow::Result<()> {
-    for c in crate::ratings::read_csv(path, cb)? {
-        let source = sources.iter().find(|s| {
-            s.path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy() == c.file)
-                || s.doc == c.file
-        });
-        let doc = source.map_or(c.file.clone(), |s| s.doc.clone());
-        let pid = &cb.parameters[c.param].id;
-        let wave = c
-            .wave
-            .or_else(|| rows.iter().find(|r| r.doc == doc).map(|r| r.wave.clone()))
-            .or_else(|| source.and_then(|s| s.meta.get("wave").cloned()))
-            .unwrap_or_default();
-        let rating = Rating::csv(c.param, c.value);
-        // Every respondent's transcript rating of the parameter gives way to the csv's one.
-        let replaced: Vec<String> = rows
-            .iter()
-            .filter(|r| r.doc == doc && r.rating.param == c.param)
-            .map(|r| r.rating.value.to_string())
-            .collect();
-        if let Some(i) = rows
-            .iter()
-            .position(|r| r.doc == doc && r.rating.param == c.param)
-        {
-            writeln!(
-                err,
-                "{}: {doc} {pid}: {} (transcript) replaced by {} (csv)",
-                path.display(),
-                replaced.join(", "),
-                c.value
-            )?;
-            let r = &mut rows[i];
-            r.rating = rating;
-            r.evidence.clear();
-            r.speaker.clear();
-            r.reason = None;
-            r.rejected.clear();
-            let mut k = 0;
-            rows.retain(|r| {
-                k += 1;
-                k - 1 == i || !(r.doc == doc && r.rating.param == c.param)
-            });
-        } else {
-            rows.push(Row {
-                doc,
-                wave,
-                rating,
-                speaker: String::new(),
-                evidence: String::new(),
-                start: 0,
-                end: 0,
-                reason: None,
-                rejected: Vec::new(),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Result<()> {
@@ -311,24 +158,4 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
         }
     }
     Ok(())
-}
-
-/// One line of `citata ratings --format ndjson`.
-#[derive(Serialize)]
-struct WireRating<'a> {
-    r#type: &'static str,
-    doc: &'a str,
-    param: &'a str,
-    level: &'a str,
-    wave: &'a str,
-    speaker: &'a str,
-    value: f32,
-    source: &'static str,
-    confidence: f32,
-    low_confidence: bool,
-    evidence: &'a str,
-    start: usize,
-    end: usize,
-    reason: Option<&'a str>,
-    rejected: &'a [WireRejected],
 }

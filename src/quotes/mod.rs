@@ -24,6 +24,7 @@ mod candidates;
 mod features;
 pub mod mask;
 mod select;
+pub mod wire;
 pub mod wishes;
 mod words;
 

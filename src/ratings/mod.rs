@@ -26,6 +26,7 @@
 //! speaker's rating to that speaker.
 
 pub mod read;
+pub mod wire;
 
 use std::collections::BTreeMap;
 
