@@ -332,6 +332,14 @@ impl Analyzer {
             self.ids.clear();
             self.generation = self.generation.wrapping_add(1);
         }
+        self.tokens_keeping(text, out);
+    }
+
+    /// Appends the tokens of `text` to `out` without ever clearing the cache: ids handed
+    /// out earlier stay valid (the cache may grow past its limit until the next
+    /// [`Analyzer::tokens_into`]). For the stages that read a transcript's tokens after
+    /// tagging it ([`crate::tag::words::Words`]).
+    pub fn tokens_keeping(&mut self, text: &str, out: &mut Vec<Token>) {
         for span in WordSpans::new(text) {
             let form = self.form(&text[span.range()]);
             out.push(Token { span, form });

@@ -6,8 +6,9 @@ use super::words::{Kind::*, is};
 use super::{FEATURES, Quote, QuoteConfig, mask};
 use crate::model::{Role, Span, Transcript};
 use crate::tag::polarity::Polarity;
+use crate::tag::words::Words;
 use crate::tag::{Coding, Source};
-use crate::text::Analyzer;
+use crate::text::{Analyzer, Token};
 
 /// Candidates kept per parameter per transcript: the best by score (the rest could only win
 /// if all of these were rejected for overlap).
@@ -16,12 +17,12 @@ const KEEP_PER_TRANSCRIPT: usize = 24;
 /// Finds and scores the candidate quotes of one transcript for every parameter it is coded
 /// for. `n` is the transcript's 1-based number in the corpus (for the attribution).
 pub fn candidates(
-    t: &Transcript,
+    words: &mut Words<'_>,
     codings: &[Coding],
     n: usize,
     config: &QuoteConfig,
-    analyzer: &mut Analyzer,
 ) -> Vec<Quote> {
+    let t = words.transcript();
     let attribution = attribute(&config.attribution, t, n);
     let division = t.meta.get("division").cloned().unwrap_or_default();
     let respondent = t
@@ -66,7 +67,7 @@ pub fn candidates(
                 continue;
             }
             let is_bare = *bare[first]
-                .get_or_insert_with(|| is_bare_rating(t.slice(t.sentences[first].span), analyzer));
+                .get_or_insert_with(|| is_bare_rating(&words.sentence(first), words.analyzer));
             if is_bare {
                 continue;
             }
@@ -79,9 +80,9 @@ pub fn candidates(
             // The pieces this opening can use, made before they are borrowed.
             for (k, slot) in pieces.iter_mut().enumerate().take(end).skip(first) {
                 if k == first && slot.1.is_none() {
-                    slot.1 = Some(piece(t, k, true, analyzer));
+                    slot.1 = Some(piece(words, k, true));
                 } else if k > first && slot.0.is_none() {
-                    slot.0 = Some(piece(t, k, false, analyzer));
+                    slot.0 = Some(piece(words, k, false));
                 }
             }
             let mut pieces_buf: Vec<&Piece> = Vec::with_capacity(config.max_sentences);
@@ -140,8 +141,7 @@ pub fn candidates(
 }
 
 /// A sentence that only gives a rating: "Восемь.", "Ну, твёрдая восьмёрка.", "Семь из десяти."
-fn is_bare_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
-    let tokens = analyzer.tokens(sentence);
+fn is_bare_rating(tokens: &[Token], analyzer: &Analyzer) -> bool {
     !tokens.is_empty()
         && tokens.len() <= 8
         && tokens.iter().any(|t| {
@@ -312,14 +312,11 @@ fn build(
     }
 }
 
-/// The first byte after leading fillers, punctuation and marks in `text[start..end]`.
-pub(super) fn trim_fillers(
-    text: &str,
-    mut start: usize,
-    end: usize,
-    marks: &[Span],
-    analyzer: &mut Analyzer,
-) -> usize {
+/// The first byte after leading fillers, punctuation and marks in sentence `si` from
+/// `start` (a byte of the transcript's text).
+pub(super) fn trim_fillers(words: &mut Words<'_>, si: usize, mut start: usize) -> usize {
+    let t = words.transcript();
+    let (text, end, marks) = (&t.text, t.sentences[si].span.end, &t.sentences[si].marks);
     loop {
         // Skip spaces, punctuation and marks.
         let rest = &text[start..end];
@@ -334,12 +331,8 @@ pub(super) fn trim_fillers(
             start = m.end;
             continue;
         }
-        let rest = &text[start..end];
-        let mut cut = rest.len().min(48);
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        let tokens = analyzer.tokens(&rest[..cut]);
+        let tokens = words.within(si, Span::new(start, end), &[]);
+        let analyzer = &*words.analyzer;
         let norm = |i: usize| tokens.get(i).map(|t| analyzer.info(t).norm.clone());
         let two = match (norm(0), norm(1)) {
             (Some(a), Some(b)) => Some(format!("{a} {b}")),

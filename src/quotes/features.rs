@@ -4,8 +4,9 @@
 use super::Weights;
 use super::candidates::{shown, trim_fillers};
 use super::words::{Kind::*, is};
-use crate::model::Transcript;
-use crate::text::{Analyzer, is_letter};
+use crate::model::Span;
+use crate::tag::words::Words;
+use crate::text::is_letter;
 
 /// Per-sentence facts a candidate needs, from the codings of one transcript.
 #[derive(Clone, Debug, Default)]
@@ -44,15 +45,17 @@ pub(super) struct Piece {
     pub(super) letters: usize,
 }
 
-pub(super) fn piece(t: &Transcript, si: usize, opening: bool, analyzer: &mut Analyzer) -> Piece {
+pub(super) fn piece(words: &mut Words<'_>, si: usize, opening: bool) -> Piece {
+    let t = words.transcript();
     let s = &t.sentences[si];
     let mut start = s.span.start;
     if opening {
-        start = trim_fillers(&t.text, start, s.span.end, &s.marks, analyzer);
+        start = trim_fillers(words, si, start);
     }
     // Ends are tidied once the pieces of a quote are joined.
     let text = shown(t, si, start);
-    let tokens = analyzer.tokens(&text);
+    let tokens = words.within(si, Span::new(start, s.span.end), &s.marks);
+    let analyzer = &*words.analyzer;
     let mut p = Piece {
         start,
         words: tokens.len() as u32,

@@ -208,13 +208,7 @@ questions = ["сроки"]
         let t = crate::testutil::transcript(&format!("{meta}{text}"));
         let mut st = TagState::default();
         let codings = tg.tag(&mut st, &t);
-        candidates(
-            &t,
-            &codings,
-            1,
-            &QuoteConfig::default(),
-            &mut st.matching.analyzer,
-        )
+        candidates(&mut st.words(&t), &codings, 1, &QuoteConfig::default())
     }
 
     /// The feature value of the single-sentence candidate that shows `shown`.
@@ -319,13 +313,7 @@ questions = ["сроки"]
         let t = crate::testutil::transcript(&text);
         let mut st = TagState::default();
         let codings = tg.tag(&mut st, &t);
-        let qs = candidates(
-            &t,
-            &codings,
-            1,
-            &QuoteConfig::default(),
-            &mut st.matching.analyzer,
-        );
+        let qs = candidates(&mut st.words(&t), &codings, 1, &QuoteConfig::default());
         let q = qs
             .iter()
             .find(|q| q.sentences == (1, 1))
@@ -453,7 +441,7 @@ mod properties {
             let mut st = TagState::default();
             let codings = tagger.tag(&mut st, &t);
             let config = QuoteConfig { mask: false, ..QuoteConfig::default() };
-            let qs = candidates(&t, &codings, 1, &config, &mut st.matching.analyzer);
+            let qs = candidates(&mut st.words(&t), &codings, 1, &config);
             prop_assert!(!qs.is_empty());
             for q in qs {
                 prop_assert!(t.text.is_char_boundary(q.span.start) && t.text.is_char_boundary(q.span.end));

@@ -29,9 +29,10 @@ use super::candidates::shown;
 use super::mask;
 use super::words::{Kind, is};
 use crate::codebook::Codebook;
-use crate::model::{CharIndex, Role, Transcript};
+use crate::model::{CharIndex, Role};
+use crate::tag::words::Words;
 use crate::tag::{Coding, Source};
-use crate::text::Analyzer;
+use crate::text::{Analyzer, Token};
 
 /// One wish passage of one transcript, before consolidation.
 #[derive(Clone, Debug, PartialEq)]
@@ -123,8 +124,7 @@ struct Said {
 }
 
 impl Said {
-    fn of(text: &str, analyzer: &mut Analyzer) -> Said {
-        let tokens = analyzer.tokens(text);
+    fn of(tokens: &[Token], analyzer: &Analyzer) -> Said {
         let mut norms = Vec::with_capacity(tokens.len());
         let mut said = Said {
             norms: Vec::new(),
@@ -136,7 +136,7 @@ impl Said {
             past: false,
             continuation: false,
         };
-        for tk in &tokens {
+        for tk in tokens {
             let info = analyzer.info(tk);
             let norm = info.norm.as_str();
             let lemma = info.lemmas.first().map_or(norm, String::as_str);
@@ -216,12 +216,8 @@ const BACK_CHANNEL_WORDS: usize = 4;
 
 /// The wish passages of one transcript (see the module docs). `attribution` is the
 /// transcript's attribution by the quotes' template.
-pub fn collect(
-    t: &Transcript,
-    codings: &[Coding],
-    attribution: &str,
-    analyzer: &mut Analyzer,
-) -> Vec<Wish> {
+pub fn collect(words: &mut Words<'_>, codings: &[Coding], attribution: &str) -> Vec<Wish> {
+    let t = words.transcript();
     let n = t.sentences.len();
     let mut wish = vec![false; n];
     let mut keyword: Vec<Option<usize>> = vec![None; n];
@@ -278,7 +274,9 @@ pub fn collect(
     let mut said: Vec<Option<Said>> = (0..n).map(|_| None).collect();
     let mut say = |s: usize, said: &mut Vec<Option<Said>>| {
         if said[s].is_none() {
-            said[s] = Some(Said::of(&shown(t, s, t.sentences[s].span.start), analyzer));
+            let sentence = &t.sentences[s];
+            let tokens = words.within(s, sentence.span, &sentence.marks);
+            said[s] = Some(Said::of(&tokens, words.analyzer));
         }
     };
     // Passages: their sentences, in text order.
@@ -520,10 +518,7 @@ mod tests {
             .filter(|c| c.wish)
             .map(|c| c.sentence)
             .collect();
-        (
-            collect(&t, &codings, "Р", &mut st.matching.analyzer),
-            flagged.len(),
-        )
+        (collect(&mut st.words(&t), &codings, "Р"), flagged.len())
     }
 
     fn texts(ws: &[Wish]) -> Vec<&str> {
@@ -627,7 +622,7 @@ mod tests {
             text: text.into(),
             start: 0,
             end: text.chars().count(),
-            lemmas: Said::of(text, &mut a).content,
+            lemmas: Said::of(&a.tokens(text), &a).content,
         }
     }
 

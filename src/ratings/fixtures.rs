@@ -417,7 +417,7 @@ fn run(tagger: &Tagger, text: &str) -> Vec<(String, String, f32)> {
     let mut st = TagState::default();
     let codings = tagger.tag(&mut st, &t);
     let cb = tagger.matcher().codebook();
-    let mut got: Vec<(String, String, f32)> = extract(&t, &codings, &mut st.matching.analyzer)
+    let mut got: Vec<(String, String, f32)> = extract(&mut st.words(&t), &codings)
         .into_iter()
         .map(|r| {
             (
@@ -474,7 +474,7 @@ fn an_answer_that_wavers_is_kept_with_low_confidence() {
     );
     let mut st = TagState::default();
     let codings = tagger.tag(&mut st, &t);
-    let r = extract(&t, &codings, &mut st.matching.analyzer);
+    let r = extract(&mut st.words(&t), &codings);
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].value, 8.0);
     assert!(r[0].is_low(), "{}", r[0].confidence);
@@ -493,7 +493,7 @@ fn a_rejected_counterfactual_is_the_reason() {
     );
     let mut st = TagState::default();
     let codings = tagger.tag(&mut st, &t);
-    let r = extract(&t, &codings, &mut st.matching.analyzer);
+    let r = extract(&mut st.words(&t), &codings);
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].value, 8.0);
     assert!(!r[0].is_low());

@@ -33,9 +33,10 @@ use std::collections::BTreeMap;
 use read::CUES;
 pub use read::{Candidate, Reading, SentenceReading, candidates, speaker_keys};
 
-use crate::model::{Role, Span, Transcript};
+use crate::model::{Role, Span};
+use crate::tag::words::Words;
 use crate::tag::{Coding, Source};
-use crate::text::Analyzer;
+use crate::text::{Analyzer, Token};
 
 /// Where a rating comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,7 +70,7 @@ pub struct Rating {
     pub evidence: Span,
     /// How sure the reading is, 0–1; below [`LOW_CONFIDENCE`] the report lists it.
     pub confidence: f32,
-    /// Who gave it: index into [`Transcript::speakers`]; `None` for csv.
+    /// Who gave it: index into [`crate::model::Transcript::speakers`]; `None` for csv.
     pub speaker: Option<usize>,
     /// Other values said for the same parameter by the same respondent that were not taken,
     /// and why.
@@ -175,7 +176,8 @@ impl Why {
 /// the sentence gives no rating now. `explicit` is true when the sentence itself marks a
 /// rating ("баллов", "из десяти", "ставлю").
 pub fn read_sentence(sentence: &str, analyzer: &mut Analyzer) -> Option<(f32, bool)> {
-    let r = candidates(sentence, analyzer, &[], &[]);
+    let tokens = analyzer.tokens(sentence);
+    let r = candidates(sentence, &tokens, analyzer, &[], &[]);
     r.given().map(|c| (c.value, r.explicit))
 }
 
@@ -189,18 +191,21 @@ fn consistent(a: f32, b: f32) -> bool {
     narrows(a, b) || narrows(b, a)
 }
 
-/// True when an interviewer sentence asks for a rating: a rating word («оценка», «баллов»,
-/// «поставите»), «цифра», «сколько» not about time, money or things, or a value to confirm
-/// («То есть семь?»).
-fn asks_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
-    let tokens = analyzer.tokens(sentence);
-    let words: Vec<(String, String)> = tokens
+/// Each token's normalized form and first lemma.
+fn norm_lemmas(tokens: &[Token], analyzer: &Analyzer) -> Vec<(String, String)> {
+    tokens
         .iter()
         .map(|t| {
             let i = analyzer.info(t);
             (i.norm.clone(), i.lemmas.first().unwrap_or(&i.norm).clone())
         })
-        .collect();
+        .collect()
+}
+
+/// True when an interviewer sentence asks for a rating: a rating word («оценка», «баллов»,
+/// «поставите»), «цифра», «сколько» not about time, money or things, or a value to confirm
+/// («То есть семь?»).
+fn asks_rating(sentence: &str, words: &[(String, String)]) -> bool {
     let question = sentence.trim_end().ends_with('?');
     words.iter().any(|(n, l)| {
         CUES.contains(&l.as_str())
@@ -233,18 +238,10 @@ fn asks_rating(sentence: &str, analyzer: &mut Analyzer) -> bool {
 
 /// What an interviewer's question asks about, when not the rating now: «А в прошлом году
 /// сколько ставили?» asks for the past.
-fn question_frame(sentence: &str, analyzer: &mut Analyzer) -> Option<Reading> {
+fn question_frame(sentence: &str, words: &[(String, String)]) -> Option<Reading> {
     if !sentence.trim_end().ends_with('?') {
         return None;
     }
-    let tokens = analyzer.tokens(sentence);
-    let words: Vec<(String, String)> = tokens
-        .iter()
-        .map(|t| {
-            let i = analyzer.info(t);
-            (i.norm.clone(), i.lemmas.first().unwrap_or(&i.norm).clone())
-        })
-        .collect();
     let has = |f: &dyn Fn(&str, &str) -> bool| words.iter().any(|(n, l)| f(n, l));
     let compares = has(&|n, l| {
         n.starts_with("сравн")
@@ -276,13 +273,14 @@ fn question_frame(sentence: &str, analyzer: &mut Analyzer) -> Option<Reading> {
 /// correction («нет», «ладно», «давайте», «пишите», «так что», «…»), else the head is kept
 /// with a low confidence. A later answer replaces an earlier rating when it was asked for.
 /// Values that are not a rating given now ([`Reading`]) are kept as rejected candidates.
-pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> Vec<Rating> {
+pub fn extract(words: &mut Words<'_>, codings: &[Coding]) -> Vec<Rating> {
+    let t = words.transcript();
     let speakers: Vec<Vec<String>> = t
         .speakers
         .iter()
         .map(|s| {
             if s.role == Role::Respondent {
-                speaker_keys(&s.label, analyzer)
+                speaker_keys(&s.label, words.analyzer)
             } else {
                 Vec::new()
             }
@@ -317,8 +315,10 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
             .collect();
         let text = t.slice(s.span);
         if role == Role::Interviewer {
-            asked |= asks_rating(text, analyzer);
-            if let Some(f) = question_frame(text, analyzer) {
+            let tokens = words.sentence(si);
+            let said = norm_lemmas(&tokens, words.analyzer);
+            asked |= asks_rating(text, &said);
+            if let Some(f) = question_frame(text, &said) {
                 frame = Some(f);
             }
             continue;
@@ -341,7 +341,8 @@ pub fn extract(t: &Transcript, codings: &[Coding], analyzer: &mut Analyzer) -> V
             })
             .collect();
         let term_spans: Vec<Span> = terms.iter().map(|x| x.1).collect();
-        let reading = candidates(text, analyzer, &speakers, &term_spans);
+        let tokens = words.sentence(si);
+        let reading = candidates(text, &tokens, words.analyzer, &speakers, &term_spans);
         if reading.candidates.is_empty() {
             previous_counts.clear();
             continue;
@@ -762,7 +763,7 @@ mod tests {
         let t = crate::testutil::transcript(text);
         let mut st = TagState::default();
         let codings = tagger.tag(&mut st, &t);
-        let got: Vec<(usize, f32, &str)> = extract(&t, &codings, &mut st.matching.analyzer)
+        let got: Vec<(usize, f32, &str)> = extract(&mut st.words(&t), &codings)
             .iter()
             .map(|r| (r.param, r.value, t.slice(r.evidence)))
             .collect();

@@ -16,7 +16,7 @@
 //! until a contrast, «нет» or «сейчас»/«теперь» resets them.
 
 use crate::model::Span;
-use crate::text::{Analyzer, dictionary};
+use crate::text::{Analyzer, Token, dictionary};
 
 /// How a number in a respondent's sentence is meant.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -488,15 +488,15 @@ struct Tok {
 /// a number («Сроки восемь») is not read as a count.
 pub fn candidates(
     sentence: &str,
+    tokens: &[Token],
     analyzer: &mut Analyzer,
     speakers: &[Vec<String>],
     terms: &[Span],
 ) -> SentenceReading {
-    let tokens = analyzer.tokens(sentence);
     let mut toks: Vec<Tok> = Vec::with_capacity(tokens.len());
     let mut clause = 0usize;
     let mut prev_end = 0usize;
-    for t in &tokens {
+    for t in tokens {
         let i = analyzer.info(t);
         let gap_text = &sentence[prev_end..t.span.start];
         let gap = gap_text.chars().any(|c| {
@@ -994,7 +994,10 @@ fn count_before(toks: &[Tok], k: usize, sentence: &str, terms: &[Span]) -> bool 
 /// names, patronymics, words the dictionary does not know; not roles («Респондент»,
 /// «Механик», «Спикер 2»).
 pub fn speaker_keys(label: &str, analyzer: &mut Analyzer) -> Vec<String> {
-    let tokens = analyzer.tokens(label);
+    // Never clears the analyzer's cache: the tagger's tokens stay valid (see
+    // [`crate::tag::words`]).
+    let mut tokens = Vec::new();
+    analyzer.tokens_keeping(label, &mut tokens);
     let mut out = Vec::new();
     for t in &tokens {
         let i = analyzer.info(t);

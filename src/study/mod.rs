@@ -178,20 +178,20 @@ impl<'a> Pipeline<'a> {
                 state.keys.get_or_insert_with(Default::default).clear();
             }
             let codings = tagger.tag(state, &transcript);
-            let analyzer = &mut state.matching.analyzer;
+            let mut words = state.words(&transcript);
             let ratings = if self.needs.ratings {
-                crate::ratings::extract(&transcript, &codings, analyzer)
+                crate::ratings::extract(&mut words, &codings)
             } else {
                 Vec::new()
             };
             let candidates = if self.needs.quotes {
-                crate::quotes::candidates(&transcript, &codings, n, &self.quotes, analyzer)
+                crate::quotes::candidates(&mut words, &codings, n, &self.quotes)
             } else {
                 Vec::new()
             };
             let wishes = if self.needs.wishes {
                 let who = crate::quotes::attribute(&self.quotes.attribution, &transcript, n);
-                crate::quotes::wishes::collect(&transcript, &codings, &who, analyzer)
+                crate::quotes::wishes::collect(&mut words, &codings, &who)
             } else {
                 Vec::new()
             };

@@ -20,6 +20,7 @@
 
 pub mod polarity;
 pub mod wire;
+pub mod words;
 
 use serde::Deserialize;
 
@@ -128,6 +129,16 @@ pub struct TagState {
     /// ([`crate::text::FormInfo::key`], space-separated) by sentence index, from the tokens it
     /// analyzed anyway: the search index takes them so the text is analyzed once.
     pub keys: Option<SentenceKeys>,
+    /// Each sentence's tokens from the last [`Tagger::tag`], for the stages after it
+    /// ([`words::Words`]).
+    pub sentence_tokens: words::SentenceTokens,
+}
+
+impl TagState {
+    /// The words of `t`, which this state last tagged, for the stages after tagging.
+    pub fn words<'a>(&'a mut self, t: &'a Transcript) -> words::Words<'a> {
+        words::Words::new(t, &self.sentence_tokens, &mut self.matching.analyzer)
+    }
 }
 
 /// The index keys of a transcript's sentences, recorded while tagging: one buffer for the
@@ -245,6 +256,9 @@ impl Tagger {
         let mut answer_sentences = 0usize;
         let mut current_turn = usize::MAX;
         let mut keyword: Vec<Vec<TermHit>> = vec![Vec::new(); self.params];
+        state
+            .sentence_tokens
+            .start(t.sentences.len(), state.matching.analyzer.generation());
         for (si, s) in t.sentences.iter().enumerate() {
             let turn = &t.turns[s.turn];
             let role = t.turn_speaker(turn).role;
@@ -274,6 +288,9 @@ impl Tagger {
             }
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
             let generation = state.matching.analyzer.generation();
+            state
+                .sentence_tokens
+                .record(si, state.matching.tokens(), generation);
             if state.polarity_generation != generation {
                 // The analyzer cleared its cache before this sentence: form ids are reused.
                 state.polarity_generation = generation;
