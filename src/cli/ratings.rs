@@ -6,8 +6,8 @@ use std::io::Write;
 use super::{RatingsArgs, RatingsFormat, threads};
 use crate::codebook::Codebook;
 use crate::ingest::Source;
-use crate::ratings::{Stats, change, round1};
 use crate::ratings::wire::{self, Row};
+use crate::ratings::{Stats, change, round1};
 
 /// Runs `citata ratings`; returns true when every file was read.
 ///
@@ -94,8 +94,11 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
             .collect();
         Stats::of(&v)
     };
-    let cell =
-        |s: Option<Stats>| s.map_or("—".to_string(), |s| format!("{:.1} (n={})", round1(s.mean), s.n));
+    let cell = |s: Option<Stats>| {
+        s.map_or("—".to_string(), |s| {
+            format!("{:.1} (n={})", round1(s.mean), s.n)
+        })
+    };
     write!(out, "{:<52}", "parameter")?;
     for w in &waves {
         write!(out, " {:>14}", if w.is_empty() { "(no wave)" } else { w })?;

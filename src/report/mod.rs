@@ -579,9 +579,16 @@ fn recommendations(
     let score = |p: &ReportParameter| score_n(p);
     let keep = strengths
         .iter()
-        .map(|p| format!("Сохранить сильную сторону — параметр «{}» ({}).", p.name, score(p)))
+        .map(|p| {
+            format!(
+                "Сохранить сильную сторону — параметр «{}» ({}).",
+                p.name,
+                score(p)
+            )
+        })
         .collect();
-    let fell = |p: &ReportParameter| p.change_shown && p.change.is_some_and(|c| c <= -t.show_change);
+    let fell =
+        |p: &ReportParameter| p.change_shown && p.change.is_some_and(|c| c <= -t.show_change);
     let mut develop: Vec<String> = zones
         .iter()
         .map(|p| {
@@ -766,16 +773,22 @@ fn verdict_from_mentions(levels: &[ReportLevel]) -> String {
         .iter()
         .filter(|p| p.criticism > p.praise && p.criticism >= 2)
         .collect();
-    criticised.sort_by(|a, b| {
-        (b.criticism - b.praise).cmp(&(a.criticism - a.praise))
-    });
+    criticised.sort_by(|a, b| (b.criticism - b.praise).cmp(&(a.criticism - a.praise)));
     if !criticised.is_empty() {
         let names: Vec<String> = criticised
             .iter()
             .take(3)
-            .map(|p| format!("«{}» (критика: {}, похвала: {})", p.name, p.criticism, p.praise))
+            .map(|p| {
+                format!(
+                    "«{}» (критика: {}, похвала: {})",
+                    p.name, p.criticism, p.praise
+                )
+            })
             .collect();
-        out.push_str(&format!(" Больше критики, чем похвалы: {}.", names.join(", ")));
+        out.push_str(&format!(
+            " Больше критики, чем похвалы: {}.",
+            names.join(", ")
+        ));
     }
     out
 }

@@ -388,7 +388,7 @@ pub(crate) fn uncertain_line(u: &super::UncertainRating, name: &str) -> String {
         name,
         num(Some(u.value)),
         u.doc,
-        format!("{:.2}", u.confidence).replace('.', ","),
+        crate::ru::decimal(f64::from(u.confidence), 2),
         u.text
     )
 }
@@ -566,7 +566,12 @@ pub fn html(m: &ReportModel) -> String {
             let _ = write!(o, "<h3>{title}</h3>");
             for id in ids {
                 let Some(p) = param_of(l, id) else { continue };
-                let _ = write!(o, "<p><b>{}</b> — {}</p>", esc(&p.name), esc(&cell_score(p)));
+                let _ = write!(
+                    o,
+                    "<p><b>{}</b> — {}</p>",
+                    esc(&p.name),
+                    esc(&cell_score(p))
+                );
                 for q in p.quotes.iter().take(2) {
                     let _ = write!(
                         o,
