@@ -797,6 +797,59 @@ fn verdict_from_mentions(levels: &[ReportLevel]) -> String {
 mod tests {
     use super::*;
 
+    fn level(name: &str, score: Option<f32>) -> ReportLevel {
+        ReportLevel {
+            id: name.into(),
+            name: name.into(),
+            score,
+            previous: None,
+            change: None,
+            parameters: Vec::new(),
+            strengths: Vec::new(),
+            zones: Vec::new(),
+            keep: Vec::new(),
+            develop: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_says_when_levels_are_rated_the_same() {
+        let t = Thresholds::default();
+        let one = [
+            level("Организационный уровень", None),
+            level("Процессный уровень", Some(7.5)),
+        ];
+        assert_eq!(
+            verdict(&one, None, &t),
+            "Оценки есть только по одному уровню: процессный уровень (7,5)."
+        );
+        let two = [
+            level("Организационный уровень", Some(8.0)),
+            level("Личностный уровень", Some(8.0)),
+        ];
+        assert_eq!(
+            verdict(&two, None, &t),
+            "Уровни оценены одинаково: организационный уровень и личностный уровень — 8,0."
+        );
+        let three = [
+            level("Организационный уровень", Some(8.0)),
+            level("Процессный уровень", Some(7.2)),
+            level("Личностный уровень", Some(8.0)),
+        ];
+        assert_eq!(
+            verdict(&three, None, &t),
+            "Сильнее всего оценены одинаково организационный уровень и личностный уровень (8,0), слабее — процессный уровень (7,2)."
+        );
+        let apart = [
+            level("Организационный уровень", Some(6.9)),
+            level("Личностный уровень", Some(7.5)),
+        ];
+        assert_eq!(
+            verdict(&apart, None, &t),
+            "Сильнее всего оценён личностный уровень (7,5), слабее — организационный уровень (6,9)."
+        );
+    }
+
     #[test]
     fn display_rules_at_the_edges() {
         let t = Thresholds::default();
