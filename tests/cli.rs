@@ -4025,10 +4025,12 @@ questions = ["на связи"]
         assert_eq!(
             texts_of(&quotes, "delivery"),
             vec![
-                // The fillers "Ну, вот, короче," were trimmed: a lowercase start is no fragment.
-                "поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.",
+                // The fillers "Ну, вот, короче," were trimmed: a lowercase start is no fragment
+                // for the score, and the quote opens with «…» (issue 15: it begins
+                // mid-sentence).
+                "…поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.",
                 "Поставка у нас была ужасная в этом году, задержка на месяц, линия стояла две недели!",
-                "нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.",
+                "…нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.",
             ]
         );
         assert_eq!(
@@ -4379,7 +4381,7 @@ questions = ["на связи"]
         Респондент: Ну, вот, короче, менеджер у нас хороший, всегда перезванивает в течение часа.\n";
 
     #[test]
-    fn cuts_inside_a_turn_are_marked_and_fillers_are_trimmed_without_a_mark() {
+    fn cuts_inside_a_turn_are_marked_and_trimmed_fillers_leave_an_opening_mark() {
         let dir = tmp();
         let cb = write(dir.path(), "cb.toml", CODEBOOK);
         let file = write(dir.path(), "cuts.txt", CUTS);
@@ -4397,10 +4399,11 @@ questions = ["на связи"]
             texts_of(&quotes, "price"),
             vec!["…Цены у них средние по рынку, не дешёвые, но и не грабёж."]
         );
-        // Fillers at the start of a turn: trimmed, and no "…".
+        // Fillers at the start of a turn: trimmed, and the quote opens with «…»: it begins
+        // mid-sentence and in lower case (issue 15).
         assert_eq!(
             texts_of(&quotes, "manager"),
-            vec!["менеджер у нас хороший, всегда перезванивает в течение часа."]
+            vec!["…менеджер у нас хороший, всегда перезванивает в течение часа."]
         );
         // The ratings are coded (context of the question), yet open no quote.
         let codings = tag_ok(&file, Some(&cb));
@@ -5625,7 +5628,7 @@ mod office {
         assert!(
             back[0]
                 .text
-                .contains("Удовлетворенность компании АО «Северхимпром»"),
+                .contains("Удовлетворённость компании АО «Северхимпром»"),
             "{}",
             back[0].text
         );
@@ -5653,7 +5656,7 @@ mod office {
             headings[0],
             (
                 1,
-                "Удовлетворенность компании АО «Северхимпром» сотрудничеством с ООО «ТехноПривод»"
+                "Удовлетворённость компании АО «Северхимпром» сотрудничеством с ООО «ТехноПривод»"
                     .to_string()
             )
         );
