@@ -762,7 +762,7 @@ fn verdict_from_mentions(levels: &[ReportLevel]) -> String {
     if all.is_empty() {
         return out;
     }
-    all.sort_by(|a, b| b.codings.cmp(&a.codings));
+    all.sort_by_key(|p| std::cmp::Reverse(p.codings));
     let most: Vec<String> = all
         .iter()
         .take(3)
@@ -773,7 +773,7 @@ fn verdict_from_mentions(levels: &[ReportLevel]) -> String {
         .iter()
         .filter(|p| p.criticism > p.praise && p.criticism >= 2)
         .collect();
-    criticised.sort_by(|a, b| (b.criticism - b.praise).cmp(&(a.criticism - a.praise)));
+    criticised.sort_by_key(|p| std::cmp::Reverse(p.criticism - p.praise));
     if !criticised.is_empty() {
         let names: Vec<String> = criticised
             .iter()
