@@ -8887,6 +8887,24 @@ mod display_and_russian {
             ratings.push((f, "equipment_quality", v));
             ratings.push((f, "certificates", v));
         }
+        // Модернизация: 2025 7, 7,5, 7, 7,5 (7,25: 7,3); 2026 8, 9, 8,3, 8,5 (8,45, which
+        // f32 holds as 8,4499998: 8,5 rounded half away from zero), +1,2.
+        for (f, v) in [
+            ("a.txt", 7.0),
+            ("b.txt", 7.5),
+            ("c.txt", 7.0),
+            ("d.txt", 7.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
+        for (f, v) in [
+            ("e.txt", 8.0),
+            ("f.txt", 9.0),
+            ("g.txt", 8.3),
+            ("h.txt", 8.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
         // Цены: 2025 7, 7, 7; 2026 8, 9 (8,5 on two ratings): shown as it moved, marked,
         // no change claimed.
         for f in ["a.txt", "b.txt", "c.txt"] {
@@ -8901,6 +8919,10 @@ mod display_and_russian {
             org.contains("| Качество оборудования | 8,5 | +1,2 |  |"),
             "{org}"
         );
+        assert!(
+            org.contains("| Модернизация установленного парка | 8,5 | +1,2 |  |"),
+            "{org}"
+        );
         assert!(!org.contains("| Сертификаты"), "{org}");
         assert!(org.contains(
             "_Не показаны параметры с оценкой от 8,0 до 9,0 без изменения больше чем на 1,0: «Сертификаты и разрешительная документация» (8,5)._"
@@ -8909,7 +8931,7 @@ mod display_and_russian {
         assert!(md.contains("**Цены** — 8,5 (n = 2, мало оценок)\n"), "{md}");
         assert!(md.contains("помечены числом оценок n; изменение для них не указывается"));
         // A change of 1,0 is shown (at least 1), though it does not bring 8,5 into the table.
-        assert!(md.contains("Выросли: «Сертификаты и разрешительная документация» (+1,0), «Качество оборудования» (+1,2)."), "{md}");
+        assert!(md.contains("Выросли: «Сертификаты и разрешительная документация» (+1,0), «Качество оборудования» (+1,2), «Модернизация установленного парка» (+1,2)."), "{md}");
         assert!(!md.contains("«Цены» (+"), "{md}");
         // The chart has the table's parameters, no more.
         let html = report(dir.path(), "html");
