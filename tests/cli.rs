@@ -8970,7 +8970,7 @@ mod display_and_russian {
         );
         let md = report(dir.path(), "md");
         assert!(
-            md.contains("Оценок по шкале в интервью этой волны нет."),
+            md.contains("## Общая оценка\n\nОценок по шкале в интервью этой волны нет: отчёт построен на упоминаниях, похвале и критике, цитатах и пожеланиях. Чаще всего обсуждали: "),
             "{md}"
         );
         assert!(!md.contains("(n = 0)") && !md.contains("— —"), "{md}");
@@ -8981,6 +8981,21 @@ mod display_and_russian {
         assert!(md.contains("Чаще всего обсуждали:"), "{md}");
         assert!(md.contains("Разобрать критику по параметру «Цены»"), "{md}");
         assert!(md.contains("\n## Организационный уровень\n"), "{md}");
+        // The per-parameter section lists what was discussed, and names the rest in a line.
+        assert!(md.contains("\n## Параметры\n") && !md.contains("## Оценки по параметрам"));
+        assert!(
+            md.contains("**Цены** — нет оценок; 3 упоминания, похвала: 0, критика: 3\n"),
+            "{md}"
+        );
+        assert!(!md.contains("**Сервис**"), "{md}");
+        assert!(
+            md.contains("_Не оценивались и не обсуждались: «Документооборот», "),
+            "{md}"
+        );
+        assert!(
+            md.contains("_Параметры этого уровня в интервью не обсуждались._"),
+            "{md}"
+        );
         let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).unwrap();
         assert_eq!(json["ratings"], 0);
         let pricing = json["levels"][0]["parameters"]

@@ -16,8 +16,9 @@ use std::io::Write as _;
 use crate::escape::escaped as escape;
 
 use super::render::{
-    NO_RATINGS, cell_score, change, class_ru, colors, legend, level_heading, meta_line, num,
-    omitted_line, param_line, param_of, wish_who, wishes_shown,
+    NOT_DISCUSSED, cell_score, change, class_ru, colors, legend, level_heading, listed, meta_line,
+    num, omitted_line, param_line, param_of, params_heading, unmentioned_line, wish_who,
+    wishes_shown,
 };
 use super::{ReportModel, ReportParameter};
 
@@ -252,9 +253,8 @@ fn body(m: &ReportModel) -> String {
             ]
         })
         .collect();
-    if m.ratings == 0 {
-        b.para(None, &[(NO_RATINGS, Look::default())]);
-    } else {
+    // Without ratings the verdict says so, with what there is instead.
+    if m.ratings > 0 {
         b.table(&[6, 2, 2], &["Уровень", "Оценка", "Изменение"], &rows);
     }
     b.para(None, &[(&m.verdict, Look::default())]);
@@ -284,6 +284,8 @@ fn body(m: &ReportModel) -> String {
                     &["Параметр", "Упоминаний", "Похвала", "Критика"],
                     &rows,
                 );
+            } else {
+                b.para(None, &[(NOT_DISCUSSED, Look::color(Some(colors::MUTED)))]);
             }
         }
         let rows: Vec<Vec<Cell>> = l
@@ -328,10 +330,10 @@ fn body(m: &ReportModel) -> String {
         }
     }
 
-    b.heading(2, "Оценки по параметрам");
+    b.heading(2, params_heading(m));
     for l in &m.levels {
         b.heading(3, &l.name);
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let tail = if p.change_shown {
                 format!(", изменение {}", p.change.map_or(String::new(), change))
             } else {
@@ -346,6 +348,9 @@ fn body(m: &ReportModel) -> String {
             for q in &p.quotes {
                 b.quote(&q.text, &q.attribution);
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            b.para(None, &[(&line, Look::color(Some(colors::MUTED)))]);
         }
     }
 

@@ -80,8 +80,34 @@ pub(crate) fn param_line(p: &ReportParameter) -> String {
     }
 }
 
-/// The line saying the study has no ratings.
-pub(crate) const NO_RATINGS: &str = "Оценок по шкале в интервью этой волны нет. Ниже — то, что есть: упоминания параметров, похвала и критика, цитаты и пожелания.";
+/// A level none of whose parameters was discussed, in a study without ratings.
+pub(crate) const NOT_DISCUSSED: &str = "Параметры этого уровня в интервью не обсуждались.";
+
+/// The heading of the per-parameter section: «Оценки по параметрам», or «Параметры» in a
+/// study without ratings.
+pub(crate) fn params_heading(m: &ReportModel) -> &'static str {
+    if m.ratings == 0 {
+        "Параметры"
+    } else {
+        "Оценки по параметрам"
+    }
+}
+
+/// Whether the per-parameter section lists a parameter: it has a score, mentions or quotes.
+pub(crate) fn listed(p: &ReportParameter) -> bool {
+    p.score.is_some() || p.codings > 0 || !p.quotes.is_empty()
+}
+
+/// The line after a level's parameters naming those neither rated nor discussed.
+pub(crate) fn unmentioned_line(l: &ReportLevel) -> Option<String> {
+    let names: Vec<String> = l
+        .parameters
+        .iter()
+        .filter(|p| !listed(p))
+        .map(|p| format!("«{}»", p.name))
+        .collect();
+    (!names.is_empty()).then(|| format!("Не оценивались и не обсуждались: {}.", names.join(", ")))
+}
 
 /// A parameter without a score in the per-parameter section: what there is instead.
 pub(crate) fn mentions_line(p: &ReportParameter) -> String {
@@ -210,9 +236,8 @@ pub fn markdown(m: &ReportModel) -> String {
     let _ = writeln!(o, "# {}\n", m.title);
     let _ = writeln!(o, "{}\n", meta_line(m));
     let _ = writeln!(o, "## Общая оценка\n");
-    if m.ratings == 0 {
-        let _ = writeln!(o, "{NO_RATINGS}");
-    } else {
+    // Without ratings the verdict says so, with what there is instead.
+    if m.ratings > 0 {
         let _ = writeln!(o, "| Уровень | Оценка | Изменение |\n|---|---|---|");
         for l in &m.levels {
             let _ = writeln!(
@@ -225,8 +250,9 @@ pub fn markdown(m: &ReportModel) -> String {
                     .map_or(String::new(), change)
             );
         }
+        o.push('\n');
     }
-    let _ = writeln!(o, "\n{}\n", m.verdict);
+    let _ = writeln!(o, "{}\n", m.verdict);
     if let Some(legend) = legend(m) {
         let _ = writeln!(o, "_{legend}_\n");
     }
@@ -248,6 +274,8 @@ pub fn markdown(m: &ReportModel) -> String {
                     );
                 }
                 o.push('\n');
+            } else {
+                let _ = writeln!(o, "_{NOT_DISCUSSED}_\n");
             }
         }
         let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
@@ -289,10 +317,10 @@ pub fn markdown(m: &ReportModel) -> String {
             }
         }
     }
-    let _ = writeln!(o, "## Оценки по параметрам\n");
+    let _ = writeln!(o, "## {}\n", params_heading(m));
     for l in &m.levels {
         let _ = writeln!(o, "### {}\n", l.name);
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let _ = writeln!(
                 o,
                 "**{}** — {}{}\n",
@@ -310,6 +338,9 @@ pub fn markdown(m: &ReportModel) -> String {
             if !p.quotes.is_empty() {
                 o.push('\n');
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            let _ = writeln!(o, "_{line}_\n");
         }
     }
     let _ = writeln!(o, "## Идеи и пожелания клиента\n");
@@ -490,9 +521,7 @@ pub fn html(m: &ReportModel) -> String {
         _ => String::new(),
     };
     let _ = write!(o, "<h2>Общая оценка</h2>");
-    if m.ratings == 0 {
-        let _ = write!(o, "<p>{}</p>", esc(NO_RATINGS));
-    } else {
+    if m.ratings > 0 {
         let _ = write!(
             o,
             "<table><tr><th>Уровень</th><th class=\"num\">Оценка</th><th class=\"num\">Изменение</th></tr>"
@@ -533,6 +562,8 @@ pub fn html(m: &ReportModel) -> String {
                     );
                 }
                 o.push_str("</table>");
+            } else {
+                let _ = write!(o, "<p class=\"meta\">{NOT_DISCUSSED}</p>");
             }
         }
         let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
@@ -583,10 +614,10 @@ pub fn html(m: &ReportModel) -> String {
             }
         }
     }
-    let _ = write!(o, "<h2>Оценки по параметрам</h2>");
+    let _ = write!(o, "<h2>{}</h2>", params_heading(m));
     for l in &m.levels {
         let _ = write!(o, "<h3>{}</h3>", esc(&l.name));
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let _ = write!(
                 o,
                 "<p><b>{}</b> — {} {}</p>",
@@ -602,6 +633,9 @@ pub fn html(m: &ReportModel) -> String {
                     esc(&q.attribution)
                 );
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&line));
         }
     }
     let _ = write!(o, "<h2>Идеи и пожелания клиента</h2>");
