@@ -7931,6 +7931,34 @@ mod serve {
             ),
             "{body}"
         );
+        // Quote scores and their features with a decimal comma, negatives with U+2212
+        // (issue 15).
+        let scores: Vec<String> = body
+            .split("· оценка ")
+            .skip(1)
+            .map(|s| {
+                s.chars()
+                    .take_while(|c| !matches!(c, '<' | '='))
+                    .collect::<String>()
+            })
+            .collect();
+        assert!(!scores.is_empty(), "{body}");
+        for score in &scores {
+            let score = score.trim();
+            assert!(
+                score.contains(',') && !score.contains('.') && !score.contains('-'),
+                "{score}"
+            );
+        }
+        let features = body
+            .split(" = ")
+            .nth(1)
+            .map(|s| s.chars().take_while(|c| *c != '<').collect::<String>())
+            .unwrap();
+        assert!(
+            features.contains(',') && !features.contains('.'),
+            "{features}"
+        );
     }
 }
 
