@@ -39,6 +39,7 @@ pub mod quotes;
 pub mod ratings;
 pub mod refi;
 pub mod report;
+pub mod ru;
 pub mod segment;
 #[cfg(feature = "serve")]
 pub mod serve;

@@ -4025,10 +4025,12 @@ questions = ["на связи"]
         assert_eq!(
             texts_of(&quotes, "delivery"),
             vec![
-                // The fillers "Ну, вот, короче," were trimmed: a lowercase start is no fragment.
-                "поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.",
+                // The fillers "Ну, вот, короче," were trimmed: a lowercase start is no fragment
+                // for the score, and the quote opens with «…» (issue 15: it begins
+                // mid-sentence).
+                "…поставка у нас вечно опаздывает, в марте ждали насосы три недели. Я уже и звонить устала. Восемь. Хотя нет, поставка в целом нормальная, если заранее заказывать, по графику приходит.",
                 "Поставка у нас была ужасная в этом году, задержка на месяц, линия стояла две недели!",
-                "нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.",
+                "…нормально всё со сроками. Поставка приходит вовремя, мы по ней план ремонтов строим, претензий особых нет.",
             ]
         );
         assert_eq!(
@@ -4379,7 +4381,7 @@ questions = ["на связи"]
         Респондент: Ну, вот, короче, менеджер у нас хороший, всегда перезванивает в течение часа.\n";
 
     #[test]
-    fn cuts_inside_a_turn_are_marked_and_fillers_are_trimmed_without_a_mark() {
+    fn cuts_inside_a_turn_are_marked_and_trimmed_fillers_leave_an_opening_mark() {
         let dir = tmp();
         let cb = write(dir.path(), "cb.toml", CODEBOOK);
         let file = write(dir.path(), "cuts.txt", CUTS);
@@ -4397,10 +4399,11 @@ questions = ["на связи"]
             texts_of(&quotes, "price"),
             vec!["…Цены у них средние по рынку, не дешёвые, но и не грабёж."]
         );
-        // Fillers at the start of a turn: trimmed, and no "…".
+        // Fillers at the start of a turn: trimmed, and the quote opens with «…»: it begins
+        // mid-sentence and in lower case (issue 15).
         assert_eq!(
             texts_of(&quotes, "manager"),
-            vec!["менеджер у нас хороший, всегда перезванивает в течение часа."]
+            vec!["…менеджер у нас хороший, всегда перезванивает в течение часа."]
         );
         // The ratings are coded (context of the question), yet open no quote.
         let codings = tag_ok(&file, Some(&cb));
@@ -5625,7 +5628,7 @@ mod office {
         assert!(
             back[0]
                 .text
-                .contains("Удовлетворенность компании АО «Северхимпром»"),
+                .contains("Удовлетворённость компании АО «Северхимпром»"),
             "{}",
             back[0].text
         );
@@ -5653,7 +5656,7 @@ mod office {
             headings[0],
             (
                 1,
-                "Удовлетворенность компании АО «Северхимпром» сотрудничеством с ООО «ТехноПривод»"
+                "Удовлетворённость компании АО «Северхимпром» сотрудничеством с ООО «ТехноПривод»"
                     .to_string()
             )
         );
@@ -6945,7 +6948,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
         let qde = String::from_utf8(entries["project.qde"].clone()).unwrap();
         assert!(qde.contains(" name=\"Р-01\">"), "{qde}");
         assert!(
-            qde.contains("name=\"Дивизион\" typeOfVariable=\"Text\""),
+            qde.contains("name=\"Подразделение\" typeOfVariable=\"Text\""),
             "{qde}"
         );
         assert!(
@@ -6967,7 +6970,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
         assert_eq!(summary.code, 0, "{}", summary.stderr);
         assert!(
             summary.stdout.contains(
-                "cases:\n  Р-01: 1 source(s); Дивизион = Служба закупок, Роль = Начальник службы закупок, Волна = 2026, Оценка: Сроки поставки = 6\n  Р-02: 1 source(s); Дивизион = Служба главного механика"
+                "cases:\n  Р-01: 1 source(s); Подразделение = Служба закупок, Роль = Начальник службы закупок, Волна = 2026, Оценка: Сроки поставки = 6\n  Р-02: 1 source(s); Подразделение = Служба главного механика"
             ),
             "{}",
             summary.stdout
@@ -7928,6 +7931,34 @@ mod serve {
             ),
             "{body}"
         );
+        // Quote scores and their features with a decimal comma, negatives with U+2212
+        // (issue 15).
+        let scores: Vec<String> = body
+            .split("· оценка ")
+            .skip(1)
+            .map(|s| {
+                s.chars()
+                    .take_while(|c| !matches!(c, '<' | '='))
+                    .collect::<String>()
+            })
+            .collect();
+        assert!(!scores.is_empty(), "{body}");
+        for score in &scores {
+            let score = score.trim();
+            assert!(
+                score.contains(',') && !score.contains('.') && !score.contains('-'),
+                "{score}"
+            );
+        }
+        let features = body
+            .split(" = ")
+            .nth(1)
+            .map(|s| s.chars().take_while(|c| *c != '<').collect::<String>())
+            .unwrap();
+        assert!(
+            features.contains(',') && !features.contains('.'),
+            "{features}"
+        );
     }
 }
 
@@ -8789,6 +8820,309 @@ mod context_needs_content {
                 !texts.iter().any(|t| t == refusal),
                 "{refusal} is context-coded"
             );
+        }
+    }
+}
+
+/// Issue 15: the seed's display rules exactly, Russian that reads right, one rounding, a
+/// study without ratings and thin evidence.
+mod display_and_russian {
+    use std::path::Path;
+
+    use crate::testenv::{citata, tmp};
+
+    /// A study folder of `files` (name, wave, division) whose answers praise or criticise
+    /// without any number, and a ratings.csv with `ratings` (file, param, value) when given.
+    fn study(dir: &Path, files: &[(&str, &str, &str)], ratings: &[(&str, &str, f32)]) {
+        let mut csv = String::from("file,respondent,division,wave\n");
+        for (i, (name, wave, division)) in files.iter().enumerate() {
+            std::fs::write(
+                dir.join(name),
+                "Интервьюер: Как вам качество оборудования?\nРеспондент: Качество хорошее, насосы надёжные, мы довольны.\n\
+Интервьюер: А сертификаты и паспорта?\nРеспондент: Паспорта приходят поздно, это плохо, очень неудобно.\n\
+Интервьюер: А цены?\nРеспондент: Цены высокие, дорого, это большая проблема для нас.\n",
+            )
+            .unwrap();
+            csv.push_str(&format!("{name},Р{i},{division},{wave}\n"));
+        }
+        std::fs::write(dir.join("respondents.csv"), csv).unwrap();
+        if !ratings.is_empty() {
+            let mut r = String::from("file,param,value\n");
+            for (f, p, v) in ratings {
+                r.push_str(&format!("{f},{p},{v}\n"));
+            }
+            std::fs::write(dir.join("ratings.csv"), r).unwrap();
+        }
+    }
+
+    fn report(dir: &Path, ext: &str) -> String {
+        let out = dir.join(format!("out.{ext}"));
+        let run = citata([
+            "report".as_ref(),
+            dir.join("study").as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read_to_string(out).unwrap()
+    }
+
+    /// The level section of a Markdown report: from `## name` to the next `## `.
+    fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+        let start = md.find(&format!("## {heading}")).expect(heading);
+        let rest = &md[start + 3..];
+        &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+    }
+
+    /// Two waves: 8,5 that rose by 1,2 is in the level table with its change; 8,5 that
+    /// rose by 1,0 is not, and the line under the table names it; the chart shows what the
+    /// table shows; a score on two ratings is marked and claims no change.
+    #[test]
+    fn a_middle_score_that_moved_by_more_than_one_is_in_the_table() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        std::fs::create_dir(&s).unwrap();
+        let files = [
+            ("a.txt", "2025", "Снабжение"),
+            ("b.txt", "2025", "Склад"),
+            ("c.txt", "2025", "Финансы"),
+            ("d.txt", "2025", "Сервис"),
+            ("e.txt", "2026", "Снабжение"),
+            ("f.txt", "2026", "Склад"),
+            ("g.txt", "2026", "Финансы"),
+            ("h.txt", "2026", "Сервис"),
+        ];
+        let mut ratings = Vec::new();
+        // Качество: 2025 7, 7, 8 (7,3); 2026 8, 9, 8, 9 (8,5): +1,2.
+        for (f, v) in [("a.txt", 7.0), ("b.txt", 7.0), ("c.txt", 8.0)] {
+            ratings.push((f, "equipment_quality", v));
+        }
+        // Сертификаты: 2025 7, 8, 7, 8 (7,5); 2026 8, 9, 8, 9 (8,5): +1,0, hidden.
+        for (f, v) in [
+            ("a.txt", 7.0),
+            ("b.txt", 8.0),
+            ("c.txt", 7.0),
+            ("d.txt", 8.0),
+        ] {
+            ratings.push((f, "certificates", v));
+        }
+        for (f, v) in [
+            ("e.txt", 8.0),
+            ("f.txt", 9.0),
+            ("g.txt", 8.0),
+            ("h.txt", 9.0),
+        ] {
+            ratings.push((f, "equipment_quality", v));
+            ratings.push((f, "certificates", v));
+        }
+        // Модернизация: 2025 7, 7,5, 7, 7,5 (7,25: 7,3); 2026 8, 9, 8,3, 8,5 (8,45, which
+        // f32 holds as 8,4499998: 8,5 rounded half away from zero), +1,2.
+        for (f, v) in [
+            ("a.txt", 7.0),
+            ("b.txt", 7.5),
+            ("c.txt", 7.0),
+            ("d.txt", 7.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
+        for (f, v) in [
+            ("e.txt", 8.0),
+            ("f.txt", 9.0),
+            ("g.txt", 8.3),
+            ("h.txt", 8.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
+        // Цены: 2025 7, 7, 7; 2026 8, 9 (8,5 on two ratings): shown as it moved, marked,
+        // no change claimed.
+        for f in ["a.txt", "b.txt", "c.txt"] {
+            ratings.push((f, "pricing", 7.0));
+        }
+        ratings.push(("e.txt", "pricing", 8.0));
+        ratings.push(("f.txt", "pricing", 9.0));
+        study(&s, &files, &ratings);
+        let md = report(dir.path(), "md");
+        let org = section(&md, "Организационный уровень");
+        assert!(
+            org.contains("| Качество оборудования | 8,5 | +1,2 |  |"),
+            "{org}"
+        );
+        assert!(
+            org.contains("| Модернизация установленного парка | 8,5 | +1,2 |  |"),
+            "{org}"
+        );
+        assert!(!org.contains("| Сертификаты"), "{org}");
+        assert!(org.contains(
+            "_Не показаны параметры с оценкой от 8,0 до 9,0 без изменения больше чем на 1,0: «Сертификаты и разрешительная документация» (8,5)._"
+        ), "{org}");
+        assert!(org.contains("| Цены | 8,5; n = 2 |  |  |"), "{org}");
+        assert!(md.contains("**Цены** — 8,5 (n = 2, мало оценок)\n"), "{md}");
+        assert!(md.contains("помечены числом оценок n; изменение для них не указывается"));
+        // A change of 1,0 is shown (at least 1), though it does not bring 8,5 into the table.
+        assert!(md.contains("Выросли: «Сертификаты и разрешительная документация» (+1,0), «Качество оборудования» (+1,2), «Модернизация установленного парка» (+1,2)."), "{md}");
+        assert!(!md.contains("«Цены» (+"), "{md}");
+        // The chart has the table's parameters, no more.
+        let html = report(dir.path(), "html");
+        let chart = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+        assert!(chart.contains(">Качество оборудования<") && chart.contains(">Цены<"));
+        assert!(!chart.contains("Сертификаты"), "{chart}");
+        // The rule is the study file's: a wider band hides Качество too.
+        std::fs::write(
+            s.join("citata.toml"),
+            "[thresholds]\nshow_if_changed = 1.5\n",
+        )
+        .unwrap();
+        let md = report(dir.path(), "md");
+        let org = section(&md, "Организационный уровень");
+        assert!(!org.contains("| Качество оборудования"), "{org}");
+        assert!(
+            org.contains("без изменения больше чем на 1,5: «Сертификаты и разрешительная документация» (8,5), «Качество оборудования» (8,5)"),
+            "{org}"
+        );
+    }
+
+    /// A study without ratings says so and shows mentions, praise and criticism, quotes.
+    #[test]
+    fn a_study_without_ratings_falls_back_to_what_there_is() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        std::fs::create_dir(&s).unwrap();
+        study(
+            &s,
+            &[
+                ("a.txt", "2026", "Снабжение"),
+                ("b.txt", "2026", "Склад"),
+                ("c.txt", "2026", "Финансы"),
+            ],
+            &[],
+        );
+        let md = report(dir.path(), "md");
+        assert!(
+            md.contains("## Общая оценка\n\nОценок по шкале в интервью этой волны нет: отчёт построен на упоминаниях, похвале и критике, цитатах и пожеланиях. Чаще всего обсуждали: "),
+            "{md}"
+        );
+        assert!(!md.contains("(n = 0)") && !md.contains("— —"), "{md}");
+        assert!(
+            md.contains("| Параметр | Упоминаний | Похвала | Критика |"),
+            "{md}"
+        );
+        assert!(md.contains("Чаще всего обсуждали:"), "{md}");
+        assert!(md.contains("Разобрать критику по параметру «Цены»"), "{md}");
+        assert!(md.contains("\n## Организационный уровень\n"), "{md}");
+        // The per-parameter section lists what was discussed, and names the rest in a line.
+        assert!(md.contains("\n## Параметры\n") && !md.contains("## Оценки по параметрам"));
+        assert!(
+            md.contains("**Цены** — нет оценок; 3 упоминания, похвала: 0, критика: 3\n"),
+            "{md}"
+        );
+        assert!(!md.contains("**Сервис**"), "{md}");
+        assert!(
+            md.contains("_Не оценивались и не обсуждались: «Документооборот», "),
+            "{md}"
+        );
+        assert!(
+            md.contains("_Параметры этого уровня в интервью не обсуждались._"),
+            "{md}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).unwrap();
+        assert_eq!(json["ratings"], 0);
+        let pricing = json["levels"][0]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "pricing")
+            .unwrap();
+        assert!(pricing["criticism"].as_u64().unwrap() > pricing["praise"].as_u64().unwrap());
+        assert!(!pricing["quotes"].as_array().unwrap().is_empty());
+    }
+
+    /// `citata ratings` and `citata report` show the same numbers for every parameter.
+    #[test]
+    fn ratings_and_report_round_the_same_way() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let table = citata(["ratings".as_ref(), demo.as_os_str()]).stdout;
+        let dir = tmp();
+        let out = dir.path().join("r.json");
+        let run = citata([
+            "report".as_ref(),
+            demo.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        let mut checked = 0;
+        for p in json["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+        {
+            let (Some(score), Some(change)) = (p["score"].as_f64(), p["change"].as_f64()) else {
+                continue;
+            };
+            let id = p["id"].as_str().unwrap();
+            // The table cuts names at 52 characters: «… (certifi».
+            let line = table
+                .lines()
+                .find(|l| {
+                    let head: String = l.chars().take(52).collect();
+                    head.rfind('(').is_some_and(|i| {
+                        let shown = head[i + 1..].trim_end().trim_end_matches(')');
+                        !shown.is_empty() && id.starts_with(shown)
+                    })
+                })
+                .unwrap_or_else(|| panic!("{id} in\n{table}"));
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            let delta: f64 = cells.last().unwrap().parse().unwrap();
+            assert_eq!(delta, (change * 10.0).round() / 10.0, "{line}");
+            assert!(
+                line.contains(&format!("{score:.1} (n={})", p["n"])),
+                "{line} vs {score}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 15, "{checked}");
+        // Technology level: 7.25 on average, 7,3 in both.
+        assert!(table.contains("7.3 (n=8)"), "{table}");
+    }
+
+    /// The demo report: minus signs, decimal commas, «…», quotes that never open in lower
+    /// case, the ties and the recommendations' wording.
+    #[test]
+    fn the_demo_report_reads_right() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let dir = tmp();
+        let out = dir.path().join("r.md");
+        let run = citata([
+            "report".as_ref(),
+            demo.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let md = std::fs::read_to_string(out).unwrap();
+        assert!(
+            md.contains("(\u{2212}2,9)") && !md.contains("(-2,9)"),
+            "U+2212"
+        );
+        assert!(!md.contains("..."), "three dots");
+        assert!(!md.contains("упоминаний)") || !md.contains("(2 упоминаний"));
+        assert!(md.contains("Развивать параметр «Цены» (5,3)."));
+        assert!(md.contains("Остановить снижение параметра «Тактичность» (8,1, было 9,5)."));
+        assert!(!md.contains("Развивать «") && !md.contains("снижение «"));
+        assert!(md.contains("Удовлетворённость") && !md.contains("Удовлетворенность"));
+        for line in md.lines() {
+            let quote = line
+                .strip_prefix("> «")
+                .or_else(|| line.strip_prefix("- «"));
+            if let Some(q) = quote {
+                assert!(
+                    !q.chars().next().unwrap().is_lowercase(),
+                    "a quote opens in lower case: {line}"
+                );
+            }
         }
     }
 }

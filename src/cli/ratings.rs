@@ -6,8 +6,8 @@ use std::io::Write;
 use super::{RatingsArgs, RatingsFormat, threads};
 use crate::codebook::Codebook;
 use crate::ingest::Source;
-use crate::ratings::Stats;
 use crate::ratings::wire::{self, Row};
+use crate::ratings::{Stats, change, round1};
 
 /// Runs `citata ratings`; returns true when every file was read.
 ///
@@ -94,8 +94,11 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
             .collect();
         Stats::of(&v)
     };
-    let cell =
-        |s: Option<Stats>| s.map_or("—".to_string(), |s| format!("{:.1} (n={})", s.mean, s.n));
+    let cell = |s: Option<Stats>| {
+        s.map_or("—".to_string(), |s| {
+            format!("{:.1} (n={})", round1(s.mean), s.n)
+        })
+    };
     write!(out, "{:<52}", "parameter")?;
     for w in &waves {
         write!(out, " {:>14}", if w.is_empty() { "(no wave)" } else { w })?;
@@ -110,7 +113,7 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
         .enumerate()
         .filter(|(_, l)| !l.id.starts_with('_'))
     {
-        // The integral score of a level: the mean of its parameters' means.
+        // The integral score of a level: the mean of its parameters' rounded means (as the report).
         let level_means: Vec<Option<f32>> = waves
             .iter()
             .map(|w| {
@@ -119,7 +122,7 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
                     .iter()
                     .enumerate()
                     .filter(|(_, p)| p.level == li)
-                    .filter_map(|(pi, _)| stats(pi, w).map(|s| s.mean))
+                    .filter_map(|(pi, _)| stats(pi, w).map(|s| round1(s.mean)))
                     .collect();
                 Stats::of(&means).map(|s| s.mean)
             })
@@ -129,11 +132,11 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
             write!(
                 out,
                 " {:>14}",
-                m.map_or("—".to_string(), |m| format!("{m:.1}"))
+                m.map_or("—".to_string(), |m| format!("{:.1}", round1(m)))
             )?;
         }
         if let [.., Some(a), Some(b)] = level_means.as_slice() {
-            write!(out, " {:>+7.1}", b - a)?;
+            write!(out, " {:>+7.1}", change(*b, *a))?;
         }
         writeln!(out)?;
         for (pi, p) in cb
@@ -152,7 +155,7 @@ fn write_table(cb: &Codebook, rows: &[Row], out: &mut dyn Write) -> std::io::Res
                 write!(out, " {:>14}", cell(*s))?;
             }
             if let [.., Some(a), Some(b)] = per.as_slice() {
-                write!(out, " {:>+7.1}", b.mean - a.mean)?;
+                write!(out, " {:>+7.1}", change(b.mean, a.mean))?;
             }
             writeln!(out)?;
         }

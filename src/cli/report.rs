@@ -37,7 +37,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let model = &report.model;
     writeln!(
         err,
-        "report written to {} (wave {}{}; {} interviews{})",
+        "report written to {} (wave {}{}; {} interview{}{}{})",
         args.out.display(),
         model.wave,
         model
@@ -45,6 +45,12 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
             .as_ref()
             .map_or(String::new(), |p| format!(", compared with {p}")),
         model.interviews,
+        if model.interviews == 1 { "" } else { "s" },
+        if model.ratings == 0 {
+            "; no ratings: the report shows mentions, quotes and wishes"
+        } else {
+            ""
+        },
         if format.has_matrix() {
             format!("; coding matrix: {} sentences", report.matrix.rows.len())
         } else {

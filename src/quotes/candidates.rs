@@ -221,9 +221,14 @@ pub(super) fn shown(t: &Transcript, si: usize, start: usize) -> String {
     collapse(&raw)
 }
 
-/// Whitespace collapsed and no space before , . ; : ! ?
+/// Whitespace collapsed, no space before , . ; : ! ?, and three dots written as one «…»
+/// (typography, not words: a quote is the respondent's words).
 fn collapse(text: &str) -> String {
-    let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let joined = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace("...", "…");
     let mut out = String::with_capacity(joined.len());
     let mut chars = joined.chars().peekable();
     while let Some(c) = chars.next() {
@@ -237,6 +242,32 @@ fn collapse(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// The opening of a shown quote or wish: one that begins mid-sentence (`mid`: words of the
+/// sentence before it were left out) or with a lower-case letter starts with «…»; nothing
+/// else changes.
+pub(crate) fn open(text: &mut String, mid: bool) {
+    if text.starts_with('…') {
+        return;
+    }
+    if mid || text.chars().next().is_some_and(char::is_lowercase) {
+        text.insert(0, '…');
+    }
+}
+
+/// Whether spoken words of sentence `si` stand before byte `start` (non-speech marks are not
+/// words).
+fn words_before(t: &Transcript, si: usize, start: usize) -> bool {
+    let s = &t.sentences[si];
+    let mut pos = s.span.start;
+    let mut spoken = String::new();
+    for m in s.marks.iter().filter(|m| m.end <= start) {
+        spoken.push_str(&t.text[pos.min(m.start)..m.start]);
+        pos = pos.max(m.end);
+    }
+    spoken.push_str(&t.text[pos.min(start)..start]);
+    spoken.chars().any(char::is_alphanumeric)
 }
 
 fn build(
@@ -281,6 +312,7 @@ fn build(
             shown.push('…');
         }
     }
+    open(&mut shown, words_before(t, first, pieces[0].start));
     let polarity_sum: f32 = window.iter().map(|f| f.polarity_score).sum();
     let has_pos = window.iter().any(|f| f.polarity_score > 0.15);
     let has_neg = window.iter().any(|f| f.polarity_score < -0.15);

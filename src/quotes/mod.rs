@@ -319,10 +319,39 @@ questions = ["сроки"]
             .find(|q| q.sentences == (1, 1))
             .or(qs.first())
             .unwrap();
-        assert_eq!(q.text, "поставка пришла вовремя…");
+        // The fillers were words of the sentence: the quote begins mid-sentence, so «…».
+        assert_eq!(q.text, "…поставка пришла вовремя…");
         assert_eq!(t.slice(q.span), "поставка пришла вовремя.");
         let both = qs.iter().find(|q| q.sentences.1 > q.sentences.0).unwrap();
-        assert_eq!(both.text, "поставка пришла вовремя. Это плюс.");
+        assert_eq!(both.text, "…поставка пришла вовремя. Это плюс.");
+    }
+
+    /// Issue 15: a quote never starts with a lower-case letter without «…», one that begins
+    /// after a mark only starts where the words do, and "..." is one «…»; no word changes.
+    #[test]
+    fn openings_and_ellipses_are_typeset_and_words_kept() {
+        let tg = tagger();
+        for (answer_text, want) in [
+            (
+                "[смеется] Поставка пришла вовремя... ну почти.",
+                "Поставка пришла вовремя… ну почти.",
+            ),
+            (
+                "поставка пришла вовремя, без задержек.",
+                "…поставка пришла вовремя, без задержек.",
+            ),
+        ] {
+            let text = answer(answer_text);
+            let t = crate::testutil::transcript(&text);
+            let mut st = TagState::default();
+            let codings = tg.tag(&mut st, &t);
+            let qs = candidates(&mut st.words(&t), &codings, 1, &QuoteConfig::default());
+            assert_eq!(
+                qs.first().map(|q| q.text.as_str()),
+                Some(want),
+                "{answer_text}"
+            );
+        }
     }
 
     #[test]

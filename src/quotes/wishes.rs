@@ -348,7 +348,8 @@ pub fn collect(words: &mut Words<'_>, codings: &[Coding], attribution: &str) -> 
             text.push_str(&shown(t, s, t.sentences[s].span.start));
             last = Some(s);
         }
-        let text = super::tidy(&text);
+        let mut text = super::tidy(&text);
+        super::candidates::open(&mut text, false);
         if lemmas.len() < 2 {
             continue;
         }

@@ -653,15 +653,30 @@ pub struct Stats {
     pub max: f32,
 }
 
+/// Rounds to one decimal, half away from zero: THE rounding of every score citata shows
+/// (`ratings`, `report` in every format, `serve`). Computed in f64 with a nudge of 1e-5 so that
+/// a mean that is a half in decimal (7.25, 8.45) rounds up although f32 holds it a hair below.
+pub fn round1(v: f32) -> f32 {
+    let x = f64::from(v) * 10.0;
+    // `+ 0.0`: no negative zero.
+    ((x.abs() + 0.5 + 1e-4).floor().copysign(x) / 10.0) as f32 + 0.0
+}
+
+/// The change between two means as shown: the difference of the two rounded means, so that
+/// a reader's «8,5 − 7,3» is the «+1,2» printed beside them.
+pub fn change(now: f32, previous: f32) -> f32 {
+    round1(round1(now) - round1(previous))
+}
+
 impl Stats {
     /// The statistics of `values`, or `None` when there are none.
     pub fn of(values: &[f32]) -> Option<Stats> {
         if values.is_empty() {
             return None;
         }
-        let sum: f32 = values.iter().sum();
+        let sum: f64 = values.iter().map(|v| f64::from(*v)).sum();
         Some(Stats {
-            mean: sum / values.len() as f32,
+            mean: (sum / values.len() as f64) as f32,
             n: values.len(),
             min: values.iter().copied().fold(f32::MAX, f32::min),
             max: values.iter().copied().fold(f32::MIN, f32::max),
@@ -672,6 +687,24 @@ impl Stats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rounding_is_half_away_from_zero_and_changes_come_from_rounded_means() {
+        assert_eq!(round1(7.25), 7.3);
+        assert_eq!(round1(8.45), 8.5);
+        assert_eq!(round1(7.2499), 7.2);
+        assert_eq!(round1(-1.25), -1.3);
+        // 7 + 7 + 8 + 7 = 29 / 4 = 7.25: one mean, one rounding everywhere.
+        let s = Stats::of(&[7.0, 7.0, 8.0, 7.0]).unwrap();
+        assert_eq!(round1(s.mean), 7.3);
+        // 169 / 20 = 8.45, which f32 holds as 8.4499998.
+        let mut v = vec![8.0f32; 11];
+        v.extend([9.0; 9]);
+        assert_eq!(round1(Stats::of(&v).unwrap().mean), 8.5);
+        // 8.45 (8,5) against 7.26 (7,3): +1,2 as the reader subtracts, not 1,19.
+        assert_eq!(change(8.45, 7.26), 1.2);
+        assert_eq!(change(7.0, 8.04), -1.0);
+    }
 
     #[test]
     fn rating_phrases() {

@@ -18,7 +18,7 @@
 //! with its «Цитаты: …» code; the description carries the score and its features.
 //!
 //! **Cases.** One per respondent (metadata `respondent`, else the document) and wave, with
-//! the variables «Дивизион», «Роль», «Волна» and «Оценка: PARAMETER» (the mean of the
+//! the variables «Подразделение», «Роль», «Волна» and «Оценка: PARAMETER» (the mean of the
 //! ratings read from the case's transcripts), where known.
 
 use std::collections::BTreeMap;
@@ -376,7 +376,7 @@ fn cases(
         *waves_of.entry(who).or_insert(0) += 1;
     }
     let text_vars = [
-        ("division", "Дивизион"),
+        ("division", "Подразделение"),
         ("role", "Роль"),
         ("wave", "Волна"),
     ];

@@ -601,7 +601,7 @@ mod tests {
             variables: vec![
                 Variable {
                     guid: guid("v1"),
-                    name: "Дивизион".into(),
+                    name: "Подразделение".into(),
                     kind: VariableType::Text,
                     description: String::new(),
                 },

@@ -15,7 +15,11 @@ use std::io::Write as _;
 
 use crate::escape::escaped as escape;
 
-use super::render::{change, class_ru, colors, meta_line, num, param_of, wish_who, wishes_shown};
+use super::render::{
+    NOT_DISCUSSED, cell_score, change, class_ru, colors, legend, level_heading, listed, meta_line,
+    num, omitted_line, param_line, param_of, params_heading, unmentioned_line, wish_who,
+    wishes_shown,
+};
 use super::{ReportModel, ReportParameter};
 
 /// The width of the text on an A4 page with 2 cm margins, in twentieths of a point.
@@ -249,11 +253,41 @@ fn body(m: &ReportModel) -> String {
             ]
         })
         .collect();
-    b.table(&[6, 2, 2], &["Уровень", "Оценка", "Изменение"], &rows);
+    // Without ratings the verdict says so, with what there is instead.
+    if m.ratings > 0 {
+        b.table(&[6, 2, 2], &["Уровень", "Оценка", "Изменение"], &rows);
+    }
     b.para(None, &[(&m.verdict, Look::default())]);
+    if let Some(legend) = legend(m) {
+        b.para(None, &[(&legend, Look::color(Some(colors::MUTED)))]);
+    }
 
     for l in &m.levels {
-        b.heading(2, &format!("{} — {}", l.name, num(l.score)));
+        b.heading(2, &level_heading(l));
+        if m.ratings == 0 {
+            let rows: Vec<Vec<Cell>> = l
+                .parameters
+                .iter()
+                .filter(|p| p.codings > 0)
+                .map(|p| {
+                    vec![
+                        Cell::text(&p.name),
+                        Cell::num(p.codings.to_string()),
+                        Cell::num(p.praise.to_string()),
+                        Cell::num(p.criticism.to_string()),
+                    ]
+                })
+                .collect();
+            if !rows.is_empty() {
+                b.table(
+                    &[9, 3, 2, 2],
+                    &["Параметр", "Упоминаний", "Похвала", "Критика"],
+                    &rows,
+                );
+            } else {
+                b.para(None, &[(NOT_DISCUSSED, Look::color(Some(colors::MUTED)))]);
+            }
+        }
         let rows: Vec<Vec<Cell>> = l
             .parameters
             .iter()
@@ -262,7 +296,7 @@ fn body(m: &ReportModel) -> String {
                 let fill = colors::fill(p.class);
                 vec![
                     Cell::text(&p.name).fill(fill),
-                    Cell::num(num(p.score)).fill(fill),
+                    Cell::num(cell_score(p)).fill(fill),
                     change_cell(p.change, p.change_shown).fill(fill),
                     Cell::text(class_ru(p.class)).fill(fill),
                 ]
@@ -275,6 +309,9 @@ fn body(m: &ReportModel) -> String {
                 &rows,
             );
         }
+        if let Some(line) = omitted_line(m, l) {
+            b.para(None, &[(&line, Look::color(Some(colors::MUTED)))]);
+        }
         for (title, ids) in [
             ("Сильные стороны", &l.strengths),
             ("Зоны развития", &l.zones),
@@ -285,7 +322,7 @@ fn body(m: &ReportModel) -> String {
             b.heading(3, title);
             for id in ids {
                 let Some(p) = param_of(l, id) else { continue };
-                b.param_line(p, &format!(" — {}", num(p.score)), Look::default(), "");
+                b.param_line(p, &format!(" — {}", cell_score(p)), Look::default(), "");
                 for q in p.quotes.iter().take(2) {
                     b.quote(&q.text, &q.attribution);
                 }
@@ -293,10 +330,10 @@ fn body(m: &ReportModel) -> String {
         }
     }
 
-    b.heading(2, "Оценки по параметрам");
+    b.heading(2, params_heading(m));
     for l in &m.levels {
         b.heading(3, &l.name);
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let tail = if p.change_shown {
                 format!(", изменение {}", p.change.map_or(String::new(), change))
             } else {
@@ -304,13 +341,16 @@ fn body(m: &ReportModel) -> String {
             };
             b.param_line(
                 p,
-                &format!(" — {} (n = {})", num(p.score), p.n),
+                &format!(" — {}", param_line(p)),
                 Look::color(colors::change(p.change, p.change_shown)),
                 &tail,
             );
             for q in &p.quotes {
                 b.quote(&q.text, &q.attribution);
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            b.para(None, &[(&line, Look::color(Some(colors::MUTED)))]);
         }
     }
 

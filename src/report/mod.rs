@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::codebook::Codebook;
 use crate::quotes::{PolarityFilter, Quote, QuoteConfig, select_avoiding};
-use crate::ratings::Stats;
+use crate::ratings::{Stats, change as change_of, round1};
+use crate::ru;
 
 /// Display rules of the report (defaults from the method; a study file overrides them).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -34,6 +35,9 @@ pub struct Thresholds {
     pub show_if_changed: f32,
     /// A change is shown when |Δ| is at least this (1).
     pub show_change: f32,
+    /// A score resting on fewer ratings than this is marked as thin, and no change is
+    /// claimed for it (3).
+    pub min_n: usize,
 }
 
 impl Default for Thresholds {
@@ -43,12 +47,15 @@ impl Default for Thresholds {
             zone: 8.0,
             show_if_changed: 1.0,
             show_change: 1.0,
+            min_n: 3,
         }
     }
 }
 
 impl Thresholds {
-    /// Whether a parameter's value is shown in the level overview.
+    /// Whether a parameter's value is shown in the level overview: at or above `strength`,
+    /// below `zone`, or, in between, when its change is larger than `show_if_changed` in
+    /// absolute value (8,5 that rose by 1,2 is shown; 8,5 that rose by 1,0 is not).
     pub fn shown(&self, score: f32, change: Option<f32>) -> bool {
         score >= self.strength
             || score < self.zone
@@ -171,6 +178,13 @@ pub struct ReportParameter {
     pub class: &'static str,
     /// Codings of respondent sentences this wave.
     pub codings: usize,
+    /// Of them, praise (positive polarity).
+    pub praise: usize,
+    /// Of them, criticism (negative polarity).
+    pub criticism: usize,
+    /// The score rests on fewer than `thresholds.min_n` ratings (this wave or the previous
+    /// one): marked, and no change is claimed.
+    pub thin: bool,
     /// The top quotes (positive for strengths, negative for zones, any otherwise).
     pub quotes: Vec<ReportQuote>,
 }
@@ -237,6 +251,9 @@ pub struct ReportModel {
     pub interviews: usize,
     /// Divisions interviewed this wave.
     pub divisions: Vec<String>,
+    /// Ratings this wave (0: the report falls back to mentions, praise and criticism,
+    /// quotes and wishes, and says so).
+    pub ratings: usize,
     /// A short verdict written from the data.
     pub verdict: String,
     /// Levels.
@@ -263,6 +280,10 @@ pub struct Inputs {
     pub candidates: Vec<Vec<Quote>>,
     /// Respondent codings per parameter, this wave.
     pub codings: Vec<usize>,
+    /// Of them, praise (positive polarity), per parameter.
+    pub praise: Vec<usize>,
+    /// Of them, criticism (negative polarity), per parameter.
+    pub criticism: Vec<usize>,
     /// Wish passages this wave ([`crate::quotes::wishes::collect`]).
     pub wishes: Vec<crate::quotes::wishes::Wish>,
     /// Interviews this wave.
@@ -279,7 +300,7 @@ pub struct Inputs {
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Study {
-    /// Title (default: «Удовлетворенность компании {client} сотрудничеством с {supplier}»).
+    /// Title (default: «Удовлетворённость компании {client} сотрудничеством с {supplier}»).
     pub title: Option<String>,
     /// The client company.
     pub client: String,
@@ -322,13 +343,24 @@ fn mean_of(values: &[f32]) -> Option<f32> {
     Stats::of(values).map(|s| s.mean)
 }
 
-/// A score as Russian text: one decimal, a comma.
-fn comma(v: f32) -> String {
-    format!("{v:.1}").replace('.', ",")
+impl ReportLevel {
+    /// Rated parameters the display rules leave out of the overview (between `zone` and
+    /// `strength`, without a change larger than `show_if_changed`).
+    pub fn omitted(&self) -> impl Iterator<Item = &ReportParameter> {
+        self.parameters
+            .iter()
+            .filter(|p| p.score.is_some() && !p.shown)
+    }
 }
 
-fn round1(v: f32) -> f32 {
-    (v * 10.0).round() / 10.0
+impl ReportModel {
+    /// Whether any parameter rests on fewer than `thresholds.min_n` ratings.
+    pub fn has_thin(&self) -> bool {
+        self.levels
+            .iter()
+            .flat_map(|l| &l.parameters)
+            .any(|p| p.thin && p.score.is_some())
+    }
 }
 
 /// Builds the report model. `previous_scores`, from a saved report, replace the ratings of
@@ -354,9 +386,11 @@ pub fn build(
             .collect();
         Stats::of(&v)
     };
+    let ratings = inputs.ratings.iter().filter(|(w, _, _)| w == wave).count();
     let wishes = crate::quotes::wishes::consolidate(inputs.wishes, cb, MAX_WISHES);
     let mut pool = inputs.candidates;
     pool.resize(params, Vec::new());
+    let at = |v: &[usize], pi: usize| v.get(pi).copied().unwrap_or(0);
     let mut taken: Vec<(String, crate::model::Span)> = Vec::new();
     let mut levels = Vec::new();
     for (li, level) in cb
@@ -374,15 +408,28 @@ pub fn build(
         {
             let now = stats(wave, pi);
             let score = now.map(|s| round1(s.mean));
-            let prev = match previous_scores {
-                Some(scores) => scores.get(&p.id).copied().map(round1),
-                None => previous.and_then(|w| stats(w, pi)).map(|s| round1(s.mean)),
+            let (prev, prev_n) = match previous_scores {
+                // A saved report gives rounded scores and no counts.
+                Some(scores) => (scores.get(&p.id).copied().map(round1), None),
+                None => {
+                    let s = previous.and_then(|w| stats(w, pi));
+                    (s.map(|s| round1(s.mean)), s.map(|s| s.n))
+                }
             };
-            let change = score.zip(prev).map(|(a, b)| round1(a - b));
+            let n = now.map_or(0, |s| s.n);
+            let thin = n < t.min_n || prev.is_some() && prev_n.is_some_and(|m| m < t.min_n);
+            let change = score.zip(prev).map(|(a, b)| change_of(a, b));
+            // No change is claimed on thin evidence (no number, no colour); the value is still
+            // shown in the overview when it moved, marked with its n.
+            let claimed = change.filter(|_| !thin);
             let class = score.map_or("unrated", |s| t.class(s));
+            let (praise, criticism) = (at(&inputs.praise, pi), at(&inputs.criticism, pi));
             let filter = match class {
                 "strength" => PolarityFilter::Positive,
                 "zone" => PolarityFilter::Negative,
+                // Without a score, the side the respondents took more often.
+                "unrated" if criticism > praise => PolarityFilter::Negative,
+                "unrated" if praise > criticism => PolarityFilter::Positive,
                 _ => PolarityFilter::Any,
             };
             let candidates = std::mem::take(&mut pool[pi]);
@@ -402,17 +449,22 @@ pub fn build(
                 id: p.id.clone(),
                 name: p.name.clone(),
                 score,
-                n: now.map_or(0, |s| s.n),
+                n,
                 range: now.map(|s| (s.min, s.max)),
                 previous: prev,
                 change,
                 shown: score.is_some_and(|s| t.shown(s, change)),
-                change_shown: change.is_some_and(|c| t.change_shown(c)),
+                change_shown: claimed.is_some_and(|c| t.change_shown(c)),
                 class,
-                codings: inputs.codings.get(pi).copied().unwrap_or(0),
+                codings: at(&inputs.codings, pi),
+                praise,
+                criticism,
+                thin: score.is_some() && thin,
                 quotes: shown,
             });
         }
+        // The integral score: the mean of the parameters' scores as shown, rounded again
+        // (a reader can check it against the table).
         let means: Vec<f32> = parameters.iter().filter_map(|p| p.score).collect();
         let prev_means: Vec<f32> = parameters.iter().filter_map(|p| p.previous).collect();
         let score = mean_of(&means).map(round1);
@@ -425,40 +477,12 @@ pub fn build(
         let mut zones: Vec<&ReportParameter> =
             parameters.iter().filter(|p| p.class == "zone").collect();
         zones.sort_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)));
-        let keep = strengths
-            .iter()
-            .map(|p| {
-                format!(
-                    "Сохранить сильную сторону «{}» ({}).",
-                    p.name,
-                    comma(p.score.unwrap_or(0.0))
-                )
-            })
-            .collect();
-        let mut develop: Vec<String> = zones
-            .iter()
-            .map(|p| {
-                let drop = p
-                    .change
-                    .filter(|c| *c <= -t.show_change)
-                    .map_or(String::new(), |c| format!(", снижение на {}", comma(-c)));
-                format!(
-                    "Развивать «{}» ({}{drop}).",
-                    p.name,
-                    comma(p.score.unwrap_or(0.0))
-                )
-            })
-            .collect();
-        for p in &parameters {
-            if p.class != "zone" && p.change.is_some_and(|c| c <= -t.show_change) {
-                develop.push(format!(
-                    "Остановить снижение «{}» ({}, было {}).",
-                    p.name,
-                    comma(p.score.unwrap_or(0.0)),
-                    comma(p.previous.unwrap_or(0.0))
-                ));
-            }
-        }
+        let (keep, develop) = if ratings == 0 {
+            recommendations_from_mentions(&parameters)
+        } else {
+            recommendations(&parameters, &strengths, &zones, t)
+        };
+        let mut develop = develop;
         let wished: usize = wishes
             .groups
             .iter()
@@ -471,7 +495,8 @@ pub fn build(
             .sum();
         if wished > 0 {
             develop.push(format!(
-                "Ответить на пожелания клиента по этому уровню ({wished})."
+                "Ответить на {} клиента по этому уровню.",
+                ru::count(wished, ru::WISHES)
             ));
         }
         levels.push(ReportLevel {
@@ -479,7 +504,7 @@ pub fn build(
             name: level.name.clone(),
             score,
             previous: prev,
-            change: score.zip(prev).map(|(a, b)| round1(a - b)),
+            change: score.zip(prev).map(|(a, b)| change_of(a, b)),
             // The key ones: three of each at most; the overview table has them all.
             strengths: strengths.iter().take(KEY).map(|p| p.id.clone()).collect(),
             zones: zones.iter().take(KEY).map(|p| p.id.clone()).collect(),
@@ -488,14 +513,20 @@ pub fn build(
             parameters,
         });
     }
-    let verdict = verdict(&levels, previous);
+    let verdict = if ratings == 0 {
+        verdict_from_mentions(&levels)
+    } else {
+        verdict(&levels, previous, t)
+    };
     let mut coverage_flags = Vec::new();
     for l in &levels {
         for p in &l.parameters {
-            if p.codings > 0 && p.score.is_none() {
+            // Without any rating every parameter is unrated: the report says so once.
+            if ratings > 0 && p.codings > 0 && p.score.is_none() {
                 coverage_flags.push(format!(
-                    "«{}»: обсуждался ({} упоминаний), но не оценён",
-                    p.name, p.codings
+                    "«{}»: обсуждался ({}), но не оценён",
+                    p.name,
+                    ru::count(p.codings, ru::MENTIONS)
                 ));
             }
             if p.score.is_some() && p.quotes.is_empty() {
@@ -505,7 +536,7 @@ pub fn build(
     }
     let title = study.title.clone().unwrap_or_else(|| {
         format!(
-            "Удовлетворенность компании {} сотрудничеством с {}",
+            "Удовлетворённость компании {} сотрудничеством с {}",
             if study.client.is_empty() {
                 "клиента"
             } else {
@@ -526,6 +557,7 @@ pub fn build(
         previous_wave: previous.map(str::to_string),
         interviews: inputs.interviews,
         divisions: inputs.divisions,
+        ratings,
         verdict,
         levels,
         wishes: wishes.groups,
@@ -536,29 +568,139 @@ pub fn build(
     }
 }
 
-/// The overall verdict: the strongest and weakest level, the zones, what changed.
-fn verdict(levels: &[ReportLevel], previous: Option<&str>) -> String {
+/// Draft recommendations from the scores: keep the strengths, develop the zones and stop
+/// the falls (a parameter is named as «параметр «…»», which needs no declension of its name).
+fn recommendations(
+    parameters: &[ReportParameter],
+    strengths: &[&ReportParameter],
+    zones: &[&ReportParameter],
+    t: &Thresholds,
+) -> (Vec<String>, Vec<String>) {
+    let score = |p: &ReportParameter| score_n(p);
+    let keep = strengths
+        .iter()
+        .map(|p| {
+            format!(
+                "Сохранить сильную сторону — параметр «{}» ({}).",
+                p.name,
+                score(p)
+            )
+        })
+        .collect();
+    let fell =
+        |p: &ReportParameter| p.change_shown && p.change.is_some_and(|c| c <= -t.show_change);
+    let mut develop: Vec<String> = zones
+        .iter()
+        .map(|p| {
+            let drop = if fell(p) {
+                format!(", снижение на {}", ru::score(p.change.map(|c| -c)))
+            } else {
+                String::new()
+            };
+            format!("Развивать параметр «{}» ({}{drop}).", p.name, score(p))
+        })
+        .collect();
+    for p in parameters {
+        if p.class != "zone" && fell(p) {
+            develop.push(format!(
+                "Остановить снижение параметра «{}» ({}, было {}).",
+                p.name,
+                score(p),
+                ru::score(p.previous)
+            ));
+        }
+    }
+    (keep, develop)
+}
+
+/// A score as the text of the report says it: «7,0», or «7,0; n = 1» when it rests on few
+/// ratings.
+pub fn score_n(p: &ReportParameter) -> String {
+    if p.thin {
+        format!("{}; n = {}", ru::score(p.score), p.n)
+    } else {
+        ru::score(p.score)
+    }
+}
+
+/// Draft recommendations without ratings: keep what respondents praise more than they
+/// criticise, look into what they criticise more (at least twice).
+fn recommendations_from_mentions(parameters: &[ReportParameter]) -> (Vec<String>, Vec<String>) {
+    let mut keep = Vec::new();
+    let mut develop = Vec::new();
+    for p in parameters {
+        if p.praise >= 2 && p.praise > p.criticism {
+            keep.push(format!(
+                "Сохранить то, что хвалят, — параметр «{}» (похвала: {}, критика: {}).",
+                p.name, p.praise, p.criticism
+            ));
+        } else if p.criticism >= 2 && p.criticism > p.praise {
+            develop.push(format!(
+                "Разобрать критику по параметру «{}» (критика: {}, похвала: {}).",
+                p.name, p.criticism, p.praise
+            ));
+        }
+    }
+    (keep, develop)
+}
+
+/// Levels named in a list: «личностный уровень», «организационный и личностный уровни» is
+/// beyond a template, so the names are listed as they are: «организационный уровень и
+/// личностный уровень».
+fn level_names(levels: &[&ReportLevel]) -> String {
+    ru::and_list(
+        &levels
+            .iter()
+            .map(|l| l.name.to_lowercase())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The overall verdict: the strongest and weakest level (or that they are rated the same),
+/// the zones, what changed.
+fn verdict(levels: &[ReportLevel], previous: Option<&str>, t: &Thresholds) -> String {
     let rated: Vec<&ReportLevel> = levels.iter().filter(|l| l.score.is_some()).collect();
     if rated.is_empty() {
         return "Оценок в интервью не найдено: проверьте, что интервьюер просил оценить параметры по шкале от 1 до 10.".into();
     }
-    let best = rated
-        .iter()
-        .max_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
-        .expect("non-empty");
-    let worst = rated
-        .iter()
-        .min_by(|a, b| a.score.unwrap_or(0.0).total_cmp(&b.score.unwrap_or(0.0)))
-        .expect("non-empty");
-    let n = |v: f32| format!("{v:.1}").replace('.', ",");
-    let signed = |v: f32| format!("{v:+.1}").replace('.', ",");
-    let mut out = format!(
-        "Сильнее всего оценён {} ({}), слабее — {} ({}).",
-        best.name.to_lowercase(),
-        n(best.score.unwrap_or(0.0)),
-        worst.name.to_lowercase(),
-        n(worst.score.unwrap_or(0.0))
-    );
+    // Level scores are rounded to one decimal: equal as shown is equal.
+    let key = |l: &&ReportLevel| (l.score.unwrap_or(0.0) * 10.0).round() as i64;
+    let top = rated.iter().map(key).max().expect("non-empty");
+    let bottom = rated.iter().map(key).min().expect("non-empty");
+    let best: Vec<&ReportLevel> = rated.iter().copied().filter(|l| key(l) == top).collect();
+    let worst: Vec<&ReportLevel> = rated.iter().copied().filter(|l| key(l) == bottom).collect();
+    let shown = |v: &[&ReportLevel]| ru::score(v[0].score);
+    let mut out = if rated.len() == 1 {
+        format!(
+            "Оценки есть только по одному уровню: {} ({}).",
+            level_names(&rated),
+            shown(&rated)
+        )
+    } else if top == bottom {
+        format!(
+            "Уровни оценены одинаково: {} — {}.",
+            level_names(&rated),
+            shown(&rated)
+        )
+    } else {
+        let side = |v: &[&ReportLevel]| {
+            if v.len() == 1 {
+                format!("{} ({})", level_names(v), shown(v))
+            } else {
+                format!("одинаково {} ({})", level_names(v), shown(v))
+            }
+        };
+        format!(
+            "Сильнее всего {} {}, слабее — {}.",
+            if best.len() == 1 {
+                "оценён"
+            } else {
+                "оценены"
+            },
+            side(&best),
+            side(&worst)
+        )
+    };
     let mut zones: Vec<&ReportParameter> = levels
         .iter()
         .flat_map(|l| l.parameters.iter().filter(|p| p.class == "zone"))
@@ -568,7 +710,7 @@ fn verdict(levels: &[ReportLevel], previous: Option<&str>) -> String {
         let weakest: Vec<String> = zones
             .iter()
             .take(3)
-            .map(|p| format!("«{}» ({})", p.name, n(p.score.unwrap_or(0.0))))
+            .map(|p| format!("«{}» ({})", p.name, score_n(p)))
             .collect();
         out.push_str(&format!(
             " Главные зоны развития: {}{}.",
@@ -585,14 +727,14 @@ fn verdict(levels: &[ReportLevel], previous: Option<&str>) -> String {
         let mut downs: Vec<&ReportParameter> = Vec::new();
         for p in levels.iter().flat_map(|l| &l.parameters) {
             match p.change {
-                Some(c) if c >= 1.0 => ups.push(p),
-                Some(c) if c <= -1.0 => downs.push(p),
+                Some(c) if p.change_shown && c >= t.show_change => ups.push(p),
+                Some(c) if p.change_shown && c <= -t.show_change => downs.push(p),
                 _ => {}
             }
         }
         let names = |v: &[&ReportParameter]| {
             v.iter()
-                .map(|p| format!("«{}» ({})", p.name, signed(p.change.unwrap_or(0.0))))
+                .map(|p| format!("«{}» ({})", p.name, ru::signed(p.change.unwrap_or(0.0))))
                 .collect::<Vec<_>>()
                 .join(", ")
         };
@@ -606,9 +748,107 @@ fn verdict(levels: &[ReportLevel], previous: Option<&str>) -> String {
     out
 }
 
+/// The verdict of a study without ratings: said plainly, then what was discussed most and
+/// what drew the most criticism.
+fn verdict_from_mentions(levels: &[ReportLevel]) -> String {
+    let mut out = String::from(
+        "Оценок по шкале в интервью этой волны нет: отчёт построен на упоминаниях, похвале и критике, цитатах и пожеланиях.",
+    );
+    let mut all: Vec<&ReportParameter> = levels
+        .iter()
+        .flat_map(|l| &l.parameters)
+        .filter(|p| p.codings > 0)
+        .collect();
+    if all.is_empty() {
+        return out;
+    }
+    all.sort_by_key(|p| std::cmp::Reverse(p.codings));
+    let most: Vec<String> = all
+        .iter()
+        .take(3)
+        .map(|p| format!("«{}» ({})", p.name, ru::count(p.codings, ru::MENTIONS)))
+        .collect();
+    out.push_str(&format!(" Чаще всего обсуждали: {}.", most.join(", ")));
+    let mut criticised: Vec<&&ReportParameter> = all
+        .iter()
+        .filter(|p| p.criticism > p.praise && p.criticism >= 2)
+        .collect();
+    criticised.sort_by_key(|p| std::cmp::Reverse(p.criticism - p.praise));
+    if !criticised.is_empty() {
+        let names: Vec<String> = criticised
+            .iter()
+            .take(3)
+            .map(|p| {
+                format!(
+                    "«{}» (критика: {}, похвала: {})",
+                    p.name, p.criticism, p.praise
+                )
+            })
+            .collect();
+        out.push_str(&format!(
+            " Больше критики, чем похвалы: {}.",
+            names.join(", ")
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn level(name: &str, score: Option<f32>) -> ReportLevel {
+        ReportLevel {
+            id: name.into(),
+            name: name.into(),
+            score,
+            previous: None,
+            change: None,
+            parameters: Vec::new(),
+            strengths: Vec::new(),
+            zones: Vec::new(),
+            keep: Vec::new(),
+            develop: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_verdict_says_when_levels_are_rated_the_same() {
+        let t = Thresholds::default();
+        let one = [
+            level("Организационный уровень", None),
+            level("Процессный уровень", Some(7.5)),
+        ];
+        assert_eq!(
+            verdict(&one, None, &t),
+            "Оценки есть только по одному уровню: процессный уровень (7,5)."
+        );
+        let two = [
+            level("Организационный уровень", Some(8.0)),
+            level("Личностный уровень", Some(8.0)),
+        ];
+        assert_eq!(
+            verdict(&two, None, &t),
+            "Уровни оценены одинаково: организационный уровень и личностный уровень — 8,0."
+        );
+        let three = [
+            level("Организационный уровень", Some(8.0)),
+            level("Процессный уровень", Some(7.2)),
+            level("Личностный уровень", Some(8.0)),
+        ];
+        assert_eq!(
+            verdict(&three, None, &t),
+            "Сильнее всего оценены одинаково организационный уровень и личностный уровень (8,0), слабее — процессный уровень (7,2)."
+        );
+        let apart = [
+            level("Организационный уровень", Some(6.9)),
+            level("Личностный уровень", Some(7.5)),
+        ];
+        assert_eq!(
+            verdict(&apart, None, &t),
+            "Сильнее всего оценён личностный уровень (7,5), слабее — организационный уровень (6,9)."
+        );
+    }
 
     #[test]
     fn display_rules_at_the_edges() {

@@ -5,14 +5,121 @@ use std::fmt::Write;
 
 use super::{ReportLevel, ReportModel, ReportParameter};
 
-/// A score as Russian text (one decimal, a comma), or a dash.
+/// A score as Russian text (one decimal, a comma), or a dash: [`crate::ru::score`].
 pub(crate) fn num(v: Option<f32>) -> String {
-    v.map_or("—".into(), |v| format!("{v:.1}").replace('.', ","))
+    crate::ru::score(v)
 }
 
-/// A change with its sign, a comma for the decimal point.
+/// A change with its sign (U+2212 for a fall), a comma: [`crate::ru::signed`].
 pub(crate) fn change(v: f32) -> String {
-    format!("{v:+.1}").replace('.', ",")
+    crate::ru::signed(v)
+}
+
+/// A parameter's score in a table cell: marked with its n when it rests on few ratings.
+pub(crate) fn cell_score(p: &ReportParameter) -> String {
+    super::score_n(p)
+}
+
+/// The line under a level's overview table: the rated parameters the display rules leave
+/// out, and why (the chart shows the same parameters as the table).
+pub(crate) fn omitted_line(m: &ReportModel, l: &ReportLevel) -> Option<String> {
+    let names: Vec<String> = l
+        .omitted()
+        .map(|p| format!("«{}» ({})", p.name, cell_score(p)))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let t = &m.thresholds;
+    Some(format!(
+        "Не показаны параметры с оценкой от {} до {} без изменения больше чем на {}: {}.",
+        num(Some(t.zone)),
+        num(Some(t.strength)),
+        num(Some(t.show_if_changed)),
+        names.join(", ")
+    ))
+}
+
+/// The legend of the marks: scores on few ratings, shown changes.
+pub(crate) fn legend(m: &ReportModel) -> Option<String> {
+    if m.ratings == 0 {
+        return None;
+    }
+    let t = &m.thresholds;
+    let mut out = format!(
+        "Оценка параметра — среднее оценок респондентов (1–10), округлённое до десятых; сильная сторона — от {}, зона развития — ниже {}. Изменение к прошлой волне показано, когда оно не меньше {} по модулю.",
+        num(Some(t.strength)),
+        num(Some(t.zone)),
+        num(Some(t.show_change)),
+    );
+    if m.has_thin() {
+        out.push_str(&format!(
+            " Оценки, за которыми меньше {} оценок респондентов (в этой или прошлой волне), помечены числом оценок n; изменение для них не указывается.",
+            t.min_n
+        ));
+    }
+    Some(out)
+}
+
+/// A level's heading: its name and score («Процессный уровень — 7,1»), the name alone
+/// without a score.
+pub(crate) fn level_heading(l: &ReportLevel) -> String {
+    match l.score {
+        Some(_) => format!("{} — {}", l.name, num(l.score)),
+        None => l.name.clone(),
+    }
+}
+
+/// A parameter's score in the per-parameter section: «7,3 (n = 8)», «7,0 (n = 1, мало
+/// оценок)», or what there is without a score.
+pub(crate) fn param_line(p: &ReportParameter) -> String {
+    match p.score {
+        None => mentions_line(p),
+        Some(_) if p.thin => format!("{} (n = {}, мало оценок)", num(p.score), p.n),
+        Some(_) => format!("{} (n = {})", num(p.score), p.n),
+    }
+}
+
+/// A level none of whose parameters was discussed, in a study without ratings.
+pub(crate) const NOT_DISCUSSED: &str = "Параметры этого уровня в интервью не обсуждались.";
+
+/// The heading of the per-parameter section: «Оценки по параметрам», or «Параметры» in a
+/// study without ratings.
+pub(crate) fn params_heading(m: &ReportModel) -> &'static str {
+    if m.ratings == 0 {
+        "Параметры"
+    } else {
+        "Оценки по параметрам"
+    }
+}
+
+/// Whether the per-parameter section lists a parameter: it has a score, mentions or quotes.
+pub(crate) fn listed(p: &ReportParameter) -> bool {
+    p.score.is_some() || p.codings > 0 || !p.quotes.is_empty()
+}
+
+/// The line after a level's parameters naming those neither rated nor discussed.
+pub(crate) fn unmentioned_line(l: &ReportLevel) -> Option<String> {
+    let names: Vec<String> = l
+        .parameters
+        .iter()
+        .filter(|p| !listed(p))
+        .map(|p| format!("«{}»", p.name))
+        .collect();
+    (!names.is_empty()).then(|| format!("Не оценивались и не обсуждались: {}.", names.join(", ")))
+}
+
+/// A parameter without a score in the per-parameter section: what there is instead.
+pub(crate) fn mentions_line(p: &ReportParameter) -> String {
+    if p.codings == 0 {
+        return "нет оценок и упоминаний".into();
+    }
+    format!(
+        "нет оценок; {}, похвала: {}, критика: {}",
+        crate::ru::count(p.codings, crate::ru::MENTIONS),
+        p.praise,
+        p.criticism
+    )
 }
 
 /// The display-rule class in Russian (empty for a neutral one).
@@ -129,21 +236,48 @@ pub fn markdown(m: &ReportModel) -> String {
     let _ = writeln!(o, "# {}\n", m.title);
     let _ = writeln!(o, "{}\n", meta_line(m));
     let _ = writeln!(o, "## Общая оценка\n");
-    let _ = writeln!(o, "| Уровень | Оценка | Изменение |\n|---|---|---|");
-    for l in &m.levels {
-        let _ = writeln!(
-            o,
-            "| {} | {} | {} |",
-            l.name,
-            num(l.score),
-            l.change
-                .filter(|c| m.thresholds.change_shown(*c))
-                .map_or(String::new(), change)
-        );
+    // Without ratings the verdict says so, with what there is instead.
+    if m.ratings > 0 {
+        let _ = writeln!(o, "| Уровень | Оценка | Изменение |\n|---|---|---|");
+        for l in &m.levels {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} |",
+                l.name,
+                num(l.score),
+                l.change
+                    .filter(|c| m.thresholds.change_shown(*c))
+                    .map_or(String::new(), change)
+            );
+        }
+        o.push('\n');
     }
-    let _ = writeln!(o, "\n{}\n", m.verdict);
+    let _ = writeln!(o, "{}\n", m.verdict);
+    if let Some(legend) = legend(m) {
+        let _ = writeln!(o, "_{legend}_\n");
+    }
     for l in &m.levels {
-        let _ = writeln!(o, "## {} — {}\n", l.name, num(l.score));
+        let _ = writeln!(o, "## {}\n", level_heading(l));
+        if m.ratings == 0 {
+            let mentioned: Vec<&ReportParameter> =
+                l.parameters.iter().filter(|p| p.codings > 0).collect();
+            if !mentioned.is_empty() {
+                let _ = writeln!(
+                    o,
+                    "| Параметр | Упоминаний | Похвала | Критика |\n|---|---|---|---|"
+                );
+                for p in mentioned {
+                    let _ = writeln!(
+                        o,
+                        "| {} | {} | {} | {} |",
+                        p.name, p.codings, p.praise, p.criticism
+                    );
+                }
+                o.push('\n');
+            } else {
+                let _ = writeln!(o, "_{NOT_DISCUSSED}_\n");
+            }
+        }
         let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
         if !shown.is_empty() {
             let _ = writeln!(o, "| Параметр | Оценка | Изменение | |\n|---|---|---|---|");
@@ -152,7 +286,7 @@ pub fn markdown(m: &ReportModel) -> String {
                     o,
                     "| {} | {} | {} | {} |",
                     p.name,
-                    num(p.score),
+                    cell_score(p),
                     if p.change_shown {
                         p.change.map_or(String::new(), change)
                     } else {
@@ -162,6 +296,9 @@ pub fn markdown(m: &ReportModel) -> String {
                 );
             }
             o.push('\n');
+        }
+        if let Some(line) = omitted_line(m, l) {
+            let _ = writeln!(o, "_{line}_\n");
         }
         for (title, ids) in [
             ("Сильные стороны", &l.strengths),
@@ -173,23 +310,22 @@ pub fn markdown(m: &ReportModel) -> String {
             let _ = writeln!(o, "### {title}\n");
             for id in ids {
                 let Some(p) = param_of(l, id) else { continue };
-                let _ = writeln!(o, "**{}** — {}\n", p.name, num(p.score));
+                let _ = writeln!(o, "**{}** — {}\n", p.name, cell_score(p));
                 for q in p.quotes.iter().take(2) {
                     let _ = writeln!(o, "> «{}» — _{}_\n", q.text, q.attribution);
                 }
             }
         }
     }
-    let _ = writeln!(o, "## Оценки по параметрам\n");
+    let _ = writeln!(o, "## {}\n", params_heading(m));
     for l in &m.levels {
         let _ = writeln!(o, "### {}\n", l.name);
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let _ = writeln!(
                 o,
-                "**{}** — {} (n = {}){}\n",
+                "**{}** — {}{}\n",
                 p.name,
-                num(p.score),
-                p.n,
+                param_line(p),
                 if p.change_shown {
                     format!(", изменение {}", p.change.map_or(String::new(), change))
                 } else {
@@ -202,6 +338,9 @@ pub fn markdown(m: &ReportModel) -> String {
             if !p.quotes.is_empty() {
                 o.push('\n');
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            let _ = writeln!(o, "_{line}_\n");
         }
     }
     let _ = writeln!(o, "## Идеи и пожелания клиента\n");
@@ -280,7 +419,7 @@ pub(crate) fn uncertain_line(u: &super::UncertainRating, name: &str) -> String {
         name,
         num(Some(u.value)),
         u.doc,
-        format!("{:.2}", u.confidence).replace('.', ","),
+        crate::ru::decimal(f64::from(u.confidence), 2),
         u.text
     )
 }
@@ -307,7 +446,8 @@ th{background:#eef3f8}.num{text-align:right;white-space:nowrap}.up{color:#1a7f37
 
 /// An SVG bar chart of a level's parameter scores (0–10), with the previous wave as a tick.
 fn chart(l: &ReportLevel) -> String {
-    let rated: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.score.is_some()).collect();
+    // The parameters of the overview table, no more: the chart and the table agree.
+    let rated: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
     if rated.is_empty() {
         return String::new();
     }
@@ -380,31 +520,52 @@ pub fn html(m: &ReportModel) -> String {
         Some(c) if shown && c < 0.0 => format!("<span class=\"down\">{}</span>", change(c)),
         _ => String::new(),
     };
-    let _ = write!(
-        o,
-        "<h2>Общая оценка</h2><table><tr><th>Уровень</th><th class=\"num\">Оценка</th><th class=\"num\">Изменение</th></tr>"
-    );
-    for l in &m.levels {
+    let _ = write!(o, "<h2>Общая оценка</h2>");
+    if m.ratings > 0 {
         let _ = write!(
             o,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&l.name),
-            num(l.score),
-            ch(
-                l.change,
-                l.change.is_some_and(|c| m.thresholds.change_shown(c))
-            )
+            "<table><tr><th>Уровень</th><th class=\"num\">Оценка</th><th class=\"num\">Изменение</th></tr>"
         );
+        for l in &m.levels {
+            let _ = write!(
+                o,
+                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                esc(&l.name),
+                num(l.score),
+                ch(
+                    l.change,
+                    l.change.is_some_and(|c| m.thresholds.change_shown(c))
+                )
+            );
+        }
+        o.push_str("</table>");
     }
-    let _ = write!(o, "</table><p class=\"verdict\">{}</p>", esc(&m.verdict));
+    let _ = write!(o, "<p class=\"verdict\">{}</p>", esc(&m.verdict));
+    if let Some(legend) = legend(m) {
+        let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&legend));
+    }
     for l in &m.levels {
-        let _ = write!(
-            o,
-            "<h2>{} — {}</h2>{}",
-            esc(&l.name),
-            num(l.score),
-            chart(l)
-        );
+        let _ = write!(o, "<h2>{}</h2>{}", esc(&level_heading(l)), chart(l));
+        if m.ratings == 0 {
+            let mentioned: Vec<&ReportParameter> =
+                l.parameters.iter().filter(|p| p.codings > 0).collect();
+            if !mentioned.is_empty() {
+                o.push_str("<table><tr><th>Параметр</th><th class=\"num\">Упоминаний</th><th class=\"num\">Похвала</th><th class=\"num\">Критика</th></tr>");
+                for p in mentioned {
+                    let _ = write!(
+                        o,
+                        "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                        esc(&p.name),
+                        p.codings,
+                        p.praise,
+                        p.criticism
+                    );
+                }
+                o.push_str("</table>");
+            } else {
+                let _ = write!(o, "<p class=\"meta\">{NOT_DISCUSSED}</p>");
+            }
+        }
         let shown: Vec<&ReportParameter> = l.parameters.iter().filter(|p| p.shown).collect();
         if !shown.is_empty() {
             let _ = write!(
@@ -417,11 +578,14 @@ pub fn html(m: &ReportModel) -> String {
                     "<tr class=\"{}\"><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
                     p.class,
                     esc(&p.name),
-                    num(p.score),
+                    esc(&cell_score(p)),
                     ch(p.change, p.change_shown)
                 );
             }
             o.push_str("</table>");
+        }
+        if let Some(line) = omitted_line(m, l) {
+            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&line));
         }
         for (title, ids) in [
             ("Сильные стороны", &l.strengths),
@@ -433,7 +597,12 @@ pub fn html(m: &ReportModel) -> String {
             let _ = write!(o, "<h3>{title}</h3>");
             for id in ids {
                 let Some(p) = param_of(l, id) else { continue };
-                let _ = write!(o, "<p><b>{}</b> — {}</p>", esc(&p.name), num(p.score));
+                let _ = write!(
+                    o,
+                    "<p><b>{}</b> — {}</p>",
+                    esc(&p.name),
+                    esc(&cell_score(p))
+                );
                 for q in p.quotes.iter().take(2) {
                     let _ = write!(
                         o,
@@ -445,16 +614,15 @@ pub fn html(m: &ReportModel) -> String {
             }
         }
     }
-    let _ = write!(o, "<h2>Оценки по параметрам</h2>");
+    let _ = write!(o, "<h2>{}</h2>", params_heading(m));
     for l in &m.levels {
         let _ = write!(o, "<h3>{}</h3>", esc(&l.name));
-        for p in &l.parameters {
+        for p in l.parameters.iter().filter(|p| listed(p)) {
             let _ = write!(
                 o,
-                "<p><b>{}</b> — {} <span class=\"meta\">(n = {})</span> {}</p>",
+                "<p><b>{}</b> — {} {}</p>",
                 esc(&p.name),
-                num(p.score),
-                p.n,
+                esc(&param_line(p)),
                 ch(p.change, p.change_shown)
             );
             for q in &p.quotes {
@@ -465,6 +633,9 @@ pub fn html(m: &ReportModel) -> String {
                     esc(&q.attribution)
                 );
             }
+        }
+        if let Some(line) = unmentioned_line(l) {
+            let _ = write!(o, "<p class=\"meta\">{}</p>", esc(&line));
         }
     }
     let _ = write!(o, "<h2>Идеи и пожелания клиента</h2>");

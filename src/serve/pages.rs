@@ -78,14 +78,20 @@ pub fn not_found(msg: &str) -> String {
 
 /// A score with a comma (as the report writes it), or a dash.
 fn score(v: Option<f64>) -> String {
-    v.map_or_else(|| "—".to_string(), |v| format!("{v:.1}").replace('.', ","))
+    crate::ru::score(v.map(|v| v as f32))
 }
 
-/// A change with its sign and colour, or nothing.
+/// A change with its sign (U+2212 for a fall) and colour, or nothing.
 fn change(v: Option<f64>) -> String {
     match v {
-        Some(c) if c > 0.0 => format!("<span style=\"color:#1a7f37\">+{}</span>", score(Some(c))),
-        Some(c) if c < 0.0 => format!("<span style=\"color:#c62828\">{}</span>", score(Some(c))),
+        Some(c) if c > 0.0 => format!(
+            "<span style=\"color:#1a7f37\">{}</span>",
+            crate::ru::signed(c as f32)
+        ),
+        Some(c) if c < 0.0 => format!(
+            "<span style=\"color:#c62828\">{}</span>",
+            crate::ru::signed(c as f32)
+        ),
         Some(_) => "0".into(),
         None => String::new(),
     }
@@ -111,9 +117,9 @@ pub fn study(app: &App, stats: &Stats) -> String {
     }
     let _ = write!(
         b,
-        "{} интервью, {} высказываний в индексе · кодбук: {} · <a href=\"/report\">отчёт</a></p>",
+        "{} интервью, {} в индексе · кодбук: {} · <a href=\"/report\">отчёт</a></p>",
         stats.transcripts,
-        stats.sentences,
+        crate::ru::count(stats.sentences, crate::ru::STATEMENTS),
         esc(&app.codebook.name)
     );
     let level_of = |id: &str| model.and_then(|m| m.levels.iter().find(|l| l.id == id));
@@ -574,15 +580,23 @@ pub fn quotes(
             .features
             .iter()
             .filter(|(_, v)| v.abs() >= 0.005)
-            .map(|(k, v)| format!("{} {v:+.2}", feature_ru(k)))
+            .map(|(k, v)| {
+                let v = crate::ru::decimal(f64::from(*v), 2);
+                let sign = if v.starts_with(crate::ru::MINUS) {
+                    ""
+                } else {
+                    "+"
+                };
+                format!("{} {sign}{v}", feature_ru(k))
+            })
             .collect();
         let _ = write!(
             b,
-            "<div class=\"quote\" id=\"q{rank}\"><p><b>{}.</b> <span class=\"muted\">{} · {} · оценка {:.2} = {}</span></p>",
+            "<div class=\"quote\" id=\"q{rank}\"><p><b>{}.</b> <span class=\"muted\">{} · {} · оценка {} = {}</span></p>",
             rank + 1,
             esc(&q.attribution),
             polarity_ru(q.polarity.as_str()),
-            q.score,
+            crate::ru::decimal(f64::from(q.score), 2),
             esc(&features.join(", "))
         );
         if is_pinned {

@@ -50,7 +50,8 @@ struct FileFacts {
     /// Its ratings read with low confidence.
     uncertain: Vec<(usize, UncertainRating)>,
     candidates: Vec<Quote>,
-    codings: Vec<(usize, usize)>,
+    /// Per parameter: respondent codings, of them praise, of them criticism.
+    codings: Vec<(usize, [usize; 3])>,
     wishes: Vec<Wish>,
     /// Its sentences with their codes, only for the matrix (empty otherwise).
     matrix: Vec<MatrixRow>,
@@ -148,7 +149,10 @@ pub fn build_report(
                 continue;
             }
             if let Some(p) = c.param {
-                *counts.entry(p).or_insert(0usize) += 1;
+                let n = counts.entry(p).or_insert([0usize; 3]);
+                n[0] += 1;
+                n[1] += usize::from(c.polarity == crate::tag::polarity::Polarity::Positive);
+                n[2] += usize::from(c.polarity == crate::tag::polarity::Polarity::Negative);
             }
         }
         let matrix = if opts.matrix {
@@ -244,6 +248,8 @@ pub fn build_report(
         .unwrap_or_else(|| (vec![Vec::new(); params], Vec::new()));
     let mut inputs = Inputs {
         codings: vec![0; params],
+        praise: vec![0; params],
+        criticism: vec![0; params],
         candidates,
         wishes,
         pins: crate::report::pins::Pins::load(&opts.folder)?,
@@ -264,9 +270,11 @@ pub fn build_report(
         if !f.division.is_empty() {
             divisions.insert(f.division);
         }
-        for (p, n) in f.codings {
+        for (p, [n, praise, criticism]) in f.codings {
             if p < params {
                 inputs.codings[p] += n;
+                inputs.praise[p] += praise;
+                inputs.criticism[p] += criticism;
             }
         }
     }
