@@ -6002,22 +6002,30 @@ mod office {
                 "Текст"
             ]
         );
-        assert_eq!(header.last().unwrap(), "пожелание");
-        for p in json_params.iter().map(|p| p["id"].as_str().unwrap()) {
-            assert!(header[7..].iter().any(|h| h == p), "no column {p}");
-        }
+        // Issue 15: the parameters by name, in codebook order, then the two flags; no ids,
+        // no `_wish` / `_comparison` columns.
+        let names: Vec<&str> = json_params
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 24);
+        assert_eq!(header[7..7 + names.len()], names[..]);
+        assert_eq!(
+            header[7 + names.len()..],
+            ["Пожелание", "Сравнение с конкурентами"]
+        );
         let mut index = BTreeMap::new();
+        let mut masked = 0;
         for (row, (doc, turn, start, end, text)) in matrix[1..].iter().zip(&sentences) {
             assert_eq!(
-                (&row[0], &row[2], &row[4], &row[5], &row[6]),
-                (
-                    doc,
-                    &turn.to_string(),
-                    &start.to_string(),
-                    &end.to_string(),
-                    text
-                )
+                (&row[0], &row[2], &row[4], &row[5]),
+                (doc, &turn.to_string(), &start.to_string(), &end.to_string())
             );
+            // The text as spoken, or masked where it names someone.
+            if row[6] != *text {
+                assert!(row[6].contains("[имя]"), "{} vs {text}", row[6]);
+                masked += 1;
+            }
             assert!(row[3] == "интервьюер" || row[3] == "респондент");
             assert!(row[7..].iter().all(|v| v == "0" || v == "1"));
             index.insert((doc.clone(), *start), row);
@@ -6039,16 +6047,20 @@ mod office {
                 c["doc"].as_str().unwrap().to_string(),
                 c["start"].as_u64().unwrap() as usize,
             )];
-            let col = header.iter().position(|h| h == param).unwrap();
+            let name = json_params.iter().find(|p| p["id"] == param).unwrap()["name"]
+                .as_str()
+                .unwrap();
+            let col = header.iter().position(|h| h == name).unwrap();
             assert_eq!(row[col], "1", "{line}");
             ones.insert((row[0].clone(), row[4].clone(), col));
         }
         assert!(ones.len() > 1000, "{}", ones.len());
         let total: usize = matrix[1..]
             .iter()
-            .map(|r| r[7..r.len() - 1].iter().filter(|v| *v == "1").count())
+            .map(|r| r[7..r.len() - 2].iter().filter(|v| *v == "1").count())
             .sum();
         assert_eq!(total, ones.len(), "every 1 is a coding of `citata tag`");
+        assert!(masked >= 40, "{masked} sentences name someone");
     }
 
     #[test]
@@ -8790,5 +8802,155 @@ mod context_needs_content {
                 "{refusal} is context-coded"
             );
         }
+    }
+}
+
+/// Issue 15: every output a client may receive masks the demo's names the same way.
+mod masking {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use citata::serve::{App, router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::testenv::{citata, tmp};
+
+    /// An output as text: a zip package (docx, xlsx) as the text of all its entries.
+    fn text_of(bytes: &[u8]) -> String {
+        if !bytes.starts_with(b"PK") {
+            return String::from_utf8(bytes.to_vec()).unwrap();
+        }
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = String::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The whole words of a text.
+    fn words(text: &str) -> std::collections::BTreeSet<&str> {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// The demo's names, derived from the masking component: every word that masking takes
+    /// out of a sentence of the demo's transcripts and masks when it stands alone (with the
+    /// transcript's own names, from its labels and metadata).
+    fn demo_names(folder: &std::path::Path) -> (Vec<String>, String) {
+        use citata::quotes::mask;
+        let sources = citata::ingest::discover(&[folder.to_path_buf()]).unwrap();
+        let mut names = std::collections::BTreeSet::new();
+        let mut all = String::new();
+        for s in &sources {
+            let t = citata::ingest::ingest_source(s, &Default::default()).unwrap();
+            let private = mask::private_words(&t);
+            for sentence in &t.sentences {
+                let text = t.slice(sentence.span);
+                let kept = mask::mask(text, &private);
+                let kept = words(&kept);
+                for w in words(text) {
+                    // A name is masked alone too ("Ну" goes in «Ну Саныч», not alone).
+                    if !kept.contains(w) && mask::mask(w, &private) == mask::NAME {
+                        names.insert(w.to_string());
+                    }
+                }
+            }
+            all.push_str(&t.text);
+        }
+        (names.into_iter().collect(), all)
+    }
+
+    async fn fetch(app: &Arc<App>, uri: &str) -> Vec<u8> {
+        let resp = router(app.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn no_output_names_the_demos_people() {
+        let dir = tmp();
+        let study = dir.path().join("study");
+        std::fs::create_dir(&study).unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        for e in std::fs::read_dir(&demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        let (names, transcripts) = demo_names(&study);
+        // The list is real: the people the issue found in the workbook are in it, and the
+        // transcripts do name them (so the test fails when an output does not mask).
+        for known in ["Саныч", "Ковалёв", "Львовна", "Ирина"] {
+            assert!(names.iter().any(|n| n == known), "{known} not in {names:?}");
+        }
+        assert!(names.len() >= 10, "{names:?}");
+        let spoken = words(&transcripts);
+        for n in &names {
+            assert!(spoken.contains(n.as_str()), "{n}");
+        }
+
+        let mut outputs: Vec<(String, String)> = Vec::new();
+        for ext in ["html", "md", "json", "docx", "xlsx"] {
+            let out = dir.path().join(format!("report.{ext}"));
+            let run = citata([
+                "report".as_ref(),
+                study.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            outputs.push((
+                format!("citata report --out report.{ext}"),
+                text_of(&std::fs::read(&out).unwrap()),
+            ));
+        }
+        let idx = dir.path().join("idx");
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            study.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let app = Arc::new(App::open(study.clone(), &idx, None).unwrap());
+        for uri in [
+            "/report",
+            "/report.html",
+            "/report.md",
+            "/report.json",
+            "/report.docx",
+            "/report.xlsx",
+        ] {
+            outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
+        }
+        let mut leaks = Vec::new();
+        for (what, text) in &outputs {
+            assert!(text.contains("[имя]"), "{what} masks nothing");
+            let found = words(text);
+            for n in &names {
+                if found.contains(n.as_str()) {
+                    leaks.push(format!("{what}: {n}"));
+                }
+            }
+        }
+        assert!(leaks.is_empty(), "{leaks:#?}");
     }
 }

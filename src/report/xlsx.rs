@@ -9,8 +9,9 @@
 //!    attribution, text.
 //! 3. «Матрица кодирования»: the coding matrix of QDA tools: one row per sentence of every
 //!    transcript read (interviewer and respondent alike, in file and text order): document,
-//!    wave, turn, role, start, end, text, then one 0/1 column per codebook parameter (its id;
-//!    1 when the sentence has a keyword or context coding of it) and one for wishes.
+//!    wave, turn, role, start, end, text (masked as the quotes are), then one 0/1 column per
+//!    codebook parameter (headed by its name; 1 when the sentence has a keyword or context
+//!    coding of it) and the flags «Пожелание» and «Сравнение с конкурентами».
 //! 4. «Пожелания»: the report's ideas and wishes, one row per merged wish in the report's
 //!    groups: parameter, code, wish, attribution, respondents who asked, their divisions,
 //!    file, start and end of the wording shown.
@@ -289,6 +290,10 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
     Ok(())
 }
 
+/// The flag columns after the parameters: the sentence voices a wish, compares with
+/// competitors.
+pub const MATRIX_FLAGS: [&str; 2] = ["Пожелание", "Сравнение с конкурентами"];
+
 fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxError> {
     let mut columns: Vec<(&str, f64)> = vec![
         ("Документ", 22.0),
@@ -300,10 +305,20 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
         ("Текст", 80.0),
     ];
     let fixed = columns.len() as u16;
-    columns.extend(matrix.params.iter().map(|id| (id.as_str(), 6.0)));
-    columns.push(("пожелание", 6.0));
+    columns.extend(matrix.names.iter().map(|name| (name.as_str(), 14.0)));
+    columns.extend(MATRIX_FLAGS.iter().map(|name| (*name, 14.0)));
     header(ws, f, &columns, matrix.rows.len())?;
-    let n = matrix.params.len() as u16;
+    // Parameter names are long: the header row wraps them over three lines.
+    let wrapped = f
+        .header
+        .clone()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    for (col, (name, _)) in columns.iter().enumerate().skip(usize::from(fixed)) {
+        ws.write_string_with_format(0, col as u16, *name, &wrapped)?;
+    }
+    ws.set_row_height(0, 45)?;
+    let n = matrix.names.len() as u16;
     for (i, row) in matrix.rows.iter().enumerate() {
         let r = i as u32 + 1;
         ws.write_string(r, 0, &row.doc)?;
@@ -317,7 +332,9 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
             let coded = row.params.binary_search(&usize::from(p)).is_ok();
             ws.write_number(r, fixed + p, if coded { 1.0 } else { 0.0 })?;
         }
-        ws.write_number(r, fixed + n, if row.wish { 1.0 } else { 0.0 })?;
+        for (k, flag) in [row.wish, row.comparison].into_iter().enumerate() {
+            ws.write_number(r, fixed + n + k as u16, if flag { 1.0 } else { 0.0 })?;
+        }
     }
     Ok(())
 }
@@ -374,7 +391,7 @@ mod tests {
         let params = cb.parameters.len();
         let tagger = crate::tag::Tagger::new(cb, &mut analyzer);
         let codings = tagger.with_thread_state(|s| tagger.tag(s, &t));
-        let rows = matrix_rows(&t, &codings, params, "2026");
+        let rows = matrix_rows(&t, &codings, params, "2026", &[]);
         assert_eq!(rows.len(), t.sentences.len());
         assert_eq!(rows[0].role, Role::Interviewer);
         assert_eq!(rows[1].text, "Поставки вовремя.");
@@ -389,6 +406,49 @@ mod tests {
         assert!(
             rows.iter()
                 .all(|r| r.params.windows(2).all(|w| w[0] < w[1]))
+        );
+    }
+
+    /// Issue 15: the matrix's text is masked as the quotes are (names of the text and of the
+    /// transcript's labels), and the comparison marker is a flag of its own.
+    #[test]
+    fn matrix_text_is_masked_and_comparisons_are_flagged() {
+        let text = "---\nname: Пётр Ковалёв\n---\nИнтервьюер: Сроки?\n\nРеспондент: Саныч звонил вчера. Ковалёв тут. По сравнению с конкурентами поставки быстрее.\n";
+        let t = ingest_bytes(
+            "a.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut analyzer = Analyzer::new();
+        let cb = crate::codebook::Codebook::load(None, &mut analyzer).unwrap();
+        let params = cb.parameters.len();
+        let tagger = crate::tag::Tagger::new(cb, &mut analyzer);
+        let codings = tagger.with_thread_state(|s| tagger.tag(s, &t));
+        let private = crate::quotes::mask::private_words(&t);
+        assert_eq!(private, ["ковалев", "петр"]);
+        assert!(t.text.contains("Саныч звонил вчера. Ковалёв тут."));
+        let rows = matrix_rows(&t, &codings, params, "2026", &private);
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Сроки?",
+                "[имя] звонил вчера.",
+                "[имя] тут.",
+                "По сравнению с конкурентами поставки быстрее."
+            ]
+        );
+        let flags: Vec<(bool, bool)> = rows.iter().map(|r| (r.wish, r.comparison)).collect();
+        assert_eq!(
+            flags,
+            [
+                (false, false),
+                (false, false),
+                (false, false),
+                (false, true)
+            ]
         );
     }
 
@@ -414,6 +474,7 @@ mod tests {
             text: "а".into(),
             params: vec![],
             wish: false,
+            comparison: false,
         };
         let mut m = Matrix::default();
         m.extend_up_to(vec![row.clone(); 4], 5);
