@@ -5699,6 +5699,131 @@ mod office {
         }
     }
 
+    /// Issue 15: the Word document keeps a line that introduces quotes with them, numbers
+    /// its pages, lists its sections in a TOC field that Word updates on opening, and draws
+    /// each level's scores as a chart (a DrawingML chart part with the JSON's scores).
+    #[test]
+    fn docx_keeps_lines_together_numbers_pages_has_a_toc_and_charts() {
+        let model: serde_json::Value = serde_json::from_slice(&report("json")).unwrap();
+        let parts = unzip(&report("docx"));
+        for xml in parts.values() {
+            nodes(xml);
+        }
+        let doc = &parts["word/document.xml"];
+        // Paragraphs of the body, in order (cells' paragraphs included, none nested).
+        let paras: Vec<&str> = doc
+            .split("<w:p>")
+            .skip(1)
+            .map(|p| p.split("</w:p>").next().unwrap())
+            .collect();
+        let text = |p: &str| -> String {
+            p.split("<w:t xml:space=\"preserve\">")
+                .skip(1)
+                .map(|t| t.split("</w:t>").next().unwrap())
+                .collect()
+        };
+        let quote = |p: &str| p.contains("<w:pStyle w:val=\"Quote\"/>");
+        let mut introduced = 0;
+        for w in paras.windows(2) {
+            if quote(w[1]) && !quote(w[0]) {
+                // Its own keepNext, or a heading's (from the style, checked below).
+                assert!(
+                    w[0].contains("<w:keepNext/>") || w[0].contains("<w:pStyle w:val=\"Heading"),
+                    "{}",
+                    text(w[0])
+                );
+                introduced += 1;
+            }
+        }
+        assert!(introduced > 30, "{introduced}");
+        let claims = paras
+            .iter()
+            .find(|p| text(p) == "Рекламации — 5,5")
+            .expect("the zone's line");
+        assert!(claims.contains("<w:keepNext/>"));
+        let styles = &parts["word/styles.xml"];
+        for level in 1..=3 {
+            let style = styles
+                .split("<w:style ")
+                .find(|s| s.contains(&format!("w:styleId=\"Heading{level}\"")))
+                .unwrap();
+            assert!(style.contains("<w:keepNext/>"), "Heading{level}");
+        }
+
+        // Page numbers: the footer's PAGE and NUMPAGES fields, referenced by the section.
+        let rels = &parts["word/_rels/document.xml.rels"];
+        assert!(rels.contains("Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer\" Target=\"footer1.xml\""));
+        assert!(doc.contains("<w:footerReference w:type=\"default\" r:id=\"rId3\"/>"));
+        let footer = &parts["word/footer1.xml"];
+        assert!(footer.contains("<w:instrText xml:space=\"preserve\"> PAGE </w:instrText>"));
+        assert!(footer.contains("<w:instrText xml:space=\"preserve\"> NUMPAGES </w:instrText>"));
+
+        // The TOC field: updated on opening; until then it lists the level-2 headings.
+        assert!(parts["word/settings.xml"].contains("<w:updateFields w:val=\"true\"/>"));
+        assert!(doc.contains(" TOC \\o \"2-2\" \\h \\z \\u "));
+        let (word_paras, _) = word(doc);
+        let toc: Vec<&str> = word_paras
+            .iter()
+            .filter(|p| p.style == "TOC2")
+            .map(|p| p.text.as_str())
+            .collect();
+        let h2: Vec<&str> = word_paras
+            .iter()
+            .filter(|p| p.style == "Heading2")
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(toc, h2);
+        assert_eq!(toc.len(), 8);
+
+        // A chart per level: its rated parameters by name, their scores, the previous wave.
+        let types = &parts["[Content_Types].xml"];
+        let levels = model["levels"].as_array().unwrap();
+        for (i, level) in levels.iter().enumerate() {
+            let n = i + 1;
+            assert!(types.contains(&format!("PartName=\"/word/charts/chart{n}.xml\"")));
+            assert!(rels.contains(&format!(
+                "Id=\"rIdChart{n}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart\" Target=\"charts/chart{n}.xml\""
+            )));
+            assert!(doc.contains(&format!("<c:chart r:id=\"rIdChart{n}\"/>")));
+            let chart = &parts[&format!("word/charts/chart{n}.xml")];
+            let series: Vec<&str> = chart.split("<c:ser>").skip(1).collect();
+            assert_eq!(series.len(), 2, "this wave and 2025");
+            assert!(series[0].contains("<c:v>Волна 2026</c:v>"));
+            assert!(series[1].contains("<c:v>Волна 2025</c:v>"));
+            let points = |xml: &str, tag: &str| -> Vec<String> {
+                let part = xml.split(&format!("<c:{tag}>")).nth(1).unwrap();
+                let part = part.split(&format!("</c:{tag}>")).next().unwrap();
+                part.split("<c:v>")
+                    .skip(1)
+                    .map(|v| v.split("</c:v>").next().unwrap().to_string())
+                    .collect()
+            };
+            let rated: Vec<&serde_json::Value> = level["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| !p["score"].is_null())
+                .collect();
+            let names: Vec<String> = rated
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            let scores: Vec<String> = rated
+                .iter()
+                .map(|p| format!("{:.1}", p["score"].as_f64().unwrap()))
+                .collect();
+            assert_eq!(points(series[0], "cat"), names);
+            assert_eq!(points(series[0], "val"), scores);
+            // Zones are drawn red (C62828), as in the HTML chart.
+            let zones = rated.iter().filter(|p| p["class"] == "zone").count();
+            assert_eq!(
+                series[0].matches("<a:srgbClr val=\"C62828\"/>").count(),
+                zones
+            );
+        }
+        assert!(!parts.contains_key(&format!("word/charts/chart{}.xml", levels.len() + 1)));
+    }
+
     /// The shared strings of a workbook.
     fn shared_strings(xml: &str) -> Vec<String> {
         let mut out = Vec::new();

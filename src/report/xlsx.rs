@@ -17,7 +17,8 @@
 //!    file, start and end of the wording shown.
 //!
 //! Header rows are bold and frozen, columns have sensible widths and every sheet has an
-//! autofilter. The matrix sheet is written in low-memory mode (rows go to a temporary file
+//! autofilter. Printed, every sheet is A4 landscape with gridlines, its header row on every
+//! page and page numbers in the footer; all but the matrix fit the page's width. The matrix sheet is written in low-memory mode (rows go to a temporary file
 //! as they are written), and has at most [`MAX_ROWS`] rows: Excel holds no more.
 
 use rust_xlsxwriter::{
@@ -44,6 +45,17 @@ fn fit(text: &str) -> std::borrow::Cow<'_, str> {
             format!("{}…", &text[..cut]).into()
         }
     }
+}
+
+/// The height of a row whose wrapped cell of `width` characters holds `text`, in points:
+/// neither Excel nor LibreOffice sizes such rows when they open a file.
+fn wrapped_height(text: &str, width: f64) -> f64 {
+    let per_line = (width * 1.1).max(1.0) as usize;
+    let lines: usize = text
+        .split('\n')
+        .map(|l| l.chars().count().div_ceil(per_line).max(1))
+        .sum();
+    (15.0 * lines as f64).min(409.0)
 }
 
 /// The sheet names, in order.
@@ -109,6 +121,16 @@ fn header(
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, rows as u32, columns.len().saturating_sub(1) as u16)?;
+    // Printed: A4 landscape, gridlines, the header row on every page, page numbers; a
+    // sheet of a few columns one page wide (the matrix's 30-odd columns would be unreadable).
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_gridlines(true)
+        .set_footer("&CСтр. &P из &N");
+    ws.set_repeat_rows(0, 0)?;
+    if columns.len() <= 14 {
+        ws.set_print_fit_to_pages(1, 0);
+    }
     Ok(())
 }
 
@@ -247,6 +269,7 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_number(r, 7, q.end as f64)?;
         ws.write_string(r, 8, &q.attribution)?;
         ws.write_string_with_format(r, 9, fit(&q.text), &f.wrap)?;
+        ws.set_row_height(r, wrapped_height(&q.text, 90.0))?;
     }
     Ok(())
 }
@@ -278,6 +301,7 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_string_with_format(r, 0, &g.name, &f.wrap)?;
         ws.write_string(r, 1, g.param.as_deref().unwrap_or(""))?;
         ws.write_string_with_format(r, 2, fit(&w.text), &f.wrap)?;
+        ws.set_row_height(r, wrapped_height(&w.text, 90.0))?;
         ws.write_string(r, 3, &w.attribution)?;
         ws.write_number(r, 4, w.count as f64)?;
         ws.write_string_with_format(r, 5, w.divisions.join(", "), &f.wrap)?;
@@ -450,6 +474,15 @@ mod tests {
                 (false, true)
             ]
         );
+    }
+
+    #[test]
+    fn wrapped_rows_are_as_tall_as_their_lines() {
+        assert_eq!(wrapped_height("коротко", 90.0), 15.0);
+        assert_eq!(wrapped_height(&"ж".repeat(100), 90.0), 30.0);
+        assert_eq!(wrapped_height("а\nб\nв", 90.0), 45.0);
+        // Excel's highest row: 409 points.
+        assert_eq!(wrapped_height(&"ж".repeat(40_000), 10.0), 409.0);
     }
 
     #[test]
