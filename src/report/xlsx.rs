@@ -88,6 +88,7 @@ struct Formats {
     score: Format,
     bold_score: Format,
     wrap: Format,
+    top: Format,
 }
 
 impl Formats {
@@ -102,6 +103,7 @@ impl Formats {
             wrap: Format::new()
                 .set_text_wrap()
                 .set_align(rust_xlsxwriter::FormatAlign::Top),
+            top: Format::new().set_align(rust_xlsxwriter::FormatAlign::Top),
         }
     }
 }
@@ -245,13 +247,13 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         &[
             ("Параметр", 34.0),
             ("Код", 20.0),
-            ("Подразделение", 20.0),
+            ("Подразделение", 34.0),
             ("Полярность", 13.0),
             ("Балл цитаты", 11.0),
             ("Файл", 22.0),
             ("Начало", 9.0),
             ("Конец", 9.0),
-            ("Атрибуция", 26.0),
+            ("Атрибуция", 34.0),
             ("Текст", 90.0),
         ],
         all.len(),
@@ -270,6 +272,7 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_string(r, 8, &q.attribution)?;
         ws.write_string_with_format(r, 9, fit(&q.text), &f.wrap)?;
         ws.set_row_height(r, wrapped_height(&q.text, 90.0))?;
+        ws.set_row_format(r, &f.top)?;
     }
     Ok(())
 }
@@ -287,7 +290,7 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
             ("Параметр", 34.0),
             ("Код", 20.0),
             ("Пожелание", 90.0),
-            ("Атрибуция", 26.0),
+            ("Атрибуция", 34.0),
             ("Респондентов", 13.0),
             ("Подразделения", 40.0),
             ("Файл", 22.0),
@@ -302,6 +305,7 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_string(r, 1, g.param.as_deref().unwrap_or(""))?;
         ws.write_string_with_format(r, 2, fit(&w.text), &f.wrap)?;
         ws.set_row_height(r, wrapped_height(&w.text, 90.0))?;
+        ws.set_row_format(r, &f.top)?;
         ws.write_string(r, 3, &w.attribution)?;
         ws.write_number(r, 4, w.count as f64)?;
         ws.write_string_with_format(r, 5, w.divisions.join(", "), &f.wrap)?;
