@@ -5702,6 +5702,132 @@ mod office {
         }
     }
 
+    /// Issue 15: the Word document keeps a line that introduces quotes with them, numbers
+    /// its pages, lists its sections in a TOC field that Word updates on opening, and draws
+    /// each level's scores as a chart (a DrawingML chart part with the JSON's scores).
+    #[test]
+    fn docx_keeps_lines_together_numbers_pages_has_a_toc_and_charts() {
+        let model: serde_json::Value = serde_json::from_slice(&report("json")).unwrap();
+        let parts = unzip(&report("docx"));
+        for xml in parts.values() {
+            nodes(xml);
+        }
+        let doc = &parts["word/document.xml"];
+        // Paragraphs of the body, in order (cells' paragraphs included, none nested).
+        let paras: Vec<&str> = doc
+            .split("<w:p>")
+            .skip(1)
+            .map(|p| p.split("</w:p>").next().unwrap())
+            .collect();
+        let text = |p: &str| -> String {
+            p.split("<w:t xml:space=\"preserve\">")
+                .skip(1)
+                .map(|t| t.split("</w:t>").next().unwrap())
+                .collect()
+        };
+        let quote = |p: &str| p.contains("<w:pStyle w:val=\"Quote\"/>");
+        let mut introduced = 0;
+        for w in paras.windows(2) {
+            if quote(w[1]) && !quote(w[0]) {
+                // Its own keepNext, or a heading's (from the style, checked below).
+                assert!(
+                    w[0].contains("<w:keepNext/>") || w[0].contains("<w:pStyle w:val=\"Heading"),
+                    "{}",
+                    text(w[0])
+                );
+                introduced += 1;
+            }
+        }
+        assert!(introduced > 30, "{introduced}");
+        let claims = paras
+            .iter()
+            .find(|p| text(p) == "Рекламации — 5,5")
+            .expect("the zone's line");
+        assert!(claims.contains("<w:keepNext/>"));
+        let styles = &parts["word/styles.xml"];
+        for level in 1..=3 {
+            let style = styles
+                .split("<w:style ")
+                .find(|s| s.contains(&format!("w:styleId=\"Heading{level}\"")))
+                .unwrap();
+            assert!(style.contains("<w:keepNext/>"), "Heading{level}");
+        }
+
+        // Page numbers: the footer's PAGE and NUMPAGES fields, referenced by the section.
+        let rels = &parts["word/_rels/document.xml.rels"];
+        assert!(rels.contains("Id=\"rId3\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/footer\" Target=\"footer1.xml\""));
+        assert!(doc.contains("<w:footerReference w:type=\"default\" r:id=\"rId3\"/>"));
+        let footer = &parts["word/footer1.xml"];
+        assert!(footer.contains("<w:instrText xml:space=\"preserve\"> PAGE </w:instrText>"));
+        assert!(footer.contains("<w:instrText xml:space=\"preserve\"> NUMPAGES </w:instrText>"));
+
+        // The TOC field: updated on opening; until then it lists the level-2 headings.
+        assert!(parts["word/settings.xml"].contains("<w:updateFields w:val=\"true\"/>"));
+        assert!(doc.contains(" TOC \\o \"2-2\" \\h \\z \\u "));
+        let (word_paras, _) = word(doc);
+        let toc: Vec<&str> = word_paras
+            .iter()
+            .filter(|p| p.style == "TOC2")
+            .map(|p| p.text.as_str())
+            .collect();
+        let h2: Vec<&str> = word_paras
+            .iter()
+            .filter(|p| p.style == "Heading2")
+            .map(|p| p.text.as_str())
+            .collect();
+        assert_eq!(toc, h2);
+        assert_eq!(toc.len(), 8);
+
+        // A chart per level: the parameters its table shows by name, their scores, the
+        // previous wave.
+        let types = &parts["[Content_Types].xml"];
+        let levels = model["levels"].as_array().unwrap();
+        for (i, level) in levels.iter().enumerate() {
+            let n = i + 1;
+            assert!(types.contains(&format!("PartName=\"/word/charts/chart{n}.xml\"")));
+            assert!(rels.contains(&format!(
+                "Id=\"rIdChart{n}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart\" Target=\"charts/chart{n}.xml\""
+            )));
+            assert!(doc.contains(&format!("<c:chart r:id=\"rIdChart{n}\"/>")));
+            let chart = &parts[&format!("word/charts/chart{n}.xml")];
+            let series: Vec<&str> = chart.split("<c:ser>").skip(1).collect();
+            assert_eq!(series.len(), 2, "this wave and 2025");
+            assert!(series[0].contains("<c:v>Волна 2026</c:v>"));
+            assert!(series[1].contains("<c:v>Волна 2025</c:v>"));
+            let points = |xml: &str, tag: &str| -> Vec<String> {
+                let part = xml.split(&format!("<c:{tag}>")).nth(1).unwrap();
+                let part = part.split(&format!("</c:{tag}>")).next().unwrap();
+                part.split("<c:v>")
+                    .skip(1)
+                    .map(|v| v.split("</c:v>").next().unwrap().to_string())
+                    .collect()
+            };
+            let rated: Vec<&serde_json::Value> = level["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|p| !p["score"].is_null() && p["shown"] == true)
+                .collect();
+            let names: Vec<String> = rated
+                .iter()
+                .map(|p| p["name"].as_str().unwrap().to_string())
+                .collect();
+            let scores: Vec<String> = rated
+                .iter()
+                .map(|p| format!("{:.1}", p["score"].as_f64().unwrap()))
+                .collect();
+            assert_eq!(points(series[0], "cat"), names);
+            assert_eq!(points(series[0], "val"), scores);
+            // Zones are drawn red (C62828), as in the HTML chart.
+            let zones = rated.iter().filter(|p| p["class"] == "zone").count();
+            assert_eq!(
+                series[0].matches("<a:srgbClr val=\"C62828\"/>").count(),
+                zones
+            );
+        }
+        assert!(!parts.contains_key(&format!("word/charts/chart{}.xml", levels.len() + 1)));
+    }
+
     /// The shared strings of a workbook.
     fn shared_strings(xml: &str) -> Vec<String> {
         let mut out = Vec::new();
@@ -6005,22 +6131,30 @@ mod office {
                 "Текст"
             ]
         );
-        assert_eq!(header.last().unwrap(), "пожелание");
-        for p in json_params.iter().map(|p| p["id"].as_str().unwrap()) {
-            assert!(header[7..].iter().any(|h| h == p), "no column {p}");
-        }
+        // Issue 15: the parameters by name, in codebook order, then the two flags; no ids,
+        // no `_wish` / `_comparison` columns.
+        let names: Vec<&str> = json_params
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names.len(), 24);
+        assert_eq!(header[7..7 + names.len()], names[..]);
+        assert_eq!(
+            header[7 + names.len()..],
+            ["Пожелание", "Сравнение с конкурентами"]
+        );
         let mut index = BTreeMap::new();
+        let mut masked = 0;
         for (row, (doc, turn, start, end, text)) in matrix[1..].iter().zip(&sentences) {
             assert_eq!(
-                (&row[0], &row[2], &row[4], &row[5], &row[6]),
-                (
-                    doc,
-                    &turn.to_string(),
-                    &start.to_string(),
-                    &end.to_string(),
-                    text
-                )
+                (&row[0], &row[2], &row[4], &row[5]),
+                (doc, &turn.to_string(), &start.to_string(), &end.to_string())
             );
+            // The text as spoken, or masked where it names someone.
+            if row[6] != *text {
+                assert!(row[6].contains("[имя]"), "{} vs {text}", row[6]);
+                masked += 1;
+            }
             assert!(row[3] == "интервьюер" || row[3] == "респондент");
             assert!(row[7..].iter().all(|v| v == "0" || v == "1"));
             index.insert((doc.clone(), *start), row);
@@ -6042,16 +6176,20 @@ mod office {
                 c["doc"].as_str().unwrap().to_string(),
                 c["start"].as_u64().unwrap() as usize,
             )];
-            let col = header.iter().position(|h| h == param).unwrap();
+            let name = json_params.iter().find(|p| p["id"] == param).unwrap()["name"]
+                .as_str()
+                .unwrap();
+            let col = header.iter().position(|h| h == name).unwrap();
             assert_eq!(row[col], "1", "{line}");
             ones.insert((row[0].clone(), row[4].clone(), col));
         }
         assert!(ones.len() > 1000, "{}", ones.len());
         let total: usize = matrix[1..]
             .iter()
-            .map(|r| r[7..r.len() - 1].iter().filter(|v| *v == "1").count())
+            .map(|r| r[7..r.len() - 2].iter().filter(|v| *v == "1").count())
             .sum();
         assert_eq!(total, ones.len(), "every 1 is a coding of `citata tag`");
+        assert!(masked >= 40, "{masked} sentences name someone");
     }
 
     #[test]
@@ -9124,5 +9262,155 @@ mod display_and_russian {
                 );
             }
         }
+    }
+}
+
+/// Issue 15: every output a client may receive masks the demo's names the same way.
+mod masking {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use citata::serve::{App, router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::testenv::{citata, tmp};
+
+    /// An output as text: a zip package (docx, xlsx) as the text of all its entries.
+    fn text_of(bytes: &[u8]) -> String {
+        if !bytes.starts_with(b"PK") {
+            return String::from_utf8(bytes.to_vec()).unwrap();
+        }
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = String::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The whole words of a text.
+    fn words(text: &str) -> std::collections::BTreeSet<&str> {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// The demo's names, derived from the masking component: every word that masking takes
+    /// out of a sentence of the demo's transcripts and masks when it stands alone (with the
+    /// transcript's own names, from its labels and metadata).
+    fn demo_names(folder: &std::path::Path) -> (Vec<String>, String) {
+        use citata::quotes::mask;
+        let sources = citata::ingest::discover(&[folder.to_path_buf()]).unwrap();
+        let mut names = std::collections::BTreeSet::new();
+        let mut all = String::new();
+        for s in &sources {
+            let t = citata::ingest::ingest_source(s, &Default::default()).unwrap();
+            let private = mask::private_words(&t);
+            for sentence in &t.sentences {
+                let text = t.slice(sentence.span);
+                let kept = mask::mask(text, &private);
+                let kept = words(&kept);
+                for w in words(text) {
+                    // A name is masked alone too ("Ну" goes in «Ну Саныч», not alone).
+                    if !kept.contains(w) && mask::mask(w, &private) == mask::NAME {
+                        names.insert(w.to_string());
+                    }
+                }
+            }
+            all.push_str(&t.text);
+        }
+        (names.into_iter().collect(), all)
+    }
+
+    async fn fetch(app: &Arc<App>, uri: &str) -> Vec<u8> {
+        let resp = router(app.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn no_output_names_the_demos_people() {
+        let dir = tmp();
+        let study = dir.path().join("study");
+        std::fs::create_dir(&study).unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        for e in std::fs::read_dir(&demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        let (names, transcripts) = demo_names(&study);
+        // The list is real: the people the issue found in the workbook are in it, and the
+        // transcripts do name them (so the test fails when an output does not mask).
+        for known in ["Саныч", "Ковалёв", "Львовна", "Ирина"] {
+            assert!(names.iter().any(|n| n == known), "{known} not in {names:?}");
+        }
+        assert!(names.len() >= 10, "{names:?}");
+        let spoken = words(&transcripts);
+        for n in &names {
+            assert!(spoken.contains(n.as_str()), "{n}");
+        }
+
+        let mut outputs: Vec<(String, String)> = Vec::new();
+        for ext in ["html", "md", "json", "docx", "xlsx"] {
+            let out = dir.path().join(format!("report.{ext}"));
+            let run = citata([
+                "report".as_ref(),
+                study.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            outputs.push((
+                format!("citata report --out report.{ext}"),
+                text_of(&std::fs::read(&out).unwrap()),
+            ));
+        }
+        let idx = dir.path().join("idx");
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            study.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let app = Arc::new(App::open(study.clone(), &idx, None).unwrap());
+        for uri in [
+            "/report",
+            "/report.html",
+            "/report.md",
+            "/report.json",
+            "/report.docx",
+            "/report.xlsx",
+        ] {
+            outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
+        }
+        let mut leaks = Vec::new();
+        for (what, text) in &outputs {
+            assert!(text.contains("[имя]"), "{what} masks nothing");
+            let found = words(text);
+            for n in &names {
+                if found.contains(n.as_str()) {
+                    leaks.push(format!("{what}: {n}"));
+                }
+            }
+        }
+        assert!(leaks.is_empty(), "{leaks:#?}");
     }
 }

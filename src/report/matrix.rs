@@ -1,7 +1,9 @@
 //! The coding matrix of QDA tools: one row per sentence of every transcript read, with the
-//! parameters coded on it (the `.xlsx` report's third sheet).
+//! parameters coded on it (the `.xlsx` report's third sheet). The text is masked as the
+//! report's quotes are ([`crate::quotes::mask`]): the workbook goes to the client too.
 
 use crate::model::{CharIndex, Role, Transcript};
+use crate::quotes::mask::mask;
 use crate::tag::Coding;
 
 /// The most matrix rows written: Excel's 1,048,576 rows less the header.
@@ -22,19 +24,23 @@ pub struct MatrixRow {
     pub start: usize,
     /// End, code points.
     pub end: usize,
-    /// The sentence as spoken.
+    /// The sentence as spoken, names, phones and e-mails masked.
     pub text: String,
     /// The parameters coded on it (indexes into the codebook, ascending, no repeats).
     pub params: Vec<usize>,
     /// The sentence voices a wish.
     pub wish: bool,
+    /// The sentence compares with competitors.
+    pub comparison: bool,
 }
 
-/// The coding matrix: the parameter ids (its columns) and the rows.
+/// The coding matrix: the parameters (its columns) and the rows.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Matrix {
     /// Parameter ids in codebook order.
     pub params: Vec<String>,
+    /// Their names (the column headers), in the same order.
+    pub names: Vec<String>,
     /// The rows, at most [`MAX_ROWS`].
     pub rows: Vec<MatrixRow>,
     /// Sentences left out because Excel holds no more rows.
@@ -55,12 +61,14 @@ impl Matrix {
 }
 
 /// The matrix rows of one tagged transcript: every sentence, with the parameters (below
-/// `params`) coded on it.
+/// `params`) coded on it; the text masked with the transcript's `private` words
+/// ([`crate::quotes::mask::private_words`]).
 pub fn matrix_rows(
     t: &Transcript,
     codings: &[Coding],
     params: usize,
     wave: &str,
+    private: &[String],
 ) -> Vec<MatrixRow> {
     let chars = CharIndex::new(&t.text);
     let mut rows: Vec<MatrixRow> = t
@@ -73,9 +81,10 @@ pub fn matrix_rows(
             role: t.turn_speaker(&t.turns[s.turn]).role,
             start: chars.char_offset(s.span.start),
             end: chars.char_offset(s.span.end),
-            text: t.slice(s.span).to_string(),
+            text: mask(t.slice(s.span), private),
             params: Vec::new(),
             wish: false,
+            comparison: false,
         })
         .collect();
     for c in codings {
@@ -83,6 +92,7 @@ pub fn matrix_rows(
             continue;
         };
         row.wish |= c.wish;
+        row.comparison |= c.comparison;
         if let Some(p) = c.param.filter(|p| *p < params) {
             row.params.push(p);
         }

@@ -9,14 +9,16 @@
 //!    attribution, text.
 //! 3. «Матрица кодирования»: the coding matrix of QDA tools: one row per sentence of every
 //!    transcript read (interviewer and respondent alike, in file and text order): document,
-//!    wave, turn, role, start, end, text, then one 0/1 column per codebook parameter (its id;
-//!    1 when the sentence has a keyword or context coding of it) and one for wishes.
+//!    wave, turn, role, start, end, text (masked as the quotes are), then one 0/1 column per
+//!    codebook parameter (headed by its name; 1 when the sentence has a keyword or context
+//!    coding of it) and the flags «Пожелание» and «Сравнение с конкурентами».
 //! 4. «Пожелания»: the report's ideas and wishes, one row per merged wish in the report's
 //!    groups: parameter, code, wish, attribution, respondents who asked, their divisions,
 //!    file, start and end of the wording shown.
 //!
 //! Header rows are bold and frozen, columns have sensible widths and every sheet has an
-//! autofilter. The matrix sheet is written in low-memory mode (rows go to a temporary file
+//! autofilter. Printed, every sheet is A4 landscape with gridlines, its header row on every
+//! page and page numbers in the footer; all but the matrix fit the page's width. The matrix sheet is written in low-memory mode (rows go to a temporary file
 //! as they are written), and has at most [`MAX_ROWS`] rows: Excel holds no more.
 
 use rust_xlsxwriter::{
@@ -43,6 +45,17 @@ fn fit(text: &str) -> std::borrow::Cow<'_, str> {
             format!("{}…", &text[..cut]).into()
         }
     }
+}
+
+/// The height of a row whose wrapped cell of `width` characters holds `text`, in points:
+/// neither Excel nor LibreOffice sizes such rows when they open a file.
+fn wrapped_height(text: &str, width: f64) -> f64 {
+    let per_line = (width * 1.1).max(1.0) as usize;
+    let lines: usize = text
+        .split('\n')
+        .map(|l| l.chars().count().div_ceil(per_line).max(1))
+        .sum();
+    (15.0 * lines as f64).min(409.0)
 }
 
 /// The sheet names, in order.
@@ -75,6 +88,7 @@ struct Formats {
     score: Format,
     bold_score: Format,
     wrap: Format,
+    top: Format,
 }
 
 impl Formats {
@@ -89,6 +103,7 @@ impl Formats {
             wrap: Format::new()
                 .set_text_wrap()
                 .set_align(rust_xlsxwriter::FormatAlign::Top),
+            top: Format::new().set_align(rust_xlsxwriter::FormatAlign::Top),
         }
     }
 }
@@ -108,6 +123,16 @@ fn header(
     }
     ws.set_freeze_panes(1, 0)?;
     ws.autofilter(0, 0, rows as u32, columns.len().saturating_sub(1) as u16)?;
+    // Printed: A4 landscape, gridlines, the header row on every page, page numbers; a
+    // sheet of a few columns one page wide (the matrix's 30-odd columns would be unreadable).
+    ws.set_paper_size(9)
+        .set_landscape()
+        .set_print_gridlines(true)
+        .set_footer("&CСтр. &P из &N");
+    ws.set_repeat_rows(0, 0)?;
+    if columns.len() <= 14 {
+        ws.set_print_fit_to_pages(1, 0);
+    }
     Ok(())
 }
 
@@ -222,13 +247,13 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         &[
             ("Параметр", 34.0),
             ("Код", 20.0),
-            ("Подразделение", 20.0),
+            ("Подразделение", 34.0),
             ("Полярность", 13.0),
             ("Балл цитаты", 11.0),
             ("Файл", 22.0),
             ("Начало", 9.0),
             ("Конец", 9.0),
-            ("Атрибуция", 26.0),
+            ("Атрибуция", 34.0),
             ("Текст", 90.0),
         ],
         all.len(),
@@ -246,6 +271,8 @@ fn quotes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_number(r, 7, q.end as f64)?;
         ws.write_string(r, 8, &q.attribution)?;
         ws.write_string_with_format(r, 9, fit(&q.text), &f.wrap)?;
+        ws.set_row_height(r, wrapped_height(&q.text, 90.0))?;
+        ws.set_row_format(r, &f.top)?;
     }
     Ok(())
 }
@@ -263,7 +290,7 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
             ("Параметр", 34.0),
             ("Код", 20.0),
             ("Пожелание", 90.0),
-            ("Атрибуция", 26.0),
+            ("Атрибуция", 34.0),
             ("Респондентов", 13.0),
             ("Подразделения", 40.0),
             ("Файл", 22.0),
@@ -277,6 +304,8 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
         ws.write_string_with_format(r, 0, &g.name, &f.wrap)?;
         ws.write_string(r, 1, g.param.as_deref().unwrap_or(""))?;
         ws.write_string_with_format(r, 2, fit(&w.text), &f.wrap)?;
+        ws.set_row_height(r, wrapped_height(&w.text, 90.0))?;
+        ws.set_row_format(r, &f.top)?;
         ws.write_string(r, 3, &w.attribution)?;
         ws.write_number(r, 4, w.count as f64)?;
         ws.write_string_with_format(r, 5, w.divisions.join(", "), &f.wrap)?;
@@ -289,6 +318,10 @@ fn wishes(ws: &mut Worksheet, m: &ReportModel, f: &Formats) -> Result<(), XlsxEr
     Ok(())
 }
 
+/// The flag columns after the parameters: the sentence voices a wish, compares with
+/// competitors.
+pub const MATRIX_FLAGS: [&str; 2] = ["Пожелание", "Сравнение с конкурентами"];
+
 fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxError> {
     let mut columns: Vec<(&str, f64)> = vec![
         ("Документ", 22.0),
@@ -300,10 +333,20 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
         ("Текст", 80.0),
     ];
     let fixed = columns.len() as u16;
-    columns.extend(matrix.params.iter().map(|id| (id.as_str(), 6.0)));
-    columns.push(("пожелание", 6.0));
+    columns.extend(matrix.names.iter().map(|name| (name.as_str(), 14.0)));
+    columns.extend(MATRIX_FLAGS.iter().map(|name| (*name, 14.0)));
     header(ws, f, &columns, matrix.rows.len())?;
-    let n = matrix.params.len() as u16;
+    // Parameter names are long: the header row wraps them over three lines.
+    let wrapped = f
+        .header
+        .clone()
+        .set_text_wrap()
+        .set_align(rust_xlsxwriter::FormatAlign::Top);
+    for (col, (name, _)) in columns.iter().enumerate().skip(usize::from(fixed)) {
+        ws.write_string_with_format(0, col as u16, *name, &wrapped)?;
+    }
+    ws.set_row_height(0, 45)?;
+    let n = matrix.names.len() as u16;
     for (i, row) in matrix.rows.iter().enumerate() {
         let r = i as u32 + 1;
         ws.write_string(r, 0, &row.doc)?;
@@ -317,7 +360,9 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
             let coded = row.params.binary_search(&usize::from(p)).is_ok();
             ws.write_number(r, fixed + p, if coded { 1.0 } else { 0.0 })?;
         }
-        ws.write_number(r, fixed + n, if row.wish { 1.0 } else { 0.0 })?;
+        for (k, flag) in [row.wish, row.comparison].into_iter().enumerate() {
+            ws.write_number(r, fixed + n + k as u16, if flag { 1.0 } else { 0.0 })?;
+        }
     }
     Ok(())
 }
@@ -374,7 +419,7 @@ mod tests {
         let params = cb.parameters.len();
         let tagger = crate::tag::Tagger::new(cb, &mut analyzer);
         let codings = tagger.with_thread_state(|s| tagger.tag(s, &t));
-        let rows = matrix_rows(&t, &codings, params, "2026");
+        let rows = matrix_rows(&t, &codings, params, "2026", &[]);
         assert_eq!(rows.len(), t.sentences.len());
         assert_eq!(rows[0].role, Role::Interviewer);
         assert_eq!(rows[1].text, "Поставки вовремя.");
@@ -390,6 +435,58 @@ mod tests {
             rows.iter()
                 .all(|r| r.params.windows(2).all(|w| w[0] < w[1]))
         );
+    }
+
+    /// Issue 15: the matrix's text is masked as the quotes are (names of the text and of the
+    /// transcript's labels), and the comparison marker is a flag of its own.
+    #[test]
+    fn matrix_text_is_masked_and_comparisons_are_flagged() {
+        let text = "---\nname: Пётр Ковалёв\n---\nИнтервьюер: Сроки?\n\nРеспондент: Саныч звонил вчера. Ковалёв тут. По сравнению с конкурентами поставки быстрее.\n";
+        let t = ingest_bytes(
+            "a.txt",
+            Format::Txt,
+            text.as_bytes(),
+            &IngestConfig::default(),
+        )
+        .unwrap();
+        let mut analyzer = Analyzer::new();
+        let cb = crate::codebook::Codebook::load(None, &mut analyzer).unwrap();
+        let params = cb.parameters.len();
+        let tagger = crate::tag::Tagger::new(cb, &mut analyzer);
+        let codings = tagger.with_thread_state(|s| tagger.tag(s, &t));
+        let private = crate::quotes::mask::private_words(&t);
+        assert_eq!(private, ["ковалев", "петр"]);
+        assert!(t.text.contains("Саныч звонил вчера. Ковалёв тут."));
+        let rows = matrix_rows(&t, &codings, params, "2026", &private);
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Сроки?",
+                "[имя] звонил вчера.",
+                "[имя] тут.",
+                "По сравнению с конкурентами поставки быстрее."
+            ]
+        );
+        let flags: Vec<(bool, bool)> = rows.iter().map(|r| (r.wish, r.comparison)).collect();
+        assert_eq!(
+            flags,
+            [
+                (false, false),
+                (false, false),
+                (false, false),
+                (false, true)
+            ]
+        );
+    }
+
+    #[test]
+    fn wrapped_rows_are_as_tall_as_their_lines() {
+        assert_eq!(wrapped_height("коротко", 90.0), 15.0);
+        assert_eq!(wrapped_height(&"ж".repeat(100), 90.0), 30.0);
+        assert_eq!(wrapped_height("а\nб\nв", 90.0), 45.0);
+        // Excel's highest row: 409 points.
+        assert_eq!(wrapped_height(&"ж".repeat(40_000), 10.0), 409.0);
     }
 
     #[test]
@@ -414,6 +511,7 @@ mod tests {
             text: "а".into(),
             params: vec![],
             wish: false,
+            comparison: false,
         };
         let mut m = Matrix::default();
         m.extend_up_to(vec![row.clone(); 4], 5);

@@ -156,7 +156,7 @@ pub fn build_report(
             }
         }
         let matrix = if opts.matrix {
-            matrix_rows(t, &a.codings, params, &wave)
+            matrix_rows(t, &a.codings, params, &wave, &private)
         } else {
             Vec::new()
         };
@@ -187,6 +187,10 @@ pub fn build_report(
         params: cb.parameters[..params]
             .iter()
             .map(|p| p.id.clone())
+            .collect(),
+        names: cb.parameters[..params]
+            .iter()
+            .map(|p| p.name.clone())
             .collect(),
         ..Matrix::default()
     };
@@ -479,6 +483,12 @@ mod tests {
         let ids: Vec<&str> = codebook.parameters.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(report.matrix.params, ids);
         assert!(report.matrix.params.iter().all(|p| !p.starts_with('_')));
+        let names: Vec<&str> = codebook
+            .parameters
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect();
+        assert_eq!(report.matrix.names, names);
         // Every sentence of the 16 transcripts, both waves, in file order.
         let sources = crate::ingest::discover(std::slice::from_ref(&opts.folder)).expect("list");
         let mut sentences = Vec::new();
