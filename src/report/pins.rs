@@ -194,13 +194,24 @@ pub struct Checked {
     pub refused: Option<Refusal>,
 }
 
+/// A pinned passage as the board shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Passage {
+    /// The words: non-speech marks left out, whitespace collapsed; unmasked.
+    pub text: String,
+    /// The turn has words before the passage (shown as «…» at its start).
+    pub cut_before: bool,
+    /// The turn has words after the passage (shown as «…» at its end).
+    pub cut_after: bool,
+}
+
 /// The passage `start..end` (code points) of `t` as the board shows it: inside one
 /// respondent turn, non-speech marks left out, whitespace collapsed; unmasked.
 ///
 /// # Errors
 /// [`Refusal::NoPassage`] when the range is empty, past the text, or not inside one
 /// respondent turn.
-pub fn passage(t: &Transcript, start: usize, end: usize) -> Result<String, Refusal> {
+pub fn passage(t: &Transcript, start: usize, end: usize) -> Result<Passage, Refusal> {
     if start >= end {
         return Err(Refusal::NoPassage);
     }
@@ -234,7 +245,12 @@ pub fn passage(t: &Transcript, start: usize, end: usize) -> Result<String, Refus
         }
     }
     out.push_str(&t.text[pos..span.end]);
-    Ok(crate::quotes::tidy(&out))
+    let words = |from: usize, to: usize| t.text[from..to].chars().any(char::is_alphanumeric);
+    Ok(Passage {
+        text: crate::quotes::tidy(&out),
+        cut_before: words(turn.span.start, b0),
+        cut_after: words(b1, turn.span.end),
+    })
 }
 
 /// The words and marks of a text: runs of letters and digits, and every other non-space
@@ -293,10 +309,10 @@ fn locate(trim: &str, passage: &str) -> Result<(usize, usize), Refusal> {
 /// # Errors
 /// [`Refusal::Empty`] or [`Refusal::NotVerbatim`] (naming the first piece not found in
 /// the unmasked passage).
-pub fn check_trim(trim: &str, passage: &str, private: &[String]) -> Result<String, Refusal> {
-    let masked = crate::quotes::mask::mask(passage, private);
-    let (reference, (first, end)) = match locate(trim, passage) {
-        Ok(r) => (passage, r),
+pub fn check_trim(trim: &str, passage: &Passage, private: &[String]) -> Result<String, Refusal> {
+    let masked = crate::quotes::mask::mask(&passage.text, private);
+    let (reference, (first, end)) = match locate(trim, &passage.text) {
+        Ok(r) => (passage.text.as_str(), r),
         Err(e) => match locate(trim, &masked) {
             Ok(r) => (masked.as_str(), r),
             Err(_) => return Err(e),
@@ -305,18 +321,21 @@ pub fn check_trim(trim: &str, passage: &str, private: &[String]) -> Result<Strin
     // As written (a "..." may be the respondent's own), whitespace collapsed.
     let mut text = trim.split_whitespace().collect::<Vec<_>>().join(" ");
     let hay = tokens(reference);
-    // Words left out before the first piece, or after the last (a final stop is no word).
+    // Words left out before the first piece, or after the last (a final stop is no word),
+    // in the passage or in its turn: marked as candidates mark a cut.
     let tail = hay[end..]
         .iter()
         .any(|t| !matches!(*t, "." | "!" | "?" | "…" | "»" | "\"" | ")"));
-    if first > 0 && !text.starts_with(['…', '.']) {
+    if (first > 0 || passage.cut_before) && !text.starts_with(['…', '.']) {
         text.insert(0, '…');
     }
-    if tail && !text.ends_with('…') && !text.ends_with("...") {
-        if text.ends_with('.') {
+    if tail || passage.cut_after {
+        if text.ends_with('.') && !text.ends_with("..") {
             text.pop();
+            text.push('…');
+        } else if !text.ends_with(['?', '!', '…', '.', '»', '"']) {
+            text.push('…');
         }
-        text.push('…');
     }
     Ok(text)
 }
@@ -330,21 +349,20 @@ pub fn check(pin: &Pin, t: &Transcript) -> Result<Checked, Refusal> {
     let whole = passage(t, pin.start, pin.end)?;
     let private = crate::quotes::mask::private_words(t);
     let shown = |text: &str| crate::quotes::mask::mask(text, &private);
-    let Some(trim) = pin.text.as_deref() else {
-        return Ok(Checked {
-            text: shown(&whole),
-            refused: None,
-        });
+    // The whole passage is its own range.
+    let all = || check_trim(&whole.text, &whole, &private).unwrap_or_else(|_| whole.text.clone());
+    let (text, refused) = match pin
+        .text
+        .as_deref()
+        .map(|trim| check_trim(trim, &whole, &private))
+    {
+        None => (all(), None),
+        Some(Ok(text)) => (text, None),
+        Some(Err(e)) => (all(), Some(e)),
     };
-    Ok(match check_trim(trim, &whole, &private) {
-        Ok(text) => Checked {
-            text: shown(&text),
-            refused: None,
-        },
-        Err(e) => Checked {
-            text: shown(&whole),
-            refused: Some(e),
-        },
+    Ok(Checked {
+        text: shown(&text),
+        refused,
     })
 }
 
@@ -417,15 +435,17 @@ mod tests {
         // The passage as the board shows it: the mark left out.
         let whole = passage(&t, start, end).unwrap();
         assert_eq!(
-            whole,
+            whole.text,
             "склад заработал в марте, теперь берём за день. А раньше ждали по две недели, Ирина Львовна ругалась."
         );
+        // «Ну,» before it is a word of the turn.
+        assert!(whole.cut_before && !whole.cut_after);
         let private = crate::quotes::mask::private_words(&t);
         let ok = |trim: &str| check_trim(trim, &whole, &private);
         // One range; words left out after it are marked.
         assert_eq!(
             ok("склад заработал в марте"),
-            Ok("склад заработал в марте…".into())
+            Ok("…склад заработал в марте…".into())
         );
         // Ranges in order joined by «…» (or "..."), whitespace free at the joints; words
         // left out before the first range are marked.
@@ -435,7 +455,7 @@ mod tests {
         );
         assert_eq!(
             ok("склад заработал ... А раньше ждали по две недели, Ирина Львовна ругалась."),
-            Ok("склад заработал ... А раньше ждали по две недели, Ирина Львовна ругалась.".into())
+            Ok("…склад заработал ... А раньше ждали по две недели, Ирина Львовна ругалась.".into())
         );
         // The masked passage's words are accepted too.
         assert_eq!(
@@ -494,15 +514,21 @@ mod tests {
             &t,
         )
         .unwrap();
-        assert_eq!(c.text, "А раньше ждали по две недели, [имя] ругалась.");
+        assert_eq!(c.text, "…А раньше ждали по две недели, [имя] ругалась.");
         assert!(
             matches!(c.refused, Some(Refusal::NotVerbatim { .. })),
             "{c:?}"
         );
-        // No trim: the passage, masked.
+        // No trim: the passage, masked; «…» where the turn goes on.
         assert_eq!(
             check(&pin(&t, from, None), &t).unwrap().text,
-            "А раньше ждали по две недели, [имя] ругалась."
+            "…А раньше ждали по две недели, [имя] ругалась."
+        );
+        assert_eq!(
+            check(&pin(&t, "теперь берём за день.", None), &t)
+                .unwrap()
+                .text,
+            "…теперь берём за день…"
         );
         // The interviewer's words, a range past the text or an empty one are no passage.
         assert_eq!(
@@ -537,13 +563,22 @@ mod tests {
             let private = crate::quotes::mask::private_words(t);
             for q in &a.candidates {
                 let whole = passage(t, q.chars.0, q.chars.1).unwrap();
+                // A cut the candidate shows is one the passage knows (the passage also
+                // counts trimmed fillers as words left out).
+                assert!(
+                    whole.cut_before || !q.text.starts_with('…'),
+                    "{}: {}",
+                    t.doc,
+                    q.text
+                );
                 for shown in [q.text.clone(), crate::quotes::mask::mask(&q.text, &private)] {
                     let stored = check_trim(&shown, &whole, &private)
                         .unwrap_or_else(|e| panic!("{}: {shown}: {e}", t.doc));
-                    // Stored as shown, but for the «…» of a cut the passage makes visible.
+                    // Stored as shown, but for the «…» of a cut the passage makes visible
+                    // (a final stop gives way to it).
                     assert_eq!(
-                        stored.trim_matches('…'),
-                        shown.trim_matches('…'),
+                        stored.trim_matches(['…', '.']),
+                        shown.trim_matches(['…', '.']),
                         "{}",
                         t.doc
                     );
