@@ -8794,7 +8794,7 @@ mod hardening {
             citata::serve::url_encode(q["doc"].as_str().unwrap()),
             q["start"],
             q["end"],
-            citata::serve::url_encode("Отсрочка шестьдесят дней, закреплено.")
+            citata::serve::url_encode("отсрочка шестьдесят дней.")
         );
         let resp = citata::serve::router(app.clone())
             .oneshot(
@@ -8809,7 +8809,7 @@ mod hardening {
         let (status, body) = fetch("/report.md").await;
         assert_eq!(status, 200);
         assert!(
-            String::from_utf8_lossy(&body).contains("Отсрочка шестьдесят дней, закреплено."),
+            String::from_utf8_lossy(&body).contains("…отсрочка шестьдесят дней…"),
             "the pin is in the report"
         );
         assert_eq!(app.report_builds(), 4);
