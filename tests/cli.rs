@@ -4456,7 +4456,10 @@ questions = ["на связи"]
         let run = quotes_run(&corpus, Some(&cb), &["-q"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let md = run.stdout;
-        assert!(md.starts_with("# Цитаты по параметрам\n"), "{md}");
+        assert!(
+            md.starts_with("<!-- generator: citata -->\n# Цитаты по параметрам\n"),
+            "{md}"
+        );
         let headings: Vec<&str> = md.lines().filter(|l| l.starts_with("##")).collect();
         assert_eq!(
             headings,
