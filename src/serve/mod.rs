@@ -762,7 +762,7 @@ fn change_pins(
     app: &App,
     param: &str,
     form: &PinForm,
-    f: impl FnOnce(&mut Pins) -> Result<(), Response>,
+    f: impl FnOnce(&mut Pins) -> Result<(), Box<Response>>,
 ) -> Response {
     if !same_token(&form.csrf, &app.csrf) {
         return (
@@ -786,7 +786,7 @@ fn change_pins(
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
     if let Err(refused) = f(&mut pins) {
-        return refused;
+        return *refused;
     }
     let saved = pins.save(&app.study);
     app.reports.invalidate();
@@ -839,7 +839,7 @@ async fn pin(
             .transpose()
     };
     change_pins(&app, &param, &form, |pins| {
-        let text = check().map_err(|msg| pin_refused(&headers, &param, &msg))?;
+        let text = check().map_err(|msg| Box::new(pin_refused(&headers, &param, &msg)))?;
         pins.pin(Pin {
             param: param.clone(),
             doc: doc.clone(),
