@@ -338,7 +338,7 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
     b.click(&button);
     let pinned = b.wait_text(".quote.pinned blockquote");
     assert!(pinned.chars().count() > 10, "{pinned}");
-    let pins = std::fs::read_to_string(study.join("pins.toml")).expect("pins.toml written");
+    let pins = std::fs::read_to_string(study.join(".citata/pins.toml")).expect("pins written");
     assert!(pins.contains("param = \"payment_terms\""), "{pins}");
 }
 

@@ -107,6 +107,8 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
 }
 
 fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {
+    // The marker by which citata never reads this back as a transcript (`> quotes.md`).
+    out.write_all(crate::study::report::MARKDOWN_MARKER.as_bytes())?;
     writeln!(out, "# Цитаты по параметрам\n")?;
     writeln!(
         out,

@@ -20,6 +20,7 @@ pub fn run(args: &ReportArgs, _out: &mut dyn Write, err: &mut dyn Write) -> anyh
         codebook: args.codebook.clone(),
         jobs: args.workers.jobs,
         matrix: format.has_matrix(),
+        out: Some(args.out.clone()),
     };
     let Some(report) = build_report(&opts, &mut Bar::new(false, err))? else {
         return Ok(false);

@@ -81,6 +81,22 @@ pub fn read(bytes: &[u8], config: &IngestConfig) -> Result<Draft, super::ReadErr
     Ok(draft)
 }
 
+/// True when the document's core properties name citata as its creator (`docProps/core.xml`
+/// of every Word report citata writes); the part is read up to 64 KiB.
+pub fn by_citata(bytes: &[u8]) -> bool {
+    let Ok(mut zip) = zip::ZipArchive::new(Cursor::new(bytes)) else {
+        return false;
+    };
+    let Ok(part) = zip.by_name("docProps/core.xml") else {
+        return false;
+    };
+    let mut xml = String::new();
+    if part.take(64 * 1024).read_to_string(&mut xml).is_err() {
+        return false;
+    }
+    xml.contains("<dc:creator>citata</dc:creator>")
+}
+
 /// What a paragraph, row, cell or table costs in memory beside its text, counted against
 /// the text cap (a million empty paragraphs are not free).
 const BLOCK_COST: usize = 32;

@@ -204,6 +204,54 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
     Ok(())
 }
 
+/// What citata wrote `path` as, when citata wrote it: a report (the marker citata puts in
+/// every report it writes in a format it also reads: a first line `<!-- generator: citata -->`
+/// in Markdown, a first member `"generator": "citata"` in JSON, the creator `citata` in a Word
+/// document's core properties), or a search index's `meta.json`. Such files are never read
+/// as transcripts: citata's outputs are not its inputs.
+pub fn written_by_citata(path: &Path) -> Option<&'static str> {
+    use std::io::Read;
+    if path.file_name().is_some_and(|n| n == "meta.json")
+        && path.with_file_name(".managed.json").is_file()
+    {
+        return Some("a search index's metadata");
+    }
+    let format = format_of(path)?;
+    let head = |n: u64| -> Option<String> {
+        let mut buf = Vec::new();
+        std::fs::File::open(path)
+            .ok()?
+            .take(n)
+            .read_to_end(&mut buf)
+            .ok()?;
+        Some(String::from_utf8_lossy(&buf).into_owned())
+    };
+    let report = "a report citata wrote";
+    match format {
+        Format::Md | Format::Txt => {
+            let h = head(64)?;
+            h.trim_start_matches('\u{feff}')
+                .starts_with("<!-- generator: citata")
+                .then_some(report)
+        }
+        Format::Json => {
+            let h = head(256)?;
+            let rest = h
+                .trim_start_matches('\u{feff}')
+                .trim_start()
+                .strip_prefix('{')?;
+            let rest = rest.trim_start().strip_prefix("\"generator\"")?;
+            let rest = rest.trim_start().strip_prefix(':')?;
+            rest.trim_start().starts_with("\"citata").then_some(report)
+        }
+        Format::Docx => {
+            let bytes = std::fs::read(path).ok()?;
+            docx::by_citata(&bytes).then_some(report)
+        }
+        _ => None,
+    }
+}
+
 /// The format of a file by its extension.
 pub fn format_of(path: &Path) -> Option<Format> {
     path.extension()

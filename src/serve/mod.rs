@@ -756,7 +756,14 @@ pub struct PinForm {
 /// Longest trimming accepted, in bytes.
 pub const MAX_QUOTE: usize = 4000;
 
-fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)) -> Response {
+/// Applies `f` to the study's pins and saves them (after the form token and the parameter
+/// are checked); `f` may refuse the change with the answer to give instead.
+fn change_pins(
+    app: &App,
+    param: &str,
+    form: &PinForm,
+    f: impl FnOnce(&mut Pins) -> Result<(), Box<Response>>,
+) -> Response {
     if !same_token(&form.csrf, &app.csrf) {
         return (
             StatusCode::FORBIDDEN,
@@ -778,7 +785,9 @@ fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)
         Ok(p) => p,
         Err(e) => return (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     };
-    f(&mut pins);
+    if let Err(refused) = f(&mut pins) {
+        return *refused;
+    }
     let saved = pins.save(&app.study);
     app.reports.invalidate();
     if let Err(e) = saved {
@@ -787,23 +796,59 @@ fn change_pins(app: &App, param: &str, form: &PinForm, f: impl FnOnce(&mut Pins)
     Redirect::to(&format!("/quotes/{}", pages::url_encode(param))).into_response()
 }
 
+/// 422 with the reason a pin was refused, in Russian: a page with a way back to the board,
+/// or `{"error": ...}` to a client that asks for JSON.
+fn pin_refused(headers: &HeaderMap, param: &str, msg: &str) -> Response {
+    let status = StatusCode::UNPROCESSABLE_ENTITY;
+    let json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    if json {
+        (status, Json(serde_json::json!({"error": msg}))).into_response()
+    } else {
+        (status, Html(pages::pin_refused(param, msg))).into_response()
+    }
+}
+
 async fn pin(
     State(app): State<Arc<App>>,
     Path(param): Path<String>,
+    headers: HeaderMap,
     Form(form): Form<PinForm>,
 ) -> Response {
-    let pin = Pin {
-        param: param.clone(),
-        doc: form.doc.clone(),
-        start: form.start,
-        end: form.end.max(form.start),
-        text: form
-            .text
-            .clone()
-            .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty()),
+    let trim = form
+        .text
+        .clone()
+        .map(|t| t.trim().to_string())
+        .filter(|t| !t.is_empty());
+    let (doc, start, end) = (form.doc.clone(), form.start, form.end.max(form.start));
+    let check = || -> Result<Option<String>, String> {
+        let view = app
+            .index
+            .transcript(&doc)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("Нет такого интервью: {doc}."))?;
+        let t = &view.transcript;
+        let whole = crate::report::pins::passage(t, start, end).map_err(|e| e.ru())?;
+        trim.as_deref()
+            .map(|trim| {
+                let private = crate::quotes::mask::private_words(t);
+                crate::report::pins::check_trim(trim, &whole, &private).map_err(|e| e.ru())
+            })
+            .transpose()
     };
-    change_pins(&app, &param, &form, |pins| pins.pin(pin))
+    change_pins(&app, &param, &form, |pins| {
+        let text = check().map_err(|msg| Box::new(pin_refused(&headers, &param, &msg)))?;
+        pins.pin(Pin {
+            param: param.clone(),
+            doc: doc.clone(),
+            start,
+            end,
+            text,
+        });
+        Ok(())
+    })
 }
 
 async fn unpin(
@@ -813,6 +858,7 @@ async fn unpin(
 ) -> Response {
     change_pins(&app, &param, &form, |pins| {
         pins.unpin(&param, &form.doc, form.start);
+        Ok(())
     })
 }
 

@@ -76,6 +76,18 @@ pub fn not_found(msg: &str) -> String {
     )
 }
 
+/// The page that says why a pin was refused, with the way back to the quote board.
+pub fn pin_refused(param: &str, msg: &str) -> String {
+    layout(
+        "Цитата не закреплена",
+        &format!(
+            "<h1>Цитата не закреплена</h1><p>{}</p><p><a href=\"/quotes/{}\">Вернуться к цитатам</a></p>",
+            esc(msg),
+            url_encode(param)
+        ),
+    )
+}
+
 /// A score with a comma (as the report writes it), or a dash.
 fn score(v: Option<f64>) -> String {
     crate::ru::score(v.map(|v| v as f32))

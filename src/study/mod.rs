@@ -261,7 +261,9 @@ impl Progress for Vec<String> {
     }
 }
 
-/// The transcripts under `paths`, or `None` after a note that there are none.
+/// The transcripts under `paths`, or `None` after a note that there are none. Files citata
+/// wrote (its reports, an index's metadata: [`crate::ingest::written_by_citata`]) found in a
+/// folder are left out, each with a note (a file named on its own is read as asked).
 ///
 /// # Errors
 /// When a path does not exist or cannot be listed, or a respondents.csv is malformed.
@@ -269,7 +271,18 @@ pub fn sources(
     paths: &[PathBuf],
     progress: &mut dyn Progress,
 ) -> crate::Result<Option<Vec<Source>>> {
-    let sources = crate::ingest::discover(paths)?;
+    let mut sources = crate::ingest::discover(paths)?;
+    // Found in a folder, that is: a file named on its own is read as asked.
+    sources.retain(|s| match crate::ingest::written_by_citata(&s.path) {
+        Some(what) if !paths.contains(&s.path) => {
+            progress.note(&format!(
+                "{}: skipped: {what} (citata never reads its own output as a transcript)",
+                s.path.display()
+            ));
+            false
+        }
+        _ => true,
+    });
     if sources.is_empty() {
         progress.note(&format!(
             "error: no transcripts found in {}; citata reads .txt, .md, .docx, .vtt, .srt and .json",

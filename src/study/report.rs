@@ -11,6 +11,7 @@ use crate::model::Role;
 use crate::quotes::wishes::Wish;
 use crate::quotes::{Quote, QuoteConfig, mask};
 use crate::report::matrix::{Matrix, MatrixRow, matrix_rows};
+use crate::report::pins::{Checked, Pins, Refusal};
 use crate::report::{Inputs, ReportModel, UncertainRating, build};
 
 /// What to build the report of.
@@ -27,6 +28,9 @@ pub struct ReportOptions {
     pub jobs: Option<usize>,
     /// Also build the coding matrix (every sentence with its codes; for .xlsx).
     pub matrix: bool,
+    /// The file the report is written to: never read as a transcript, even when it lies in
+    /// the study folder and citata's marker is gone from it.
+    pub out: Option<PathBuf>,
 }
 
 /// A study's report: the model, and the coding matrix when asked for.
@@ -39,6 +43,13 @@ pub struct Report {
     /// Transcripts that could not be read (each was reported as a note).
     pub failed: usize,
 }
+
+/// How many transcripts of a wave the note on waves names.
+const WAVE_NAMES: usize = 12;
+
+/// What citata writes first in a Markdown report: the marker by which it is never read back
+/// as a transcript ([`crate::ingest::written_by_citata`]).
+pub const MARKDOWN_MARKER: &str = "<!-- generator: citata -->\n";
 
 /// What one transcript gives the report.
 struct FileFacts {
@@ -55,6 +66,8 @@ struct FileFacts {
     wishes: Vec<Wish>,
     /// Its sentences with their codes, only for the matrix (empty otherwise).
     matrix: Vec<MatrixRow>,
+    /// The study's pins of this transcript (by index in the pins file), checked against it.
+    pins: Vec<(usize, Result<Checked, Refusal>)>,
 }
 
 /// Builds the report of a study folder; `None` when it holds no transcripts (after a note
@@ -97,9 +110,38 @@ pub fn build_report(
     if let Some(p) = &previous_folder {
         paths.push(p.clone());
     }
-    let Some(sources) = super::sources(&paths, progress)? else {
+    let Some(mut sources) = super::sources(&paths, progress)? else {
         return Ok(None);
     };
+    if let Some(out) = opts.out.as_deref().and_then(|o| o.canonicalize().ok()) {
+        sources.retain(|s| {
+            let same = s.path.canonicalize().is_ok_and(|p| p == out);
+            if same {
+                progress.note(&format!(
+                    "{}: skipped: it is the report being written",
+                    s.path.display()
+                ));
+            }
+            !same
+        });
+        if sources.is_empty() {
+            progress.note(&format!(
+                "error: no transcripts found in {}",
+                opts.folder.display()
+            ));
+            return Ok(None);
+        }
+    }
+    let pins_file = Pins::path(&opts.folder);
+    let old_pins = opts.folder.join(crate::report::pins::OLD_PINS_FILE);
+    if old_pins.is_file() && !pins_file.exists() {
+        progress.note(&format!(
+            "{}: not read: pins are kept in {} now (move the file there)",
+            old_pins.display(),
+            pins_file.display()
+        ));
+    }
+    let pins = Pins::load(&opts.folder)?;
     progress.start(sources.len());
     let pipeline = Pipeline {
         quotes: quote_config.clone(),
@@ -115,8 +157,7 @@ pub fn build_report(
     };
     let facts_of = |s: &Source, a: super::Analysis| -> FileFacts {
         let t = &a.transcript;
-        let from_previous = opts
-            .previous
+        let from_previous = previous_folder
             .as_ref()
             .is_some_and(|p| s.path.starts_with(p));
         let mut wave = t.meta.get("wave").cloned().unwrap_or_default();
@@ -160,6 +201,16 @@ pub fn build_report(
         } else {
             Vec::new()
         };
+        let pins = if from_previous {
+            Vec::new()
+        } else {
+            pins.pins
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| p.doc == t.doc)
+                .map(|(i, p)| (i, crate::report::pins::check(p, t)))
+                .collect()
+        };
         FileFacts {
             doc: t.doc.clone(),
             file: s
@@ -175,6 +226,7 @@ pub fn build_report(
             codings: counts.into_iter().collect(),
             wishes: a.wishes,
             matrix,
+            pins,
         }
     };
     // Per file only the small facts are kept; quotes and wishes go into bounded pools per
@@ -195,6 +247,7 @@ pub fn build_report(
         ..Matrix::default()
     };
     let mut failed = 0usize;
+    let mut checked: BTreeMap<usize, Result<Checked, Refusal>> = BTreeMap::new();
     let mut collect = |r: crate::Result<FileFacts>| -> Result<(), StudyError> {
         progress.file_done();
         match r {
@@ -212,6 +265,7 @@ pub fn build_report(
                 let room = (10 * crate::report::MAX_WISHES).saturating_sub(wishes.len());
                 wishes.extend(f.wishes.drain(..).take(room));
                 matrix.extend(std::mem::take(&mut f.matrix));
+                checked.extend(std::mem::take(&mut f.pins));
                 facts.push(f);
             }
             Err(e) => {
@@ -223,6 +277,34 @@ pub fn build_report(
     };
     pipeline.run(&sources, pass::threads(opts.jobs), facts_of, &mut collect)?;
     progress.finish();
+    // A transcript without a wave is never taken for another wave: when no transcript has
+    // one, they are all the reported wave; when others have one, it is left out, with a note.
+    let named: BTreeSet<String> = facts
+        .iter()
+        .filter(|f| !f.wave.is_empty())
+        .map(|f| f.wave.clone())
+        .collect();
+    if named.is_empty() || named.iter().all(|w| w == "previous") {
+        let wave = study.wave.clone().unwrap_or_default();
+        if let Some(pool) = pools.remove("") {
+            pools.insert(wave.clone(), pool);
+        }
+        for f in facts.iter_mut().filter(|f| f.wave.is_empty()) {
+            f.wave = wave.clone();
+        }
+    } else {
+        let list = named.iter().cloned().collect::<Vec<_>>().join(", ");
+        facts.retain(|f| {
+            if f.wave.is_empty() {
+                progress.note(&format!(
+                    "{}: left out: no wave in its metadata (`wave:` in the front matter or respondents.csv), and the other transcripts are in waves {list}",
+                    f.doc
+                ));
+            }
+            !f.wave.is_empty()
+        });
+        pools.remove("");
+    }
     let waves: BTreeSet<&str> = facts.iter().map(|f| f.wave.as_str()).collect();
     let wave = study
         .wave
@@ -243,9 +325,38 @@ pub fn build_report(
         }
         waves
             .iter()
-            .rfind(|w| **w < wave.as_str() && **w != "previous")
+            .rfind(|w| **w < wave.as_str() && **w != "previous" && !w.is_empty())
             .map(|w| w.to_string())
     });
+    // Which wave each transcript is in, told once per wave.
+    for w in &waves {
+        let docs: Vec<&str> = facts
+            .iter()
+            .filter(|f| f.wave == *w)
+            .map(|f| f.doc.as_str())
+            .collect();
+        let role = if *w == wave {
+            "reported"
+        } else if previous.as_deref() == Some(*w) {
+            "compared with"
+        } else {
+            "not used"
+        };
+        let more = docs.len().saturating_sub(WAVE_NAMES);
+        progress.note(&format!(
+            "wave {} ({role}): {} transcript{}: {}{}",
+            if w.is_empty() { "(none)" } else { w },
+            docs.len(),
+            if docs.len() == 1 { "" } else { "s" },
+            docs[..docs.len() - more].join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        ));
+    }
+    let pins = checked_pins(&pins, checked, &pins_file, progress);
     merge_ratings_csv(&opts.folder, cb, &mut facts, progress)?;
     let (candidates, wishes) = pools
         .remove(&wave)
@@ -256,7 +367,7 @@ pub fn build_report(
         criticism: vec![0; params],
         candidates,
         wishes,
-        pins: crate::report::pins::Pins::load(&opts.folder)?,
+        pins,
         ..Inputs::default()
     };
     let mut divisions = BTreeSet::new();
@@ -299,6 +410,44 @@ pub fn build_report(
         matrix,
         failed,
     }))
+}
+
+/// The pins as the report shows them: each with its checked text (names masked); a trim that
+/// is not the passage's words gives way to the whole passage, and a pin whose transcript or
+/// passage is not in the study is skipped, each with a note naming the file, the document and
+/// the parameter.
+fn checked_pins(
+    pins: &Pins,
+    mut checked: BTreeMap<usize, Result<Checked, Refusal>>,
+    file: &Path,
+    progress: &mut dyn Progress,
+) -> Pins {
+    let mut out = Pins::default();
+    for (i, pin) in pins.pins.iter().enumerate() {
+        let what = format!(
+            "{}: the pin of `{}` in `{}` (from {})",
+            file.display(),
+            pin.param,
+            pin.doc,
+            pin.start
+        );
+        match checked.remove(&i) {
+            None => progress.note(&format!(
+                "{what}: skipped: no such transcript in the reported folder"
+            )),
+            Some(Err(e)) => progress.note(&format!("{what}: skipped: {e}")),
+            Some(Ok(c)) => {
+                if let Some(e) = &c.refused {
+                    progress.note(&format!("{what}: {e}; the whole passage is shown instead"));
+                }
+                out.pins.push(crate::report::pins::Pin {
+                    text: Some(c.text),
+                    ..pin.clone()
+                });
+            }
+        }
+    }
+    out
 }
 
 /// Lets the folder's ratings.csv, when there is one, replace the transcripts' ratings: every
@@ -445,9 +594,14 @@ impl ReportFormat {
         };
         Ok(match self {
             ReportFormat::Html => render::html(m).into_bytes(),
-            ReportFormat::Markdown => render::markdown(m).into_bytes(),
+            ReportFormat::Markdown => {
+                (MARKDOWN_MARKER.to_string() + &render::markdown(m)).into_bytes()
+            }
             ReportFormat::Json => {
-                (serde_json::to_string_pretty(m).map_err(|e| failed(e.into()))? + "\n").into_bytes()
+                // The model's object, with the generator as its first member.
+                let body = serde_json::to_string_pretty(m).map_err(|e| failed(e.into()))?;
+                let rest = body.strip_prefix('{').unwrap_or(&body);
+                format!("{{\n  \"generator\": \"citata\",{rest}\n").into_bytes()
             }
             #[cfg(feature = "office")]
             ReportFormat::Docx => crate::report::docx::docx(m).map_err(failed)?,
