@@ -6812,7 +6812,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
             run.stderr
         );
 
-        // Sources: citata's canonical text, LF only, emoji and ё kept.
+        // Sources: each turn of citata's canonical text as `Speaker: text` and a blank line
+        // (here every turn is one line), LF only, emoji and ё kept.
         let entries = zip_entries(&out);
         let names: Vec<&String> = entries.keys().collect();
         assert_eq!(names[0], "project.qde");
@@ -6832,7 +6833,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
             .map(|n| String::from_utf8(entries[*n].clone()).unwrap())
             .collect();
         stored.sort();
-        let mut want = texts.clone();
+        let mut want: Vec<String> = texts.iter().map(|t| t.replace('\n', "\n\n")).collect();
         want.sort();
         assert_eq!(stored, want);
         assert!(
@@ -6842,7 +6843,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
         assert!(stored.iter().all(|t| !t.contains('\r')));
 
-        // Codings: exactly the respondent codings of `citata tag`, at the same code points.
+        // Codings: exactly the respondent codings of `citata tag`, on the same sentences
+        // (the import's text is the slice at the exported offsets).
         let tag = citata([
             os("tag"),
             os("--format"),
@@ -6892,11 +6894,16 @@ b.txt,Р-02,Служба главного механика,Главный мех
                 }
             }
         }
+        let mut expected: Vec<(String, String, String)> =
+            expected.into_iter().map(|c| (c.0, c.1, c.4)).collect();
         expected.sort();
         let got = imported(&out);
         let (quotes, codings): (Vec<_>, Vec<_>) = got
             .into_iter()
             .partition(|c| c.1.starts_with("Цитаты для отчёта/"));
+        let mut codings: Vec<(String, String, String)> =
+            codings.into_iter().map(|c| (c.0, c.1, c.4)).collect();
+        codings.sort();
         assert_eq!(codings, expected);
         // The fixture has keyword, context, wish and comparison codings.
         for code in [
@@ -6911,7 +6918,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
             );
         }
         assert!(
-            codings.iter().any(|c| c.4 == "Ой, сроки — это боль 😤."),
+            codings.iter().any(|c| c.2 == "Ой, сроки — это боль 😤."),
             "{codings:#?}"
         );
 
@@ -6924,19 +6931,30 @@ b.txt,Р-02,Служба главного механика,Главный мех
             cb.as_os_str(),
             s.as_os_str(),
         ]);
-        let mut want_q: Vec<(String, u64, u64)> = json_lines(&q.stdout)
+        let canonical: BTreeMap<String, String> = json_lines(&ingest.stdout)
             .iter()
             .map(|j| {
                 (
                     j["doc"].as_str().unwrap().to_string(),
-                    j["start"].as_u64().unwrap(),
-                    j["end"].as_u64().unwrap(),
+                    j["text"].as_str().unwrap().to_string(),
                 )
             })
             .collect();
+        let mut want_q: Vec<(String, String)> = json_lines(&q.stdout)
+            .iter()
+            .map(|j| {
+                let doc = j["doc"].as_str().unwrap().to_string();
+                let (a, b) = (
+                    j["start"].as_u64().unwrap() as usize,
+                    j["end"].as_u64().unwrap() as usize,
+                );
+                let passage: String = canonical[&doc].chars().skip(a).take(b - a).collect();
+                (doc, passage)
+            })
+            .collect();
         want_q.sort();
-        let mut got_q: Vec<(String, u64, u64)> =
-            quotes.iter().map(|c| (c.0.clone(), c.2, c.3)).collect();
+        let mut got_q: Vec<(String, String)> =
+            quotes.iter().map(|c| (c.0.clone(), c.4.clone())).collect();
         got_q.sort();
         assert!(!want_q.is_empty());
         assert_eq!(got_q, want_q);
@@ -7300,13 +7318,28 @@ b.txt,Р-02,Служба главного механика,Главный мех
             args.extend(extra.iter().map(|s| os(s)));
             let run = citata(args);
             assert_eq!(run.code, 0, "{}", run.stderr);
-            json_lines(&run.stdout)[0]["text"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            (
+                json_lines(&run.stdout)[0]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                run.stderr,
+            )
         };
-        assert_eq!(text(&[]), "т: Дорого, конеч");
-        assert_eq!(text(&["--crlf-as-one"]), "Дорого, конечно.");
+        // Read as stored, the selection cuts words: the reading is kept, and said.
+        let (misread, stderr) = text(&[]);
+        assert_eq!(misread, "т: Дорого, конеч");
+        assert!(
+            stderr.contains(&format!(
+                "warning: {}: 1 of 1 selection(s) in 1 source(s) with CRLF line ends fall on word boundaries only when a CRLF counts as one character (0 as stored)",
+                p.display()
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("read them with --crlf-as-one"), "{stderr}");
+        let (read, stderr) = text(&["--crlf-as-one"]);
+        assert_eq!(read, "Дорого, конечно.");
+        assert!(!stderr.contains("CRLF"), "{stderr}");
     }
 
     /// The figures of the table rows of `citata agree`: `[id, n, TP, FP, FN, P, R, F1, κ]`.

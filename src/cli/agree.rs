@@ -45,8 +45,8 @@ pub fn run(args: &AgreeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     })?;
     let tagger = Tagger::new(codebook, &mut analyzer);
     let mut imported = read_qdpx(&args.project)?;
-    if args.crlf_as_one {
-        crate::refi::read::crlf_as_one(&mut imported.project);
+    if let Some(w) = crate::refi::read::line_ends(&mut imported.project, args.crlf_as_one) {
+        imported.warnings.push(w);
     }
     for w in &imported.warnings {
         writeln!(err, "warning: {}: {w}", args.project.display())?;

@@ -169,7 +169,8 @@ pub struct ImportQdpxArgs {
     #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
     pub format: ImportFormat,
     /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
-    /// write them so); by default they are code points of the text as stored.
+    /// write them so); by default they are code points of the text as stored, and offsets
+    /// that fit the text only when a CRLF counts as one are warned about.
     #[arg(long)]
     pub crlf_as_one: bool,
 }
@@ -191,7 +192,8 @@ pub struct AgreeArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
     /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
-    /// write them so); by default they are code points of the text as stored.
+    /// write them so); by default they are code points of the text as stored, and offsets
+    /// that fit the text only when a CRLF counts as one are warned about.
     #[arg(long)]
     pub crlf_as_one: bool,
 }
