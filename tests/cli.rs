@@ -7000,6 +7000,176 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
+    /// `citata code` decisions: `tag` marks, drops and shows them, a changed text is warned
+    /// about while a moved one still applies, and `export qdpx` writes them under the coder.
+    #[test]
+    fn coding_decisions_reach_tag_and_the_qdpx_under_their_coder() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let code = |args: &[&str]| {
+            let mut v = vec![os("code")];
+            v.extend(args.iter().map(|a| os(a)));
+            v.extend([os("--codebook"), cb.as_os_str()]);
+            let mut with_study = v.clone();
+            with_study.insert(2, s.as_os_str());
+            let run = citata(with_study);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout
+        };
+        let said = code(&[
+            "reject",
+            "--doc",
+            "b.txt",
+            "--sentence",
+            "1",
+            "--param",
+            "delivery",
+            "--coder",
+            "Анна",
+        ]);
+        assert!(said.contains("reject `delivery` on «Всё вовремя привозят, документы в порядке.» (b.txt 54..96) by Анна"), "{said}");
+        code(&[
+            "add",
+            "--doc",
+            "b.txt",
+            "--sentence",
+            "1",
+            "--param",
+            "pricing",
+            "--coder",
+            "Борис",
+        ]);
+        code(&[
+            "accept", "--doc", "b.txt", "--span", "97..133", "--param", "pricing", "--coder",
+            "Анна",
+        ]);
+        let file = std::fs::read_to_string(s.join("decisions.tsv")).unwrap();
+        assert_eq!(file.lines().count(), 5, "{file}");
+        assert!(
+            file.contains("\nadd\tb.txt\t54\t96\tpricing\tБорис\t"),
+            "{file}"
+        );
+
+        let tag = |extra: &[&str]| {
+            let mut args = vec![
+                os("tag"),
+                os("--format"),
+                os("ndjson"),
+                os("--codebook"),
+                cb.as_os_str(),
+                s.as_os_str(),
+            ];
+            args.extend(extra.iter().map(|a| os(a)));
+            let run = citata(args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            let rows: Vec<(u64, String, String, String, String)> = json_lines(&run.stdout)
+                .into_iter()
+                .filter(|j| j["doc"] == "b.txt")
+                .map(|j| {
+                    let f = |k: &str| j[k].as_str().unwrap_or("-").to_string();
+                    (
+                        j["sentence"].as_u64().unwrap(),
+                        f("param"),
+                        f("source"),
+                        f("decision"),
+                        f("coder"),
+                    )
+                })
+                .collect();
+            (rows, run.stderr)
+        };
+        let row = |n: u64, p: &str, src: &str, d: &str, c: &str| {
+            (
+                n,
+                p.to_string(),
+                src.to_string(),
+                d.to_string(),
+                c.to_string(),
+            )
+        };
+        let (rows, _) = tag(&[]);
+        assert_eq!(
+            rows,
+            [
+                row(1, "pricing", "human", "add", "Борис"),
+                row(2, "pricing", "keyword", "accept", "Анна"),
+            ]
+        );
+        let (rows, _) = tag(&["--show-rejected"]);
+        assert_eq!(rows[0], row(1, "delivery", "keyword", "reject", "Анна"));
+        assert_eq!(rows.len(), 3);
+
+        // The qdpx: the coders are users, their codings theirs; the rejected one is gone.
+        let out = dir.path().join("study.qdpx");
+        let run = export(&s, &cb, &out, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let qde = String::from_utf8(zip_entries(&out)["project.qde"].clone()).unwrap();
+        let user = |name: &str| {
+            let at = qde
+                .find(&format!("\" name=\"{name}\"/>"))
+                .unwrap_or_else(|| panic!("no user {name}: {qde}"));
+            qde[at - 36..at].to_string()
+        };
+        let (anna, boris) = (user("Анна"), user("Борис"));
+        let with = |g: &str| {
+            qde.lines()
+                .filter(|l| l.contains(&format!("creatingUser=\"{g}\"")))
+                .count()
+        };
+        // Борис: the added selection and its coding; Анна: the accepted coding and its selection.
+        assert_eq!(with(&boris), 2, "{qde}");
+        assert_eq!(with(&anna), 2, "{qde}");
+        let codings = imported(&out);
+        assert!(
+            !codings
+                .iter()
+                .any(|c| c.0 == "b.txt" && c.1 == "Сервис/Сроки поставки"),
+            "{codings:#?}"
+        );
+        assert!(codings.iter().any(|c| c.0 == "b.txt"
+            && c.1 == "Сервис/Цены"
+            && c.4 == "Всё вовремя привозят, документы в порядке."));
+
+        // The text moves (a line before it) and one sentence changes: the moved decisions
+        // still apply, the changed one is said and not applied.
+        write(
+            &s,
+            "b.txt",
+            &format!(
+                "Интервьюер: Начнём.\n{}",
+                PLAIN.replace("Цена, конечно, кусается", "Цена кусается")
+            ),
+        );
+        let (rows, stderr) = tag(&[]);
+        assert_eq!(
+            rows,
+            [
+                row(2, "pricing", "human", "add", "Борис"),
+                row(3, "pricing", "keyword", "-", "-")
+            ]
+        );
+        assert!(
+            stderr.contains("warning: b.txt: decisions.tsv: accept of `pricing` by Анна on «Цена, конечно, кусается, но терпимо.» at 97..133: the text there changed; the decision is not applied"),
+            "{stderr}"
+        );
+        let list = citata([os("code"), os("list"), s.as_os_str()]);
+        assert!(
+            list.stdout.contains("\tmoved to 74\t«Всё вовремя"),
+            "{}",
+            list.stdout
+        );
+        assert!(
+            list.stdout.contains("\tchanged\t«Цена, конечно"),
+            "{}",
+            list.stdout
+        );
+        assert!(
+            list.stderr.contains("1 decision(s) no longer fit"),
+            "{}",
+            list.stderr
+        );
+    }
+
     /// `xmllint --schema` of the `project.qde` in a package: success and its stderr.
     fn validate(dir: &Path, package: &Path) -> (bool, String) {
         let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refi/Project.xsd");

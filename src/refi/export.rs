@@ -262,10 +262,23 @@ pub fn project(
     }
 
     let (variables, cases) = cases(name, cb, files, &sources);
+    let mut coders: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f.codings.iter())
+        .filter(|c| !c.rejected())
+        .filter_map(|c| c.decision.as_ref().map(|d| d.coder.as_str()))
+        .collect();
+    coders.sort_unstable();
+    coders.dedup();
+    let mut users = vec![user];
+    users.extend(coders.into_iter().map(|c| User {
+        guid: coder_guid(c),
+        name: c.to_string(),
+    }));
     Project {
         name: name.to_string(),
         origin: format!("citata {}", env!("CARGO_PKG_VERSION")),
-        users: vec![user],
+        users,
         codes,
         variables,
         cases,
@@ -299,6 +312,7 @@ fn sentence_selections(
 ) -> Vec<Selection> {
     let t = at.t;
     let mut out: Vec<Selection> = Vec::new();
+    let mut humans: Vec<Selection> = Vec::new();
     let mut i = 0;
     while i < codings.len() {
         let si = codings[i].sentence;
@@ -313,19 +327,24 @@ fn sentence_selections(
             continue;
         }
         let sentence = si.to_string();
-        let mut code_keys: Vec<String> = Vec::new();
+        // (code key, creating user): a coder's decision makes the coding theirs.
+        let mut code_keys: Vec<(String, String)> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
-        let push = |keys: &mut Vec<String>, k: String| {
-            if !keys.contains(&k) {
-                keys.push(k);
+        let push = |keys: &mut Vec<(String, String)>, k: String, u: String| {
+            if !keys.iter().any(|(x, _)| *x == k) {
+                keys.push((k, u));
             }
         };
-        for c in group {
+        for c in group.iter().filter(|c| !c.rejected()) {
+            let by = c
+                .decision
+                .as_ref()
+                .map_or_else(|| user.to_string(), |d| coder_guid(&d.coder));
             if let Some(p) = c.param {
                 let p = &cb.parameters[p];
                 match c.source {
                     Source::Keyword => {
-                        push(&mut code_keys, format!("param:{}", p.id));
+                        push(&mut code_keys, format!("param:{}", p.id), by);
                         let terms: Vec<String> = c
                             .terms
                             .iter()
@@ -334,23 +353,50 @@ fn sentence_selections(
                         notes.push(format!("{}: keyword {}", p.id, terms.join(", ")));
                     }
                     Source::Context => {
-                        push(&mut code_keys, format!("context:{}", p.id));
+                        push(&mut code_keys, format!("context:{}", p.id), by);
                         notes.push(format!("{}: context", p.id));
+                    }
+                    Source::Human => {
+                        let code_key = format!("param:{}", p.id);
+                        let (start, end) = at.chars(c.span);
+                        let span = format!("{start}-{end}");
+                        humans.push(Selection {
+                            guid: guid(&key(&["human", skey, &span])),
+                            name: format!("{} · {} · {}", t.doc, si + 1, p.name),
+                            start,
+                            end,
+                            description: format!("{}: added by {}", p.id, by_name(c)),
+                            user: Some(by.clone()),
+                            codings: vec![CodingRef {
+                                guid: guid(&key(&["coding", "human", skey, &span, &code_key])),
+                                code: code_guid(&code_key),
+                                user: Some(by),
+                            }],
+                        });
                     }
                     Source::None => {}
                 }
             }
         }
         if group.iter().any(|c| c.wish) {
-            push(&mut code_keys, "wish".into());
+            push(&mut code_keys, "wish".into(), user.to_string());
             notes.push("wish".into());
         }
         if group.iter().any(|c| c.comparison) {
-            push(&mut code_keys, "comparison".into());
+            push(&mut code_keys, "comparison".into(), user.to_string());
             notes.push("comparison".into());
         }
         if code_keys.is_empty() {
             continue;
+        }
+        if code_keys.iter().any(|(_, u)| u != user) {
+            let coders: Vec<&str> = group
+                .iter()
+                .filter(|c| c.source != Source::Human)
+                .filter_map(|c| c.decision.as_ref())
+                .map(|d| d.coder.as_str())
+                .collect();
+            notes.push(format!("accepted by {}", coders.join(", ")));
         }
         notes.push(format!(
             "polarity: {} ({:.2})",
@@ -364,18 +410,34 @@ fn sentence_selections(
             start,
             end,
             description: notes.join("; "),
-            user: Some(user.to_string()),
+            user: Some(
+                code_keys
+                    .iter()
+                    .map(|(_, u)| u)
+                    .find(|u| *u != user)
+                    .map_or_else(|| user.to_string(), Clone::clone),
+            ),
             codings: code_keys
                 .iter()
-                .map(|k| CodingRef {
+                .map(|(k, u)| CodingRef {
                     guid: guid(&key(&["coding", skey, &sentence, k])),
                     code: code_guid(k),
-                    user: Some(user.to_string()),
+                    user: Some(u.clone()),
                 })
                 .collect(),
         });
     }
+    out.extend(humans);
     out
+}
+
+/// The GUID of a coder (a [`User`] named as the coder).
+pub fn coder_guid(name: &str) -> String {
+    guid(&key(&["user", name]))
+}
+
+fn by_name(c: &Coding) -> &str {
+    c.decision.as_ref().map_or("citata", |d| d.coder.as_str())
 }
 
 /// The description of a quote: its score as the sum of its features.
