@@ -7130,6 +7130,21 @@ b.txt,Р-02,Служба главного механика,Главный мех
             && c.1 == "Сервис/Цены"
             && c.4 == "Всё вовремя привозят, документы в порядке."));
 
+        // `agree` with the decisions as the reference: b.txt alone is compared (2 respondent
+        // sentences); the rejected delivery coding is an FP, the added pricing one an FN.
+        let run = citata([
+            os("agree"),
+            os("--decisions"),
+            s.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let got = self::rows(&run.stdout);
+        let n_tp_fp_fn = |id: &str| got[id][1..5].join(" ");
+        assert_eq!(n_tp_fp_fn("delivery"), "2 0 1 0", "{}", run.stdout);
+        assert_eq!(n_tp_fp_fn("pricing"), "2 1 0 1", "{}", run.stdout);
+
         // The text moves (a line before it) and one sentence changes: the moved decisions
         // still apply, the changed one is said and not applied.
         write(

@@ -189,8 +189,13 @@ pub struct ImportQdpxArgs {
 #[derive(Debug, clap::Args)]
 pub struct AgreeArgs {
     /// The REFI-QDA project with the human codings.
-    #[arg(value_name = "PROJECT")]
-    pub project: PathBuf,
+    #[arg(value_name = "PROJECT", required_unless_present = "decisions")]
+    pub project: Option<PathBuf>,
+    /// Take the coders' decisions of this study folder (decisions.tsv, made with `citata
+    /// code`) as the reference instead of a project: each transcript with a decision is
+    /// compared whole, its reference being its codings after the decisions.
+    #[arg(long, value_name = "STUDY", conflicts_with = "project")]
+    pub decisions: Option<PathBuf>,
     /// The codebook (default: the embedded B2B CX codebook).
     #[arg(long, value_name = "FILE")]
     pub codebook: Option<PathBuf>,
