@@ -488,4 +488,85 @@ mod tests {
             "{e}"
         );
     }
+
+    const CB: &str = r#"name = "t"
+version = "1"
+[[levels]]
+id = "proc"
+name = "Процессы"
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки"
+terms = ["задержка"]
+[[parameters]]
+id = "pricing"
+level = "proc"
+name = "Цены"
+terms = ["цена"]
+"#;
+
+    #[test]
+    fn apply_drops_rejected_adds_spans_and_warns_of_changed_text() {
+        let tg = crate::testutil::tagger(CB, &["хотелось бы"], &["конкурент"], "", "");
+        let cb = tg.matcher().codebook();
+        let text = "И: Как дела?\nР: Задержка опять. Цена высокая, но ладно.\n";
+        let mut t = crate::testutil::transcript(text);
+        let codings = tg.tag(&mut crate::tag::TagState::default(), &t);
+        let at = |s: &str| text[..text.find(s).unwrap()].chars().count();
+        let on = |action, s: &str, param: &str| Decision {
+            param: param.into(),
+            doc: "t.txt".into(),
+            ..decision(action, at(s), s)
+        };
+        let mut d = Decisions::default();
+        d.set(on(Action::Reject, "Задержка опять.", "delivery"));
+        d.set(on(Action::Add, "высокая", "delivery"));
+        d.set(Decision {
+            text: "Цена низкая".into(),
+            hash: text_hash("Цена низкая"),
+            ..on(Action::Accept, "Цена высока", "pricing")
+        });
+        d.set(on(Action::Add, "опять", "quality"));
+        let got = d.apply(&mut t, cb, codings.clone());
+        let seen: Vec<(&str, &str, Option<Action>, &str)> = got
+            .iter()
+            .map(|c| {
+                (
+                    cb.parameters[c.param.unwrap()].id.as_str(),
+                    c.source.as_str(),
+                    c.decision.as_ref().map(|d| d.action),
+                    t.slice(c.span),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                ("delivery", "human", Some(Action::Add), "высокая"),
+                ("pricing", "keyword", None, "Цена высокая, но ладно."),
+            ]
+        );
+        assert_eq!(t.warnings.len(), 2, "{:?}", t.warnings);
+        assert!(
+            t.warnings[0].contains("no parameter `quality`"),
+            "{:?}",
+            t.warnings
+        );
+        assert!(
+            t.warnings[1].ends_with("the text there changed; the decision is not applied"),
+            "{:?}",
+            t.warnings
+        );
+        // Kept to be shown, the rejected coding is marked.
+        let shown = Decisions {
+            keep_rejected: true,
+            ..d.clone()
+        }
+        .apply(&mut t, cb, codings);
+        assert!(
+            shown[0].rejected() && shown[0].param == Some(0),
+            "{shown:?}"
+        );
+    }
 }

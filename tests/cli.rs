@@ -1986,6 +1986,8 @@ mod tag {
         pub polarity_score: f64,
         pub wish: bool,
         pub comparison: bool,
+        pub decision: Option<String>,
+        pub coder: Option<String>,
     }
 
     /// One matched term of a coding.
@@ -2452,7 +2454,7 @@ questions = ["на связи"]
         assert_eq!(
             lines.next(),
             Some(
-                "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
+                "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,decision,coder,terms,text"
             )
         );
         assert_eq!(lines.count(), codings.len(), "one row per coding");
@@ -2467,7 +2469,7 @@ questions = ["на связи"]
         let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(records.len(), codings.len());
         for (r, c) in records.iter().zip(&codings) {
-            assert_eq!(r.len(), 16, "{r:?}");
+            assert_eq!(r.len(), 18, "{r:?}");
             let terms: Vec<&str> = c.terms.iter().map(|h| h.text.as_str()).collect();
             let expected = [
                 c.doc.clone(),
@@ -2493,14 +2495,16 @@ questions = ["на связи"]
             );
             assert_eq!(&r[12], c.wish.to_string());
             assert_eq!(&r[13], c.comparison.to_string());
-            assert_eq!(&r[14], terms.join("; "));
-            assert_eq!(&r[15], c.text);
+            // No decisions in this folder: empty decision and coder.
+            assert_eq!((&r[14], &r[15]), ("", ""));
+            assert_eq!(&r[16], terms.join("; "));
+            assert_eq!(&r[17], c.text);
         }
         assert_eq!(
-            &records[1][15],
+            &records[1][17],
             "Менеджер сказал: \"цены поднимем\", и всё, дорого."
         );
-        assert_eq!(&records[3][15], LONG);
+        assert_eq!(&records[3][17], LONG);
     }
 
     #[test]
@@ -4860,7 +4864,7 @@ mod ratings {
         std::fs::create_dir(&corpus).unwrap();
         let name = "Иванов, ООО \"Ромашка\".txt";
         write(&corpus, name, INTERVIEW);
-        for (command, columns) in [("ratings", 8), ("tag", 16)] {
+        for (command, columns) in [("ratings", 8), ("tag", 18)] {
             let run = citata([
                 command.as_ref(),
                 corpus.as_os_str(),
@@ -7094,6 +7098,20 @@ b.txt,Р-02,Служба главного механика,Главный мех
                 row(1, "pricing", "human", "add", "Борис"),
                 row(2, "pricing", "keyword", "accept", "Анна"),
             ]
+        );
+        let table = citata([
+            os("tag"),
+            os("-q"),
+            os("--codebook"),
+            cb.as_os_str(),
+            s.as_os_str(),
+        ]);
+        assert!(
+            table
+                .stdout
+                .contains("b.txt:1\tpricing\thuman\tpositive [добавлено: Борис]\tВсё вовремя"),
+            "{}",
+            table.stdout
         );
         let (rows, _) = tag(&["--show-rejected"]);
         assert_eq!(rows[0], row(1, "delivery", "keyword", "reject", "Анна"));

@@ -8,7 +8,7 @@ use crate::model::Transcript;
 use crate::tag::{Coding, Tagger};
 
 /// The columns of `--format csv`.
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 18] = [
     "doc",
     "turn",
     "sentence",
@@ -23,6 +23,8 @@ const CSV_HEADER: [&str; 16] = [
     "polarity_score",
     "wish",
     "comparison",
+    "decision",
+    "coder",
     "terms",
     "text",
 ];
@@ -240,6 +242,14 @@ fn write_codings(
                 if wire.comparison {
                     flags.push_str(" [сравнение]");
                 }
+                if let (Some(d), Some(c)) = (wire.decision, wire.coder) {
+                    let what = match d {
+                        "accept" => "принято",
+                        "reject" => "отклонено",
+                        _ => "добавлено",
+                    };
+                    flags.push_str(&format!(" [{what}: {c}]"));
+                }
                 let text: String = wire.text.chars().take(110).collect();
                 let more = if wire.text.chars().count() > 110 {
                     "…"
@@ -276,6 +286,8 @@ fn write_codings(
                     wire.polarity_score.to_string(),
                     wire.wish.to_string(),
                     wire.comparison.to_string(),
+                    wire.decision.unwrap_or("").to_string(),
+                    wire.coder.unwrap_or("").to_string(),
                     terms.join("; "),
                     wire.text.to_string(),
                 ];
