@@ -2495,7 +2495,8 @@ questions = ["на связи"]
             );
             assert_eq!(&r[12], c.wish.to_string());
             assert_eq!(&r[13], c.comparison.to_string());
-            // No decisions in this folder: empty decision and coder.
+            // No decisions in this folder: null in ndjson, empty in csv.
+            assert_eq!((&c.decision, &c.coder), (&None, &None));
             assert_eq!((&r[14], &r[15]), ("", ""));
             assert_eq!(&r[16], terms.join("; "));
             assert_eq!(&r[17], c.text);
@@ -7168,7 +7169,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
         write(
             &s,
             "b.txt",
-            &format!(
+            format!(
                 "Интервьюер: Начнём.\n{}",
                 PLAIN.replace("Цена, конечно, кусается", "Цена кусается")
             ),
