@@ -391,13 +391,72 @@ pub fn agree(project: &Project, tagger: &Tagger, mapping: &Mapping) -> Agreement
         }
         compared.push(Compared { t, codings, human });
     }
-    result.sources = compared.len();
     result.unmatched = unmatched.into_iter().collect();
+    tally(cb, &compared, codes_of, result)
+}
 
+/// Agreement of citata's machine codings with the coders' decisions on the same
+/// transcripts ([`crate::decisions`]) as the reference: a transcript with at least one
+/// decision is compared whole, its reference being its codings after the decisions (accepted
+/// and undecided machine codings, added ones; rejected ones out). Transcripts without a
+/// decision are not compared. Decisions that no longer fit are warnings.
+pub fn against_decisions(
+    tagger: &Tagger,
+    transcripts: Vec<Transcript>,
+    decisions: &crate::decisions::Decisions,
+) -> Agreement {
+    let cb = tagger.matcher().codebook();
+    let mut result = Agreement::default();
+    let mut codes_of: BTreeMap<usize, BTreeSet<String>> = BTreeMap::new();
+    let mut compared = Vec::new();
+    let pipeline = crate::study::Pipeline::new(tagger, crate::study::Needs::default());
+    for t in transcripts {
+        if !decisions.all().any(|d| d.doc == t.doc) {
+            continue;
+        }
+        let crate::study::Analysis {
+            transcript: mut t,
+            codings,
+            ..
+        } = pipeline.analyze(0, t);
+        let before = t.warnings.len();
+        let decided = decisions.apply(&mut t, cb, codings.clone());
+        result.warnings.extend(
+            t.warnings[before..]
+                .iter()
+                .map(|w| format!("{}: {w}", t.doc)),
+        );
+        let mut human = vec![BTreeSet::new(); t.sentences.len()];
+        for c in decided.iter().filter(|c| !c.rejected()) {
+            if let Some(p) = c.param {
+                human[c.sentence].insert(p);
+            }
+        }
+        for c in codings.iter().chain(&decided) {
+            if let Some(p) = c.param.filter(|&p| p < tagger.params()) {
+                codes_of
+                    .entry(p)
+                    .or_default()
+                    .insert(crate::decisions::DECISIONS_FILE.to_string());
+            }
+        }
+        compared.push(Compared { t, codings, human });
+    }
+    tally(cb, &compared, codes_of, result)
+}
+
+/// The tables and disagreements per parameter of `codes_of`, over the compared sources.
+fn tally(
+    cb: &Codebook,
+    compared: &[Compared],
+    codes_of: BTreeMap<usize, BTreeSet<String>>,
+    mut result: Agreement,
+) -> Agreement {
+    result.sources = compared.len();
     for (p, codes) in codes_of {
         let mut counts = Counts::default();
         let mut disagreements = Vec::new();
-        for c in &compared {
+        for c in compared {
             let t = &c.t;
             for (si, s) in t.sentences.iter().enumerate() {
                 if s.non_speech || t.turn_speaker(&t.turns[s.turn]).role != Role::Respondent {

@@ -30,6 +30,7 @@ pub mod agree;
 #[cfg(feature = "cli")]
 pub mod cli;
 pub mod codebook;
+pub mod decisions;
 pub mod error;
 pub mod escape;
 pub mod index;

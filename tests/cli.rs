@@ -1986,6 +1986,8 @@ mod tag {
         pub polarity_score: f64,
         pub wish: bool,
         pub comparison: bool,
+        pub decision: Option<String>,
+        pub coder: Option<String>,
     }
 
     /// One matched term of a coding.
@@ -2452,7 +2454,7 @@ questions = ["на связи"]
         assert_eq!(
             lines.next(),
             Some(
-                "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,terms,text"
+                "doc,turn,sentence,start,end,speaker,role,param,level,source,polarity,polarity_score,wish,comparison,decision,coder,terms,text"
             )
         );
         assert_eq!(lines.count(), codings.len(), "one row per coding");
@@ -2467,7 +2469,7 @@ questions = ["на связи"]
         let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(records.len(), codings.len());
         for (r, c) in records.iter().zip(&codings) {
-            assert_eq!(r.len(), 16, "{r:?}");
+            assert_eq!(r.len(), 18, "{r:?}");
             let terms: Vec<&str> = c.terms.iter().map(|h| h.text.as_str()).collect();
             let expected = [
                 c.doc.clone(),
@@ -2493,14 +2495,17 @@ questions = ["на связи"]
             );
             assert_eq!(&r[12], c.wish.to_string());
             assert_eq!(&r[13], c.comparison.to_string());
-            assert_eq!(&r[14], terms.join("; "));
-            assert_eq!(&r[15], c.text);
+            // No decisions in this folder: null in ndjson, empty in csv.
+            assert_eq!((&c.decision, &c.coder), (&None, &None));
+            assert_eq!((&r[14], &r[15]), ("", ""));
+            assert_eq!(&r[16], terms.join("; "));
+            assert_eq!(&r[17], c.text);
         }
         assert_eq!(
-            &records[1][15],
+            &records[1][17],
             "Менеджер сказал: \"цены поднимем\", и всё, дорого."
         );
-        assert_eq!(&records[3][15], LONG);
+        assert_eq!(&records[3][17], LONG);
     }
 
     #[test]
@@ -4866,7 +4871,7 @@ mod ratings {
         std::fs::create_dir(&corpus).unwrap();
         let name = "Иванов, ООО \"Ромашка\".txt";
         write(&corpus, name, INTERVIEW);
-        for (command, columns) in [("ratings", 8), ("tag", 16)] {
+        for (command, columns) in [("ratings", 8), ("tag", 18)] {
             let run = citata([
                 command.as_ref(),
                 corpus.as_os_str(),
@@ -7156,7 +7161,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
             run.stderr
         );
 
-        // Sources: citata's canonical text, LF only, emoji and ё kept.
+        // Sources: each turn of citata's canonical text as `Speaker: text` and a blank line
+        // (here every turn is one line), LF only, emoji and ё kept.
         let entries = zip_entries(&out);
         let names: Vec<&String> = entries.keys().collect();
         assert_eq!(names[0], "project.qde");
@@ -7176,7 +7182,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
             .map(|n| String::from_utf8(entries[*n].clone()).unwrap())
             .collect();
         stored.sort();
-        let mut want = texts.clone();
+        let mut want: Vec<String> = texts.iter().map(|t| t.replace('\n', "\n\n")).collect();
         want.sort();
         assert_eq!(stored, want);
         assert!(
@@ -7186,7 +7192,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
         assert!(stored.iter().all(|t| !t.contains('\r')));
 
-        // Codings: exactly the respondent codings of `citata tag`, at the same code points.
+        // Codings: exactly the respondent codings of `citata tag`, on the same sentences
+        // (the import's text is the slice at the exported offsets).
         let tag = citata([
             os("tag"),
             os("--format"),
@@ -7236,11 +7243,16 @@ b.txt,Р-02,Служба главного механика,Главный мех
                 }
             }
         }
+        let mut expected: Vec<(String, String, String)> =
+            expected.into_iter().map(|c| (c.0, c.1, c.4)).collect();
         expected.sort();
         let got = imported(&out);
         let (quotes, codings): (Vec<_>, Vec<_>) = got
             .into_iter()
             .partition(|c| c.1.starts_with("Цитаты для отчёта/"));
+        let mut codings: Vec<(String, String, String)> =
+            codings.into_iter().map(|c| (c.0, c.1, c.4)).collect();
+        codings.sort();
         assert_eq!(codings, expected);
         // The fixture has keyword, context, wish and comparison codings.
         for code in [
@@ -7255,7 +7267,7 @@ b.txt,Р-02,Служба главного механика,Главный мех
             );
         }
         assert!(
-            codings.iter().any(|c| c.4 == "Ой, сроки — это боль 😤."),
+            codings.iter().any(|c| c.2 == "Ой, сроки — это боль 😤."),
             "{codings:#?}"
         );
 
@@ -7268,19 +7280,30 @@ b.txt,Р-02,Служба главного механика,Главный мех
             cb.as_os_str(),
             s.as_os_str(),
         ]);
-        let mut want_q: Vec<(String, u64, u64)> = json_lines(&q.stdout)
+        let canonical: BTreeMap<String, String> = json_lines(&ingest.stdout)
             .iter()
             .map(|j| {
                 (
                     j["doc"].as_str().unwrap().to_string(),
-                    j["start"].as_u64().unwrap(),
-                    j["end"].as_u64().unwrap(),
+                    j["text"].as_str().unwrap().to_string(),
                 )
             })
             .collect();
+        let mut want_q: Vec<(String, String)> = json_lines(&q.stdout)
+            .iter()
+            .map(|j| {
+                let doc = j["doc"].as_str().unwrap().to_string();
+                let (a, b) = (
+                    j["start"].as_u64().unwrap() as usize,
+                    j["end"].as_u64().unwrap() as usize,
+                );
+                let passage: String = canonical[&doc].chars().skip(a).take(b - a).collect();
+                (doc, passage)
+            })
+            .collect();
         want_q.sort();
-        let mut got_q: Vec<(String, u64, u64)> =
-            quotes.iter().map(|c| (c.0.clone(), c.2, c.3)).collect();
+        let mut got_q: Vec<(String, String)> =
+            quotes.iter().map(|c| (c.0.clone(), c.4.clone())).collect();
         got_q.sort();
         assert!(!want_q.is_empty());
         assert_eq!(got_q, want_q);
@@ -7323,6 +7346,205 @@ b.txt,Р-02,Служба главного механика,Главный мех
             )),
             "{}",
             summary.stdout
+        );
+    }
+
+    /// `citata code` decisions: `tag` marks, drops and shows them, a changed text is warned
+    /// about while a moved one still applies, and `export qdpx` writes them under the coder.
+    #[test]
+    fn coding_decisions_reach_tag_and_the_qdpx_under_their_coder() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let code = |args: &[&str]| {
+            let mut v = vec![os("code")];
+            v.extend(args.iter().map(|a| os(a)));
+            v.extend([os("--codebook"), cb.as_os_str()]);
+            let mut with_study = v.clone();
+            with_study.insert(2, s.as_os_str());
+            let run = citata(with_study);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout
+        };
+        let said = code(&[
+            "reject",
+            "--doc",
+            "b.txt",
+            "--sentence",
+            "1",
+            "--param",
+            "delivery",
+            "--coder",
+            "Анна",
+        ]);
+        assert!(said.contains("reject `delivery` on «Всё вовремя привозят, документы в порядке.» (b.txt 54..96) by Анна"), "{said}");
+        code(&[
+            "add",
+            "--doc",
+            "b.txt",
+            "--sentence",
+            "1",
+            "--param",
+            "pricing",
+            "--coder",
+            "Борис",
+        ]);
+        code(&[
+            "accept", "--doc", "b.txt", "--span", "97..133", "--param", "pricing", "--coder",
+            "Анна",
+        ]);
+        let file = std::fs::read_to_string(s.join("decisions.tsv")).unwrap();
+        assert_eq!(file.lines().count(), 5, "{file}");
+        assert!(
+            file.contains("\nadd\tb.txt\t54\t96\tpricing\tБорис\t"),
+            "{file}"
+        );
+
+        let tag = |extra: &[&str]| {
+            let mut args = vec![
+                os("tag"),
+                os("--format"),
+                os("ndjson"),
+                os("--codebook"),
+                cb.as_os_str(),
+                s.as_os_str(),
+            ];
+            args.extend(extra.iter().map(|a| os(a)));
+            let run = citata(args);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            let rows: Vec<(u64, String, String, String, String)> = json_lines(&run.stdout)
+                .into_iter()
+                .filter(|j| j["doc"] == "b.txt")
+                .map(|j| {
+                    let f = |k: &str| j[k].as_str().unwrap_or("-").to_string();
+                    (
+                        j["sentence"].as_u64().unwrap(),
+                        f("param"),
+                        f("source"),
+                        f("decision"),
+                        f("coder"),
+                    )
+                })
+                .collect();
+            (rows, run.stderr)
+        };
+        let row = |n: u64, p: &str, src: &str, d: &str, c: &str| {
+            (
+                n,
+                p.to_string(),
+                src.to_string(),
+                d.to_string(),
+                c.to_string(),
+            )
+        };
+        let (rows, _) = tag(&[]);
+        assert_eq!(
+            rows,
+            [
+                row(1, "pricing", "human", "add", "Борис"),
+                row(2, "pricing", "keyword", "accept", "Анна"),
+            ]
+        );
+        let table = citata([
+            os("tag"),
+            os("-q"),
+            os("--codebook"),
+            cb.as_os_str(),
+            s.as_os_str(),
+        ]);
+        assert!(
+            table
+                .stdout
+                .contains("b.txt:1\tpricing\thuman\tpositive [добавлено: Борис]\tВсё вовремя"),
+            "{}",
+            table.stdout
+        );
+        let (rows, _) = tag(&["--show-rejected"]);
+        assert_eq!(rows[0], row(1, "delivery", "keyword", "reject", "Анна"));
+        assert_eq!(rows.len(), 3);
+
+        // The qdpx: the coders are users, their codings theirs; the rejected one is gone.
+        let out = dir.path().join("study.qdpx");
+        let run = export(&s, &cb, &out, &[]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let qde = String::from_utf8(zip_entries(&out)["project.qde"].clone()).unwrap();
+        let user = |name: &str| {
+            let at = qde
+                .find(&format!("\" name=\"{name}\"/>"))
+                .unwrap_or_else(|| panic!("no user {name}: {qde}"));
+            qde[at - 36..at].to_string()
+        };
+        let (anna, boris) = (user("Анна"), user("Борис"));
+        let with = |g: &str| {
+            qde.lines()
+                .filter(|l| l.contains(&format!("creatingUser=\"{g}\"")))
+                .count()
+        };
+        // Борис: the added selection and its coding; Анна: the accepted coding and its selection.
+        assert_eq!(with(&boris), 2, "{qde}");
+        assert_eq!(with(&anna), 2, "{qde}");
+        let codings = imported(&out);
+        assert!(
+            !codings
+                .iter()
+                .any(|c| c.0 == "b.txt" && c.1 == "Сервис/Сроки поставки"),
+            "{codings:#?}"
+        );
+        assert!(codings.iter().any(|c| c.0 == "b.txt"
+            && c.1 == "Сервис/Цены"
+            && c.4 == "Всё вовремя привозят, документы в порядке."));
+
+        // `agree` with the decisions as the reference: b.txt alone is compared (2 respondent
+        // sentences); the rejected delivery coding is an FP, the added pricing one an FN.
+        let run = citata([
+            os("agree"),
+            os("--decisions"),
+            s.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let got = self::rows(&run.stdout);
+        let n_tp_fp_fn = |id: &str| got[id][1..5].join(" ");
+        assert_eq!(n_tp_fp_fn("delivery"), "2 0 1 0", "{}", run.stdout);
+        assert_eq!(n_tp_fp_fn("pricing"), "2 1 0 1", "{}", run.stdout);
+
+        // The text moves (a line before it) and one sentence changes: the moved decisions
+        // still apply, the changed one is said and not applied.
+        write(
+            &s,
+            "b.txt",
+            format!(
+                "Интервьюер: Начнём.\n{}",
+                PLAIN.replace("Цена, конечно, кусается", "Цена кусается")
+            ),
+        );
+        let (rows, stderr) = tag(&[]);
+        assert_eq!(
+            rows,
+            [
+                row(2, "pricing", "human", "add", "Борис"),
+                row(3, "pricing", "keyword", "-", "-")
+            ]
+        );
+        assert!(
+            stderr.contains("warning: b.txt: decisions.tsv: accept of `pricing` by Анна on «Цена, конечно, кусается, но терпимо.» at 97..133: the text there changed; the decision is not applied"),
+            "{stderr}"
+        );
+        let list = citata([os("code"), os("list"), s.as_os_str()]);
+        assert!(
+            list.stdout.contains("\tmoved to 74\t«Всё вовремя"),
+            "{}",
+            list.stdout
+        );
+        assert!(
+            list.stdout.contains("\tchanged\t«Цена, конечно"),
+            "{}",
+            list.stdout
+        );
+        assert!(
+            list.stderr.contains("1 decision(s) no longer fit"),
+            "{}",
+            list.stderr
         );
     }
 
@@ -7644,13 +7866,28 @@ b.txt,Р-02,Служба главного механика,Главный мех
             args.extend(extra.iter().map(|s| os(s)));
             let run = citata(args);
             assert_eq!(run.code, 0, "{}", run.stderr);
-            json_lines(&run.stdout)[0]["text"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            (
+                json_lines(&run.stdout)[0]["text"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+                run.stderr,
+            )
         };
-        assert_eq!(text(&[]), "т: Дорого, конеч");
-        assert_eq!(text(&["--crlf-as-one"]), "Дорого, конечно.");
+        // Read as stored, the selection cuts words: the reading is kept, and said.
+        let (misread, stderr) = text(&[]);
+        assert_eq!(misread, "т: Дорого, конеч");
+        assert!(
+            stderr.contains(&format!(
+                "warning: {}: 1 of 1 selection(s) in 1 source(s) with CRLF line ends fall on word boundaries only when a CRLF counts as one character (0 as stored)",
+                p.display()
+            )),
+            "{stderr}"
+        );
+        assert!(stderr.contains("read them with --crlf-as-one"), "{stderr}");
+        let (read, stderr) = text(&["--crlf-as-one"]);
+        assert_eq!(read, "Дорого, конечно.");
+        assert!(!stderr.contains("CRLF"), "{stderr}");
     }
 
     /// The figures of the table rows of `citata agree`: `[id, n, TP, FP, FN, P, R, F1, κ]`.

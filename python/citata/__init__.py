@@ -70,6 +70,8 @@ TAG_SCHEMA = pa.schema(
         pa.field("polarity_score", pa.float64(), nullable=False),
         pa.field("wish", pa.bool_(), nullable=False),
         pa.field("comparison", pa.bool_(), nullable=False),
+        pa.field("decision", pa.string()),
+        pa.field("coder", pa.string()),
     ]
 )
 

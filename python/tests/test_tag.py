@@ -68,7 +68,7 @@ def test_column_types_are_pinned_even_when_nothing_is_coded(demo):
         "speaker": pa.string(), "role": pa.string(), "start": pa.int64(), "end": pa.int64(),
         "text": pa.string(), "param": pa.string(), "level": pa.string(), "source": pa.string(),
         "terms": pa.list_(term), "polarity": pa.string(), "polarity_score": pa.float64(),
-        "wish": pa.bool_(), "comparison": pa.bool_(),
+        "wish": pa.bool_(), "comparison": pa.bool_(), "decision": pa.string(), "coder": pa.string(),
     }
     full = citata.tag([demo])
     empty = citata.tag({"x": "Q: Добрый день.\n\nA: Здравствуйте."})
@@ -76,7 +76,9 @@ def test_column_types_are_pinned_even_when_nothing_is_coded(demo):
     for t in (full, empty, none):
         assert {f.name: f.type for f in t.schema} == want
     assert empty.num_rows == 0 and none.num_rows == 0
-    # Nulls only where the format allows them: param and level.
+    # Nulls only where the format allows them: param, level, decision and coder (no coder
+    # decides on texts passed to the package).
+    assert full.column("decision").null_count == full.num_rows
     assert full.column("param").null_count > 0
     assert full.column("doc").null_count == 0
 

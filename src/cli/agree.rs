@@ -44,16 +44,42 @@ pub fn run(args: &AgreeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
         )
     })?;
     let tagger = Tagger::new(codebook, &mut analyzer);
-    let mut imported = read_qdpx(&args.project)?;
-    if args.crlf_as_one {
-        crate::refi::read::crlf_as_one(&mut imported.project);
-    }
-    for w in &imported.warnings {
-        writeln!(err, "warning: {}: {w}", args.project.display())?;
-    }
-    let result = agree(&imported.project, &tagger, &mapping);
+    let (project, result) = match (&args.decisions, &args.project) {
+        (Some(study), _) => {
+            let path = study.join(crate::decisions::DECISIONS_FILE);
+            let decisions = crate::decisions::Decisions::load(&path)?;
+            let mut transcripts = Vec::new();
+            for s in crate::ingest::discover(std::slice::from_ref(study))? {
+                if decisions.all().any(|d| d.doc == s.doc) {
+                    transcripts.push(crate::ingest::ingest_source(
+                        &s,
+                        &crate::ingest::IngestConfig::default(),
+                    )?);
+                }
+            }
+            let result = crate::agree::against_decisions(&tagger, transcripts, &decisions);
+            if result.sources == 0 {
+                anyhow::bail!(
+                    "{}: no decision on a transcript of the study; make some with `citata code accept|reject|add`",
+                    path.display()
+                );
+            }
+            (path, result)
+        }
+        (None, Some(project)) => {
+            let mut imported = read_qdpx(project)?;
+            if let Some(w) = crate::refi::read::line_ends(&mut imported.project, args.crlf_as_one) {
+                imported.warnings.push(w);
+            }
+            for w in &imported.warnings {
+                writeln!(err, "warning: {}: {w}", project.display())?;
+            }
+            (project.clone(), agree(&imported.project, &tagger, &mapping))
+        }
+        (None, None) => anyhow::bail!("give a PROJECT.qdpx or --decisions STUDY"),
+    };
     for w in &result.warnings {
-        writeln!(err, "warning: {}: {w}", args.project.display())?;
+        writeln!(err, "warning: {}: {w}", project.display())?;
     }
     if result.params.is_empty() {
         let codes: Vec<String> = result
@@ -63,7 +89,7 @@ pub fn run(args: &AgreeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             .collect();
         anyhow::bail!(
             "{}: no human code matches a parameter of the codebook (codes with codings: {}); name codes by parameter id or name, or give --map MAP.toml with \"Human code\" = \"param_id\" lines",
-            args.project.display(),
+            project.display(),
             if codes.is_empty() {
                 "none".to_string()
             } else {
@@ -75,7 +101,7 @@ pub fn run(args: &AgreeArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     writeln!(
         out,
         "agreement with the human coding in {}: {} source(s), {} respondent sentence(s) compared",
-        args.project.display(),
+        project.display(),
         result.sources,
         result.sentences
     )?;

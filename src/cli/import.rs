@@ -33,8 +33,8 @@ struct WireCoding<'a> {
 
 fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<bool> {
     let mut imported = read_qdpx(&args.file)?;
-    if args.crlf_as_one {
-        crate::refi::read::crlf_as_one(&mut imported.project);
+    if let Some(w) = crate::refi::read::line_ends(&mut imported.project, args.crlf_as_one) {
+        imported.warnings.push(w);
     }
     for w in &imported.warnings {
         writeln!(err, "warning: {}: {w}", args.file.display())?;

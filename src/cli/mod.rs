@@ -1,6 +1,7 @@
 //! Command-line definitions (clap) and one file per subcommand.
 
 pub mod agree;
+pub mod code;
 pub mod codebook;
 pub mod export;
 pub mod import;
@@ -86,6 +87,15 @@ pub enum Command {
     /// (case-insensitive), or by a --map file. Per parameter: n, TP, FP, FN, precision,
     /// recall, F1, Cohen's kappa, and the sentences where citata and the coders disagree.
     Agree(AgreeArgs),
+    /// Human coding: accept, reject or add a coding on a sentence or span, and list the
+    /// decisions.
+    ///
+    /// Decisions are kept in the study folder's decisions.tsv (one line each, keyed by
+    /// document, offsets, parameter and a hash of the text) and applied by `tag` (which
+    /// marks them and leaves rejected codings out) and `export qdpx` (under the coder's
+    /// name).
+    #[command(subcommand)]
+    Code(CodeCommand),
     /// The study in a browser: search by criterion, transcripts with their codings.
     ///
     /// Indexes the study folder first (incrementally: unchanged files are skipped), then
@@ -169,7 +179,8 @@ pub struct ImportQdpxArgs {
     #[arg(long, value_enum, default_value_t = ImportFormat::Text)]
     pub format: ImportFormat,
     /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
-    /// write them so); by default they are code points of the text as stored.
+    /// write them so); by default they are code points of the text as stored, and offsets
+    /// that fit the text only when a CRLF counts as one are warned about.
     #[arg(long)]
     pub crlf_as_one: bool,
 }
@@ -178,8 +189,13 @@ pub struct ImportQdpxArgs {
 #[derive(Debug, clap::Args)]
 pub struct AgreeArgs {
     /// The REFI-QDA project with the human codings.
-    #[arg(value_name = "PROJECT")]
-    pub project: PathBuf,
+    #[arg(value_name = "PROJECT", required_unless_present = "decisions")]
+    pub project: Option<PathBuf>,
+    /// Take the coders' decisions of this study folder (decisions.tsv, made with `citata
+    /// code`) as the reference instead of a project: each transcript with a decision is
+    /// compared whole, its reference being its codings after the decisions.
+    #[arg(long, value_name = "STUDY", conflicts_with = "project")]
+    pub decisions: Option<PathBuf>,
     /// The codebook (default: the embedded B2B CX codebook).
     #[arg(long, value_name = "FILE")]
     pub codebook: Option<PathBuf>,
@@ -191,7 +207,8 @@ pub struct AgreeArgs {
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub examples: usize,
     /// Selection offsets count a CRLF line end as one character (ATLAS.ti is known to
-    /// write them so); by default they are code points of the text as stored.
+    /// write them so); by default they are code points of the text as stored, and offsets
+    /// that fit the text only when a CRLF counts as one are warned about.
     #[arg(long)]
     pub crlf_as_one: bool,
 }
@@ -293,6 +310,59 @@ pub struct TagArgs {
     /// else is a respondent. Overrides labels and metadata.
     #[arg(long, value_name = "NAME[,NAME]", value_delimiter = ',')]
     pub interviewer: Vec<String>,
+    /// Show codings a coder rejected (marked `"decision": "reject"`) instead of leaving
+    /// them out.
+    #[arg(long)]
+    pub show_rejected: bool,
+}
+
+/// `citata code ...`
+#[derive(Debug, Subcommand)]
+pub enum CodeCommand {
+    /// Accept citata's coding of a parameter on a sentence or span.
+    Accept(CodeArgs),
+    /// Reject citata's coding of a parameter on a sentence or span.
+    Reject(CodeArgs),
+    /// Add a coding of a parameter on a sentence or span.
+    Add(CodeArgs),
+    /// List the decisions of a study, each checked against its transcript (ok, moved,
+    /// changed).
+    List {
+        /// The study folder.
+        #[arg(value_name = "STUDY")]
+        study: PathBuf,
+    },
+}
+
+/// What a coding decision is about.
+#[derive(Debug, clap::Args)]
+pub struct CodeArgs {
+    /// The study folder (decisions.tsv is written there).
+    #[arg(value_name = "STUDY")]
+    pub study: PathBuf,
+    /// The document id, as `tag` prints it (the path inside the study folder).
+    #[arg(long, value_name = "DOC")]
+    pub doc: String,
+    /// The sentence's index, as in `tag --format ndjson`.
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "span",
+        required_unless_present = "span"
+    )]
+    pub sentence: Option<usize>,
+    /// A span of the canonical text in code points, `START..END` (as `tag` prints offsets).
+    #[arg(long, value_name = "START..END")]
+    pub span: Option<String>,
+    /// The parameter id.
+    #[arg(long, value_name = "ID")]
+    pub param: String,
+    /// Who decides.
+    #[arg(long, value_name = "NAME")]
+    pub coder: String,
+    /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
 }
 
 /// `citata index ...`

@@ -43,8 +43,10 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let mut pool = wire::Pool::new(wanted);
     let mut ok = true;
     let (mut files, mut failed) = (0usize, 0usize);
+    let decisions = crate::decisions::Decisions::load_folders(&args.paths)?;
     let pipeline = crate::study::Pipeline {
         quotes: config.clone(),
+        decisions: (!decisions.is_empty()).then_some(&decisions),
         ..crate::study::Pipeline::new(
             &tagger,
             crate::study::Needs {

@@ -22,13 +22,17 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     };
     let mut rows: Vec<Row> = Vec::new();
     let mut ok = true;
-    let pipeline = crate::study::Pipeline::new(
-        &tagger,
-        crate::study::Needs {
-            ratings: true,
-            ..Default::default()
-        },
-    );
+    let decisions = crate::decisions::Decisions::load_folders(&args.paths)?;
+    let pipeline = crate::study::Pipeline {
+        decisions: (!decisions.is_empty()).then_some(&decisions),
+        ..crate::study::Pipeline::new(
+            &tagger,
+            crate::study::Needs {
+                ratings: true,
+                ..Default::default()
+            },
+        )
+    };
     let rows_of = |_: &Source, a: crate::study::Analysis| wire::rows(&a.transcript, a.ratings);
     let mut collect = |r: crate::Result<Vec<Row>>| -> anyhow::Result<()> {
         match r {

@@ -8,7 +8,7 @@ use crate::model::Transcript;
 use crate::tag::{Coding, Tagger};
 
 /// The columns of `--format csv`.
-const CSV_HEADER: [&str; 16] = [
+const CSV_HEADER: [&str; 18] = [
     "doc",
     "turn",
     "sentence",
@@ -23,6 +23,8 @@ const CSV_HEADER: [&str; 16] = [
     "polarity_score",
     "wish",
     "comparison",
+    "decision",
+    "coder",
     "terms",
     "text",
 ];
@@ -51,8 +53,11 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     }
     let mut stats = Stats::default();
     let mut ok = true;
+    let mut decisions = crate::decisions::Decisions::load_folders(&args.paths)?;
+    decisions.keep_rejected = args.show_rejected;
     let pipeline = crate::study::Pipeline {
         ingest: config,
+        decisions: (!decisions.is_empty()).then_some(&decisions),
         ..crate::study::Pipeline::new(&tagger, crate::study::Needs::default())
     };
     // Formatted on the worker; the writer only copies bytes.
@@ -67,12 +72,21 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         })?;
         let mut file_stats = Stats::default();
         file_stats.add(t, codings);
+        file_stats.notes = t
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with(crate::decisions::DECISIONS_FILE))
+            .map(|w| format!("warning: {}: {w}", t.doc))
+            .collect();
         Ok((file_stats, buf))
     };
     let mut write = |r: crate::Result<crate::Result<(Stats, Vec<u8>)>>| -> anyhow::Result<()> {
         bar.inc(1);
         match r.and_then(|r| r) {
             Ok((file_stats, buf)) => {
+                for n in &file_stats.notes {
+                    bar.suspend(|| writeln!(err, "{n}"))?;
+                }
                 stats.merge(&file_stats);
                 out.write_all(&buf)?;
             }
@@ -151,6 +165,8 @@ struct Stats {
     failed: usize,
     /// Per parameter, respondent sentences: [keyword, context, positive, negative].
     per_param: std::collections::BTreeMap<usize, [usize; 4]>,
+    /// A file's warnings about decisions that no longer fit (printed, not merged).
+    notes: Vec<String>,
 }
 
 impl Stats {
@@ -178,7 +194,7 @@ impl Stats {
             match c.source {
                 crate::tag::Source::Keyword => self.keyword += 1,
                 crate::tag::Source::Context => self.context += 1,
-                crate::tag::Source::None => {}
+                crate::tag::Source::None | crate::tag::Source::Human => {}
             }
             if let Some(p) = c.param
                 && t.turn_speaker(&t.turns[c.turn]).role == crate::model::Role::Respondent
@@ -226,6 +242,14 @@ fn write_codings(
                 if wire.comparison {
                     flags.push_str(" [сравнение]");
                 }
+                if let (Some(d), Some(c)) = (wire.decision, wire.coder) {
+                    let what = match d {
+                        "accept" => "принято",
+                        "reject" => "отклонено",
+                        _ => "добавлено",
+                    };
+                    flags.push_str(&format!(" [{what}: {c}]"));
+                }
                 let text: String = wire.text.chars().take(110).collect();
                 let more = if wire.text.chars().count() > 110 {
                     "…"
@@ -262,6 +286,8 @@ fn write_codings(
                     wire.polarity_score.to_string(),
                     wire.wish.to_string(),
                     wire.comparison.to_string(),
+                    wire.decision.unwrap_or("").to_string(),
+                    wire.coder.unwrap_or("").to_string(),
                     terms.join("; "),
                     wire.text.to_string(),
                 ];

@@ -147,8 +147,69 @@ pub fn code_tree(cb: &Codebook, quoted: &[usize]) -> Vec<Code> {
     out
 }
 
-/// Builds the project. `cb` is the tagger's codebook (markers after the study's
-/// parameters); `quotes` are the chosen quotes with their rank in their parameter.
+/// A transcript as the plain text every source is exported as: each turn as
+/// `Speaker: text` followed by a blank line (the form structured formats already have), so
+/// a `.md` heading, a front matter or a `**Р:**` label never reaches another tool, and a
+/// reader sees one rendering whatever the original format.
+pub struct Plain {
+    /// The text.
+    pub text: String,
+    /// Per turn, the byte where its text starts in [`Plain::text`].
+    starts: Vec<usize>,
+}
+
+impl Plain {
+    /// The plain text of a transcript.
+    pub fn new(t: &Transcript) -> Plain {
+        let mut text = String::with_capacity(t.text.len());
+        let mut starts = Vec::with_capacity(t.turns.len());
+        for turn in &t.turns {
+            text.push_str(&t.turn_speaker(turn).label);
+            text.push_str(": ");
+            starts.push(text.len());
+            text.push_str(t.slice(turn.span));
+            text.push_str("\n\n");
+        }
+        Plain { text, starts }
+    }
+
+    /// The byte in [`Plain::text`] of a byte of the canonical text inside a turn (or at its
+    /// end); a byte between turns goes to the start of the next turn.
+    pub fn byte(&self, t: &Transcript, canonical: usize) -> usize {
+        let k = t.turns.partition_point(|turn| turn.span.end < canonical);
+        match t.turns.get(k) {
+            Some(turn) => self.starts[k] + canonical.saturating_sub(turn.span.start),
+            None => self.text.len(),
+        }
+    }
+}
+
+/// The name of a source in the project: the document id with `.txt` for its extension
+/// (the text is plain whatever the original format), or the whole id with `.txt` added when
+/// another document already has that name.
+fn source_name(doc: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let stem = match doc.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && !ext.contains('/') => stem,
+        _ => doc,
+    };
+    let mut name = format!("{stem}.txt");
+    if taken.contains(&name) {
+        name = format!("{doc}.txt");
+    }
+    let mut n = 1;
+    let base = name.clone();
+    while taken.contains(&name) {
+        n += 1;
+        name = format!("{} ({n}).txt", base.trim_end_matches(".txt"));
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// Builds the project. `name` is the study's name: it seeds the GUIDs of sources, their
+/// selections and cases with the texts, so two studies (or two versions of a text) never
+/// share them. `cb` is the tagger's codebook (markers after the study's parameters);
+/// `quotes` are the chosen quotes with their rank in their parameter.
 pub fn project(
     name: &str,
     cb: &Codebook,
@@ -164,42 +225,60 @@ pub fn project(
     quoted.dedup();
     let codes = code_tree(cb, &quoted);
 
-    // Source GUIDs by document id; a repeated id gets a suffix so GUIDs stay unique.
-    let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+    // Source keys: the study, the document id and a hash of the text; a repeated key gets a
+    // suffix so GUIDs stay unique.
+    let plains: Vec<Plain> = files.iter().map(|f| Plain::new(&f.transcript)).collect();
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut source_keys = Vec::new();
-    for f in files {
-        let n = seen.entry(&f.transcript.doc).or_insert(0);
+    for (f, plain) in files.iter().zip(&plains) {
+        let k = key(&[name, &f.transcript.doc, &guid(&plain.text)]);
+        let n = seen.entry(k.clone()).or_insert(0);
         *n += 1;
-        source_keys.push(if *n == 1 {
-            f.transcript.doc.clone()
-        } else {
-            format!("{}#{n}", f.transcript.doc)
-        });
+        source_keys.push(if *n == 1 { k } else { format!("{k}#{n}") });
     }
 
+    let mut names = std::collections::BTreeSet::new();
     let mut sources = Vec::new();
-    for (f, skey) in files.iter().zip(&source_keys) {
+    for ((f, skey), plain) in files.iter().zip(&source_keys).zip(&plains) {
         let t = &f.transcript;
-        let ix = CharIndex::new(&t.text);
-        let mut selections = sentence_selections(cb, t, &f.codings, skey, &ix, &user.guid);
+        let at = Positions {
+            t,
+            plain,
+            ix: CharIndex::new(&plain.text),
+        };
+        let mut selections = sentence_selections(cb, &f.codings, skey, &at, &user.guid);
         for (rank, q) in quotes.iter().filter(|(_, q)| q.doc == t.doc) {
-            selections.push(quote_selection(cb, *rank, q, skey, &user.guid));
+            selections.push(quote_selection(cb, *rank, q, skey, &at, &user.guid));
         }
         selections.sort_by(|a, b| (a.start, a.end, &a.guid).cmp(&(b.start, b.end, &b.guid)));
         sources.push(TextSource {
             guid: guid(&key(&["source", skey])),
-            name: t.doc.clone(),
-            text: t.text.clone(),
-            description: String::new(),
+            name: source_name(&t.doc, &mut names),
+            text: plain.text.clone(),
+            description: format!("citata: document `{}`", t.doc),
+            user: Some(user.guid.clone()),
             selections,
         });
     }
 
-    let (variables, cases) = cases(cb, files, &sources);
+    let (variables, cases) = cases(name, cb, files, &sources);
+    let mut coders: Vec<&str> = files
+        .iter()
+        .flat_map(|f| f.codings.iter())
+        .filter(|c| !c.rejected())
+        .filter_map(|c| c.decision.as_ref().map(|d| d.coder.as_str()))
+        .collect();
+    coders.sort_unstable();
+    coders.dedup();
+    let mut users = vec![user];
+    users.extend(coders.into_iter().map(|c| User {
+        guid: coder_guid(c),
+        name: c.to_string(),
+    }));
     Project {
         name: name.to_string(),
         origin: format!("citata {}", env!("CARGO_PKG_VERSION")),
-        users: vec![user],
+        users,
         codes,
         variables,
         cases,
@@ -207,16 +286,33 @@ pub fn project(
     }
 }
 
+/// Code point positions in a source's plain text of canonical byte offsets.
+struct Positions<'a> {
+    t: &'a Transcript,
+    plain: &'a Plain,
+    ix: CharIndex<'a>,
+}
+
+impl Positions<'_> {
+    fn chars(&self, span: crate::model::Span) -> (usize, usize) {
+        (
+            self.ix.char_offset(self.plain.byte(self.t, span.start)),
+            self.ix.char_offset(self.plain.byte(self.t, span.end)),
+        )
+    }
+}
+
 /// One selection per coded respondent sentence.
 fn sentence_selections(
     cb: &Codebook,
-    t: &Transcript,
     codings: &[Coding],
     skey: &str,
-    ix: &CharIndex<'_>,
+    at: &Positions<'_>,
     user: &str,
 ) -> Vec<Selection> {
+    let t = at.t;
     let mut out: Vec<Selection> = Vec::new();
+    let mut humans: Vec<Selection> = Vec::new();
     let mut i = 0;
     while i < codings.len() {
         let si = codings[i].sentence;
@@ -231,19 +327,24 @@ fn sentence_selections(
             continue;
         }
         let sentence = si.to_string();
-        let mut code_keys: Vec<String> = Vec::new();
+        // (code key, creating user): a coder's decision makes the coding theirs.
+        let mut code_keys: Vec<(String, String)> = Vec::new();
         let mut notes: Vec<String> = Vec::new();
-        let push = |keys: &mut Vec<String>, k: String| {
-            if !keys.contains(&k) {
-                keys.push(k);
+        let push = |keys: &mut Vec<(String, String)>, k: String, u: String| {
+            if !keys.iter().any(|(x, _)| *x == k) {
+                keys.push((k, u));
             }
         };
-        for c in group {
+        for c in group.iter().filter(|c| !c.rejected()) {
+            let by = c
+                .decision
+                .as_ref()
+                .map_or_else(|| user.to_string(), |d| coder_guid(&d.coder));
             if let Some(p) = c.param {
                 let p = &cb.parameters[p];
                 match c.source {
                     Source::Keyword => {
-                        push(&mut code_keys, format!("param:{}", p.id));
+                        push(&mut code_keys, format!("param:{}", p.id), by);
                         let terms: Vec<String> = c
                             .terms
                             .iter()
@@ -252,46 +353,91 @@ fn sentence_selections(
                         notes.push(format!("{}: keyword {}", p.id, terms.join(", ")));
                     }
                     Source::Context => {
-                        push(&mut code_keys, format!("context:{}", p.id));
+                        push(&mut code_keys, format!("context:{}", p.id), by);
                         notes.push(format!("{}: context", p.id));
+                    }
+                    Source::Human => {
+                        let code_key = format!("param:{}", p.id);
+                        let (start, end) = at.chars(c.span);
+                        let span = format!("{start}-{end}");
+                        humans.push(Selection {
+                            guid: guid(&key(&["human", skey, &span])),
+                            name: format!("{} · {} · {}", t.doc, si + 1, p.name),
+                            start,
+                            end,
+                            description: format!("{}: added by {}", p.id, by_name(c)),
+                            user: Some(by.clone()),
+                            codings: vec![CodingRef {
+                                guid: guid(&key(&["coding", "human", skey, &span, &code_key])),
+                                code: code_guid(&code_key),
+                                user: Some(by),
+                            }],
+                        });
                     }
                     Source::None => {}
                 }
             }
         }
         if group.iter().any(|c| c.wish) {
-            push(&mut code_keys, "wish".into());
+            push(&mut code_keys, "wish".into(), user.to_string());
             notes.push("wish".into());
         }
         if group.iter().any(|c| c.comparison) {
-            push(&mut code_keys, "comparison".into());
+            push(&mut code_keys, "comparison".into(), user.to_string());
             notes.push("comparison".into());
         }
         if code_keys.is_empty() {
             continue;
+        }
+        if code_keys.iter().any(|(_, u)| u != user) {
+            let coders: Vec<&str> = group
+                .iter()
+                .filter(|c| c.source != Source::Human)
+                .filter_map(|c| c.decision.as_ref())
+                .map(|d| d.coder.as_str())
+                .collect();
+            notes.push(format!("accepted by {}", coders.join(", ")));
         }
         notes.push(format!(
             "polarity: {} ({:.2})",
             first.polarity.as_str(),
             first.polarity_score
         ));
+        let (start, end) = at.chars(first.span);
         out.push(Selection {
             guid: guid(&key(&["sentence", skey, &sentence])),
             name: format!("{} · {}", t.doc, si + 1),
-            start: ix.char_offset(first.span.start),
-            end: ix.char_offset(first.span.end),
+            start,
+            end,
             description: notes.join("; "),
+            user: Some(
+                code_keys
+                    .iter()
+                    .map(|(_, u)| u)
+                    .find(|u| *u != user)
+                    .map_or_else(|| user.to_string(), Clone::clone),
+            ),
             codings: code_keys
                 .iter()
-                .map(|k| CodingRef {
+                .map(|(k, u)| CodingRef {
                     guid: guid(&key(&["coding", skey, &sentence, k])),
                     code: code_guid(k),
-                    user: Some(user.to_string()),
+                    user: Some(u.clone()),
                 })
                 .collect(),
         });
     }
+    out.extend(humans);
     out
+}
+
+/// The GUID of a coder (a [`User`] named as the coder).
+pub fn coder_guid(name: &str) -> String {
+    guid(&key(&["user", name]))
+}
+
+fn by_name(c: &Coding) -> &str {
+    c.decision.as_ref().map_or("citata", |d| d.coder.as_str())
 }
 
 /// The description of a quote: its score as the sum of its features.
@@ -322,15 +468,24 @@ pub fn score_breakdown(q: &Quote) -> String {
     s
 }
 
-fn quote_selection(cb: &Codebook, rank: usize, q: &Quote, skey: &str, user: &str) -> Selection {
+fn quote_selection(
+    cb: &Codebook,
+    rank: usize,
+    q: &Quote,
+    skey: &str,
+    at: &Positions<'_>,
+    user: &str,
+) -> Selection {
     let p = &cb.parameters[q.param];
     let rank_s = rank.to_string();
     let code_key = format!("quotes:{}", p.id);
+    let (start, end) = at.chars(q.span);
     Selection {
         guid: guid(&key(&["quote", skey, &p.id, &rank_s])),
         name: format!("Цитата {rank}: {}", p.name),
-        start: q.chars.0,
-        end: q.chars.1,
+        start,
+        end,
+        user: Some(user.to_string()),
         description: format!(
             "{}; polarity: {}; attribution: {}; shown as: «{}»",
             score_breakdown(q),
@@ -346,8 +501,49 @@ fn quote_selection(cb: &Codebook, rank: usize, q: &Quote, skey: &str, user: &str
     }
 }
 
-/// Cases per respondent and wave, and the variables they use.
+/// The respondents a transcript's metadata names (`respondent: Р-12, Р-13` is two), else
+/// the document itself.
+fn respondents_of(f: &FileCodings) -> Vec<String> {
+    let listed: Vec<String> = f
+        .transcript
+        .meta
+        .get("respondent")
+        .map(|v| {
+            v.split([',', ';'])
+                .map(|r| r.trim().to_string())
+                .filter(|r| !r.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    if listed.is_empty() {
+        vec![f.transcript.doc.clone()]
+    } else {
+        listed
+    }
+}
+
+/// The ratings of one of a transcript's respondents: when the transcript has as many
+/// respondent speakers as named respondents, the k-th speaker's (in order of appearance)
+/// are the k-th respondent's; else every rating of the transcript counts for each.
+fn ratings_of(f: &FileCodings, k: usize, of: usize) -> Vec<&Rating> {
+    let t = &f.transcript;
+    let speakers: Vec<usize> = (0..t.speakers.len())
+        .filter(|&i| t.speakers[i].role == Role::Respondent)
+        .collect();
+    if of > 1 && speakers.len() == of {
+        f.ratings
+            .iter()
+            .filter(|r| r.speaker == Some(speakers[k]))
+            .collect()
+    } else {
+        f.ratings.iter().collect()
+    }
+}
+
+/// Cases per respondent and wave (a transcript with two respondents is in two cases), and
+/// the variables they use.
 fn cases(
+    study: &str,
     cb: &Codebook,
     files: &[FileCodings],
     sources: &[TextSource],
@@ -359,17 +555,20 @@ fn cases(
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     };
-    // (respondent, wave) → file indexes, in first-seen order.
+    // (respondent, wave) → (file index, k-th respondent of n), in first-seen order.
+    type Member = (usize, usize, usize);
     let mut order: Vec<(String, String)> = Vec::new();
-    let mut members: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let mut members: BTreeMap<(String, String), Vec<Member>> = BTreeMap::new();
     for (i, f) in files.iter().enumerate() {
-        let who = meta(f, "respondent").unwrap_or_else(|| f.transcript.doc.clone());
+        let who = respondents_of(f);
         let wave = meta(f, "wave").unwrap_or_default();
-        let k = (who, wave);
-        if !members.contains_key(&k) {
-            order.push(k.clone());
+        for (k, w) in who.iter().enumerate() {
+            let key = (w.clone(), wave.clone());
+            if !members.contains_key(&key) {
+                order.push(key.clone());
+            }
+            members.entry(key).or_default().push((i, k, who.len()));
         }
-        members.entry(k).or_default().push(i);
     }
     let mut waves_of: BTreeMap<&str, usize> = BTreeMap::new();
     for (who, _) in &order {
@@ -397,7 +596,7 @@ fn cases(
         let idx = &members[&(who.clone(), wave.clone())];
         let mut values = Vec::new();
         for (mk, name) in text_vars {
-            if let Some(v) = idx.iter().find_map(|&i| meta(&files[i], mk)) {
+            if let Some(v) = idx.iter().find_map(|&(i, _, _)| meta(&files[i], mk)) {
                 let g = var(
                     mk.to_string(),
                     name.to_string(),
@@ -412,8 +611,8 @@ fn cases(
             }
         }
         let mut by_param: BTreeMap<usize, Vec<f32>> = BTreeMap::new();
-        for &i in idx {
-            for r in &files[i].ratings {
+        for &(i, k, of) in idx {
+            for r in ratings_of(&files[i], k, of) {
                 by_param.entry(r.param).or_default().push(r.value);
             }
         }
@@ -438,10 +637,13 @@ fn cases(
             who.clone()
         };
         cases.push(Case {
-            guid: guid(&key(&["case", who, wave])),
+            guid: guid(&key(&["case", study, who, wave])),
             name,
             values,
-            sources: idx.iter().map(|&i| sources[i].guid.clone()).collect(),
+            sources: idx
+                .iter()
+                .map(|&(i, _, _)| sources[i].guid.clone())
+                .collect(),
         });
     }
     // Variables in a fixed order: the text ones, then ratings in codebook order.
@@ -457,4 +659,170 @@ fn cases(
         }
     }
     (variables, cases)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+    use crate::tag::{TagState, Tagger};
+
+    const CODEBOOK: &str = r#"name = "t"
+version = "1"
+[[levels]]
+id = "proc"
+name = "Процессы"
+[[parameters]]
+id = "delivery"
+level = "proc"
+name = "Сроки поставки"
+terms = ["задержка", "вовремя"]
+"#;
+
+    fn tagger() -> Tagger {
+        crate::testutil::tagger(CODEBOOK, &["хотелось бы"], &["конкурент"], "", "")
+    }
+
+    fn file(tg: &Tagger, doc: &str, format: Format, text: &str) -> FileCodings {
+        let t = ingest_bytes(doc, format, text.as_bytes(), &IngestConfig::default()).unwrap();
+        let codings = tg.tag(&mut TagState::default(), &t);
+        FileCodings {
+            transcript: t,
+            codings,
+            ratings: Vec::new(),
+        }
+    }
+
+    fn build(study: &str, files: &[FileCodings]) -> Project {
+        project(study, tagger().matcher().codebook(), files, &[])
+    }
+
+    const MD: &str = "---\nrespondent: Р-12, Р-13\nwave: 2026\n---\n\n# Интервью\n\n**И:** Как со сроками?\n\n## Блок 2. Сроки\n\n**Р:** Задержка на задержке. Ужас.\n\n**И:** А сейчас?\n\n**Р:** Сейчас привозят вовремя.\n";
+    const TXT: &str = "И: Как со сроками?\nР: Задержка на задержке. Ужас.\nИ: А сейчас?\nР: Сейчас привозят вовремя.\n";
+
+    #[test]
+    fn every_source_is_the_same_plain_text_whatever_its_format() {
+        let tg = tagger();
+        let files = [
+            file(&tg, "w25-mekhanik.md", Format::Md, MD),
+            file(&tg, "w25-zakupki.txt", Format::Txt, TXT),
+        ];
+        let p = build("Волна", &files);
+        let want = "И: Как со сроками?\n\nР: Задержка на задержке. Ужас.\n\nИ: А сейчас?\n\nР: Сейчас привозят вовремя.\n\n";
+        assert_eq!(p.sources[0].text, want);
+        assert_eq!(p.sources[1].text, want);
+        // The selections point at the same sentences in both.
+        for s in &p.sources {
+            let texts: Vec<&str> = s
+                .selections
+                .iter()
+                .map(|sel| crate::refi::char_slice(&s.text, sel.start, sel.end).unwrap())
+                .collect();
+            assert_eq!(texts, ["Задержка на задержке.", "Сейчас привозят вовремя."]);
+        }
+        // Names end in .txt.
+        assert_eq!(p.sources[0].name, "w25-mekhanik.txt");
+        assert_eq!(p.sources[1].name, "w25-zakupki.txt");
+    }
+
+    #[test]
+    fn source_names_end_in_txt_and_stay_distinct() {
+        let mut taken = std::collections::BTreeSet::new();
+        assert_eq!(
+            source_name("w25-kachestvo.docx", &mut taken),
+            "w25-kachestvo.txt"
+        );
+        assert_eq!(source_name("a/b.txt", &mut taken), "a/b.txt");
+        assert_eq!(
+            source_name("w25-kachestvo.json", &mut taken),
+            "w25-kachestvo.json.txt"
+        );
+        assert_eq!(source_name("README", &mut taken), "README.txt");
+        assert_eq!(source_name("README.txt", &mut taken), "README.txt.txt");
+        assert_eq!(
+            source_name("README.txt.txt", &mut taken),
+            "README.txt.txt.txt"
+        );
+    }
+
+    #[test]
+    fn creating_user_is_on_sources_selections_and_codings() {
+        let tg = tagger();
+        let p = build("Волна", &[file(&tg, "a.txt", Format::Txt, TXT)]);
+        let xml = p.to_xml();
+        let user = format!(" creatingUser=\"{}\"", p.users[0].guid);
+        for element in ["<TextSource ", "<PlainTextSelection ", "<Coding "] {
+            let lines: Vec<&str> = xml.lines().filter(|l| l.contains(element)).collect();
+            assert!(!lines.is_empty(), "no {element}");
+            assert!(
+                lines.iter().all(|l| l.contains(&user)),
+                "{element}: {lines:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn guids_depend_on_the_study_and_the_text() {
+        let tg = tagger();
+        let one = build(
+            "Исследование A",
+            &[file(&tg, "interview.txt", Format::Txt, TXT)],
+        );
+        let again = build(
+            "Исследование A",
+            &[file(&tg, "interview.txt", Format::Txt, TXT)],
+        );
+        let other_study = build(
+            "Исследование B",
+            &[file(&tg, "interview.txt", Format::Txt, TXT)],
+        );
+        let other_text = build(
+            "Исследование A",
+            &[file(
+                &tg,
+                "interview.txt",
+                Format::Txt,
+                &TXT.replace("Ужас", "Беда"),
+            )],
+        );
+        // A case is a respondent of the study: the same whatever the text.
+        assert_ne!(one.cases[0].guid, other_study.cases[0].guid);
+        assert_eq!(one.cases[0].guid, other_text.cases[0].guid);
+        let ids = |p: &Project| {
+            let s = &p.sources[0];
+            let mut v = vec![s.guid.clone()];
+            v.extend(s.selections.iter().map(|x| x.guid.clone()));
+            v.extend(
+                s.selections
+                    .iter()
+                    .flat_map(|x| x.codings.iter().map(|c| c.guid.clone())),
+            );
+            v
+        };
+        assert_eq!(ids(&one), ids(&again));
+        for other in [&other_study, &other_text] {
+            let theirs = ids(other);
+            assert_eq!(theirs.len(), ids(&one).len());
+            for g in ids(&one) {
+                assert!(!theirs.contains(&g), "{g} shared");
+            }
+        }
+        // Codes stay the same: one codebook, one code tree.
+        assert_eq!(one.codes, other_study.codes);
+    }
+
+    #[test]
+    fn a_two_respondent_interview_is_two_cases() {
+        let tg = tagger();
+        let p = build("Волна", &[file(&tg, "pair.md", Format::Md, MD)]);
+        let names: Vec<&str> = p.cases.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["Р-12", "Р-13"]);
+        assert!(
+            p.cases
+                .iter()
+                .all(|c| c.sources == [p.sources[0].guid.clone()])
+        );
+        assert_ne!(p.cases[0].guid, p.cases[1].guid);
+    }
 }

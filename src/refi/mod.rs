@@ -174,6 +174,8 @@ pub struct TextSource {
     pub text: String,
     /// Description (empty: none).
     pub description: String,
+    /// The creating user's GUID (`creatingUser`), if given.
+    pub user: Option<String>,
     /// Selections in order of position.
     pub selections: Vec<Selection>,
 }
@@ -191,6 +193,8 @@ pub struct Selection {
     pub end: usize,
     /// Description (empty: none). citata puts the terms, polarity, or a quote's score here.
     pub description: String,
+    /// The creating user's GUID (`creatingUser`), if given.
+    pub user: Option<String>,
     /// Codings of the passage.
     pub codings: Vec<CodingRef>,
 }
@@ -414,6 +418,9 @@ impl Project {
             "plainTextPath",
             &format!("internal://{}", source_file(s)),
         );
+        if let Some(u) = &s.user {
+            attr(o, "creatingUser", u);
+        }
         o.push_str(">\n");
         text_element(o, 3, "Description", &s.description);
         for sel in &s.selections {
@@ -425,6 +432,9 @@ impl Project {
             }
             attr(o, "startPosition", &sel.start.to_string());
             attr(o, "endPosition", &sel.end.to_string());
+            if let Some(u) = &sel.user {
+                attr(o, "creatingUser", u);
+            }
             o.push_str(">\n");
             text_element(o, 4, "Description", &sel.description);
             for c in &sel.codings {
@@ -634,12 +644,14 @@ mod tests {
                 name: "a.txt".into(),
                 text: "Ну да 😤,\r\nсроки — боль.\n".into(),
                 description: String::new(),
+                user: Some(guid("u")),
                 selections: vec![Selection {
                     guid: guid("sel"),
                     name: "a.txt · 1".into(),
                     start: 10,
                     end: 24,
                     description: "delivery: keyword «сроки»;\tpolarity\r\n".into(),
+                    user: Some(guid("u")),
                     codings: vec![CodingRef {
                         guid: guid("k"),
                         code: guid("p"),

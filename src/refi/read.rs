@@ -182,6 +182,23 @@ pub fn read_codes(path: &Path) -> Result<Vec<Code>> {
     Ok(w.project.codes)
 }
 
+/// For every code point of a text when a CRLF counts as one character, its code point in
+/// the text as stored (and the end).
+fn crlf_one_positions(chars: &[char]) -> Vec<usize> {
+    let mut at = Vec::with_capacity(chars.len() + 1);
+    let mut i = 0;
+    while i < chars.len() {
+        at.push(i);
+        i += if chars[i] == '\r' && chars.get(i + 1) == Some(&'\n') {
+            2
+        } else {
+            1
+        };
+    }
+    at.push(chars.len());
+    at
+}
+
 /// Reinterprets selection offsets that count a CRLF as one character (as ATLAS.ti is known
 /// to write them for `.txt` sources with CRLF) as code points of the stored text. Sources
 /// without CR are left as they are. Returns the number of selections moved.
@@ -191,19 +208,8 @@ pub fn crlf_as_one(project: &mut Project) -> usize {
         if !s.text.contains("\r\n") {
             continue;
         }
-        // at[k]: the stored code point of the k-th character when CRLF counts as one.
-        let mut at = Vec::with_capacity(s.text.len() + 1);
         let chars: Vec<char> = s.text.chars().collect();
-        let mut i = 0;
-        while i < chars.len() {
-            at.push(i);
-            i += if chars[i] == '\r' && chars.get(i + 1) == Some(&'\n') {
-                2
-            } else {
-                1
-            };
-        }
-        at.push(chars.len());
+        let at = crlf_one_positions(&chars);
         for sel in &mut s.selections {
             let (a, b) = (
                 at.get(sel.start).copied().unwrap_or(chars.len()),
@@ -217,6 +223,64 @@ pub fn crlf_as_one(project: &mut Project) -> usize {
         }
     }
     moved
+}
+
+/// Whether a selection `a..b` of `chars` looks like what a person selects: it starts on a
+/// character that is not white space, and neither end cuts a word or a CRLF in two.
+fn fits(chars: &[char], a: usize, b: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric();
+    let boundary = |p: usize| {
+        p == 0
+            || p >= chars.len()
+            || !((word(chars[p - 1]) && word(chars[p]))
+                || (chars[p - 1] == '\r' && chars[p] == '\n'))
+    };
+    a < b && b <= chars.len() && !chars[a].is_whitespace() && boundary(a) && boundary(b)
+}
+
+/// Detects offsets that count a CRLF as one character, read without `--crlf-as-one`: over
+/// the selections of sources with CRLF line ends whose place differs under the two
+/// readings, those that fit word boundaries ([`fits`]) when a CRLF counts as one are more
+/// than half, and more than twice those that fit as stored. The warning says so and names
+/// the option; `None` when the offsets read as stored fit (or nothing can tell).
+pub fn crlf_counted_as_one(project: &Project) -> Option<String> {
+    let (mut n, mut as_stored, mut as_one, mut sources) = (0usize, 0usize, 0usize, 0usize);
+    for s in &project.sources {
+        if !s.text.contains("\r\n") {
+            continue;
+        }
+        let chars: Vec<char> = s.text.chars().collect();
+        let at = crlf_one_positions(&chars);
+        let before = n;
+        for sel in &s.selections {
+            let (Some(&a), Some(&b)) = (at.get(sel.start), at.get(sel.end)) else {
+                continue;
+            };
+            if (a, b) == (sel.start, sel.end) || sel.end == usize::MAX {
+                continue;
+            }
+            n += 1;
+            as_stored += usize::from(fits(&chars, sel.start, sel.end));
+            as_one += usize::from(fits(&chars, a, b));
+        }
+        sources += usize::from(n > before);
+    }
+    (as_one * 2 > n && as_one > 2 * as_stored).then(|| {
+        format!(
+            "{as_one} of {n} selection(s) in {sources} source(s) with CRLF line ends fall on word boundaries only when a CRLF counts as one character ({as_stored} as stored): the offsets look written that way (ATLAS.ti, or MAXQDA's / QualCoder's line-ending option); read them with --crlf-as-one"
+        )
+    })
+}
+
+/// Applies `--crlf-as-one` when asked; else checks whether it should have been
+/// ([`crlf_counted_as_one`]) and returns the warning.
+pub fn line_ends(project: &mut Project, crlf_one: bool) -> Option<String> {
+    if crlf_one {
+        crlf_as_one(project);
+        None
+    } else {
+        crlf_counted_as_one(project)
+    }
 }
 
 fn read_part<R: std::io::Read + std::io::Seek>(
@@ -492,6 +556,7 @@ impl Walk {
                 self.source = Some(TextSource {
                     guid: get(&a, "guid"),
                     name: get(&a, "name"),
+                    user: a.get("creatingUser").cloned(),
                     ..TextSource::default()
                 });
                 self.source_codings.clear();
@@ -511,6 +576,7 @@ impl Walk {
                     name: get(&a, "name"),
                     start: position(&a, "startPosition")?,
                     end: position(&a, "endPosition")?,
+                    user: a.get("creatingUser").cloned(),
                     ..Selection::default()
                 })
             }
@@ -629,6 +695,7 @@ impl Walk {
                             start: 0,
                             end: usize::MAX,
                             description: String::new(),
+                            user: None,
                             codings: std::mem::take(&mut self.source_codings),
                         });
                     }
@@ -730,10 +797,22 @@ mod tests {
             let sel = &p.sources[0].selections[0];
             super::super::char_slice(&p.sources[0].text, sel.start, sel.end).map(str::to_string)
         };
-        // As code points of the stored text, 4..12 is off by the CR before it.
+        // As code points of the stored text, 4..12 is off by the CR before it, and that is
+        // detected.
         assert_eq!(slice(&got).as_deref(), Some("\nСроки 🙂"));
-        assert_eq!(crlf_as_one(&mut got), 1);
+        let warning = crlf_counted_as_one(&got).expect("detected");
+        assert!(
+            warning.starts_with("1 of 1 selection(s) in 1 source(s) with CRLF line ends fall on word boundaries only when a CRLF counts as one character (0 as stored)"),
+            "{warning}"
+        );
+        assert!(
+            warning.ends_with("read them with --crlf-as-one"),
+            "{warning}"
+        );
+        assert_eq!(line_ends(&mut got, true), None);
         assert_eq!(slice(&got).as_deref(), Some("Сроки 🙂."));
+        // Read right, the offsets raise no warning.
+        assert_eq!(crlf_counted_as_one(&got), None);
         // A whole-text coding stays whole.
         assert_eq!(got.sources[1].selections[0].end, 16);
     }

@@ -48,15 +48,19 @@ pub fn qdpx_project(
     };
     progress.start(sources.len());
     let quote_config = QuoteConfig::default();
-    let pipeline = Pipeline::new(
-        &tagger,
-        Needs {
-            ratings: true,
-            quotes: true,
-            keys: false,
-            wishes: false,
-        },
-    );
+    let decisions = crate::decisions::Decisions::load_folders(&opts.paths)?;
+    let pipeline = Pipeline {
+        decisions: (!decisions.is_empty()).then_some(&decisions),
+        ..Pipeline::new(
+            &tagger,
+            Needs {
+                ratings: true,
+                quotes: true,
+                keys: false,
+                wishes: false,
+            },
+        )
+    };
     let mut files: Vec<FileCodings> = Vec::new();
     let mut pool: BTreeMap<usize, Vec<Quote>> = BTreeMap::new();
     let mut failed = 0usize;
@@ -64,6 +68,14 @@ pub fn qdpx_project(
         progress.file_done();
         match r {
             Ok(a) => {
+                for w in a
+                    .transcript
+                    .warnings
+                    .iter()
+                    .filter(|w| w.starts_with(crate::decisions::DECISIONS_FILE))
+                {
+                    progress.note(&format!("warning: {}: {w}", a.transcript.doc));
+                }
                 for q in a.candidates {
                     pool.entry(q.param).or_default().push(q);
                 }

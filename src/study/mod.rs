@@ -151,6 +151,8 @@ pub struct Pipeline<'a> {
     pub quotes: QuoteConfig,
     /// What to compute besides codings.
     pub needs: Needs,
+    /// Coders' decisions, applied right after tagging (before ratings and quotes).
+    pub decisions: Option<&'a crate::decisions::Decisions>,
 }
 
 impl<'a> Pipeline<'a> {
@@ -161,6 +163,7 @@ impl<'a> Pipeline<'a> {
             ingest: IngestConfig::default(),
             quotes: QuoteConfig::default(),
             needs,
+            decisions: None,
         }
     }
 
@@ -169,7 +172,7 @@ impl<'a> Pipeline<'a> {
     pub fn analyze_with<R>(
         &self,
         n: usize,
-        transcript: Transcript,
+        mut transcript: Transcript,
         then: impl FnOnce(Analysis, &mut TagState) -> R,
     ) -> R {
         let tagger = self.tagger;
@@ -177,21 +180,36 @@ impl<'a> Pipeline<'a> {
             if self.needs.keys {
                 state.keys.get_or_insert_with(Default::default).clear();
             }
-            let codings = tagger.tag(state, &transcript);
+            let mut codings = tagger.tag(state, &transcript);
+            if let Some(d) = self.decisions {
+                codings = d.apply(&mut transcript, tagger.matcher().codebook(), codings);
+            }
+            // Rejected codings kept to be shown are not evidence for what follows.
+            let kept;
+            let live: &[Coding] = if codings.iter().any(Coding::rejected) {
+                kept = codings
+                    .iter()
+                    .filter(|c| !c.rejected())
+                    .cloned()
+                    .collect::<Vec<_>>();
+                &kept
+            } else {
+                &codings
+            };
             let mut words = state.words(&transcript);
             let ratings = if self.needs.ratings {
-                crate::ratings::extract(&mut words, &codings)
+                crate::ratings::extract(&mut words, live)
             } else {
                 Vec::new()
             };
             let candidates = if self.needs.quotes {
-                crate::quotes::candidates(&mut words, &codings, n, &self.quotes)
+                crate::quotes::candidates(&mut words, live, n, &self.quotes)
             } else {
                 Vec::new()
             };
             let wishes = if self.needs.wishes {
                 let who = crate::quotes::attribute(&self.quotes.attribution, &transcript, n);
-                crate::quotes::wishes::collect(&mut words, &codings, &who)
+                crate::quotes::wishes::collect(&mut words, live, &who)
             } else {
                 Vec::new()
             };

@@ -45,6 +45,8 @@ pub enum Source {
     Context,
     /// No parameter: a wish or comparison alone.
     None,
+    /// Added by a coder ([`crate::decisions`]).
+    Human,
 }
 
 impl Source {
@@ -54,6 +56,7 @@ impl Source {
             Source::Keyword => "keyword",
             Source::Context => "context",
             Source::None => "none",
+            Source::Human => "human",
         }
     }
 }
@@ -92,6 +95,17 @@ pub struct Coding {
     pub wish: bool,
     /// The respondent compares with competitors.
     pub comparison: bool,
+    /// A coder's decision on it, if any ([`crate::decisions`]).
+    pub decision: Option<crate::decisions::Decided>,
+}
+
+impl Coding {
+    /// A coder rejected it (kept only to be shown: `tag --show-rejected`).
+    pub fn rejected(&self) -> bool {
+        self.decision
+            .as_ref()
+            .is_some_and(|d| d.action == crate::decisions::Action::Reject)
+    }
 }
 
 #[derive(Deserialize)]
@@ -391,6 +405,7 @@ impl Tagger {
                 polarity_score,
                 wish,
                 comparison,
+                decision: None,
             };
             let before = out.len();
             for (p, terms) in keyword.iter_mut().enumerate() {

@@ -34,7 +34,7 @@ pub struct WireCoding<'a> {
     pub param: Option<&'a str>,
     /// The parameter's level id.
     pub level: Option<&'a str>,
-    /// `keyword`, `context` or `none`.
+    /// `keyword`, `context`, `none`, or `human` (added by a coder).
     pub source: &'static str,
     /// The terms found.
     pub terms: Vec<WireTerm<'a>>,
@@ -46,6 +46,11 @@ pub struct WireCoding<'a> {
     pub wish: bool,
     /// The sentence is a comparison.
     pub comparison: bool,
+    /// A coder's decision on the coding: `accept`, `reject` (shown with
+    /// `--show-rejected`), `add`; null when nobody decided.
+    pub decision: Option<&'static str>,
+    /// The coder who decided; null when nobody did.
+    pub coder: Option<&'a str>,
 }
 
 impl WireCoding<'_> {
@@ -119,6 +124,14 @@ impl WireCoding<'_> {
         );
         n(o, "wish", self.wish);
         n(o, "comparison", self.comparison);
+        match self.decision {
+            Some(d) => s(o, "decision", d),
+            None => o.extend_from_slice(b",\"decision\":null"),
+        }
+        match self.coder {
+            Some(c) => s(o, "coder", c),
+            None => o.extend_from_slice(b",\"coder\":null"),
+        }
         o.extend_from_slice(b"}\n");
     }
 }
@@ -208,6 +221,8 @@ pub fn wire_codings<'a>(
             polarity_score: (c.polarity_score * 1000.0).round() / 1000.0,
             wish: c.wish,
             comparison: c.comparison,
+            decision: c.decision.as_ref().map(|d| d.action.as_str()),
+            coder: c.decision.as_ref().map(|d| d.coder.as_str()),
         }
     })
 }
@@ -256,6 +271,8 @@ mod tests {
             polarity_score: -0.527,
             wish: false,
             comparison: true,
+            decision: Some("accept"),
+            coder: Some("Анна \"А\""),
         };
         let mut hand = Vec::new();
         wire.write_json(&mut hand);
@@ -298,6 +315,8 @@ mod tests {
             polarity_score: w.polarity_score,
             wish: w.wish,
             comparison: w.comparison,
+            decision: None,
+            coder: None,
         }
     }
 }
