@@ -92,6 +92,21 @@ fn looks_like_name(word: &str) -> bool {
     total > 0.0 && name / total >= 0.5
 }
 
+/// Whether the dictionary reads `word` first as a function word (a conjunction, particle,
+/// preposition, interjection, pronoun, adverb or predicative): never part of a name.
+fn is_function_word(word: &str) -> bool {
+    let dict = dictionary();
+    dict.analyze(&normalize(word))
+        .iter()
+        .find(|a| a.source == rumorph::Source::Dictionary)
+        .and_then(|a| a.tag.and_then(|t| dict.tag(t)))
+        .is_some_and(|tag| {
+            ["CONJ", "PRCL", "PREP", "INTJ", "NPRO", "ADVB", "PRED"]
+                .iter()
+                .any(|pos| tag.split([',', ' ']).next() == Some(pos))
+        })
+}
+
 /// Whether `word` is a name. In text written with capitals, a name is capitalized; in
 /// all-lowercase text (ASR output such as SpeechKit's) `lowercase` lets lowercase words be
 /// names too, by the same lists and dictionary marks.
@@ -156,13 +171,15 @@ pub fn mask(text: &str, private: &[String]) -> String {
         .map(|s| is_name(&text[s.range()], private, lowercase))
         .collect();
     // "Сан Саныч", "Иван Петрович": a capitalized word right before a patronymic is part of
-    // the name even when the dictionary reads it otherwise.
+    // the name even when the dictionary reads it otherwise — unless it is a function word
+    // opening the sentence («Ну Саныч…», «И Ирина Львовна…»): a quote loses no word.
     for i in (0..words.len().saturating_sub(1)).rev() {
         let next = &text[words[i + 1].range()];
         let gap = &text[words[i].end..words[i + 1].start];
         if !names[i]
             && names[i + 1]
             && gap.trim().is_empty()
+            && !is_function_word(&text[words[i].range()])
             && ((lowercase && text[words[i].range()].chars().count() >= 3)
                 || text[words[i].range()]
                     .chars()
@@ -289,6 +306,22 @@ mod tests {
     }
 
     // See: issue #13. ASR output (SpeechKit) is all lowercase: its names are masked too.
+    #[test]
+    fn a_function_word_before_a_patronymic_stays() {
+        for (text, want) in [
+            ("Ну Саныч обещал.", "Ну [имя] обещал."),
+            ("И Ирина Львовна сказала.", "И [имя] сказала."),
+            ("Но Петрович не приехал.", "Но [имя] не приехал."),
+            ("Вот Саныч знает.", "Вот [имя] знает."),
+            ("Если Саныч скажет, сделают.", "Если [имя] скажет, сделают."),
+            ("Пусть Саныч решает.", "Пусть [имя] решает."),
+            ("Сан Саныч обещал.", "[имя] обещал."),
+            ("Звонил Иван Петрович.", "Звонил [имя]."),
+        ] {
+            assert_eq!(mask(text, &[]), want, "{text}");
+        }
+    }
+
     #[test]
     fn names_in_lowercase_asr_text_are_masked() {
         assert_eq!(
