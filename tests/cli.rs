@@ -6259,6 +6259,68 @@ mod index {
         assert_eq!((code, texts.len()), (1, 0));
     }
 
+    /// A code, level, role or metadata field the index does not know is an error naming the
+    /// nearest known names (exit 2), not "no passage matched"; a query the grammar cannot read
+    /// says where and what (issue 17).
+    #[test]
+    fn unknown_names_and_syntax_errors_say_what_is_wrong() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let refused = |extra: &[&str]| {
+            let r = lines(&idx, extra);
+            assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+            r.stderr
+        };
+        assert_eq!(
+            refused(&["", "--code", "deliver"]),
+            "error: unknown code `deliver`; did you mean `delivery` (Сроки)?\n"
+        );
+        assert_eq!(
+            refused(&["оплата", "--where", "divison=Закупки"]),
+            "error: unknown metadata field `divison`; did you mean `division`? (to search for a word with a colon, quote it: \"10:30\")\n"
+        );
+        // In the query: nothing near, so the known codes, in codebook order.
+        assert_eq!(
+            refused(&["оплата AND code:nonexistent"]),
+            "error: unknown code `nonexistent`; known: `payment` (Оплата), `delivery` (Сроки)\n"
+        );
+        assert!(
+            refused(&["", "--level", "orgg"])
+                .contains("unknown level `orgg`; did you mean `org` (Орг)?"),
+        );
+        assert!(
+            refused(&["", "--role", "respondant"])
+                .contains("unknown role `respondant`; did you mean `respondent`?"),
+        );
+        // A misspelt field in the query: the query's own fields are offered too.
+        assert!(
+            refused(&["cod:payment"])
+                .contains("unknown metadata field `cod`; did you mean `code`?"),
+        );
+        assert_eq!(
+            refused(&["цена AND (сроки"]),
+            "error: cannot read the query `цена AND (сроки` at character 10: the parenthesis opened there is not closed; quote words with special characters, e.g. \"1:0\"\n"
+        );
+        // Known names that match nothing: exit 1, as before.
+        let r = lines(
+            &idx,
+            &[
+                "абракадабра",
+                "--code",
+                "payment",
+                "--where",
+                "division=Закупки",
+            ],
+        );
+        assert_eq!((r.code, r.stderr.as_str()), (1, "no passage matched\n"));
+        let r = lines(&idx, &["", "--where", "division=Нет такого"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+    }
+
     #[test]
     fn incremental_add_change_and_remove() {
         let dir = tmp();
@@ -7668,6 +7730,48 @@ mod serve {
         assert_eq!(status, StatusCode::OK);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["transcript"]["doc"], "sub/b.txt");
+    }
+
+    /// The search page says in Russian what the index does not know, with the nearest names,
+    /// and where a query cannot be read, the place marked (issue 17).
+    #[tokio::test]
+    async fn search_page_explains_unknown_names_and_syntax_errors_in_russian() {
+        let (_dir, app) = app(None);
+        let (status, body, _) =
+            get(&app, &format!("/search?q={}", enc("code:delivery")), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(
+                "<p class=\"err\">Параметра «delivery» нет в кодовой книге. Возможно, имелось в виду: «Сроки поставки комплектующих» (<code>delivery_time</code>).</p>"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("Найдено"), "{body}");
+        // The same from the form's fields.
+        let (_, body, _) = get(&app, "/search?q=&param=delivery", &[]).await;
+        assert!(body.contains("Параметра «delivery» нет"), "{body}");
+        let (_, body, _) = get(&app, &format!("/search?q={}", enc("divison:Закупки")), &[]).await;
+        assert!(
+            body.contains(
+                "Поля «divison» нет в данных интервью. Возможно, имелось в виду: <code>division</code>."
+            ),
+            "{body}"
+        );
+        let (status, body, _) =
+            get(&app, &format!("/search?q={}", enc("цена AND (сроки")), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(
+                "Запрос не читается: открытая здесь скобка не закрыта (символ 10).</p><p><code class=\"query\">цена AND <mark>(</mark>сроки</code>"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("cannot read"), "{body}");
+        let (_, body, _) = get(&app, &format!("/search?q={}", enc("цена ИЛИ")), &[]).await;
+        assert!(
+            body.contains("у «ИЛИ» должно быть слово с каждой стороны (символ 6)"),
+            "{body}"
+        );
     }
 
     #[tokio::test]
