@@ -6579,8 +6579,14 @@ mod index {
         let c = corpus(dir.path());
         let idx = dir.path().join("idx");
         assert_eq!(add(&c, &idx, &cb).code, 0);
-        let (code, _) = search(&idx, &["", "--code", "promptness"]);
-        assert_eq!(code, 1);
+        // The index's codebook has no such parameter yet: an unknown code (issue 17).
+        let before = lines(&idx, &["", "--code", "promptness"]);
+        assert_eq!(before.code, 2, "{}", before.stderr);
+        assert!(
+            before.stderr.contains("unknown code `promptness`"),
+            "{}",
+            before.stderr
+        );
         // Adding with another codebook would mix two codings in one index: refused.
         let mixed = add(&c, &idx, &cb2);
         assert_eq!(mixed.code, 2);
@@ -6615,8 +6621,13 @@ mod index {
                 "Сроки поставки срывают."
             ]
         );
-        let (code, _) = search(&idx, &["", "--code", "delivery"]);
-        assert_eq!(code, 1, "the old code is gone");
+        // The old code is gone: unknown, the new codebook's offered.
+        let gone = lines(&idx, &["", "--code", "delivery"]);
+        assert_eq!(gone.code, 2, "{}", gone.stderr);
+        assert_eq!(
+            gone.stderr,
+            "error: unknown code `delivery`; known: `payment` (Оплата), `promptness` (Сроки и задержки)\n"
+        );
         let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
         assert!(stats.stdout.contains("codebook: "), "{}", stats.stdout);
         assert!(stats.stdout.contains("cb2.toml"), "{}", stats.stdout);

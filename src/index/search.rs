@@ -111,39 +111,69 @@ impl Lookup<'_> {
         Err(QueryError::Other(err(e, &self.index.dir).to_string()))
     }
 
-    /// True when some segment's dictionary of `field` holds `value`.
+    /// True when a live document has `value` in `field` (a term of a deleted document stays
+    /// in the dictionary until a merge: it does not count).
     fn has_term(&self, field: Field, value: &str) -> Result<bool, QueryError> {
         for segment in self.searcher.segment_readers() {
-            let inverted = match segment.inverted_index(field) {
-                Ok(i) => i,
-                Err(e) => return self.fail(e),
-            };
+            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
             match inverted.terms().get(value.as_bytes()) {
-                Ok(Some(_)) => return Ok(true),
-                Ok(None) => {}
+                Ok(Some(info)) if self.live(segment, &inverted, &info)? => return Ok(true),
+                Ok(_) => {}
                 Err(e) => return self.fail(e),
             }
         }
         Ok(false)
     }
 
-    /// Every term of `field`, in order, without repeats.
-    fn terms(&self, field: Field) -> Result<Vec<String>, QueryError> {
+    /// True when a document of the term `info` is not deleted.
+    fn live(
+        &self,
+        segment: &tantivy::SegmentReader,
+        inverted: &tantivy::InvertedIndexReader,
+        info: &tantivy::postings::TermInfo,
+    ) -> Result<bool, QueryError> {
+        let mut postings = inverted
+            .read_postings_from_terminfo(info, IndexRecordOption::Basic)
+            .or_else(|e| self.fail(e))?;
+        while postings.doc() != tantivy::TERMINATED {
+            if !segment.is_deleted(postings.doc()) {
+                return Ok(true);
+            }
+            postings.advance();
+        }
+        Ok(false)
+    }
+
+    /// The terms of `field` that start with `prefix` and a live document has, without the
+    /// prefix, in order, without repeats; only the first when `first` is set.
+    fn live_terms(
+        &self,
+        field: Field,
+        prefix: &str,
+        first: bool,
+    ) -> Result<BTreeSet<String>, QueryError> {
         let mut out = BTreeSet::new();
         for segment in self.searcher.segment_readers() {
-            let inverted = match segment.inverted_index(field) {
-                Ok(i) => i,
-                Err(e) => return self.fail(e),
-            };
-            let mut stream = match inverted.terms().stream() {
-                Ok(s) => s,
-                Err(e) => return self.fail(e),
-            };
+            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
+            let mut stream = inverted
+                .terms()
+                .range()
+                .ge(prefix.as_bytes())
+                .into_stream()
+                .or_else(|e| self.fail(e))?;
             while stream.advance() {
-                out.insert(String::from_utf8_lossy(stream.key()).into_owned());
+                let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                    break;
+                };
+                if self.live(segment, &inverted, stream.value())? {
+                    out.insert(String::from_utf8_lossy(rest).into_owned());
+                    if first {
+                        return Ok(out);
+                    }
+                }
             }
         }
-        Ok(out.into_iter().collect())
+        Ok(out)
     }
 
     /// The parameters and the levels of the codebook the index was coded with (the embedded
@@ -169,46 +199,6 @@ impl Lookup<'_> {
             cb.levels.iter().map(|l| named(&l.id, &l.name)).collect(),
         ))
     }
-
-    /// The rest of the live transcripts' metadata terms (`key=value` + separator + doc id)
-    /// that start with `prefix`; stops at the first when `first` is set.
-    fn meta_terms(&self, prefix: &str, first: bool) -> Result<Vec<String>, QueryError> {
-        let f = self.index.fields.meta;
-        let mut out = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            let inverted = match segment.inverted_index(f) {
-                Ok(i) => i,
-                Err(e) => return self.fail(e),
-            };
-            let mut stream = match inverted.terms().range().ge(prefix.as_bytes()).into_stream() {
-                Ok(s) => s,
-                Err(e) => return self.fail(e),
-            };
-            while stream.advance() {
-                let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else {
-                    break;
-                };
-                let mut postings = match inverted
-                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
-                {
-                    Ok(p) => p,
-                    Err(e) => return self.fail(e),
-                };
-                let mut live = false;
-                while postings.doc() != tantivy::TERMINATED {
-                    live |= !segment.is_deleted(postings.doc());
-                    postings.advance();
-                }
-                if live {
-                    out.push(String::from_utf8_lossy(rest).into_owned());
-                    if first {
-                        return Ok(out);
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
 }
 
 impl Vocabulary for Lookup<'_> {
@@ -217,15 +207,15 @@ impl Vocabulary for Lookup<'_> {
     /// a term of a deleted document is skipped).
     fn meta(&self, key: &str, value: &str, in_query: bool) -> Result<Box<dyn Query>, QueryError> {
         let term = format!("{}{}", query::meta_term(key, value), super::META_SEP);
-        let docs: BTreeSet<String> = self.meta_terms(&term, false)?.into_iter().collect();
+        let docs = self.live_terms(self.index.fields.meta, &term, false)?;
         // No transcript has the value: is the key one any transcript has?
         if docs.is_empty()
             && self
-                .meta_terms(&query::meta_term(key, ""), true)?
+                .live_terms(self.index.fields.meta, &query::meta_term(key, ""), true)?
                 .is_empty()
         {
             let mut keys: BTreeSet<String> = self
-                .meta_terms("", false)?
+                .live_terms(self.index.fields.meta, "", false)?
                 .into_iter()
                 .filter_map(|t| t.split_once('=').map(|(k, _)| k.to_string()))
                 .collect();
@@ -277,7 +267,7 @@ impl Vocabulary for Lookup<'_> {
                     _ => Vec::new(),
                 };
                 // Names coded in the index that the codebook no longer has (until retag).
-                for t in self.terms(field)? {
+                for t in self.live_terms(field, "", false)? {
                     if !known.iter().any(|k| k.id == t) {
                         known.push(Name { id: t, label: None });
                     }
