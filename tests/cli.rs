@@ -4719,6 +4719,59 @@ questions = ["на связи"]
         assert_eq!(quotes.len(), 72, "3 quotes for each of 24 parameters");
     }
 
+    /// `--wave` and `--division` keep the quotes of the transcripts whose metadata holds
+    /// them (from respondents.csv here; case does not matter); a value no transcript has is
+    /// an error listing the values there are (issue 17).
+    #[test]
+    fn wave_and_division_filter_the_transcripts_quoted() {
+        let docs = |quotes: &[Quote]| -> Vec<String> {
+            let set: std::collections::BTreeSet<String> =
+                quotes.iter().map(|q| q.doc.clone()).collect();
+            set.into_iter().collect()
+        };
+        let (w25, run) = quotes_ndjson(&demo(), None, &["--wave", "2025"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            docs(&w25),
+            [
+                "w25-finansy.txt",
+                "w25-kachestvo.docx",
+                "w25-kapstroy.json",
+                "w25-mekhanik.md",
+                "w25-proizvodstvo.srt",
+                "w25-zakupki.txt"
+            ]
+        );
+        assert!(
+            run.stderr.ends_with(&format!(
+                "{} quote(s) for 24 parameter(s) from 6 of 16 transcript(s); 0 failed\n",
+                w25.len()
+            )),
+            "{}",
+            run.stderr
+        );
+        let buying = quotes_ok(&demo(), None, &["--division", "служба закупок"]);
+        assert_eq!(docs(&buying), ["w25-zakupki.txt", "w26-zakupki.txt"]);
+        assert!(
+            buying
+                .iter()
+                .all(|q| q.attribution.contains("Служба закупок")),
+            "{buying:?}"
+        );
+        let both = quotes_ok(
+            &demo(),
+            None,
+            &["--division", "Служба закупок", "--wave", " 2026 "],
+        );
+        assert_eq!(docs(&both), ["w26-zakupki.txt"]);
+        let none = quotes_run(&demo(), None, &["--wave", "2027", "--quiet"]);
+        assert_eq!(none.code, 2);
+        assert_eq!(
+            none.stderr,
+            "error: no transcript matches --wave 2027 (the transcripts' waves: 2025, 2026)\n"
+        );
+    }
+
     /// The embedded codebook's levels and parameters, read from the shipped file.
     #[derive(Deserialize)]
     struct Shipped {
