@@ -277,9 +277,10 @@ impl std::fmt::Display for QueryError {
                         "the parenthesis opened there is not closed".into()
                     }
                     SyntaxProblem::UnopenedParen => "this parenthesis closes none".into(),
-                    SyntaxProblem::LoneOperator(op) => {
-                        format!("`{op}` needs a word on each side (NOT: after it)")
+                    SyntaxProblem::LoneOperator(op) if matches!(op.as_str(), "NOT" | "НЕ") => {
+                        format!("`{op}` needs a word after it")
                     }
+                    SyntaxProblem::LoneOperator(op) => format!("`{op}` needs a word on each side"),
                     SyntaxProblem::EmptyField(field) => {
                         format!("`{field}:` needs a value, e.g. `{field}:VALUE`")
                     }
@@ -918,6 +919,10 @@ mod tests {
         assert_eq!(
             syntax("оплата code:"),
             (8, SyntaxProblem::EmptyField("code".into()))
+        );
+        assert_eq!(
+            error("цена НЕ").to_string(),
+            "cannot read the query `цена НЕ` at character 6: `НЕ` needs a word after it; quote words with special characters, e.g. \"1:0\""
         );
         let e = error("цена AND (сроки").to_string();
         assert!(
