@@ -7836,6 +7836,18 @@ mod serve {
             body.contains("у «ИЛИ» должно быть слово с каждой стороны (символ 6)"),
             "{body}"
         );
+        let (_, body, _) = get(
+            &app,
+            &format!("/search?q={}", enc("wave:[2025 TO 2026]")),
+            &[],
+        )
+        .await;
+        assert!(
+            body.contains(
+                "Запрос не читается: диапазоны (<code>[a TO b]</code>) не поддерживаются."
+            ),
+            "{body}"
+        );
     }
 
     #[tokio::test]

@@ -245,8 +245,28 @@ pub enum QueryError {
     },
     /// A code, level, metadata field, role, polarity or transcript the index does not know.
     Unknown(Unknown),
-    /// Syntax citata does not support, a phrase without words, too deep a nesting.
+    /// Syntax the grammar reads but citata does not support.
+    Unsupported(Unsupported),
+    /// A word or phrase without words to search for (`"..."`): as written.
+    NoWords(String),
+    /// Parentheses and `NOT`s nested deeper than [`MAX_NESTING`]: how deep, when measured.
+    TooDeep(Option<usize>),
+    /// The index could not be read while checking names: the message.
     Other(String),
+}
+
+/// Syntax citata does not support.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// `[a TO b]`.
+    Range,
+    /// `IN [...]`.
+    Set,
+    /// `field:*`: the field.
+    Exists(String),
+    /// `/regex/`.
+    Regex,
 }
 
 /// What is wrong at the position of a [`QueryError::Syntax`].
@@ -323,6 +343,26 @@ impl std::fmt::Display for QueryError {
                 }
                 Ok(())
             }
+            QueryError::Unsupported(u) => match u {
+                Unsupported::Range => {
+                    f.write_str("ranges ([a TO b]) are not supported in citata queries")
+                }
+                Unsupported::Set => f.write_str("sets (IN [...]) are not supported; use OR"),
+                Unsupported::Exists(field) => {
+                    write!(f, "`{field}:*` is not supported; use `{field}:VALUE`")
+                }
+                Unsupported::Regex => f.write_str(
+                    "regular expressions are not supported in queries; use prefix* instead",
+                ),
+            },
+            QueryError::NoWords(p) => write!(f, "`{p}` has no words to search for"),
+            QueryError::TooDeep(Some(depth)) => write!(
+                f,
+                "the query nests parentheses or NOT {depth} levels deep; at most {MAX_NESTING} are allowed"
+            ),
+            QueryError::TooDeep(None) => {
+                write!(f, "the query nests more than {MAX_NESTING} levels deep")
+            }
             QueryError::Other(m) => f.write_str(m),
         }
     }
@@ -345,9 +385,7 @@ pub fn parse(
     let (text, origin) = russian_operators(text);
     let depth = nesting(&text);
     if depth > MAX_NESTING {
-        return Err(QueryError::Other(format!(
-            "the query nests parentheses or NOT {depth} levels deep; at most {MAX_NESTING} are allowed"
-        )));
+        return Err(QueryError::TooDeep(Some(depth)));
     }
     if text.trim().is_empty() {
         return Ok(ParsedQuery {
@@ -563,9 +601,7 @@ impl Builder<'_> {
         // The text was measured before the grammar read it ([`nesting`]); this bounds the
         // tree the scorers recurse over whatever the grammar made of it.
         if self.depth > 2 * MAX_NESTING + 2 {
-            return Err(QueryError::Other(format!(
-                "the query nests more than {MAX_NESTING} levels deep"
-            )));
+            return Err(QueryError::TooDeep(None));
         }
         self.depth += 1;
         let built = self.build_node(ast, positive);
@@ -603,18 +639,12 @@ impl Builder<'_> {
             UserInputAst::Leaf(leaf) => match leaf.as_ref() {
                 UserInputLeaf::Literal(lit) => self.literal(lit, positive),
                 UserInputLeaf::All => Ok(Box::new(AllQuery)),
-                UserInputLeaf::Range { .. } => Err(QueryError::Other(
-                    "ranges ([a TO b]) are not supported in citata queries".into(),
-                )),
-                UserInputLeaf::Set { .. } => Err(QueryError::Other(
-                    "sets (IN [...]) are not supported; use OR".into(),
-                )),
-                UserInputLeaf::Exists { field } => Err(QueryError::Other(format!(
-                    "`{field}:*` is not supported; use `{field}:VALUE`"
-                ))),
-                UserInputLeaf::Regex { .. } => Err(QueryError::Other(
-                    "regular expressions are not supported in queries; use prefix* instead".into(),
-                )),
+                UserInputLeaf::Range { .. } => Err(QueryError::Unsupported(Unsupported::Range)),
+                UserInputLeaf::Set { .. } => Err(QueryError::Unsupported(Unsupported::Set)),
+                UserInputLeaf::Exists { field } => {
+                    Err(QueryError::Unsupported(Unsupported::Exists(field.clone())))
+                }
+                UserInputLeaf::Regex { .. } => Err(QueryError::Unsupported(Unsupported::Regex)),
             },
         }
     }
@@ -638,10 +668,7 @@ impl Builder<'_> {
             .map(|t| self.analyzer.info(t).key().to_string())
             .collect();
         if keys.is_empty() {
-            return Err(QueryError::Other(format!(
-                "`{}` has no words to search for",
-                lit.phrase
-            )));
+            return Err(QueryError::NoWords(lit.phrase.clone()));
         }
         // The prefix is matched as written (normalized), not as a dictionary form: the
         // lemma of "отсроч" is not what the user typed.

@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::{App, SearchParams};
 use crate::index::kwic::{self, first_run};
-use crate::index::query::{NameKind, QueryError, SyntaxProblem};
+use crate::index::query::{NameKind, QueryError, SyntaxProblem, Unsupported};
 use crate::index::{SearchResult, Stats, TranscriptView};
 use crate::model::{CharIndex, Role};
 use crate::report::pins::{Pin, Pins};
@@ -269,10 +269,31 @@ fn query_error(e: &QueryError) -> String {
             };
             format!("<p class=\"err\">{what}{offer}{colon}</p>")
         }
-        e => format!(
-            "<p class=\"err\">Запрос не читается: {}</p>",
-            esc(&e.to_string())
+        QueryError::Unsupported(u) => {
+            let what = match u {
+                Unsupported::Range => "диапазоны (<code>[a TO b]</code>) не поддерживаются".into(),
+                Unsupported::Set => {
+                    "наборы (<code>IN [...]</code>) не поддерживаются; используйте ИЛИ".into()
+                }
+                Unsupported::Exists(f) => format!(
+                    "<code>{0}:*</code> не поддерживается; укажите значение: <code>{0}:…</code>",
+                    esc(f)
+                ),
+                Unsupported::Regex => {
+                    "регулярные выражения не поддерживаются; используйте начало слова со звёздочкой: <code>отсроч*</code>".into()
+                }
+            };
+            format!("<p class=\"err\">Запрос не читается: {what}.</p>")
+        }
+        QueryError::NoWords(p) => format!(
+            "<p class=\"err\">Запрос не читается: в «{}» нет слов для поиска.</p>",
+            esc(p)
         ),
+        QueryError::TooDeep(_) => format!(
+            "<p class=\"err\">Запрос не читается: скобки и НЕ вложены глубже {} уровней.</p>",
+            crate::index::query::MAX_NESTING
+        ),
+        QueryError::Other(m) => format!("<p class=\"err\">{}</p>", esc(m)),
     }
 }
 
