@@ -4727,6 +4727,59 @@ questions = ["на связи"]
         assert_eq!(quotes.len(), 72, "3 quotes for each of 24 parameters");
     }
 
+    /// `--wave` and `--division` keep the quotes of the transcripts whose metadata holds
+    /// them (from respondents.csv here; case does not matter); a value no transcript has is
+    /// an error listing the values there are (issue 17).
+    #[test]
+    fn wave_and_division_filter_the_transcripts_quoted() {
+        let docs = |quotes: &[Quote]| -> Vec<String> {
+            let set: std::collections::BTreeSet<String> =
+                quotes.iter().map(|q| q.doc.clone()).collect();
+            set.into_iter().collect()
+        };
+        let (w25, run) = quotes_ndjson(&demo(), None, &["--wave", "2025"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(
+            docs(&w25),
+            [
+                "w25-finansy.txt",
+                "w25-kachestvo.docx",
+                "w25-kapstroy.json",
+                "w25-mekhanik.md",
+                "w25-proizvodstvo.srt",
+                "w25-zakupki.txt"
+            ]
+        );
+        assert!(
+            run.stderr.ends_with(&format!(
+                "{} quote(s) for 24 parameter(s) from 6 of 16 transcript(s); 0 failed\n",
+                w25.len()
+            )),
+            "{}",
+            run.stderr
+        );
+        let buying = quotes_ok(&demo(), None, &["--division", "служба закупок"]);
+        assert_eq!(docs(&buying), ["w25-zakupki.txt", "w26-zakupki.txt"]);
+        assert!(
+            buying
+                .iter()
+                .all(|q| q.attribution.contains("Служба закупок")),
+            "{buying:?}"
+        );
+        let both = quotes_ok(
+            &demo(),
+            None,
+            &["--division", "Служба закупок", "--wave", " 2026 "],
+        );
+        assert_eq!(docs(&both), ["w26-zakupki.txt"]);
+        let none = quotes_run(&demo(), None, &["--wave", "2027", "--quiet"]);
+        assert_eq!(none.code, 2);
+        assert_eq!(
+            none.stderr,
+            "error: no transcript matches --wave 2027 (the transcripts' waves: 2025, 2026)\n"
+        );
+    }
+
     /// The embedded codebook's levels and parameters, read from the shipped file.
     #[derive(Deserialize)]
     struct Shipped {
@@ -6605,6 +6658,68 @@ mod index {
         assert_eq!((code, texts.len()), (1, 0));
     }
 
+    /// A code, level, role or metadata field the index does not know is an error naming the
+    /// nearest known names (exit 2), not "no passage matched"; a query the grammar cannot read
+    /// says where and what (issue 17).
+    #[test]
+    fn unknown_names_and_syntax_errors_say_what_is_wrong() {
+        let dir = tmp();
+        let cb = write(dir.path(), "cb.toml", CB);
+        let c = corpus(dir.path());
+        let idx = dir.path().join("idx");
+        assert_eq!(add(&c, &idx, &cb).code, 0);
+        let refused = |extra: &[&str]| {
+            let r = lines(&idx, extra);
+            assert_eq!(r.code, 2, "{extra:?}: {}", r.stderr);
+            assert!(r.stdout.is_empty(), "{}", r.stdout);
+            r.stderr
+        };
+        assert_eq!(
+            refused(&["", "--code", "deliver"]),
+            "error: unknown code `deliver`; did you mean `delivery` (Сроки)?\n"
+        );
+        assert_eq!(
+            refused(&["оплата", "--where", "divison=Закупки"]),
+            "error: unknown metadata field `divison`; did you mean `division`? (to search for a word with a colon, quote it: \"10:30\")\n"
+        );
+        // In the query: nothing near, so the known codes, in codebook order.
+        assert_eq!(
+            refused(&["оплата AND code:nonexistent"]),
+            "error: unknown code `nonexistent`; known: `payment` (Оплата), `delivery` (Сроки)\n"
+        );
+        assert!(
+            refused(&["", "--level", "orgg"])
+                .contains("unknown level `orgg`; did you mean `org` (Орг)?"),
+        );
+        assert!(
+            refused(&["", "--role", "respondant"])
+                .contains("unknown role `respondant`; did you mean `respondent`?"),
+        );
+        // A misspelt field in the query: the query's own fields are offered too.
+        assert!(
+            refused(&["cod:payment"])
+                .contains("unknown metadata field `cod`; did you mean `code`?"),
+        );
+        assert_eq!(
+            refused(&["цена AND (сроки"]),
+            "error: cannot read the query `цена AND (сроки` at character 10: the parenthesis opened there is not closed; quote words with special characters, e.g. \"1:0\"\n"
+        );
+        // Known names that match nothing: exit 1, as before.
+        let r = lines(
+            &idx,
+            &[
+                "абракадабра",
+                "--code",
+                "payment",
+                "--where",
+                "division=Закупки",
+            ],
+        );
+        assert_eq!((r.code, r.stderr.as_str()), (1, "no passage matched\n"));
+        let r = lines(&idx, &["", "--where", "division=Нет такого"]);
+        assert_eq!(r.code, 1, "{}", r.stderr);
+    }
+
     #[test]
     fn incremental_add_change_and_remove() {
         let dir = tmp();
@@ -6863,8 +6978,14 @@ mod index {
         let c = corpus(dir.path());
         let idx = dir.path().join("idx");
         assert_eq!(add(&c, &idx, &cb).code, 0);
-        let (code, _) = search(&idx, &["", "--code", "promptness"]);
-        assert_eq!(code, 1);
+        // The index's codebook has no such parameter yet: an unknown code (issue 17).
+        let before = lines(&idx, &["", "--code", "promptness"]);
+        assert_eq!(before.code, 2, "{}", before.stderr);
+        assert!(
+            before.stderr.contains("unknown code `promptness`"),
+            "{}",
+            before.stderr
+        );
         // Adding with another codebook would mix two codings in one index: refused.
         let mixed = add(&c, &idx, &cb2);
         assert_eq!(mixed.code, 2);
@@ -6899,8 +7020,13 @@ mod index {
                 "Сроки поставки срывают."
             ]
         );
-        let (code, _) = search(&idx, &["", "--code", "delivery"]);
-        assert_eq!(code, 1, "the old code is gone");
+        // The old code is gone: unknown, the new codebook's offered.
+        let gone = lines(&idx, &["", "--code", "delivery"]);
+        assert_eq!(gone.code, 2, "{}", gone.stderr);
+        assert_eq!(
+            gone.stderr,
+            "error: unknown code `delivery`; known: `payment` (Оплата), `promptness` (Сроки и задержки)\n"
+        );
         let stats = run(&[os("index"), os("stats"), os("--index"), idx.as_os_str()]);
         assert!(stats.stdout.contains("codebook: "), "{}", stats.stdout);
         assert!(stats.stdout.contains("cb2.toml"), "{}", stats.stdout);
@@ -8246,6 +8372,60 @@ mod serve {
         assert_eq!(status, StatusCode::OK);
         let v: serde_json::Value = serde_json::from_str(&json).unwrap();
         assert_eq!(v["transcript"]["doc"], "sub/b.txt");
+    }
+
+    /// The search page says in Russian what the index does not know, with the nearest names,
+    /// and where a query cannot be read, the place marked (issue 17).
+    #[tokio::test]
+    async fn search_page_explains_unknown_names_and_syntax_errors_in_russian() {
+        let (_dir, app) = app(None);
+        let (status, body, _) =
+            get(&app, &format!("/search?q={}", enc("code:delivery")), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(
+                "<p class=\"err\">Параметра «delivery» нет в кодовой книге. Возможно, имелось в виду: «Сроки поставки комплектующих» (<code>delivery_time</code>).</p>"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("Найдено"), "{body}");
+        // The same from the form's fields.
+        let (_, body, _) = get(&app, "/search?q=&param=delivery", &[]).await;
+        assert!(body.contains("Параметра «delivery» нет"), "{body}");
+        let (_, body, _) = get(&app, &format!("/search?q={}", enc("divison:Закупки")), &[]).await;
+        assert!(
+            body.contains(
+                "Поля «divison» нет в данных интервью. Возможно, имелось в виду: <code>division</code>."
+            ),
+            "{body}"
+        );
+        let (status, body, _) =
+            get(&app, &format!("/search?q={}", enc("цена AND (сроки")), &[]).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains(
+                "Запрос не читается: открытая здесь скобка не закрыта (символ 10).</p><p><code class=\"query\">цена AND <mark>(</mark>сроки</code>"
+            ),
+            "{body}"
+        );
+        assert!(!body.contains("cannot read"), "{body}");
+        let (_, body, _) = get(&app, &format!("/search?q={}", enc("цена ИЛИ")), &[]).await;
+        assert!(
+            body.contains("у «ИЛИ» должно быть слово с каждой стороны (символ 6)"),
+            "{body}"
+        );
+        let (_, body, _) = get(
+            &app,
+            &format!("/search?q={}", enc("wave:[2025 TO 2026]")),
+            &[],
+        )
+        .await;
+        assert!(
+            body.contains(
+                "Запрос не читается: диапазоны (<code>[a TO b]</code>) не поддерживаются."
+            ),
+            "{body}"
+        );
     }
 
     #[tokio::test]

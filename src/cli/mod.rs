@@ -604,6 +604,12 @@ pub struct QuotesArgs {
     /// Keep praise, criticism or both (mixed quotes count as both).
     #[arg(long, value_enum, default_value_t = PolarityArg::Any)]
     pub polarity: PolarityArg,
+    /// Only transcripts of this wave (their `wave` metadata; case and spaces do not matter).
+    #[arg(long, value_name = "WAVE")]
+    pub wave: Option<String>,
+    /// Only transcripts of this division (their `division` metadata).
+    #[arg(long, value_name = "DIVISION")]
+    pub division: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = QuotesFormat::Md)]
     pub format: QuotesFormat,

@@ -55,13 +55,33 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
             },
         )
     };
+    // `--wave`, `--division`: the transcripts whose metadata holds them; the others are read
+    // too (attributions number every transcript of the pass, as in the report).
+    let wanted_meta: Vec<(&str, String)> = [("wave", &args.wave), ("division", &args.division)]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, meta_value(v))))
+        .collect();
+    let mut seen: Vec<std::collections::BTreeSet<String>> = vec![Default::default(); 2];
+    let mut matched = 0usize;
     let bar = super::progress(sources.len(), args.quiet);
-    let mut collect = |r: crate::Result<Vec<Quote>>| -> anyhow::Result<()> {
+    let mut collect = |r: crate::Result<(Vec<String>, Vec<Quote>)>| -> anyhow::Result<()> {
         bar.inc(1);
         match r {
-            Ok(qs) => {
+            Ok((values, qs)) => {
                 files += 1;
-                pool.add(qs);
+                let keep = wanted_meta
+                    .iter()
+                    .zip(&values)
+                    .all(|((_, want), have)| meta_value(have) == *want);
+                for (set, v) in seen.iter_mut().zip(values) {
+                    if !v.trim().is_empty() {
+                        set.insert(v.trim().to_string());
+                    }
+                }
+                if keep {
+                    matched += 1;
+                    pool.add(qs);
+                }
             }
             Err(e) => {
                 ok = false;
@@ -71,8 +91,37 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         }
         Ok(())
     };
-    pipeline.run(&sources, threads, |_, a| a.candidates, &mut collect)?;
+    let keys: Vec<&str> = wanted_meta.iter().map(|(k, _)| *k).collect();
+    let values = |a: &crate::study::Analysis| -> Vec<String> {
+        keys.iter()
+            .map(|k| a.transcript.meta.get(*k).cloned().unwrap_or_default())
+            .collect()
+    };
+    pipeline.run(
+        &sources,
+        threads,
+        |_, a| (values(&a), a.candidates),
+        &mut collect,
+    )?;
     bar.finish_and_clear();
+    if !wanted_meta.is_empty() && matched == 0 && files > 0 {
+        let asked: Vec<String> = wanted_meta
+            .iter()
+            .zip(&seen)
+            .map(|((k, v), set)| {
+                let have: Vec<&str> = set.iter().map(String::as_str).collect();
+                format!(
+                    "--{k} {v} (the transcripts' {k}s: {})",
+                    if have.is_empty() {
+                        "none".to_string()
+                    } else {
+                        have.join(", ")
+                    }
+                )
+            })
+            .collect();
+        anyhow::bail!("no transcript matches {}", asked.join(" and "));
+    }
     let filter = match args.polarity {
         PolarityArg::Positive => PolarityFilter::Positive,
         PolarityArg::Negative => PolarityFilter::Negative,
@@ -94,6 +143,11 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         QuotesFormat::Md => write_md(cb, &chosen, out)?,
     }
     if !args.quiet {
+        let files = if wanted_meta.is_empty() {
+            files.to_string()
+        } else {
+            format!("{matched} of {files}")
+        };
         writeln!(
             err,
             "{} quote(s) for {} parameter(s) from {files} transcript(s); {failed} failed",
@@ -106,6 +160,11 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         )?;
     }
     Ok(ok)
+}
+
+/// A metadata value as filters compare it: trimmed, lower case.
+fn meta_value(v: &str) -> String {
+    v.trim().to_lowercase()
 }
 
 fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-/// An error of the search index. Each message starts with the index folder and `index:`.
+/// An error of the search index. Each message starts with the index folder and `index:`,
+/// but for [`IndexError::Query`] (the user's query).
 // tantivy's error is kept in the variant but is not also a `source`: its words are in the
 // message already, and printing the chain would say them twice (as with `Error::Io`).
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +74,16 @@ pub enum IndexError {
         /// The cause.
         cause: std::io::Error,
     },
+    /// A query that cannot be read, or that names a code, level, metadata field, ... the index
+    /// does not know: the user's input, not the index's fault, so the message is the query
+    /// error's alone (without the folder).
+    #[error("{error}")]
+    Query {
+        /// The index folder.
+        dir: PathBuf,
+        /// What is wrong with the query.
+        error: super::query::QueryError,
+    },
     /// Any other error of tantivy's.
     #[error("{}: index: {cause}", dir.display())]
     Tantivy {
@@ -112,9 +123,10 @@ impl IntoIndexError for std::io::Error {
 impl IntoIndexError for super::query::QueryError {
     /// A query that cannot be read is the user's input, not the index's fault.
     fn in_index(self, dir: &std::path::Path) -> crate::Error {
-        crate::Error::BadInput {
-            path: dir.to_path_buf(),
-            reason: format!("index: {self}"),
+        IndexError::Query {
+            dir: dir.to_path_buf(),
+            error: self,
         }
+        .into()
     }
 }

@@ -29,9 +29,167 @@ const MAX_EXPANSIONS: u32 = 1000;
 /// process, so deeper queries are refused before the grammar sees them.
 pub const MAX_NESTING: usize = 32;
 
-/// Turns a metadata term ([`meta_term`]) into the query for the sentences of the
-/// transcripts that have it: metadata is kept on the transcripts, not on every sentence.
-pub type MetaFilter<'a> = dyn Fn(&str) -> Result<Box<dyn Query>, String> + 'a;
+/// The fields a query may name besides the metadata keys (`code:ID`, ...).
+pub const QUERY_FIELDS: [&str; 6] = ["code", "level", "doc", "role", "polarity", "wish"];
+
+/// What the query's `field:value` filters ask of the index: the transcripts with a metadata
+/// value (metadata is kept on the transcripts, not on every sentence), and whether a name is
+/// one the index knows.
+pub trait Vocabulary {
+    /// The query for the sentences of the transcripts whose metadata `key` holds `value`
+    /// (case does not matter, see [`meta_term`]). `in_query`: the key was written in the
+    /// query (`division:…`), where [`QUERY_FIELDS`] are names too, not in `--where`.
+    ///
+    /// # Errors
+    /// [`QueryError::Unknown`] when no transcript has the key at all.
+    fn meta(&self, key: &str, value: &str, in_query: bool) -> Result<Box<dyn Query>, QueryError>;
+
+    /// Checks that `value` names something of `kind` the index knows.
+    ///
+    /// # Errors
+    /// [`QueryError::Unknown`], with the nearest known names.
+    fn check(&self, kind: NameKind, value: &str) -> Result<(), QueryError>;
+}
+
+/// What a name in a query or a filter names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// A parameter id (`--code`, `code:`).
+    Code,
+    /// A level id (`--level`, `level:`).
+    Level,
+    /// A metadata key (`--where KEY=…`, `KEY:…`).
+    Field,
+    /// A role (`--role`, `role:`).
+    Role,
+    /// A polarity (`--polarity`, `polarity:`).
+    Polarity,
+    /// A transcript's doc id (`doc:`).
+    Doc,
+}
+
+impl NameKind {
+    /// The kind in English, as the command line says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NameKind::Code => "code",
+            NameKind::Level => "level",
+            NameKind::Field => "metadata field",
+            NameKind::Role => "role",
+            NameKind::Polarity => "polarity",
+            NameKind::Doc => "transcript",
+        }
+    }
+}
+
+/// A known name: an id and, when it has one, what it is called (a parameter's name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Name {
+    /// What the query writes.
+    pub id: String,
+    /// What it is called, when that differs.
+    pub label: Option<String>,
+}
+
+/// A name the index does not know, with the known names to offer instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unknown {
+    /// What it was meant to name.
+    pub kind: NameKind,
+    /// The name as given.
+    pub name: String,
+    /// The known names nearest to it, nearest first ([`nearest`]); when none is near, the
+    /// first few known names (`near` false).
+    pub suggestions: Vec<Name>,
+    /// True when `suggestions` are near the name, false when they are just the first known.
+    pub near: bool,
+    /// How many names of the kind are known.
+    pub known: usize,
+}
+
+impl Unknown {
+    /// The unknown `name` of `kind`, offered the nearest of `known`.
+    pub fn new(kind: NameKind, name: &str, known: &[Name]) -> Unknown {
+        let near = nearest(name, known, 3);
+        let is_near = !near.is_empty();
+        Unknown {
+            kind,
+            name: name.to_string(),
+            suggestions: if is_near {
+                near
+            } else {
+                known.iter().take(SHOWN_KNOWN).cloned().collect()
+            },
+            near: is_near,
+            known: known.len(),
+        }
+    }
+}
+
+/// How many known names an unknown name is shown when none is near it.
+const SHOWN_KNOWN: usize = 10;
+
+/// The known names nearest to `name`, nearest first, at most `most`: the same but for case,
+/// then within an edit distance of a third of the name's length (at least 1, Levenshtein over
+/// lower-case characters, to the id or the label), then the ones that begin with the name or
+/// hold it (3 characters or more). Ties in the order given.
+pub fn nearest(name: &str, known: &[Name], most: usize) -> Vec<Name> {
+    let name: Vec<char> = name.trim().to_lowercase().chars().collect();
+    if name.is_empty() {
+        return Vec::new();
+    }
+    let limit = (name.len() / 3).max(1);
+    let mut ranked: Vec<((u8, usize), &Name)> = Vec::new();
+    for k in known {
+        let mut best: Option<(u8, usize)> = None;
+        for s in std::iter::once(&k.id).chain(k.label.as_ref()) {
+            let s: Vec<char> = s.to_lowercase().chars().collect();
+            let d = levenshtein(&name, &s);
+            let rank = if d == 0 {
+                Some((0, 0))
+            } else if d <= limit {
+                Some((1, d))
+            } else if name.len() >= 3 && contains(&s, &name) {
+                Some((2, d))
+            } else {
+                None
+            };
+            best = match (best, rank) {
+                (Some(b), Some(r)) => Some(b.min(r)),
+                (b, r) => b.or(r),
+            };
+        }
+        if let Some(r) = best {
+            ranked.push((r, k));
+        }
+    }
+    ranked.sort_by_key(|(r, _)| *r);
+    ranked
+        .into_iter()
+        .take(most)
+        .map(|(_, k)| k.clone())
+        .collect()
+}
+
+fn contains(hay: &[char], needle: &[char]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// The edit distance (insertions, deletions, substitutions) between two strings of characters.
+fn levenshtein(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(row[j + 1] + 1);
+        }
+    }
+    row[b.len()]
+}
 
 /// A query read from the user's text: the tantivy query, and what to highlight in hits.
 pub struct ParsedQuery {
@@ -72,15 +230,145 @@ impl Highlighter {
     }
 }
 
-/// A query that cannot be read; the message says what and where.
-#[derive(Debug)]
-pub struct QueryError(pub String);
+/// A query that cannot be read, or that names what the index does not know.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum QueryError {
+    /// The grammar cannot read the text.
+    Syntax {
+        /// The query as the user wrote it.
+        query: String,
+        /// Where, in characters from 1 (one past the end: at the end).
+        at: usize,
+        /// What is wrong there.
+        problem: SyntaxProblem,
+    },
+    /// A code, level, metadata field, role, polarity or transcript the index does not know.
+    Unknown(Unknown),
+    /// Syntax the grammar reads but citata does not support.
+    Unsupported(Unsupported),
+    /// A word or phrase without words to search for (`"..."`): as written.
+    NoWords(String),
+    /// Parentheses and `NOT`s nested deeper than [`MAX_NESTING`]: how deep, when measured.
+    TooDeep(Option<usize>),
+    /// The index could not be read while checking names: the message.
+    Other(String),
+}
+
+/// Syntax citata does not support.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unsupported {
+    /// `[a TO b]`.
+    Range,
+    /// `IN [...]`.
+    Set,
+    /// `field:*`: the field.
+    Exists(String),
+    /// `/regex/`.
+    Regex,
+}
+
+/// What is wrong at the position of a [`QueryError::Syntax`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SyntaxProblem {
+    /// A quote opened here is not closed.
+    UnclosedQuote,
+    /// A parenthesis opened here is not closed.
+    UnclosedParen,
+    /// This parenthesis closes none.
+    UnopenedParen,
+    /// An operator (`AND`, `OR`, `NOT`, as written) without a word where it needs one.
+    LoneOperator(String),
+    /// A `field:` without a value.
+    EmptyField(String),
+    /// What tantivy's grammar says.
+    Grammar(String),
+}
 
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            QueryError::Syntax { query, at, problem } => {
+                let what = match problem {
+                    SyntaxProblem::UnclosedQuote => "the quote opened there is not closed".into(),
+                    SyntaxProblem::UnclosedParen => {
+                        "the parenthesis opened there is not closed".into()
+                    }
+                    SyntaxProblem::UnopenedParen => "this parenthesis closes none".into(),
+                    SyntaxProblem::LoneOperator(op) if matches!(op.as_str(), "NOT" | "НЕ") => {
+                        format!("`{op}` needs a word after it")
+                    }
+                    SyntaxProblem::LoneOperator(op) => format!("`{op}` needs a word on each side"),
+                    SyntaxProblem::EmptyField(field) => {
+                        format!("`{field}:` needs a value, e.g. `{field}:VALUE`")
+                    }
+                    SyntaxProblem::Grammar(m) => m.clone(),
+                };
+                write!(
+                    f,
+                    "cannot read the query `{query}` at character {at}: {what}; quote words with special characters, e.g. \"1:0\""
+                )
+            }
+            QueryError::Unknown(u) => {
+                let list = |names: &[Name]| {
+                    names
+                        .iter()
+                        .map(|n| match &n.label {
+                            Some(l) => format!("`{}` ({l})", n.id),
+                            None => format!("`{}`", n.id),
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
+                write!(f, "unknown {} `{}`", u.kind.as_str(), u.name)?;
+                if u.near {
+                    write!(f, "; did you mean {}?", list(&u.suggestions))?;
+                } else if u.known == 0 {
+                    write!(f, "; the index has none")?;
+                } else {
+                    let more = if u.known > u.suggestions.len() {
+                        format!(", … ({} in all)", u.known)
+                    } else {
+                        String::new()
+                    };
+                    write!(f, "; known: {}{more}", list(&u.suggestions))?;
+                }
+                if u.kind == NameKind::Field {
+                    write!(
+                        f,
+                        " (to search for a word with a colon, quote it: \"10:30\")"
+                    )?;
+                }
+                Ok(())
+            }
+            QueryError::Unsupported(u) => match u {
+                Unsupported::Range => {
+                    f.write_str("ranges ([a TO b]) are not supported in citata queries")
+                }
+                Unsupported::Set => f.write_str("sets (IN [...]) are not supported; use OR"),
+                Unsupported::Exists(field) => {
+                    write!(f, "`{field}:*` is not supported; use `{field}:VALUE`")
+                }
+                Unsupported::Regex => f.write_str(
+                    "regular expressions are not supported in queries; use prefix* instead",
+                ),
+            },
+            QueryError::NoWords(p) => write!(f, "`{p}` has no words to search for"),
+            QueryError::TooDeep(Some(depth)) => write!(
+                f,
+                "the query nests parentheses or NOT {depth} levels deep; at most {MAX_NESTING} are allowed"
+            ),
+            QueryError::TooDeep(None) => {
+                write!(f, "the query nests more than {MAX_NESTING} levels deep")
+            }
+            QueryError::Other(m) => f.write_str(m),
+        }
     }
 }
+
+impl std::error::Error for QueryError {}
 
 /// Reads a query. An empty (or blank) text matches every passage.
 ///
@@ -91,14 +379,13 @@ pub fn parse(
     text: &str,
     fields: &Fields,
     analyzer: &mut Analyzer,
-    meta: &MetaFilter<'_>,
+    vocabulary: &dyn Vocabulary,
 ) -> Result<ParsedQuery, QueryError> {
-    let text = russian_operators(text);
+    let written = text;
+    let (text, origin) = russian_operators(text);
     let depth = nesting(&text);
     if depth > MAX_NESTING {
-        return Err(QueryError(format!(
-            "the query nests parentheses or NOT {depth} levels deep; at most {MAX_NESTING} are allowed"
-        )));
+        return Err(QueryError::TooDeep(Some(depth)));
     }
     if text.trim().is_empty() {
         return Ok(ParsedQuery {
@@ -107,22 +394,27 @@ pub fn parse(
         });
     }
     let ast = query_grammar::parse_query(&text).map_err(|_| {
-        let (_, errors) = query_grammar::parse_query_lenient(&text);
-        let detail = errors
-            .first()
-            .map(|e| {
-                let at = text[..e.pos.min(text.len())].chars().count() + 1;
-                format!(": {} (at character {at})", e.message)
-            })
-            .unwrap_or_default();
-        QueryError(format!(
-            "cannot read the query `{text}`{detail}; quote words with special characters, e.g. \"1:0\""
-        ))
+        let (at, problem) = diagnose(written).unwrap_or_else(|| {
+            let (_, errors) = query_grammar::parse_query_lenient(&text);
+            let end = written.chars().count();
+            match errors.first() {
+                Some(e) => (
+                    origin.get(e.pos).copied().unwrap_or(end),
+                    SyntaxProblem::Grammar(e.message.clone()),
+                ),
+                None => (end, SyntaxProblem::Grammar("unexpected end".into())),
+            }
+        });
+        QueryError::Syntax {
+            query: written.to_string(),
+            at: at + 1,
+            problem,
+        }
     })?;
     let mut b = Builder {
         fields,
         analyzer,
-        meta,
+        vocabulary,
         highlighter: Highlighter::default(),
         depth: 0,
     };
@@ -134,34 +426,124 @@ pub fn parse(
 }
 
 /// `И`, `ИЛИ`, `НЕ` written as operators (upper case, standing alone, outside quotes) become
-/// `AND`, `OR`, `NOT`.
-fn russian_operators(text: &str) -> String {
+/// `AND`, `OR`, `NOT`. Also gives, for each byte of the result (and one past its end), the
+/// character of `text` it comes from, so that a position in the result points into what the
+/// user wrote.
+fn russian_operators(text: &str) -> (String, Vec<usize>) {
     let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    let mut at = 0;
+    let mut push = |out: &mut String, s: &str, from: Option<usize>, at: &mut usize| {
+        for c in s.chars() {
+            out.push(c);
+            let o = from.unwrap_or(*at);
+            origin.extend(std::iter::repeat_n(o, c.len_utf8()));
+            if from.is_none() {
+                *at += 1;
+            }
+        }
+    };
     let mut quoted = false;
     for (i, part) in text.split('"').enumerate() {
         if i > 0 {
-            out.push('"');
+            push(&mut out, "\"", None, &mut at);
             quoted = !quoted;
         }
         if quoted {
-            out.push_str(part);
+            push(&mut out, part, None, &mut at);
             continue;
         }
         let mut first = true;
         for word in part.split(' ') {
             if !first {
-                out.push(' ');
+                push(&mut out, " ", None, &mut at);
             }
             first = false;
-            out.push_str(match word {
+            let op = match word {
                 "И" => "AND",
                 "ИЛИ" => "OR",
                 "НЕ" => "NOT",
-                w => w,
-            });
+                w => {
+                    push(&mut out, w, None, &mut at);
+                    continue;
+                }
+            };
+            push(&mut out, op, Some(at), &mut at);
+            at += word.chars().count();
         }
     }
-    out
+    origin.push(at);
+    (out, origin)
+}
+
+/// The first mistake of a query the grammar cannot read, as a user makes it: an unclosed
+/// quote or parenthesis, a parenthesis that closes none, an operator without its word, a
+/// `field:` without a value. The position counts characters of `text` from 0. `None` when
+/// none of these is found (the grammar's own message is used then).
+fn diagnose(text: &str) -> Option<(usize, SyntaxProblem)> {
+    // Words outside quotes: (start character, word); parentheses split words.
+    let mut words: Vec<(usize, String)> = Vec::new();
+    let mut open: Vec<usize> = Vec::new();
+    let mut quote: Option<usize> = None;
+    let mut word: Option<(usize, String)> = None;
+    let mut escaped = false;
+    for (i, c) in text.chars().enumerate() {
+        if quote.is_some() {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quote = None;
+            }
+            continue;
+        }
+        if c.is_whitespace() || c == '(' || c == ')' {
+            words.extend(word.take());
+        }
+        match c {
+            '"' => {
+                // A phrase is a word (`code:"a b"` too: the quote is its value).
+                word.get_or_insert_with(|| (i, String::new())).1.push(c);
+                quote = Some(i);
+            }
+            '(' => open.push(i),
+            ')' => {
+                if open.pop().is_none() {
+                    return Some((i, SyntaxProblem::UnopenedParen));
+                }
+            }
+            c if c.is_whitespace() => {}
+            c => word.get_or_insert_with(|| (i, String::new())).1.push(c),
+        }
+    }
+    words.extend(word.take());
+    if let Some(q) = quote {
+        return Some((q, SyntaxProblem::UnclosedQuote));
+    }
+    if let Some(&p) = open.last() {
+        return Some((p, SyntaxProblem::UnclosedParen));
+    }
+    let binary = |w: &str| matches!(w, "AND" | "OR" | "И" | "ИЛИ");
+    let unary = |w: &str| matches!(w, "NOT" | "НЕ");
+    for (k, (at, w)) in words.iter().enumerate() {
+        let next = words.get(k + 1).map(|(_, w)| w.as_str());
+        let lone = if binary(w) {
+            k == 0 || next.is_none_or(binary)
+        } else {
+            unary(w) && next.is_none_or(binary)
+        };
+        if lone {
+            return Some((*at, SyntaxProblem::LoneOperator(w.clone())));
+        }
+        if let Some(field) = w.strip_suffix(':')
+            && !field.is_empty()
+            && !field.contains(':')
+        {
+            return Some((*at, SyntaxProblem::EmptyField(field.to_string())));
+        }
+    }
+    None
 }
 
 /// The deepest nesting of a query: open parentheses, and `NOT`s in a row, which tantivy's
@@ -207,7 +589,7 @@ fn nesting(text: &str) -> usize {
 struct Builder<'a> {
     fields: &'a Fields,
     analyzer: &'a mut Analyzer,
-    meta: &'a MetaFilter<'a>,
+    vocabulary: &'a dyn Vocabulary,
     highlighter: Highlighter,
     /// How deep [`Builder::build`] is in the query tree.
     depth: usize,
@@ -219,9 +601,7 @@ impl Builder<'_> {
         // The text was measured before the grammar read it ([`nesting`]); this bounds the
         // tree the scorers recurse over whatever the grammar made of it.
         if self.depth > 2 * MAX_NESTING + 2 {
-            return Err(QueryError(format!(
-                "the query nests more than {MAX_NESTING} levels deep"
-            )));
+            return Err(QueryError::TooDeep(None));
         }
         self.depth += 1;
         let built = self.build_node(ast, positive);
@@ -259,18 +639,12 @@ impl Builder<'_> {
             UserInputAst::Leaf(leaf) => match leaf.as_ref() {
                 UserInputLeaf::Literal(lit) => self.literal(lit, positive),
                 UserInputLeaf::All => Ok(Box::new(AllQuery)),
-                UserInputLeaf::Range { .. } => Err(QueryError(
-                    "ranges ([a TO b]) are not supported in citata queries".into(),
-                )),
-                UserInputLeaf::Set { .. } => Err(QueryError(
-                    "sets (IN [...]) are not supported; use OR".into(),
-                )),
-                UserInputLeaf::Exists { field } => Err(QueryError(format!(
-                    "`{field}:*` is not supported; use `{field}:VALUE`"
-                ))),
-                UserInputLeaf::Regex { .. } => Err(QueryError(
-                    "regular expressions are not supported in queries; use prefix* instead".into(),
-                )),
+                UserInputLeaf::Range { .. } => Err(QueryError::Unsupported(Unsupported::Range)),
+                UserInputLeaf::Set { .. } => Err(QueryError::Unsupported(Unsupported::Set)),
+                UserInputLeaf::Exists { field } => {
+                    Err(QueryError::Unsupported(Unsupported::Exists(field.clone())))
+                }
+                UserInputLeaf::Regex { .. } => Err(QueryError::Unsupported(Unsupported::Regex)),
             },
         }
     }
@@ -294,10 +668,7 @@ impl Builder<'_> {
             .map(|t| self.analyzer.info(t).key().to_string())
             .collect();
         if keys.is_empty() {
-            return Err(QueryError(format!(
-                "`{}` has no words to search for",
-                lit.phrase
-            )));
+            return Err(QueryError::NoWords(lit.phrase.clone()));
         }
         // The prefix is matched as written (normalized), not as a dictionary form: the
         // lemma of "отсроч" is not what the user typed.
@@ -341,7 +712,8 @@ impl Builder<'_> {
         })
     }
 
-    /// `field:value`: a filter on codes, levels, role, polarity, wishes or metadata.
+    /// `field:value`: a filter on codes, levels, role, polarity, wishes or metadata; a name
+    /// the index does not know is an error ([`QueryError::Unknown`]), not an empty result.
     fn filter(&mut self, field: &str, value: &str) -> Result<Box<dyn Query>, QueryError> {
         let f = self.fields;
         let term = |field: Field, v: &str| -> Box<dyn Query> {
@@ -350,18 +722,25 @@ impl Builder<'_> {
                 IndexRecordOption::Basic,
             ))
         };
+        let kind = match field {
+            "code" => Some((NameKind::Code, f.code)),
+            "doc" => Some((NameKind::Doc, f.doc)),
+            "level" => Some((NameKind::Level, f.level)),
+            "role" => Some((NameKind::Role, f.role)),
+            "polarity" => Some((NameKind::Polarity, f.polarity)),
+            _ => None,
+        };
+        if let Some((kind, field)) = kind {
+            self.vocabulary.check(kind, value)?;
+            return Ok(term(field, value));
+        }
         Ok(match field {
-            "code" => term(f.code, value),
-            "doc" => term(f.doc, value),
-            "level" => term(f.level, value),
-            "role" => term(f.role, value),
-            "polarity" => term(f.polarity, value),
             "wish" if value == "true" => term(f.wish, "true"),
             "wish" => Box::new(BooleanQuery::new(vec![
                 (Occur::Must, Box::new(AllQuery) as Box<dyn Query>),
                 (Occur::MustNot, term(f.wish, "true")),
             ])),
-            key => (self.meta)(&meta_term(key, value)).map_err(QueryError)?,
+            key => self.vocabulary.meta(key, value, true)?,
         })
     }
 }
@@ -390,17 +769,62 @@ mod tests {
         super::super::schema().1
     }
 
-    /// Metadata filters as plain terms (the index resolves them to transcripts).
-    fn test_meta(t: &str) -> Result<Box<dyn Query>, String> {
-        Ok(Box::new(TermQuery::new(
-            Term::from_field_text(fields().meta, t),
-            IndexRecordOption::Basic,
-        )))
+    /// Metadata filters as plain terms (the index resolves them to transcripts); the keys
+    /// `division` and `wave`, the codes `pricing` and `payment_terms`, any other name.
+    struct TestVocabulary;
+
+    impl Vocabulary for TestVocabulary {
+        fn meta(
+            &self,
+            key: &str,
+            value: &str,
+            in_query: bool,
+        ) -> Result<Box<dyn Query>, QueryError> {
+            let mut keys = vec![name("division", None), name("wave", None)];
+            if in_query {
+                keys.extend(QUERY_FIELDS.iter().map(|f| name(f, None)));
+            }
+            if !["division", "wave"].contains(&key) {
+                return Err(QueryError::Unknown(Unknown::new(
+                    NameKind::Field,
+                    key,
+                    &keys,
+                )));
+            }
+            Ok(Box::new(TermQuery::new(
+                Term::from_field_text(fields().meta, &meta_term(key, value)),
+                IndexRecordOption::Basic,
+            )))
+        }
+
+        fn check(&self, kind: NameKind, value: &str) -> Result<(), QueryError> {
+            let codes = [
+                name("pricing", Some("Ценообразование")),
+                name("payment_terms", Some("Условия оплаты")),
+            ];
+            if kind == NameKind::Code && !codes.iter().any(|c| c.id == value) {
+                return Err(QueryError::Unknown(Unknown::new(kind, value, &codes)));
+            }
+            Ok(())
+        }
+    }
+
+    fn name(id: &str, label: Option<&str>) -> Name {
+        Name {
+            id: id.to_string(),
+            label: label.map(str::to_string),
+        }
+    }
+
+    fn error(q: &str) -> QueryError {
+        parse(q, &fields(), &mut Analyzer::new(), &TestVocabulary)
+            .err()
+            .expect("an error")
     }
 
     fn highlighted(q: &str, text: &str) -> Vec<String> {
         let mut a = Analyzer::new();
-        let p = parse(q, &fields(), &mut a, &test_meta).expect("query reads");
+        let p = parse(q, &fields(), &mut a, &TestVocabulary).expect("query reads");
         p.highlighter
             .spans(&mut a, text)
             .iter()
@@ -410,12 +834,16 @@ mod tests {
 
     #[test]
     fn russian_operators_outside_quotes_only() {
-        assert_eq!(
-            russian_operators("цена И сроки ИЛИ \"И так далее\" НЕ брак"),
-            "цена AND сроки OR \"И так далее\" NOT брак"
-        );
+        let (text, origin) = russian_operators("цена И сроки ИЛИ \"И так далее\" НЕ брак");
+        assert_eq!(text, "цена AND сроки OR \"И так далее\" NOT брак");
+        // Each byte of the result points at the character it comes from: «сроки» is the
+        // 8th character written, the «O» of NOT comes from the «Н» of НЕ, the 32nd, the end
+        // is the 39th.
+        assert_eq!(origin[text.find("сроки").unwrap()], 7);
+        assert_eq!(origin[text.find("NOT").unwrap() + 1], 31);
+        assert_eq!(origin[text.len()], 38);
         // Lower case "и" / "не" are words.
-        assert_eq!(russian_operators("и не"), "и не");
+        assert_eq!(russian_operators("и не").0, "и не");
     }
 
     #[test]
@@ -440,19 +868,13 @@ mod tests {
     fn bad_queries_say_what_is_wrong() {
         let mut a = Analyzer::new();
         let f = fields();
-        let e = parse("цена AND (сроки", &f, &mut a, &test_meta)
-            .err()
-            .expect("an error");
-        assert!(e.0.contains("cannot read the query"), "{}", e.0);
-        let e = parse("\"...\"", &f, &mut a, &test_meta)
-            .err()
-            .expect("an error");
-        assert!(e.0.contains("has no words"), "{}", e.0);
-        let e = parse("wave:[2025 TO 2026]", &f, &mut a, &test_meta)
-            .err()
-            .expect("an error");
-        assert!(e.0.contains("ranges"), "{}", e.0);
-        assert!(parse("  ", &f, &mut a, &test_meta).is_ok());
+        let e = error("цена AND (сроки").to_string();
+        assert!(e.contains("cannot read the query"), "{e}");
+        let e = error("\"...\"").to_string();
+        assert!(e.contains("has no words"), "{e}");
+        let e = error("wave:[2025 TO 2026]").to_string();
+        assert!(e.contains("ranges"), "{e}");
+        assert!(parse("  ", &f, &mut a, &TestVocabulary).is_ok());
     }
 
     // See: issue #18
@@ -475,8 +897,8 @@ mod tests {
         let f = fields();
         let nested = |open: &str, n: usize| format!("{}a{}", open.repeat(n), ")".repeat(n));
         // 32 levels are read; one more is refused.
-        assert!(parse(&nested("(", 32), &f, &mut a, &test_meta).is_ok());
-        assert!(parse(&nested("-(", 32), &f, &mut a, &test_meta).is_ok());
+        assert!(parse(&nested("(", 32), &f, &mut a, &TestVocabulary).is_ok());
+        assert!(parse(&nested("-(", 32), &f, &mut a, &TestVocabulary).is_ok());
         for q in [
             nested("(", 33),
             nested("-(", 33),
@@ -485,13 +907,123 @@ mod tests {
             "(".repeat(10_000),
             format!("{}a", "NOT ".repeat(10_000)),
         ] {
-            let e = parse(&q, &f, &mut a, &test_meta).err().expect("an error");
+            let e = parse(&q, &f, &mut a, &TestVocabulary)
+                .err()
+                .expect("an error")
+                .to_string();
             assert!(
-                e.0.contains(&format!("at most {MAX_NESTING} are allowed")),
-                "{}",
-                e.0
+                e.contains(&format!("at most {MAX_NESTING} are allowed")),
+                "{e}"
             );
         }
+    }
+
+    /// A syntax error points at the character where the mistake is, as written (Russian
+    /// operators counted as the user typed them), and names it.
+    #[test]
+    fn syntax_errors_point_at_the_mistake() {
+        let syntax = |q: &str| match error(q) {
+            QueryError::Syntax { at, problem, .. } => (at, problem),
+            e => panic!("{q}: {e:?}"),
+        };
+        assert_eq!(
+            syntax("цена AND (сроки"),
+            (10, SyntaxProblem::UnclosedParen)
+        );
+        assert_eq!(syntax("цена) AND сроки"), (5, SyntaxProblem::UnopenedParen));
+        assert_eq!(
+            syntax("\"сроки поставки"),
+            (1, SyntaxProblem::UnclosedQuote)
+        );
+        assert_eq!(
+            syntax("цена ИЛИ"),
+            (6, SyntaxProblem::LoneOperator("ИЛИ".into()))
+        );
+        assert_eq!(
+            syntax("цена И ИЛИ сроки"),
+            (6, SyntaxProblem::LoneOperator("И".into()))
+        );
+        assert_eq!(
+            syntax("оплата code:"),
+            (8, SyntaxProblem::EmptyField("code".into()))
+        );
+        assert_eq!(
+            error("цена НЕ").to_string(),
+            "cannot read the query `цена НЕ` at character 6: `НЕ` needs a word after it; quote words with special characters, e.g. \"1:0\""
+        );
+        let e = error("цена AND (сроки").to_string();
+        assert!(
+            e.starts_with(
+                "cannot read the query `цена AND (сроки` at character 10: the parenthesis opened there is not closed"
+            ),
+            "{e}"
+        );
+    }
+
+    /// A code or metadata field the index does not know is an error naming the nearest
+    /// known names, not an empty result.
+    #[test]
+    fn unknown_names_suggest_the_nearest() {
+        let unknown = |q: &str| match error(q) {
+            QueryError::Unknown(u) => u,
+            e => panic!("{q}: {e:?}"),
+        };
+        let u = unknown("оплата AND code:payment");
+        assert_eq!(
+            (u.kind, u.name.as_str(), u.near),
+            (NameKind::Code, "payment", true)
+        );
+        assert_eq!(
+            u.suggestions,
+            [name("payment_terms", Some("Условия оплаты"))]
+        );
+        assert_eq!(
+            error("code:payment").to_string(),
+            "unknown code `payment`; did you mean `payment_terms` (Условия оплаты)?"
+        );
+        // By the label too; nothing near: the known ones.
+        assert_eq!(unknown("code:ценообразованье").suggestions[0].id, "pricing");
+        let u = unknown("code:xyz");
+        assert!(!u.near);
+        assert_eq!((u.suggestions.len(), u.known), (2, 2));
+        // A misspelt metadata field: the nearest key, and the query's own fields count too.
+        let u = unknown("divison:закупки");
+        assert_eq!(
+            (u.kind, u.suggestions[0].id.as_str()),
+            (NameKind::Field, "division")
+        );
+        assert_eq!(unknown("cod:pricing").suggestions[0].id, "code");
+        // Known names read as before.
+        assert!(
+            parse(
+                "code:pricing AND division:закупки",
+                &fields(),
+                &mut Analyzer::new(),
+                &TestVocabulary
+            )
+            .is_ok()
+        );
+    }
+
+    #[test]
+    fn nearest_names_rank_case_then_distance_then_containment() {
+        let known = [
+            name("delivery_time", Some("Сроки поставки")),
+            name("document_flow", Some("Документооборот")),
+            name("Division", None),
+            name("logistics", Some("Логистика")),
+        ];
+        let ids =
+            |q: &str| -> Vec<String> { nearest(q, &known, 3).into_iter().map(|n| n.id).collect() };
+        assert_eq!(ids("delivery"), ["delivery_time"]);
+        assert_eq!(ids("division"), ["Division"]);
+        assert_eq!(ids("divison"), ["Division"]);
+        assert_eq!(ids("логистика"), ["logistics"]);
+        assert_eq!(ids("сроки"), ["delivery_time"]);
+        assert!(ids("xyz").is_empty());
+        assert!(ids("").is_empty());
+        assert_eq!(levenshtein(&['a', 'b', 'c'], &['a', 'c']), 1);
+        assert_eq!(levenshtein(&[], &['a', 'c']), 2);
     }
 
     #[test]

@@ -12,8 +12,8 @@ use tantivy::{TantivyDocument, Term};
 use serde::Serialize;
 
 use super::kwic;
-use super::query::{self, Highlighter};
-use super::{CitataIndex, TRANSCRIPT, err};
+use super::query::{self, Highlighter, Name, NameKind, QueryError, Unknown, Vocabulary};
+use super::{CitataIndex, IndexCodebook, TRANSCRIPT, err};
 use crate::model::{CharIndex, Span};
 use crate::text::Analyzer;
 
@@ -98,48 +98,188 @@ pub struct Facets {
     pub meta: Vec<FacetCount>,
 }
 
-impl CitataIndex {
-    /// The sentences of the live transcripts whose metadata holds `term` ([`query::meta_term`]):
-    /// their doc ids, read off the transcript documents' `meta` terms (a range of the term
-    /// dictionary; a term of a deleted document is skipped).
-    fn meta_query(
+/// The names an index knows, for checking the names a search gives: looked up in the term
+/// dictionaries (cheap), and only for a name not found there, in the codebook the index was
+/// coded with and in every metadata term (to name the nearest).
+struct Lookup<'a> {
+    index: &'a CitataIndex,
+    searcher: &'a tantivy::Searcher,
+}
+
+impl Lookup<'_> {
+    fn fail<T>(&self, e: impl super::error::IntoIndexError) -> Result<T, QueryError> {
+        Err(QueryError::Other(err(e, &self.index.dir).to_string()))
+    }
+
+    /// True when a live document has `value` in `field` (a term of a deleted document stays
+    /// in the dictionary until a merge: it does not count).
+    fn has_term(&self, field: Field, value: &str) -> Result<bool, QueryError> {
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
+            match inverted.terms().get(value.as_bytes()) {
+                Ok(Some(info)) if self.live(segment, &inverted, &info)? => return Ok(true),
+                Ok(_) => {}
+                Err(e) => return self.fail(e),
+            }
+        }
+        Ok(false)
+    }
+
+    /// True when a document of the term `info` is not deleted.
+    fn live(
         &self,
-        searcher: &tantivy::Searcher,
-        term: &str,
-    ) -> crate::Result<Box<dyn Query>> {
-        let prefix = format!("{term}{}", super::META_SEP);
-        let mut docs = BTreeSet::new();
-        for segment in searcher.segment_readers() {
-            let inverted = segment
-                .inverted_index(self.fields.meta)
-                .map_err(|e| err(e, &self.dir))?;
+        segment: &tantivy::SegmentReader,
+        inverted: &tantivy::InvertedIndexReader,
+        info: &tantivy::postings::TermInfo,
+    ) -> Result<bool, QueryError> {
+        let mut postings = inverted
+            .read_postings_from_terminfo(info, IndexRecordOption::Basic)
+            .or_else(|e| self.fail(e))?;
+        while postings.doc() != tantivy::TERMINATED {
+            if !segment.is_deleted(postings.doc()) {
+                return Ok(true);
+            }
+            postings.advance();
+        }
+        Ok(false)
+    }
+
+    /// The terms of `field` that start with `prefix` and a live document has, without the
+    /// prefix, in order, without repeats; only the first when `first` is set.
+    fn live_terms(
+        &self,
+        field: Field,
+        prefix: &str,
+        first: bool,
+    ) -> Result<BTreeSet<String>, QueryError> {
+        let mut out = BTreeSet::new();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
             let mut stream = inverted
                 .terms()
                 .range()
                 .ge(prefix.as_bytes())
                 .into_stream()
-                .map_err(|e| err(e, &self.dir))?;
+                .or_else(|e| self.fail(e))?;
             while stream.advance() {
-                let Some(doc) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else {
                     break;
                 };
-                let mut postings = inverted
-                    .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
-                    .map_err(|e| err(e, &self.dir))?;
-                let mut live = false;
-                while postings.doc() != tantivy::TERMINATED {
-                    live |= !segment.is_deleted(postings.doc());
-                    postings.advance();
-                }
-                if live {
-                    docs.insert(String::from_utf8_lossy(doc).into_owned());
+                if self.live(segment, &inverted, stream.value())? {
+                    out.insert(String::from_utf8_lossy(rest).into_owned());
+                    if first {
+                        return Ok(out);
+                    }
                 }
             }
         }
+        Ok(out)
+    }
+
+    /// The parameters and the levels of the codebook the index was coded with (the embedded
+    /// default for an index without one), with their names.
+    fn codebook(&self) -> Result<(Vec<Name>, Vec<Name>), QueryError> {
+        let icb = match self.index.codebook() {
+            Ok(Some(c)) => c,
+            Ok(None) => IndexCodebook::read(None).map_err(|e| QueryError::Other(e.to_string()))?,
+            Err(e) => return Err(QueryError::Other(e.to_string())),
+        };
+        let cb = icb
+            .compile(&mut Analyzer::new())
+            .map_err(|e| QueryError::Other(e.to_string()))?;
+        let named = |id: &str, name: &str| Name {
+            id: id.to_string(),
+            label: Some(name.to_string()),
+        };
+        Ok((
+            cb.parameters
+                .iter()
+                .map(|p| named(&p.id, &p.name))
+                .collect(),
+            cb.levels.iter().map(|l| named(&l.id, &l.name)).collect(),
+        ))
+    }
+}
+
+impl Vocabulary for Lookup<'_> {
+    /// The sentences of the live transcripts whose metadata holds `key=value`: their doc
+    /// ids, read off the transcript documents' `meta` terms (a range of the term dictionary;
+    /// a term of a deleted document is skipped).
+    fn meta(&self, key: &str, value: &str, in_query: bool) -> Result<Box<dyn Query>, QueryError> {
+        let term = format!("{}{}", query::meta_term(key, value), super::META_SEP);
+        let docs = self.live_terms(self.index.fields.meta, &term, false)?;
+        // No transcript has the value: is the key one any transcript has?
+        if docs.is_empty()
+            && self
+                .live_terms(self.index.fields.meta, &query::meta_term(key, ""), true)?
+                .is_empty()
+        {
+            let mut keys: BTreeSet<String> = self
+                .live_terms(self.index.fields.meta, "", false)?
+                .into_iter()
+                .filter_map(|t| t.split_once('=').map(|(k, _)| k.to_string()))
+                .collect();
+            if in_query {
+                keys.extend(query::QUERY_FIELDS.iter().map(|f| f.to_string()));
+            }
+            let known: Vec<Name> = keys
+                .into_iter()
+                .map(|id| Name { id, label: None })
+                .collect();
+            return Err(QueryError::Unknown(Unknown::new(
+                NameKind::Field,
+                key.trim(),
+                &known,
+            )));
+        }
         Ok(Box::new(TermSetQuery::new(
             docs.iter()
-                .map(|d| Term::from_field_text(self.fields.doc, d)),
+                .map(|d| Term::from_field_text(self.index.fields.doc, d)),
         )))
+    }
+
+    fn check(&self, kind: NameKind, value: &str) -> Result<(), QueryError> {
+        let f = &self.index.fields;
+        let fixed = |names: &[&str]| -> Vec<Name> {
+            names
+                .iter()
+                .map(|n| Name {
+                    id: n.to_string(),
+                    label: None,
+                })
+                .collect()
+        };
+        let known: Vec<Name> = match kind {
+            NameKind::Role => fixed(&["respondent", "interviewer"]),
+            NameKind::Polarity => fixed(&["positive", "negative", "neutral", "mixed"]),
+            NameKind::Code | NameKind::Level | NameKind::Doc => {
+                let field = match kind {
+                    NameKind::Code => f.code,
+                    NameKind::Level => f.level,
+                    _ => f.doc,
+                };
+                if self.has_term(field, value)? {
+                    return Ok(());
+                }
+                let mut known = match kind {
+                    NameKind::Code => self.codebook()?.0,
+                    NameKind::Level => self.codebook()?.1,
+                    _ => Vec::new(),
+                };
+                // Names coded in the index that the codebook no longer has (until retag).
+                for t in self.live_terms(field, "", false)? {
+                    if !known.iter().any(|k| k.id == t) {
+                        known.push(Name { id: t, label: None });
+                    }
+                }
+                known
+            }
+            _ => return Ok(()),
+        };
+        if known.iter().any(|k| k.id == value) {
+            return Ok(());
+        }
+        Err(QueryError::Unknown(Unknown::new(kind, value, &known)))
     }
 }
 
@@ -150,15 +290,36 @@ impl CitataIndex {
     /// Runs a search.
     ///
     /// # Errors
-    /// A query that cannot be read (the message says where), or an index that cannot be read.
+    /// A query that cannot be read (the message says where), a code, level, role, polarity,
+    /// transcript or metadata key the index does not know ([`super::IndexError::Query`], with
+    /// the nearest names), or an index that cannot be read.
     pub fn search(&self, q: &SearchQuery) -> crate::Result<SearchResult> {
         self.check_layout()?;
         let searcher = self.searcher()?;
         let f = &self.fields;
         let mut analyzer = Analyzer::new();
-        let meta = |t: &str| self.meta_query(&searcher, t).map_err(|e| e.to_string());
+        let lookup = Lookup {
+            index: self,
+            searcher: &searcher,
+        };
         let parsed =
-            query::parse(&q.text, f, &mut analyzer, &meta).map_err(|e| err(e, &self.dir))?;
+            query::parse(&q.text, f, &mut analyzer, &lookup).map_err(|e| err(e, &self.dir))?;
+        // The filters name codes, a level, a role, a polarity and metadata keys the index
+        // knows: a misspelt one is an error with the nearest names, not an empty result.
+        let checked =
+            |kind: NameKind, v: &str| lookup.check(kind, v).map_err(|e| err(e, &self.dir));
+        for c in &q.codes {
+            checked(NameKind::Code, c)?;
+        }
+        for (kind, v) in [
+            (NameKind::Level, &q.level),
+            (NameKind::Role, &q.role),
+            (NameKind::Polarity, &q.polarity),
+        ] {
+            if let Some(v) = v {
+                checked(kind, v)?;
+            }
+        }
         let term = |field: Field, v: &str| -> Box<dyn Query> {
             Box::new(TermQuery::new(
                 Term::from_field_text(field, v),
@@ -192,7 +353,7 @@ impl CitataIndex {
         for (k, v) in &q.filters {
             parts.push((
                 Occur::Must,
-                self.meta_query(&searcher, &query::meta_term(k, v))?,
+                lookup.meta(k, v, false).map_err(|e| err(e, &self.dir))?,
             ));
         }
         let query = BooleanQuery::new(parts);

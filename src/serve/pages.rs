@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use super::{App, SearchParams};
 use crate::index::kwic::{self, first_run};
+use crate::index::query::{NameKind, QueryError, SyntaxProblem, Unsupported};
 use crate::index::{SearchResult, Stats, TranscriptView};
 use crate::model::{CharIndex, Role};
 use crate::report::pins::{Pin, Pins};
@@ -210,6 +211,104 @@ const HELP: &str = "<table class=\"help\"><tr><td><code>оплата</code></td>
 <tr><td><code>цена И скидка</code>, <code>цена ИЛИ тендер</code>, <code>цена НЕ скидка</code></td><td>И / ИЛИ / НЕ (или AND / OR / NOT), скобки</td></tr>\
 <tr><td><code>code:delivery_time</code>, <code>division:Закупки</code>, <code>wave:2026</code></td><td>параметр, подразделение, волна прямо в запросе</td></tr></table>";
 
+/// A query that cannot be read, or that names what the study does not have, in Russian: a
+/// syntax error with the query shown and the place marked, an unknown name with the nearest
+/// known ones.
+fn query_error(e: &QueryError) -> String {
+    match e {
+        QueryError::Syntax { query, at, problem } => {
+            let what = match problem {
+                SyntaxProblem::UnclosedQuote => "открытая здесь кавычка не закрыта".to_string(),
+                SyntaxProblem::UnclosedParen => "открытая здесь скобка не закрыта".to_string(),
+                SyntaxProblem::UnopenedParen => "этой скобке нет открывающей пары".to_string(),
+                SyntaxProblem::LoneOperator(op) if matches!(op.as_str(), "NOT" | "НЕ") => {
+                    format!("после «{op}» нужно слово")
+                }
+                SyntaxProblem::LoneOperator(op) => {
+                    format!("у «{op}» должно быть слово с каждой стороны")
+                }
+                SyntaxProblem::EmptyField(f) => {
+                    format!("после «{f}:» нужно значение, например {f}:…")
+                }
+                SyntaxProblem::Grammar(_) => "здесь запрос не читается".to_string(),
+            };
+            // The query with the character at the mistake marked (a space past its end).
+            let chars: Vec<char> = query.chars().collect();
+            let i = at.saturating_sub(1).min(chars.len());
+            let before: String = chars[..i].iter().collect();
+            let here: String = chars.get(i).map_or(" ".to_string(), char::to_string);
+            let after: String = chars.get(i + 1..).unwrap_or_default().iter().collect();
+            format!(
+                "<p class=\"err\">Запрос не читается: {what} (символ {at}).</p>\
+<p><code class=\"query\">{}<mark>{}</mark>{}</code></p>\
+<p class=\"muted\">Слова со знаками <code>: ( ) \" *</code> берите в кавычки, например <code>\"1:0\"</code>.</p>",
+                esc(&before),
+                esc(&here),
+                esc(&after)
+            )
+        }
+        QueryError::Unknown(u) => {
+            let what = match u.kind {
+                NameKind::Code => "Параметра «{}» нет в кодовой книге.",
+                NameKind::Level => "Уровня «{}» нет в кодовой книге.",
+                NameKind::Field => "Поля «{}» нет в данных интервью.",
+                NameKind::Role => "Роли «{}» нет.",
+                NameKind::Polarity => "Тональности «{}» нет.",
+                NameKind::Doc => "Интервью «{}» нет в индексе.",
+            }
+            .replace("{}", &esc(&u.name));
+            let names: Vec<String> = u
+                .suggestions
+                .iter()
+                .map(|n| match &n.label {
+                    Some(l) => format!("«{}» (<code>{}</code>)", esc(l), esc(&n.id)),
+                    None => format!("<code>{}</code>", esc(&n.id)),
+                })
+                .collect();
+            let offer = if u.near {
+                format!(" Возможно, имелось в виду: {}.", names.join(", "))
+            } else if u.known == 0 {
+                String::new()
+            } else if u.known > names.len() {
+                format!(" Есть: {}, … (всего {}).", names.join(", "), u.known)
+            } else {
+                format!(" Есть: {}.", names.join(", "))
+            };
+            let colon = if u.kind == NameKind::Field {
+                " Чтобы найти слово с двоеточием, возьмите его в кавычки: <code>\"10:30\"</code>."
+            } else {
+                ""
+            };
+            format!("<p class=\"err\">{what}{offer}{colon}</p>")
+        }
+        QueryError::Unsupported(u) => {
+            let what = match u {
+                Unsupported::Range => "диапазоны (<code>[a TO b]</code>) не поддерживаются".into(),
+                Unsupported::Set => {
+                    "наборы (<code>IN [...]</code>) не поддерживаются; используйте ИЛИ".into()
+                }
+                Unsupported::Exists(f) => format!(
+                    "<code>{0}:*</code> не поддерживается; укажите значение: <code>{0}:…</code>",
+                    esc(f)
+                ),
+                Unsupported::Regex => {
+                    "регулярные выражения не поддерживаются; используйте начало слова со звёздочкой: <code>отсроч*</code>".into()
+                }
+            };
+            format!("<p class=\"err\">Запрос не читается: {what}.</p>")
+        }
+        QueryError::NoWords(p) => format!(
+            "<p class=\"err\">Запрос не читается: в «{}» нет слов для поиска.</p>",
+            esc(p)
+        ),
+        QueryError::TooDeep(_) => format!(
+            "<p class=\"err\">Запрос не читается: скобки и НЕ вложены глубже {} уровней.</p>",
+            crate::index::query::MAX_NESTING
+        ),
+        QueryError::Other(m) => format!("<p class=\"err\">{}</p>", esc(m)),
+    }
+}
+
 /// The link to the search page with `params` plus one more filter.
 fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
     let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
@@ -313,6 +412,11 @@ pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchRe
             return layout("Поиск", &b);
         }
         Some(Ok(r)) => r,
+        Some(Err(crate::Error::Index(crate::index::IndexError::Query { error, .. }))) => {
+            b.push_str(&query_error(&error));
+            b.push_str(HELP);
+            return layout("Поиск", &b);
+        }
         Some(Err(e)) => {
             let _ = write!(b, "<p class=\"err\">{}</p>", esc(&e.to_string()));
             return layout("Поиск", &b);
