@@ -240,7 +240,7 @@ fn fits(chars: &[char], a: usize, b: usize) -> bool {
 
 /// Detects offsets that count a CRLF as one character, read without `--crlf-as-one`: over
 /// the selections of sources with CRLF line ends whose place differs under the two
-/// readings, those that fit word boundaries ([`fits`]) when a CRLF counts as one are more
+/// readings, those that fit word boundaries (`fits`) when a CRLF counts as one are more
 /// than half, and more than twice those that fit as stored. The warning says so and names
 /// the option; `None` when the offsets read as stored fit (or nothing can tell).
 pub fn crlf_counted_as_one(project: &Project) -> Option<String> {
