@@ -289,6 +289,12 @@ impl Decisions {
         self.by_key.is_empty()
     }
 
+    /// These decisions for [`crate::study::Pipeline::decisions`]: `None` when there is none,
+    /// so the pass does no work for them.
+    pub fn to_apply(&self) -> Option<&Decisions> {
+        (!self.is_empty()).then_some(self)
+    }
+
     /// Where a decision falls in `t` now: its byte span, or why it no longer applies.
     pub fn locate(t: &Transcript, d: &Decision) -> std::result::Result<Span, String> {
         let bytes = |from: usize, len: usize| -> Option<Span> {

@@ -46,7 +46,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
     let decisions = crate::decisions::Decisions::load_folders(&args.paths)?;
     let pipeline = crate::study::Pipeline {
         quotes: config.clone(),
-        decisions: (!decisions.is_empty()).then_some(&decisions),
+        decisions: decisions.to_apply(),
         ..crate::study::Pipeline::new(
             &tagger,
             crate::study::Needs {

@@ -24,7 +24,7 @@ pub fn run(args: &RatingsArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let mut ok = true;
     let decisions = crate::decisions::Decisions::load_folders(&args.paths)?;
     let pipeline = crate::study::Pipeline {
-        decisions: (!decisions.is_empty()).then_some(&decisions),
+        decisions: decisions.to_apply(),
         ..crate::study::Pipeline::new(
             &tagger,
             crate::study::Needs {

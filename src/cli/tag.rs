@@ -57,7 +57,7 @@ pub fn run(args: &TagArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
     decisions.keep_rejected = args.show_rejected;
     let pipeline = crate::study::Pipeline {
         ingest: config,
-        decisions: (!decisions.is_empty()).then_some(&decisions),
+        decisions: decisions.to_apply(),
         ..crate::study::Pipeline::new(&tagger, crate::study::Needs::default())
     };
     // Formatted on the worker; the writer only copies bytes.

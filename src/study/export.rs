@@ -50,7 +50,7 @@ pub fn qdpx_project(
     let quote_config = QuoteConfig::default();
     let decisions = crate::decisions::Decisions::load_folders(&opts.paths)?;
     let pipeline = Pipeline {
-        decisions: (!decisions.is_empty()).then_some(&decisions),
+        decisions: decisions.to_apply(),
         ..Pipeline::new(
             &tagger,
             Needs {
