@@ -112,7 +112,71 @@ pub fn text_hash(text: &str) -> String {
     format!("{h:016x}")
 }
 
-fn escape_field(s: &str) -> String {
+/// Where a span kept by a study file (code points `start..end` of the canonical text, the
+/// [`text_hash`] `hash` of its text, and that text as it was, `was`) falls in `text` now, as
+/// a byte span: at its offsets when the text there still hashes the same, else the same
+/// text nearest to its old place (a re-ingest moved it); `None` when the text changed.
+/// Decisions and memos ([`crate::memos`]) are kept and found again this way.
+///
+/// # Examples
+/// ```
+/// use citata::decisions::{locate_span, text_hash};
+/// let h = text_hash("боль");
+/// // The offsets of «боль» in "Сроки — боль." are 8..12; a line added before moves it.
+/// let now = "Да.\nСроки — боль.";
+/// let span = locate_span(now, 8, 12, &h, "боль").unwrap();
+/// assert_eq!(&now[span.start..span.end], "боль");
+/// assert!(locate_span("Сроки — радость.", 8, 12, &h, "боль").is_none());
+/// ```
+pub fn locate_span(text: &str, start: usize, end: usize, hash: &str, was: &str) -> Option<Span> {
+    let bytes = |from: usize, len: usize| -> Option<Span> {
+        let mut it = text.char_indices().map(|(i, _)| i).chain([text.len()]);
+        let a = it.nth(from)?;
+        let b = if len == 0 { a } else { it.nth(len - 1)? };
+        Some(Span::new(a, b))
+    };
+    if let Some(span) = bytes(start, end.saturating_sub(start))
+        && text_hash(&text[span.start..span.end]) == hash
+    {
+        return Some(span);
+    }
+    // Moved: the same text nearest its old place.
+    if text_hash(was) == hash && !was.is_empty() {
+        let ix = CharIndex::new(text);
+        let best = text
+            .match_indices(was)
+            .map(|(b, _)| (ix.char_offset(b).abs_diff(start), b))
+            .min();
+        if let Some((_, b)) = best {
+            return Some(Span::new(b, b + was.len()));
+        }
+    }
+    None
+}
+
+/// Writes `contents` to `path` atomically: a temporary file beside it, then a rename (no
+/// half-written study file is ever left).
+///
+/// # Errors
+/// When the file cannot be written.
+pub(crate) fn write_atomically(path: &Path, contents: &str) -> Result<()> {
+    let io = |cause| Error::Io {
+        path: path.to_path_buf(),
+        cause,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    std::fs::write(&tmp, contents).map_err(io)?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        io(e)
+    })
+}
+
+/// A field of a study's TSV file: backslash, tab, line feed and carriage return escaped as
+/// `\\`, `\t`, `\n`, `\r` (so multi-line text stays on one line).
+pub(crate) fn escape_field(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -126,7 +190,8 @@ fn escape_field(s: &str) -> String {
     o
 }
 
-fn unescape_field(s: &str) -> String {
+/// The text of an [`escape_field`]-ed field.
+pub(crate) fn unescape_field(s: &str) -> String {
     let mut o = String::with_capacity(s.len());
     let mut it = s.chars();
     while let Some(c) = it.next() {
@@ -261,16 +326,7 @@ impl Decisions {
     /// # Errors
     /// When the file cannot be written.
     pub fn save(&self, path: &Path) -> Result<()> {
-        let io = |cause| Error::Io {
-            path: path.to_path_buf(),
-            cause,
-        };
-        let tmp = path.with_extension("tsv.tmp");
-        std::fs::write(&tmp, self.to_tsv()).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&tmp);
-            io(e)
-        })
+        write_atomically(path, &self.to_tsv())
     }
 
     /// Records a decision, replacing one on the same document, span and parameter.
@@ -297,38 +353,17 @@ impl Decisions {
 
     /// Where a decision falls in `t` now: its byte span, or why it no longer applies.
     pub fn locate(t: &Transcript, d: &Decision) -> std::result::Result<Span, String> {
-        let bytes = |from: usize, len: usize| -> Option<Span> {
-            let mut it = t.text.char_indices().map(|(i, _)| i).chain([t.text.len()]);
-            let a = it.nth(from)?;
-            let b = if len == 0 { a } else { it.nth(len - 1)? };
-            Some(Span::new(a, b))
-        };
-        if let Some(span) = bytes(d.start, d.end - d.start)
-            && text_hash(t.slice(span)) == d.hash
-        {
-            return Ok(span);
-        }
-        // Moved: the same text nearest its old place.
-        if text_hash(&d.text) == d.hash && !d.text.is_empty() {
-            let ix = CharIndex::new(&t.text);
-            let best = t
-                .text
-                .match_indices(d.text.as_str())
-                .map(|(b, _)| (ix.char_offset(b).abs_diff(d.start), b))
-                .min();
-            if let Some((_, b)) = best {
-                return Ok(Span::new(b, b + d.text.len()));
-            }
-        }
-        Err(format!(
-            "{DECISIONS_FILE}: {} of `{}` by {} on «{}» at {}..{}: the text there changed; the decision is not applied",
-            d.action.as_str(),
-            d.param,
-            d.coder,
-            d.text,
-            d.start,
-            d.end
-        ))
+        locate_span(&t.text, d.start, d.end, &d.hash, &d.text).ok_or_else(|| {
+            format!(
+                "{DECISIONS_FILE}: {} of `{}` by {} on «{}» at {}..{}: the text there changed; the decision is not applied",
+                d.action.as_str(),
+                d.param,
+                d.coder,
+                d.text,
+                d.start,
+                d.end
+            )
+        })
     }
 
     /// Applies the decisions on `t` to its machine codings (see the module's notes); the

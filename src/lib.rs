@@ -35,6 +35,7 @@ pub mod error;
 pub mod escape;
 pub mod index;
 pub mod ingest;
+pub mod memos;
 pub mod model;
 pub mod quotes;
 pub mod ratings;
