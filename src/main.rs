@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Command::Import(cmd) => code(citata::cli::import::run(cmd, &mut out, &mut stderr.lock())),
         Command::Agree(args) => code(citata::cli::agree::run(args, &mut out, &mut stderr.lock())),
         Command::Code(cmd) => code(citata::cli::code::run(cmd, &mut out, &mut stderr.lock())),
+        Command::Memo(cmd) => code(citata::cli::memo::run(cmd, &mut out, &mut stderr.lock())),
         Command::Serve(args) => code(citata::cli::serve::run(args, &mut out, &mut stderr.lock())),
     };
     let flushed = out.flush();

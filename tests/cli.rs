@@ -10103,3 +10103,302 @@ mod masking {
         assert!(leaks.is_empty(), "{leaks:#?}");
     }
 }
+
+/// Issue 17: memos on a transcript, a span of it, or a parameter (`citata memo`), kept in
+/// the study's memos.tsv.
+mod memos {
+    use std::ffi::OsStr;
+    use std::path::{Path, PathBuf};
+
+    use crate::testenv::{Run, citata, ingest_one, tmp, write};
+
+    fn os(s: &str) -> &OsStr {
+        s.as_ref()
+    }
+
+    /// Copies the demo study's files into `to/study`.
+    fn demo_copy(to: &Path) -> PathBuf {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let study = to.join("study");
+        std::fs::create_dir(&study).unwrap();
+        for e in std::fs::read_dir(demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        study
+    }
+
+    fn memo(study: &Path, args: &[&str]) -> Run {
+        let mut v = vec![os("memo"), os(args[0]), study.as_os_str()];
+        v.extend(args[1..].iter().map(|a| os(a)));
+        citata(v)
+    }
+
+    fn json_lines(s: &str) -> Vec<serde_json::Value> {
+        s.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn add_list_and_remove_memos_on_a_document_a_sentence_a_span_and_a_parameter() {
+        let dir = tmp();
+        let s = demo_copy(dir.path());
+        let doc = ingest_one(&s.join("w25-zakupki.txt"));
+        let third = doc.sentence_texts()[3].clone();
+        let ok = |args: &[&str]| {
+            let r = memo(&s, args);
+            assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+            r.stdout
+        };
+        let said = ok(&[
+            "add",
+            "--doc",
+            "w25-zakupki.txt",
+            "--text",
+            "Связь прерывалась\tдважды.\nКонец — по памяти.",
+            "--author",
+            "Анна",
+            "--date",
+            "2026-12-05",
+        ]);
+        assert!(
+            said.contains("memo ") && said.ends_with(" on w25-zakupki.txt by Анна\n"),
+            "{said}"
+        );
+        let said = ok(&[
+            "add",
+            "--doc",
+            "w25-zakupki.txt",
+            "--sentence",
+            "3",
+            "--text",
+            "Ключевая фраза",
+            "--author",
+            "Борис",
+            "--date",
+            "2026-12-05T10:00:00Z",
+        ]);
+        assert!(said.contains(&format!("«{third}»")), "{said}");
+        ok(&[
+            "add",
+            "--doc",
+            "w25-zakupki.txt",
+            "--span",
+            "10..20",
+            "--text",
+            "Проверить",
+            "--author",
+            "Борис",
+            "--date",
+            "2026-12-06",
+        ]);
+        ok(&[
+            "add",
+            "--param",
+            "delivery_time",
+            "--text",
+            "Сроки ругают все,\nкроме склада.",
+            "--author",
+            "Анна",
+            "--date",
+            "2026-12-06",
+        ]);
+        let file = std::fs::read_to_string(s.join("memos.tsv")).unwrap();
+        assert_eq!(file.lines().count(), 6, "{file}");
+        assert!(
+            file.contains("\nparam\tdelivery_time\t\t\t\t\tАнна\t2026-12-06T00:00:00Z\tСроки ругают все,\\nкроме склада.\n"),
+            "{file}"
+        );
+        assert!(
+            file.contains("\tСвязь прерывалась\\tдважды.\\nКонец — по памяти.\n"),
+            "{file}"
+        );
+        let list = memo(&s, &["list", "--format", "ndjson"]);
+        assert_eq!(list.code, 0, "{}", list.stderr);
+        assert_eq!(list.stderr, "");
+        let memos = json_lines(&list.stdout);
+        assert_eq!(memos.len(), 4);
+        let doc_memo = memos.iter().find(|m| m["on"] == "doc").unwrap();
+        assert_eq!(
+            doc_memo["text"],
+            "Связь прерывалась\tдважды.\nКонец — по памяти."
+        );
+        assert_eq!(doc_memo["date"], "2026-12-05T00:00:00Z");
+        assert_eq!(doc_memo["status"], "ok");
+        let sentence = memos
+            .iter()
+            .find(|m| m["text"] == "Ключевая фраза")
+            .unwrap();
+        assert_eq!(sentence["span"], third.as_str());
+        assert_eq!(
+            doc.slice(
+                sentence["start"].as_u64().unwrap() as usize,
+                sentence["end"].as_u64().unwrap() as usize
+            ),
+            third
+        );
+        let span = memos.iter().find(|m| m["text"] == "Проверить").unwrap();
+        assert_eq!(
+            (span["start"].as_u64(), span["end"].as_u64()),
+            (Some(10), Some(20))
+        );
+        assert_eq!(span["span"], doc.slice(10, 20).as_str());
+        let param = memos.iter().find(|m| m["on"] == "param").unwrap();
+        assert_eq!(
+            (param["param"].as_str(), param["status"].as_str()),
+            (Some("delivery_time"), Some("ok"))
+        );
+        // Text: one line per memo, line ends shown as \n.
+        let text = memo(&s, &["list"]);
+        assert_eq!(text.stdout.lines().count(), 4, "{}", text.stdout);
+        assert!(text.stdout.contains("\tparameter `delivery_time`\tok\tАнна\t2026-12-06T00:00:00Z\tСроки ругают все,\\nкроме склада.\n"), "{}", text.stdout);
+        // Remove by id prefix.
+        let id = span["id"].as_str().unwrap();
+        let gone = ok(&["remove", &id[..5]]);
+        assert!(
+            gone.contains(&format!("removed memo {id} on w25-zakupki.txt 10..20")),
+            "{gone}"
+        );
+        let after = json_lines(&memo(&s, &["list", "--format", "ndjson"]).stdout);
+        assert_eq!(after.len(), 3);
+        assert!(after.iter().all(|m| m["id"] != id));
+        let again = memo(&s, &["remove", id]);
+        assert_eq!(again.code, 2);
+        assert!(
+            again.stderr.contains(&format!("no memo with id `{id}`")),
+            "{}",
+            again.stderr
+        );
+    }
+
+    #[test]
+    fn unknown_documents_parameters_sentences_and_spans_are_errors_that_say_why() {
+        let dir = tmp();
+        let s = demo_copy(dir.path());
+        let bad = |args: &[&str], want: &str| {
+            let r = memo(&s, args);
+            assert_eq!(r.code, 2, "{args:?}: {}", r.stdout);
+            assert!(r.stderr.contains(want), "{args:?}: {}", r.stderr);
+        };
+        bad(
+            &["add", "--doc", "nope.txt", "--text", "x"],
+            "no transcript `nope.txt` in ",
+        );
+        bad(
+            &["add", "--param", "delivery", "--text", "x"],
+            "no parameter `delivery` in the codebook; the ids are: ",
+        );
+        bad(
+            &[
+                "add",
+                "--doc",
+                "w25-zakupki.txt",
+                "--sentence",
+                "100000",
+                "--text",
+                "x",
+            ],
+            "w25-zakupki.txt has ",
+        );
+        bad(
+            &[
+                "add",
+                "--doc",
+                "w25-zakupki.txt",
+                "--span",
+                "5..999999",
+                "--text",
+                "x",
+            ],
+            "--span 5..999999: expected START..END, code points with START < END <= ",
+        );
+        bad(
+            &[
+                "add",
+                "--doc",
+                "w25-zakupki.txt",
+                "--span",
+                "9..3",
+                "--text",
+                "x",
+            ],
+            "--span 9..3: expected START..END",
+        );
+        bad(
+            &["add", "--doc", "w25-zakupki.txt", "--text", "  "],
+            "the memo's text is empty",
+        );
+        bad(
+            &[
+                "add",
+                "--doc",
+                "w25-zakupki.txt",
+                "--text",
+                "x",
+                "--date",
+                "вчера",
+            ],
+            "--date вчера: expected YYYY-MM-DD",
+        );
+        assert!(!s.join("memos.tsv").exists(), "nothing written on an error");
+    }
+
+    #[test]
+    fn a_span_memo_follows_its_text_and_a_changed_one_is_kept_with_a_warning() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        let text =
+            "Интервьюер: Как со сроками?\nРеспондент: Сроки — это боль. Задержка на задержке.\n";
+        write(&s, "a.txt", text);
+        let start = text[..text.find("Задержка").unwrap()].chars().count();
+        let end = start + "Задержка на задержке.".chars().count();
+        let span = format!("{start}..{end}");
+        let r = memo(
+            &s,
+            &[
+                "add",
+                "--doc",
+                "a.txt",
+                "--span",
+                &span,
+                "--text",
+                "Главное",
+                "--author",
+                "А",
+            ],
+        );
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        // A line more above it: the memo moves with its text.
+        write(&s, "a.txt", format!("Интервьюер: Добрый день.\n{text}"));
+        let list = memo(&s, &["list"]);
+        let moved = start + "Интервьюер: Добрый день.\n".chars().count();
+        assert!(
+            list.stdout.contains(&format!("\tmoved to {moved}\t")),
+            "{}",
+            list.stdout
+        );
+        assert_eq!(list.stderr, "");
+        // The words changed: kept, marked, and warned about.
+        write(
+            &s,
+            "a.txt",
+            text.replace("Задержка на задержке", "Задержек нет"),
+        );
+        let list = memo(&s, &["list"]);
+        assert_eq!(list.code, 0);
+        assert!(list.stdout.contains("\tchanged\tА\t"), "{}", list.stdout);
+        assert!(
+            list.stderr.contains("1 memo(s) no longer fit"),
+            "{}",
+            list.stderr
+        );
+        assert!(
+            std::fs::read_to_string(s.join("memos.tsv"))
+                .unwrap()
+                .contains("\tГлавное\n")
+        );
+    }
+}

@@ -7,6 +7,7 @@ pub mod export;
 pub mod import;
 pub mod index;
 pub mod ingest;
+pub mod memo;
 pub mod quotes;
 pub mod ratings;
 pub mod report;
@@ -96,6 +97,14 @@ pub enum Command {
     /// name).
     #[command(subcommand)]
     Code(CodeCommand),
+    /// Memos: a researcher's notes on a transcript, a span of one, or a parameter.
+    ///
+    /// Memos are kept in the study folder's memos.tsv (one line each; a span is keyed by
+    /// document, offsets and a hash of its text, so it is found again after a re-ingest).
+    /// The web app shows them, `export qdpx` writes them as notes, and the Word report lists
+    /// them in an appendix.
+    #[command(subcommand)]
+    Memo(MemoCommand),
     /// The study in a browser: search by criterion, transcripts with their codings.
     ///
     /// Indexes the study folder first (incrementally: unchanged files are skipped), then
@@ -361,6 +370,76 @@ pub struct CodeArgs {
     #[arg(long, value_name = "NAME")]
     pub coder: String,
     /// The codebook (default: the embedded B2B CX codebook).
+    #[arg(long, value_name = "FILE")]
+    pub codebook: Option<PathBuf>,
+}
+
+/// `citata memo ...`
+#[derive(Debug, Subcommand)]
+pub enum MemoCommand {
+    /// Write a memo on a transcript (--doc), a sentence or span of it (--doc with --sentence
+    /// or --span), or a parameter (--param).
+    Add(MemoAddArgs),
+    /// List the memos of a study, each checked against its transcript or the codebook.
+    List {
+        /// The study folder.
+        #[arg(value_name = "STUDY")]
+        study: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = MemoFormat::Text)]
+        format: MemoFormat,
+        /// The codebook (default: the study file's, else the embedded one).
+        #[arg(long, value_name = "FILE")]
+        codebook: Option<PathBuf>,
+    },
+    /// Remove a memo by its id (as `memo list` prints it; a unique prefix is enough).
+    Remove {
+        /// The study folder.
+        #[arg(value_name = "STUDY")]
+        study: PathBuf,
+        /// The memo's id.
+        #[arg(value_name = "ID")]
+        id: String,
+    },
+}
+
+/// Formats of `citata memo list`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MemoFormat {
+    /// One line per memo: id, anchor, status, author, date, text.
+    Text,
+    /// One JSON object per memo per line.
+    Ndjson,
+}
+
+/// What a memo is about, and what it says.
+#[derive(Debug, clap::Args)]
+pub struct MemoAddArgs {
+    /// The study folder (memos.tsv is written there).
+    #[arg(value_name = "STUDY")]
+    pub study: PathBuf,
+    /// The document id, as `tag` prints it (the path inside the study folder).
+    #[arg(long, value_name = "DOC", required_unless_present = "param")]
+    pub doc: Option<String>,
+    /// A sentence of the document: its index, as in `tag --format ndjson`.
+    #[arg(long, value_name = "N", requires = "doc", conflicts_with = "span")]
+    pub sentence: Option<usize>,
+    /// A span of the document's canonical text in code points, `START..END`.
+    #[arg(long, value_name = "START..END", requires = "doc")]
+    pub span: Option<String>,
+    /// A parameter id (instead of a document).
+    #[arg(long, value_name = "ID", conflicts_with = "doc")]
+    pub param: Option<String>,
+    /// The memo's text (`-`: read it from stdin).
+    #[arg(long, value_name = "TEXT")]
+    pub text: String,
+    /// Who writes it (default: $USER).
+    #[arg(long, value_name = "NAME")]
+    pub author: Option<String>,
+    /// When: YYYY-MM-DD or YYYY-MM-DDThh:mm:ssZ (default: now, UTC).
+    #[arg(long, value_name = "DATE")]
+    pub date: Option<String>,
+    /// The codebook (default: the study file's, else the embedded one).
     #[arg(long, value_name = "FILE")]
     pub codebook: Option<PathBuf>,
 }
