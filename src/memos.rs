@@ -138,7 +138,13 @@ impl Memo {
 
     /// A short stable id: eight hex digits of a hash of the memo's line.
     pub fn id(&self) -> String {
-        text_hash(&self.line())[..8].to_string()
+        self.line_hash()[..8].to_string()
+    }
+
+    /// The 64-bit FNV-1a hash of the memo's line, 16 hex digits: what the memo's GUID in a
+    /// REFI-QDA export is made of.
+    pub fn line_hash(&self) -> String {
+        text_hash(&self.line())
     }
 
     fn sort_key(&self) -> (&str, &Anchor, &str, &str, &str) {

@@ -20,6 +20,43 @@ pub fn run(cmd: &ImportCommand, out: &mut dyn Write, err: &mut dyn Write) -> any
     }
 }
 
+/// A note's line of `citata import qdpx --format ndjson`.
+#[derive(Serialize)]
+struct WireNote<'a> {
+    r#type: &'static str,
+    name: &'a str,
+    author: Option<&'a str>,
+    date: Option<&'a str>,
+    on: Vec<String>,
+    text: &'a str,
+}
+
+/// What refers to each note: `source NAME`, `selection NAME START..END`, `code PATH`.
+fn note_targets(p: &crate::refi::Project) -> HashMap<&str, Vec<String>> {
+    let mut on: HashMap<&str, Vec<String>> = HashMap::new();
+    let paths = p.code_paths();
+    for (_, c) in p.codes_flat() {
+        for n in &c.notes {
+            on.entry(n)
+                .or_default()
+                .push(format!("code {}", paths[&c.guid]));
+        }
+    }
+    for s in &p.sources {
+        for n in &s.notes {
+            on.entry(n).or_default().push(format!("source {}", s.name));
+        }
+        for sel in &s.selections {
+            for n in &sel.notes {
+                on.entry(n)
+                    .or_default()
+                    .push(format!("selection {} {}..{}", s.name, sel.start, sel.end));
+            }
+        }
+    }
+    on
+}
+
 /// One line of `citata import qdpx --format ndjson`.
 #[derive(Serialize)]
 struct WireCoding<'a> {
@@ -41,6 +78,15 @@ fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     }
     let p = &imported.project;
     let paths = p.code_paths();
+    let mut targets = note_targets(p);
+    let user_name = |g: &Option<String>| {
+        g.as_ref().and_then(|g| {
+            p.users
+                .iter()
+                .find(|u| u.guid == *g)
+                .map(|u| u.name.as_str())
+        })
+    };
     match args.format {
         ImportFormat::Ndjson => {
             for s in &p.sources {
@@ -60,6 +106,20 @@ fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                         writeln!(out)?;
                     }
                 }
+            }
+            for n in &p.notes {
+                serde_json::to_writer(
+                    &mut *out,
+                    &WireNote {
+                        r#type: "note",
+                        name: &n.name,
+                        author: user_name(&n.user),
+                        date: n.date.as_deref(),
+                        on: targets.remove(n.guid.as_str()).unwrap_or_default(),
+                        text: &n.text,
+                    },
+                )?;
+                writeln!(out)?;
             }
         }
         ImportFormat::Text => {
@@ -143,6 +203,31 @@ fn qdpx(args: &ImportQdpxArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     per_code.get(c.guid.as_str()).copied().unwrap_or(0),
                     if c.codable { "" } else { " [category]" }
                 )?;
+            }
+            if !p.notes.is_empty() {
+                writeln!(out, "notes:")?;
+                for n in &p.notes {
+                    let on = targets.remove(n.guid.as_str()).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "  {}{}{}{}: {}",
+                        if n.name.is_empty() {
+                            "(no name)"
+                        } else {
+                            &n.name
+                        },
+                        user_name(&n.user).map_or(String::new(), |u| format!(" by {u}")),
+                        n.date
+                            .as_deref()
+                            .map_or(String::new(), |d| format!(" ({d})")),
+                        if on.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" on {}", on.join(", "))
+                        },
+                        crate::decisions::escape_field(&n.text)
+                    )?;
+                }
             }
         }
     }

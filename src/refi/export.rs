@@ -67,6 +67,7 @@ pub fn code_guid(code_key: &str) -> String {
 
 fn code(code_key: &str, name: &str, codable: bool, description: String) -> Code {
     Code {
+        notes: Vec::new(),
         guid: code_guid(code_key),
         name: name.to_string(),
         codable,
@@ -252,6 +253,7 @@ pub fn project(
         }
         selections.sort_by(|a, b| (a.start, a.end, &a.guid).cmp(&(b.start, b.end, &b.guid)));
         sources.push(TextSource {
+            notes: Vec::new(),
             guid: guid(&key(&["source", skey])),
             name: source_name(&t.doc, &mut names),
             text: plain.text.clone(),
@@ -276,6 +278,7 @@ pub fn project(
         name: c.to_string(),
     }));
     Project {
+        notes: Vec::new(),
         name: name.to_string(),
         origin: format!("citata {}", env!("CARGO_PKG_VERSION")),
         users,
@@ -361,6 +364,7 @@ fn sentence_selections(
                         let (start, end) = at.chars(c.span);
                         let span = format!("{start}-{end}");
                         humans.push(Selection {
+                            notes: Vec::new(),
                             guid: guid(&key(&["human", skey, &span])),
                             name: format!("{} · {} · {}", t.doc, si + 1, p.name),
                             start,
@@ -405,6 +409,7 @@ fn sentence_selections(
         ));
         let (start, end) = at.chars(first.span);
         out.push(Selection {
+            notes: Vec::new(),
             guid: guid(&key(&["sentence", skey, &sentence])),
             name: format!("{} · {}", t.doc, si + 1),
             start,
@@ -429,6 +434,143 @@ fn sentence_selections(
     }
     out.extend(humans);
     out
+}
+
+/// Adds a study's memos to a project built by [`project`] from the same `files` (its
+/// sources in their order): each memo is a `Note` (its author a [`User`], its date the
+/// `creationDateTime`, its text the `PlainTextContent`), referred to by a `NoteRef` on
+/// the `TextSource` (a memo on a transcript), on the `PlainTextSelection` of its span (a
+/// selection of its own when none has that span) or on the parameter's `Code`. A memo that
+/// cannot be placed (its document is not exported, its parameter is not in the codebook, the
+/// text of its span changed) is still a note: on the document when there is one, else
+/// referred to by nothing; the returned warnings say which.
+pub fn add_memos(
+    p: &mut Project,
+    name: &str,
+    cb: &Codebook,
+    files: &[FileCodings],
+    memos: &crate::memos::Memos,
+) -> Vec<String> {
+    use crate::memos::Anchor;
+    fn find_code<'a>(codes: &'a mut [Code], guid: &str) -> Option<&'a mut Code> {
+        for c in codes {
+            if c.guid == guid {
+                return Some(c);
+            }
+            if let Some(found) = find_code(&mut c.children, guid) {
+                return Some(found);
+            }
+        }
+        None
+    }
+    let mut warnings = Vec::new();
+    for m in memos.all() {
+        let note_guid = guid(&key(&["note", name, &m.line_hash()]));
+        let user = coder_guid(&m.author);
+        if !p.users.iter().any(|u| u.guid == user) {
+            p.users.push(User {
+                guid: user.clone(),
+                name: m.author.clone(),
+            });
+        }
+        let mut description = format!("citata: memo {}", m.id());
+        let title;
+        match &m.anchor {
+            Anchor::Parameter(id) => {
+                let shown = cb
+                    .parameter(id)
+                    .map_or(id.as_str(), |i| cb.parameters[i].name.as_str());
+                title = shown.to_string();
+                match find_code(&mut p.codes, &code_guid(&format!("param:{id}"))) {
+                    Some(c) => c.notes.push(note_guid.clone()),
+                    None => warnings.push(format!(
+                        "{}: memo {} on parameter `{id}`: no such parameter in the codebook; exported as a note on nothing",
+                        crate::memos::MEMOS_FILE,
+                        m.id()
+                    )),
+                }
+            }
+            Anchor::Document(doc) | Anchor::Span(crate::memos::SpanAnchor { doc, .. }) => {
+                title = doc.clone();
+                let Some(i) = files.iter().position(|f| f.transcript.doc == *doc) else {
+                    warnings.push(format!(
+                        "{}: memo {} on `{doc}`: no such transcript in the export; exported as a note on nothing",
+                        crate::memos::MEMOS_FILE,
+                        m.id()
+                    ));
+                    p.notes
+                        .push(note(&note_guid, &title, description, &user, m));
+                    continue;
+                };
+                let t = &files[i].transcript;
+                let source = &mut p.sources[i];
+                match crate::memos::place(m, &t.text) {
+                    Ok(None) => source.notes.push(note_guid.clone()),
+                    Ok(Some(span)) => {
+                        let plain = Plain::new(t);
+                        let at = Positions {
+                            t,
+                            plain: &plain,
+                            ix: CharIndex::new(&plain.text),
+                        };
+                        let (start, end) = at.chars(span);
+                        description.push_str(&format!(" on «{}»", t.slice(span)));
+                        match source
+                            .selections
+                            .iter_mut()
+                            .find(|s| (s.start, s.end) == (start, end))
+                        {
+                            Some(sel) => sel.notes.push(note_guid.clone()),
+                            None => {
+                                let sel = Selection {
+                                    guid: guid(&key(&[
+                                        "memo-selection",
+                                        &source.guid,
+                                        &format!("{start}-{end}"),
+                                    ])),
+                                    name: format!("Заметка · {doc}"),
+                                    start,
+                                    end,
+                                    description: String::new(),
+                                    user: Some(user.clone()),
+                                    codings: Vec::new(),
+                                    notes: vec![note_guid.clone()],
+                                };
+                                let at = source.selections.partition_point(|s| {
+                                    (s.start, s.end, &s.guid) < (sel.start, sel.end, &sel.guid)
+                                });
+                                source.selections.insert(at, sel);
+                            }
+                        }
+                    }
+                    Err(w) => {
+                        warnings.push(format!("{doc}: {w}; exported as a note on the document"));
+                        source.notes.push(note_guid.clone());
+                    }
+                }
+            }
+        }
+        p.notes
+            .push(note(&note_guid, &title, description, &user, m));
+    }
+    warnings
+}
+
+fn note(
+    guid: &str,
+    on: &str,
+    description: String,
+    user: &str,
+    m: &crate::memos::Memo,
+) -> super::Note {
+    super::Note {
+        guid: guid.to_string(),
+        name: format!("Заметка: {on}"),
+        description,
+        user: Some(user.to_string()),
+        date: Some(m.date.clone()),
+        text: m.text.clone(),
+    }
 }
 
 /// The GUID of a coder (a [`User`] named as the coder).
@@ -481,6 +623,7 @@ fn quote_selection(
     let code_key = format!("quotes:{}", p.id);
     let (start, end) = at.chars(q.span);
     Selection {
+        notes: Vec::new(),
         guid: guid(&key(&["quote", skey, &p.id, &rank_s])),
         name: format!("Цитата {rank}: {}", p.name),
         start,

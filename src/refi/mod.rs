@@ -42,6 +42,25 @@ pub struct Project {
     pub cases: Vec<Case>,
     /// Text sources with their selections.
     pub sources: Vec<TextSource>,
+    /// Notes (memos); sources, selections and codes refer to them by GUID.
+    pub notes: Vec<Note>,
+}
+
+/// A note (a memo): `<Note>` in `<Notes>`, its text as `PlainTextContent`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Note {
+    /// GUID.
+    pub guid: String,
+    /// Name (empty: none).
+    pub name: String,
+    /// Description (empty: none).
+    pub description: String,
+    /// The creating user's GUID (`creatingUser`), if given.
+    pub user: Option<String>,
+    /// `creationDateTime` (`YYYY-MM-DDThh:mm:ssZ`), if given.
+    pub date: Option<String>,
+    /// The note's text.
+    pub text: String,
 }
 
 /// A user.
@@ -66,6 +85,8 @@ pub struct Code {
     pub color: Option<String>,
     /// Description (empty: none).
     pub description: String,
+    /// GUIDs of the notes on the code (`NoteRef`).
+    pub notes: Vec<String>,
     /// Child codes.
     pub children: Vec<Code>,
 }
@@ -178,6 +199,8 @@ pub struct TextSource {
     pub user: Option<String>,
     /// Selections in order of position.
     pub selections: Vec<Selection>,
+    /// GUIDs of the notes on the whole source (`NoteRef`).
+    pub notes: Vec<String>,
 }
 
 /// A passage of a text source and its codings.
@@ -197,6 +220,8 @@ pub struct Selection {
     pub user: Option<String>,
     /// Codings of the passage.
     pub codings: Vec<CodingRef>,
+    /// GUIDs of the notes on the passage (`NoteRef`).
+    pub notes: Vec<String>,
 }
 
 /// One coding: a code applied to a selection.
@@ -273,8 +298,19 @@ fn pad(out: &mut String, indent: usize) {
     }
 }
 
-/// Writes a code and its children; `project` adds nothing the codebook schema lacks.
-fn write_code(out: &mut String, code: &Code, indent: usize) {
+/// Appends a `<NoteRef>` per note GUID.
+fn note_refs(out: &mut String, indent: usize, notes: &[String]) {
+    for n in notes {
+        pad(out, indent);
+        out.push_str("<NoteRef");
+        attr(out, "targetGUID", n);
+        out.push_str("/>\n");
+    }
+}
+
+/// Writes a code and its children; `project` writes its `NoteRef`s (the codebook schema
+/// has none).
+fn write_code(out: &mut String, code: &Code, indent: usize, project: bool) {
     pad(out, indent);
     out.push_str("<Code");
     attr(out, "guid", &code.guid);
@@ -287,14 +323,16 @@ fn write_code(out: &mut String, code: &Code, indent: usize) {
     if let Some(c) = &code.color {
         attr(out, "color", c);
     }
-    if code.description.is_empty() && code.children.is_empty() {
+    let notes: &[String] = if project { &code.notes } else { &[] };
+    if code.description.is_empty() && code.children.is_empty() && notes.is_empty() {
         out.push_str("/>\n");
         return;
     }
     out.push_str(">\n");
     text_element(out, indent + 1, "Description", &code.description);
+    note_refs(out, indent + 1, notes);
     for child in &code.children {
-        write_code(out, child, indent + 1);
+        write_code(out, child, indent + 1, project);
     }
     pad(out, indent);
     out.push_str("</Code>\n");
@@ -354,7 +392,7 @@ impl Project {
         if !self.codes.is_empty() {
             o.push_str("  <CodeBook>\n    <Codes>\n");
             for c in &self.codes {
-                write_code(&mut o, c, 3);
+                write_code(&mut o, c, 3, true);
             }
             o.push_str("    </Codes>\n  </CodeBook>\n");
         }
@@ -404,6 +442,30 @@ impl Project {
             }
             o.push_str("  </Sources>\n");
         }
+        if !self.notes.is_empty() {
+            o.push_str("  <Notes>\n");
+            for n in &self.notes {
+                pad(&mut o, 2);
+                o.push_str("<Note");
+                attr(&mut o, "guid", &n.guid);
+                if !n.name.is_empty() {
+                    attr(&mut o, "name", &n.name);
+                }
+                if let Some(u) = &n.user {
+                    attr(&mut o, "creatingUser", u);
+                }
+                if let Some(d) = &n.date {
+                    attr(&mut o, "creationDateTime", d);
+                }
+                o.push_str(">\n");
+                text_element(&mut o, 3, "Description", &n.description);
+                pad(&mut o, 3);
+                o.push_str("<PlainTextContent>");
+                escape(&mut o, &n.text, false);
+                o.push_str("</PlainTextContent>\n    </Note>\n");
+            }
+            o.push_str("  </Notes>\n");
+        }
         o.push_str("</Project>\n");
         o
     }
@@ -448,8 +510,10 @@ impl Project {
                 attr(o, "targetGUID", &c.code);
                 o.push_str("/></Coding>\n");
             }
+            note_refs(o, 4, &sel.notes);
             o.push_str("      </PlainTextSelection>\n");
         }
+        note_refs(o, 3, &s.notes);
         o.push_str("    </TextSource>\n");
     }
 
@@ -522,7 +586,7 @@ pub fn codebook_xml(origin: &str, codes: &[Code]) -> String {
     attr(&mut o, "origin", origin);
     o.push_str(">\n  <Codes>\n");
     for c in codes {
-        write_code(&mut o, c, 2);
+        write_code(&mut o, c, 2, false);
     }
     o.push_str("  </Codes>\n</CodeBook>\n");
     o
@@ -586,6 +650,11 @@ mod tests {
             codable,
             color: None,
             description: description.into(),
+            notes: if key == "p" {
+                vec![guid("n-param")]
+            } else {
+                Vec::new()
+            },
             children,
         };
         let p = Project {
@@ -657,8 +726,32 @@ mod tests {
                         code: guid("p"),
                         user: Some(guid("u")),
                     }],
+                    notes: vec![guid("n-span")],
                 }],
+                notes: vec![guid("n-doc"), guid("n-param")],
             }],
+            notes: vec![
+                Note {
+                    guid: guid("n-doc"),
+                    name: "Заметка: a.txt".into(),
+                    description: String::new(),
+                    user: Some(guid("u")),
+                    date: Some("2026-12-05T18:20:00Z".into()),
+                    text: "Связь прерывалась\tдважды;\r\nконец — по памяти & <без>.".into(),
+                },
+                Note {
+                    guid: guid("n-span"),
+                    name: String::new(),
+                    description: "citata: memo on «сроки»".into(),
+                    user: None,
+                    date: None,
+                    text: "Ключевая".into(),
+                },
+                Note {
+                    guid: guid("n-param"),
+                    ..Note::default()
+                },
+            ],
         };
         let bytes = p.to_qdpx().unwrap();
         let back = read::read_qdpx_bytes(std::path::Path::new("t.qdpx"), &bytes).unwrap();

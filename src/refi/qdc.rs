@@ -23,6 +23,7 @@ pub fn to_qdc(cb: &Codebook) -> String {
             continue;
         }
         let mut l = Code {
+            notes: Vec::new(),
             guid: super::export::code_guid(&format!("level:{}", level.id)),
             name: level.name.clone(),
             codable: false,
@@ -37,6 +38,7 @@ pub fn to_qdc(cb: &Codebook) -> String {
                 description.push_str(&p.description);
             }
             l.children.push(Code {
+                notes: Vec::new(),
                 guid: super::export::code_guid(&format!("param:{}", p.id)),
                 name: p.name.clone(),
                 codable: true,
@@ -236,6 +238,7 @@ mod tests {
 
     fn code(name: &str, codable: bool, description: &str, children: Vec<Code>) -> Code {
         Code {
+            notes: Vec::new(),
             guid: guid(name),
             name: name.into(),
             codable,

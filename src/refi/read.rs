@@ -20,7 +20,7 @@ use quick_xml::XmlVersion;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
 
-use super::{Case, Code, CodingRef, Project, Selection, TextSource, User, Value, Variable};
+use super::{Case, Code, CodingRef, Note, Project, Selection, TextSource, User, Value, Variable};
 use super::{VariableType, guid};
 use crate::error::{Error, Result};
 use crate::ingest::docx::entity;
@@ -400,6 +400,7 @@ struct Walk {
     source: Option<TextSource>,
     selection: Option<Selection>,
     coding: Option<CodingRef>,
+    note: Option<Note>,
     /// Codings straight under a source (whole-source codings).
     source_codings: Vec<CodingRef>,
     text: Option<String>,
@@ -503,6 +504,7 @@ impl Walk {
                 name: get(&a, "name"),
             }),
             "Code" => self.codes.push(Code {
+                notes: Vec::new(),
                 guid: get(&a, "guid"),
                 name: get(&a, "name"),
                 codable: a
@@ -592,6 +594,36 @@ impl Walk {
                     c.code = get(&a, "targetGUID");
                 }
             }
+            "Note" if self.parent() == "Notes" => {
+                self.note = Some(Note {
+                    guid: get(&a, "guid"),
+                    name: get(&a, "name"),
+                    user: a.get("creatingUser").cloned(),
+                    date: a.get("creationDateTime").cloned(),
+                    ..Note::default()
+                })
+            }
+            "NoteRef" => {
+                let target = get(&a, "targetGUID");
+                match self.parent() {
+                    "PlainTextSelection" => {
+                        if let Some(s) = self.selection.as_mut() {
+                            s.notes.push(target);
+                        }
+                    }
+                    "TextSource" => {
+                        if let Some(s) = self.source.as_mut() {
+                            s.notes.push(target);
+                        }
+                    }
+                    "Code" => {
+                        if let Some(c) = self.codes.last_mut() {
+                            c.notes.push(target);
+                        }
+                    }
+                    _ => {}
+                }
+            }
             "Description" | "PlainTextContent" => self.text = Some(String::new()),
             _ => {}
         }
@@ -652,12 +684,21 @@ impl Walk {
                             v.description = text;
                         }
                     }
+                    "Note" => {
+                        if let Some(n) = self.note.as_mut() {
+                            n.description = text;
+                        }
+                    }
                     _ => {}
                 }
             }
             "PlainTextContent" => {
                 let text = self.text.take().unwrap_or_default();
-                if self.parent() == "TextSource"
+                if self.parent() == "Note"
+                    && let Some(n) = self.note.as_mut()
+                {
+                    n.text = text;
+                } else if self.parent() == "TextSource"
                     && let Some(s) = self.source.as_mut()
                 {
                     s.text = text;
@@ -679,6 +720,11 @@ impl Walk {
                     }
                 }
             }
+            "Note" if self.parent() == "Notes" => {
+                if let Some(n) = self.note.take() {
+                    self.project.notes.push(n);
+                }
+            }
             "PlainTextSelection" => {
                 if let (Some(sel), Some(src)) = (self.selection.take(), self.source.as_mut()) {
                     src.selections.push(sel);
@@ -690,6 +736,7 @@ impl Walk {
                         // A coding of the whole source: a selection of all of its text
                         // (the end is set once the text is known).
                         s.selections.push(Selection {
+                            notes: Vec::new(),
                             guid: guid(&format!("citata:whole:{}", s.guid)),
                             name: String::new(),
                             start: 0,

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::{Needs, Pipeline, Progress, StudyError, pass};
 use crate::quotes::{PolarityFilter, Quote, QuoteConfig, keep_best, select_avoiding};
 use crate::refi::Project;
-use crate::refi::export::{FileCodings, project};
+use crate::refi::export::{FileCodings, add_memos, project};
 
 /// What to export.
 #[derive(Clone, Debug, Default)]
@@ -105,7 +105,22 @@ pub fn qdpx_project(
         chosen.extend(picked.into_iter().enumerate().map(|(r, q)| (r + 1, q)));
     }
     let quotes: Vec<(usize, &Quote)> = chosen.iter().map(|(r, q)| (*r, q)).collect();
-    let project = project(&opts.name, tagger.matcher().codebook(), &files, &quotes);
+    let mut project = project(&opts.name, tagger.matcher().codebook(), &files, &quotes);
+    let mut memos = crate::memos::Memos::default();
+    for dir in opts.paths.iter().filter(|p| p.is_dir()) {
+        for m in crate::memos::Memos::of_study(dir)?.all() {
+            memos.add(m.clone());
+        }
+    }
+    for w in add_memos(
+        &mut project,
+        &opts.name,
+        tagger.matcher().codebook(),
+        &files,
+        &memos,
+    ) {
+        progress.note(&format!("warning: {w}"));
+    }
     Ok(Some(Export {
         project,
         quotes: quotes.len(),
