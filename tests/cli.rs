@@ -10601,4 +10601,101 @@ mod memos {
             "Связь прерывалась.\nКонец — по памяти & <без записи>."
         );
     }
+
+    /// Issue 17: the Word report lists the memos in an appendix, the quoted span masked.
+    #[test]
+    fn the_word_report_has_an_appendix_of_memos_with_masked_spans() {
+        let dir = tmp();
+        let s = demo_copy(dir.path());
+        let doc = ingest_one(&s.join("w26-logistika.txt"));
+        let k = doc
+            .sentence_texts()
+            .iter()
+            .position(|t| t.contains("Игорь Валентинович"))
+            .unwrap();
+        let add = |args: &[&str]| {
+            let mut v = vec!["add"];
+            v.extend(args);
+            let r = memo(&s, &v);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        };
+        add(&[
+            "--doc",
+            "w26-logistika.txt",
+            "--sentence",
+            &k.to_string(),
+            "--text",
+            "Кто такой?\nУточнить у заказчика.",
+            "--author",
+            "Анна",
+            "--date",
+            "2026-12-05",
+        ]);
+        add(&[
+            "--param",
+            "delivery_time",
+            "--text",
+            "Сроки ругают все, кроме склада.",
+            "--author",
+            "Борис",
+            "--date",
+            "2026-12-06T09:00:00Z",
+        ]);
+        add(&[
+            "--doc",
+            "w25-zakupki.txt",
+            "--text",
+            "Запись с помехами.",
+            "--author",
+            "Анна",
+            "--date",
+            "2026-12-04",
+        ]);
+        let out = dir.path().join("r.docx");
+        let r = citata([
+            os("report"),
+            s.as_os_str(),
+            os("--out"),
+            out.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let xml = String::from_utf8(zip_entries(&out)["word/document.xml"].clone()).unwrap();
+        let at = xml
+            .rfind(">Приложение: заметки исследователя<")
+            .unwrap_or_else(|| panic!("no appendix"));
+        let appendix = &xml[at..];
+        let text = |from: &str| -> Vec<String> {
+            from.split("<w:t xml:space=\"preserve\">")
+                .skip(1)
+                .map(|t| t[..t.find("</w:t>").unwrap()].to_string())
+                .collect()
+        };
+        let words = text(appendix);
+        // Parameters first, then transcripts in file order.
+        let want = [
+            "Параметр «Сроки поставки комплектующих»",
+            " — Борис, 06.12.2026",
+            "Сроки ругают все, кроме склада.",
+            "Интервью w25-zakupki.txt",
+            " — Анна, 04.12.2026",
+            "Запись с помехами.",
+            "Интервью w26-logistika.txt, фрагмент",
+            " — Анна, 05.12.2026",
+        ];
+        assert_eq!(&words[..want.len()], want, "{words:?}");
+        let quote = &words[want.len()];
+        assert!(
+            quote.starts_with("«Да, я знаю, мне [имя]") && quote.ends_with("что вы позвоните.»"),
+            "{quote}"
+        );
+        assert!(!appendix.contains("Игорь") && !appendix.contains("Валентинович"));
+        // The memo's two lines, a line break between them.
+        assert!(
+            appendix.contains(
+                "Кто такой?</w:t><w:br/><w:t xml:space=\"preserve\">Уточнить у заказчика."
+            ),
+            "{appendix}"
+        );
+        assert_eq!(words.len(), want.len() + 3, "{words:?}");
+    }
 }

@@ -671,8 +671,39 @@ fn body(m: &ReportModel) -> Body {
             );
         }
     }
+    memos_appendix(&mut b, m);
     b.toc(toc);
     b
+}
+
+/// The appendix «Заметки исследователя»: each memo with what it is on, its author and date,
+/// the span it is on (masked, in the Quote style) and its text.
+fn memos_appendix(b: &mut Body, m: &ReportModel) {
+    if m.memos.is_empty() {
+        return;
+    }
+    b.heading(2, "Приложение: заметки исследователя");
+    for memo in &m.memos {
+        let date = match memo.date.split('-').collect::<Vec<_>>().as_slice() {
+            [y, mo, d] => format!("{d}.{mo}.{y}"),
+            _ => memo.date.clone(),
+        };
+        b.para_kept(
+            None,
+            true,
+            &[
+                (&memo.on, Look::BOLD),
+                (
+                    &format!(" — {}, {date}", memo.author),
+                    Look::color(Some(colors::MUTED)),
+                ),
+            ],
+        );
+        if let Some(q) = &memo.quote {
+            b.para(Some("Quote"), &[(&format!("«{q}»"), Look::default())]);
+        }
+        b.para(None, &[(&memo.text, Look::default())]);
+    }
 }
 
 /// `[Content_Types].xml` for a document with `charts` chart parts.

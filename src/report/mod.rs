@@ -266,8 +266,28 @@ pub struct ReportModel {
     pub coverage_flags: Vec<String>,
     /// This wave's ratings read with low confidence, for checking.
     pub uncertain_ratings: Vec<UncertainRating>,
+    /// The researchers' memos (the study's memos.tsv): on parameters first, in codebook
+    /// order, then on transcripts. Left out of the JSON when there are none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub memos: Vec<ReportMemo>,
     /// The display rules used.
     pub thresholds: Thresholds,
+}
+
+/// A researcher's memo as the report lists it (the Word report's appendix «Заметки
+/// исследователя»).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportMemo {
+    /// What it is on, in Russian: «Интервью w25-zakupki.txt», «Параметр «Сроки поставки»».
+    pub on: String,
+    /// The span's text, names masked, for a memo on a span still found in its transcript.
+    pub quote: Option<String>,
+    /// Who wrote it.
+    pub author: String,
+    /// When: `YYYY-MM-DD`.
+    pub date: String,
+    /// The memo, as written.
+    pub text: String,
 }
 
 /// Everything the report is built from, gathered per transcript.
@@ -294,6 +314,8 @@ pub struct Inputs {
     pub pins: pins::Pins,
     /// This wave's ratings read with low confidence.
     pub uncertain: Vec<UncertainRating>,
+    /// The researchers' memos, as the report lists them.
+    pub memos: Vec<ReportMemo>,
 }
 
 /// The study's names and rules.
@@ -564,6 +586,7 @@ pub fn build(
         wishes_total: wishes.total,
         coverage_flags,
         uncertain_ratings: inputs.uncertain,
+        memos: inputs.memos,
         thresholds: t.clone(),
     }
 }

@@ -12,7 +12,7 @@ use crate::quotes::wishes::Wish;
 use crate::quotes::{Quote, QuoteConfig, mask};
 use crate::report::matrix::{Matrix, MatrixRow, matrix_rows};
 use crate::report::pins::{Checked, Pins, Refusal};
-use crate::report::{Inputs, ReportModel, UncertainRating, build};
+use crate::report::{Inputs, ReportMemo, ReportModel, UncertainRating, build};
 
 /// What to build the report of.
 #[derive(Clone, Debug, Default)]
@@ -68,6 +68,10 @@ struct FileFacts {
     matrix: Vec<MatrixRow>,
     /// The study's pins of this transcript (by index in the pins file), checked against it.
     pins: Vec<(usize, Result<Checked, Refusal>)>,
+    /// The memos on this transcript, as the report lists them, and the warnings of those
+    /// whose span changed.
+    memos: Vec<ReportMemo>,
+    memo_warnings: Vec<String>,
 }
 
 /// Builds the report of a study folder; `None` when it holds no transcripts (after a note
@@ -142,6 +146,7 @@ pub fn build_report(
         ));
     }
     let pins = Pins::load(&opts.folder)?;
+    let memos = crate::memos::Memos::of_study(&opts.folder)?;
     progress.start(sources.len());
     let pipeline = Pipeline {
         quotes: quote_config.clone(),
@@ -211,7 +216,38 @@ pub fn build_report(
                 .map(|(i, p)| (i, crate::report::pins::check(p, t)))
                 .collect()
         };
+        let mut memo_warnings = Vec::new();
+        let report_memos = if from_previous {
+            Vec::new()
+        } else {
+            memos
+                .placed(t)
+                .into_iter()
+                .map(|(m, at)| {
+                    let (on, quote) = match at {
+                        Ok(None) => (format!("Интервью {}", t.doc), None),
+                        Ok(Some(span)) => (
+                            format!("Интервью {}, фрагмент", t.doc),
+                            Some(mask::mask(t.slice(span), &private)),
+                        ),
+                        Err(w) => {
+                            memo_warnings.push(format!("warning: {}: {w}", t.doc));
+                            (
+                                format!(
+                                    "Интервью {} (фрагмент изменился после правки стенограммы)",
+                                    t.doc
+                                ),
+                                None,
+                            )
+                        }
+                    };
+                    report_memo(m, on, quote)
+                })
+                .collect()
+        };
         FileFacts {
+            memos: report_memos,
+            memo_warnings,
             doc: t.doc.clone(),
             file: s
                 .path
@@ -248,6 +284,8 @@ pub fn build_report(
     };
     let mut failed = 0usize;
     let mut checked: BTreeMap<usize, Result<Checked, Refusal>> = BTreeMap::new();
+    let mut file_memos: Vec<ReportMemo> = Vec::new();
+    let mut read_docs: BTreeSet<String> = BTreeSet::new();
     let mut collect = |r: crate::Result<FileFacts>| -> Result<(), StudyError> {
         progress.file_done();
         match r {
@@ -266,6 +304,11 @@ pub fn build_report(
                 wishes.extend(f.wishes.drain(..).take(room));
                 matrix.extend(std::mem::take(&mut f.matrix));
                 checked.extend(std::mem::take(&mut f.pins));
+                for w in f.memo_warnings.drain(..) {
+                    progress.note(&w);
+                }
+                file_memos.append(&mut f.memos);
+                read_docs.insert(f.doc.clone());
                 facts.push(f);
             }
             Err(e) => {
@@ -361,7 +404,37 @@ pub fn build_report(
     let (candidates, wishes) = pools
         .remove(&wave)
         .unwrap_or_else(|| (vec![Vec::new(); params], Vec::new()));
+    // Memos: on parameters (codebook order), then on transcripts (file order); those on a
+    // transcript that is not in the study or a parameter not in the codebook, with a note.
+    let mut report_memos = Vec::new();
+    for p in &cb.parameters[..params] {
+        for m in memos.of_param(&p.id) {
+            report_memos.push(report_memo(m, format!("Параметр «{}»", p.name), None));
+        }
+    }
+    for m in memos.all() {
+        let missing = match &m.anchor {
+            crate::memos::Anchor::Parameter(id) => cb
+                .parameter(id)
+                .is_none_or(|i| i >= params)
+                .then(|| format!("no parameter `{id}` in the codebook")),
+            a => {
+                let doc = a.doc().unwrap_or_default();
+                (!read_docs.contains(doc)).then(|| format!("no transcript `{doc}` in the study"))
+            }
+        };
+        if let Some(why) = missing {
+            progress.note(&format!(
+                "{}: memo {} by {}: {why}; left out of the report",
+                opts.folder.join(crate::memos::MEMOS_FILE).display(),
+                m.id(),
+                m.author
+            ));
+        }
+    }
+    report_memos.append(&mut file_memos);
     let mut inputs = Inputs {
+        memos: report_memos,
         codings: vec![0; params],
         praise: vec![0; params],
         criticism: vec![0; params],
@@ -410,6 +483,17 @@ pub fn build_report(
         matrix,
         failed,
     }))
+}
+
+/// A memo as the report lists it.
+fn report_memo(m: &crate::memos::Memo, on: String, quote: Option<String>) -> ReportMemo {
+    ReportMemo {
+        on,
+        quote,
+        author: m.author.clone(),
+        date: m.date.get(..10).unwrap_or(&m.date).to_string(),
+        text: m.text.clone(),
+    }
 }
 
 /// The pins as the report shows them: each with its checked text (names masked); a trim that
