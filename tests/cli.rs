@@ -10652,12 +10652,7 @@ mod memos {
             "2026-12-04",
         ]);
         let out = dir.path().join("r.docx");
-        let r = citata([
-            os("report"),
-            s.as_os_str(),
-            os("--out"),
-            out.as_os_str(),
-        ]);
+        let r = citata([os("report"), s.as_os_str(), os("--out"), out.as_os_str()]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let xml = String::from_utf8(zip_entries(&out)["word/document.xml"].clone()).unwrap();
         let at = xml
@@ -10697,5 +10692,184 @@ mod memos {
             "{appendix}"
         );
         assert_eq!(words.len(), want.len() + 3, "{words:?}");
+    }
+
+    async fn serve_call(
+        app: &std::sync::Arc<citata::serve::App>,
+        req: axum::http::Request<axum::body::Body>,
+    ) -> (axum::http::StatusCode, String, String) {
+        use http_body_util::BodyExt;
+        use tower::ServiceExt;
+        let resp = citata::serve::router(app.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(axum::http::header::LOCATION)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap(), location)
+    }
+
+    async fn page(app: &std::sync::Arc<citata::serve::App>, uri: &str) -> String {
+        let req = axum::http::Request::get(uri)
+            .body(axum::body::Body::empty())
+            .unwrap();
+        let (status, body, _) = serve_call(app, req).await;
+        assert_eq!(status, 200, "{uri}: {body}");
+        body
+    }
+
+    async fn post_memo(
+        app: &std::sync::Arc<citata::serve::App>,
+        form: &[(&str, &str)],
+    ) -> (axum::http::StatusCode, String) {
+        let body: Vec<String> = form
+            .iter()
+            .map(|(k, v)| format!("{k}={}", citata::serve::url_encode(v)))
+            .collect();
+        let req = axum::http::Request::post("/memos")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(axum::body::Body::from(body.join("&")))
+            .unwrap();
+        let (status, _, location) = serve_call(app, req).await;
+        (status, location)
+    }
+
+    /// Issue 17: the transcript page shows the memos on the interview at the top and a span
+    /// memo after its sentence; the quote board shows the parameter's; a memo written in the
+    /// browser lands in memos.tsv and on the page, escaped.
+    #[tokio::test]
+    async fn the_web_app_shows_memos_and_writes_them() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        let text = "Интервьюер: Как с оплатой?\nРеспондент: Отсрочка шестьдесят дней. Сроки поставки срывают.\n";
+        write(&s, "a.txt", text);
+        let start = text[..text.find("Отсрочка").unwrap()].chars().count();
+        let end = start + "Отсрочка шестьдесят дней.".chars().count();
+        let add = |args: &[&str]| {
+            let mut v = vec!["add"];
+            v.extend(args);
+            v.extend(["--author", "Анна"]);
+            let r = memo(&s, &v);
+            assert_eq!(r.code, 0, "{}", r.stderr);
+        };
+        add(&["--doc", "a.txt", "--text", "Запись <с помехами>"]);
+        add(&[
+            "--doc",
+            "a.txt",
+            "--span",
+            &format!("{start}..{end}"),
+            "--text",
+            "Про оплату",
+        ]);
+        add(&["--param", "payment_terms", "--text", "Отсрочка — главное"]);
+        let idx = dir.path().join("idx");
+        let r = citata([
+            os("index"),
+            os("add"),
+            s.as_os_str(),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let app = std::sync::Arc::new(citata::serve::App::open(s.clone(), &idx, None).unwrap());
+        let body = page(&app, "/transcripts/a.txt").await;
+        let first_turn = body.find("<div class=\"turn\"").unwrap();
+        let doc_memo = body
+            .find("✎ Запись &lt;с помехами&gt;")
+            .unwrap_or_else(|| panic!("{body}"));
+        assert!(doc_memo < first_turn, "the interview's memos come first");
+        assert!(
+            body[doc_memo..]
+                .starts_with("✎ Запись &lt;с помехами&gt;<span class=\"muted\"> — Анна, ")
+        );
+        let sentence = body.find(&format!("<span id=\"s{start}\"")).unwrap();
+        let note = body.find("✎ Про оплату").unwrap();
+        let next = body[sentence + 1..]
+            .find("<span id=\"s")
+            .map_or(body.len(), |k| sentence + 1 + k);
+        assert!(
+            sentence < note && note < next,
+            "the span memo follows its sentence"
+        );
+        // Nothing else on the quote board of another parameter; this one's there.
+        let board = page(&app, "/quotes/payment_terms").await;
+        assert!(board.contains("✎ Отсрочка — главное"), "{board}");
+        assert!(board.contains("action=\"/memos\""));
+        assert!(!page(&app, "/quotes/delivery_time").await.contains("✎ "));
+        // Opened at the sentence, the form writes a memo on it.
+        let at = page(&app, &format!("/transcripts/a.txt?at={}", end + 2)).await;
+        assert!(
+            at.contains("Добавить заметку к предложению «Сроки поставки срывают.»"),
+            "{at}"
+        );
+        let csrf = app.csrf.clone();
+        let (s2, e2) = (end + 1, end + 1 + "Сроки поставки срывают.".chars().count());
+        let (status, location) = post_memo(
+            &app,
+            &[
+                ("csrf", &csrf),
+                ("doc", "a.txt"),
+                ("start", &s2.to_string()),
+                ("end", &e2.to_string()),
+                ("text", "Две\r\nстроки <script>"),
+                ("author", "Борис"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert_eq!(location, format!("/transcripts/a.txt?at={s2}#s{s2}"));
+        let file = std::fs::read_to_string(s.join("memos.tsv")).unwrap();
+        assert!(
+            file.contains(&format!("\nspan\ta.txt\t{s2}\t{e2}\t")),
+            "{file}"
+        );
+        assert!(
+            file.contains("\tБорис\t") && file.contains("\tДве\\nстроки <script>\n"),
+            "{file}"
+        );
+        let body = page(&app, "/transcripts/a.txt").await;
+        assert!(body.contains("✎ Две&#10;строки &lt;script&gt;"), "{body}");
+        // A forged form, an unknown parameter, a span outside the text: refused, nothing written.
+        let before = std::fs::read_to_string(s.join("memos.tsv")).unwrap();
+        let (status, _) =
+            post_memo(&app, &[("csrf", "forged"), ("doc", "a.txt"), ("text", "x")]).await;
+        assert_eq!(status, 403);
+        let (status, _) =
+            post_memo(&app, &[("csrf", &csrf), ("param", "nope"), ("text", "x")]).await;
+        assert_eq!(status, 404);
+        let (status, _) = post_memo(
+            &app,
+            &[
+                ("csrf", &csrf),
+                ("doc", "a.txt"),
+                ("start", "5"),
+                ("end", "100000"),
+                ("text", "x"),
+            ],
+        )
+        .await;
+        assert_eq!(status, 422);
+        let (status, _) =
+            post_memo(&app, &[("csrf", &csrf), ("doc", "a.txt"), ("text", "  ")]).await;
+        assert_eq!(status, 422);
+        assert_eq!(
+            std::fs::read_to_string(s.join("memos.tsv")).unwrap(),
+            before
+        );
+        // A memo on a parameter goes back to its board.
+        let (status, location) = post_memo(
+            &app,
+            &[("csrf", &csrf), ("param", "payment_terms"), ("text", "Ещё")],
+        )
+        .await;
+        assert_eq!(
+            (status.as_u16(), location.as_str()),
+            (303, "/quotes/payment_terms")
+        );
     }
 }

@@ -19,6 +19,7 @@
 //! the nesting of queries.
 
 mod cache;
+mod memos;
 mod pages;
 
 pub use pages::url_encode;
@@ -225,6 +226,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/quotes/{param}", get(api_quotes))
         .route("/quotes/{param}/pin", post(pin))
         .route("/quotes/{param}/unpin", post(unpin))
+        .route("/memos", post(memos::add))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::from_fn_with_state(app.clone(), shield))
         .with_state(app)

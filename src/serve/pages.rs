@@ -533,6 +533,8 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
         );
     }
     b.push_str("</div>");
+    let memos = super::memos::for_transcript(app, t, at);
+    b.push_str(&memos.top);
     let mut sentences = t.sentences.iter().peekable();
     for (ti, turn) in t.turns.iter().enumerate() {
         let speaker = t.turn_speaker(turn);
@@ -565,6 +567,9 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
                 esc(&title),
                 esc(t.slice(s.span))
             );
+            if let Some(notes) = memos.by_sentence.get(&start) {
+                line.push_str(notes);
+            }
             if let Some(c) = codes {
                 for c in c {
                     if !stripes.contains(&c) {
@@ -638,6 +643,7 @@ pub fn quotes(
         esc(crate::report::pins::PINS_FILE),
         esc(&p.id)
     );
+    b.push_str(&super::memos::for_param(app, &p.id));
     let waves = app.waves();
     if !waves.is_empty() {
         b.push_str("<p>Волна: ");
