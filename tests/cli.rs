@@ -10625,7 +10625,7 @@ mod memos {
             "--sentence",
             &k.to_string(),
             "--text",
-            "Кто такой?\nУточнить у заказчика.",
+            "Кто такой Игорь Валентинович?\nУточнить у заказчика.",
             "--author",
             "Анна",
             "--date",
@@ -10684,10 +10684,11 @@ mod memos {
             "{quote}"
         );
         assert!(!appendix.contains("Игорь") && !appendix.contains("Валентинович"));
-        // The memo's two lines, a line break between them.
+        // The memo is masked too (the report goes to the client); its two lines, a line break
+        // between them.
         assert!(
             appendix.contains(
-                "Кто такой?</w:t><w:br/><w:t xml:space=\"preserve\">Уточнить у заказчика."
+                "Кто такой [имя]?</w:t><w:br/><w:t xml:space=\"preserve\">Уточнить у заказчика."
             ),
             "{appendix}"
         );

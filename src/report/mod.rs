@@ -286,7 +286,8 @@ pub struct ReportMemo {
     pub author: String,
     /// When: `YYYY-MM-DD`.
     pub date: String,
-    /// The memo, as written.
+    /// The memo, names, phones and e-mails masked as in quotes (a report goes to the
+    /// client).
     pub text: String,
 }
 

@@ -241,7 +241,10 @@ pub fn build_report(
                             )
                         }
                     };
-                    report_memo(m, on, quote)
+                    ReportMemo {
+                        text: mask::mask(&m.text, &private),
+                        ..report_memo(m, on, quote)
+                    }
                 })
                 .collect()
         };
@@ -409,7 +412,10 @@ pub fn build_report(
     let mut report_memos = Vec::new();
     for p in &cb.parameters[..params] {
         for m in memos.of_param(&p.id) {
-            report_memos.push(report_memo(m, format!("Параметр «{}»", p.name), None));
+            report_memos.push(ReportMemo {
+                text: mask::mask(&m.text, &[]),
+                ..report_memo(m, format!("Параметр «{}»", p.name), None)
+            });
         }
     }
     for m in memos.all() {
