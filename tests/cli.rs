@@ -9417,693 +9417,6 @@ mod hardening {
     }
 }
 
-/// Issue 14: the demo ratings that used to be wrong, one test each, read from
-/// `citata ratings corpora/demo --format ndjson`.
-mod demo_ratings {
-    use crate::testenv::*;
-    use std::path::Path;
-    use std::sync::OnceLock;
-
-    /// (doc, param, speaker, value, confidence, rejected values) of every demo rating.
-    type Row = (String, String, String, f64, f64, Vec<(f64, String)>);
-
-    fn ratings() -> &'static [Row] {
-        static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
-        ROWS.get_or_init(|| {
-            let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
-            let run = citata([
-                "ratings".as_ref(),
-                demo.as_os_str(),
-                "--format".as_ref(),
-                "ndjson".as_ref(),
-            ]);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-            run.stdout
-                .lines()
-                .map(|l| {
-                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
-                    (
-                        v["doc"].as_str().unwrap().to_string(),
-                        v["param"].as_str().unwrap().to_string(),
-                        v["speaker"].as_str().unwrap().to_string(),
-                        v["value"].as_f64().unwrap(),
-                        v["confidence"].as_f64().unwrap(),
-                        v["rejected"]
-                            .as_array()
-                            .unwrap()
-                            .iter()
-                            .map(|r| {
-                                (
-                                    r["value"].as_f64().unwrap(),
-                                    r["why"].as_str().unwrap().to_string(),
-                                )
-                            })
-                            .collect(),
-                    )
-                })
-                .collect()
-        })
-    }
-
-    /// The values of one parameter in one document, with their speakers.
-    fn of(doc: &str, param: &str) -> Vec<(String, f64)> {
-        ratings()
-            .iter()
-            .filter(|r| r.0 == doc && r.1 == param)
-            .map(|r| (r.2.clone(), r.3))
-            .collect()
-    }
-
-    fn rejected(doc: &str, param: &str) -> Vec<(f64, String)> {
-        ratings()
-            .iter()
-            .filter(|r| r.0 == doc && r.1 == param)
-            .flat_map(|r| r.5.clone())
-            .collect()
-    }
-
-    fn value(doc: &str, param: &str) -> f64 {
-        let v = of(doc, param);
-        assert_eq!(v.len(), 1, "{doc} {param}: {v:?}");
-        v[0].1
-    }
-
-    #[test]
-    fn w25_finansy_pricing_is_the_answer_not_the_count_of_reasons() {
-        assert_eq!(value("w25-finansy.txt", "pricing"), 5.0);
-        assert!(rejected("w25-finansy.txt", "pricing").contains(&(2.0, "count".into())));
-    }
-
-    #[test]
-    fn w26_kapstroy_joint_pr_is_six_not_three_lines() {
-        assert_eq!(value("w26-kapstroy.docx", "joint_pr"), 6.0);
-    }
-
-    #[test]
-    fn w26_kapstroy_modernization_is_seven_not_the_counterfactual_ten() {
-        assert_eq!(value("w26-kapstroy.docx", "modernization"), 7.0);
-        let r = rejected("w26-kapstroy.docx", "modernization");
-        assert!(r.contains(&(10.0, "counterfactual".into())), "{r:?}");
-        assert!(r.contains(&(9.0, "counterfactual".into())), "{r:?}");
-    }
-
-    #[test]
-    fn w26_kapstroy_document_flow_is_eight_not_the_future_nine() {
-        assert_eq!(value("w26-kapstroy.docx", "document_flow"), 8.0);
-        assert!(rejected("w26-kapstroy.docx", "document_flow").contains(&(9.0, "future".into())));
-    }
-
-    #[test]
-    fn w26_kachestvo_claims_is_five_not_minus_three() {
-        assert_eq!(value("w26-kachestvo.json", "claims"), 5.0);
-        let r = rejected("w26-kachestvo.json", "claims");
-        assert!(r.contains(&(3.0, "arithmetic".into())), "{r:?}");
-        assert!(r.contains(&(8.0, "past".into())), "{r:?}");
-    }
-
-    #[test]
-    fn w26_kachestvo_equipment_quality_is_eight_not_without_bearings_nine() {
-        assert_eq!(value("w26-kachestvo.json", "equipment_quality"), 8.0);
-        assert!(
-            rejected("w26-kachestvo.json", "equipment_quality")
-                .contains(&(9.0, "counterfactual".into()))
-        );
-    }
-
-    #[test]
-    fn w26_mekhanik_claims_is_five_not_under_kovalev_eight() {
-        assert_eq!(value("w26-mekhanik.vtt", "claims"), 5.0);
-        assert!(rejected("w26-mekhanik.vtt", "claims").contains(&(8.0, "counterfactual".into())));
-    }
-
-    #[test]
-    fn w26_mekhanik_equipment_quality_is_eight_not_without_them_nine() {
-        assert_eq!(value("w26-mekhanik.vtt", "equipment_quality"), 8.0);
-        assert!(
-            rejected("w26-mekhanik.vtt", "equipment_quality")
-                .contains(&(9.0, "counterfactual".into()))
-        );
-    }
-
-    #[test]
-    fn w26_mekhanik_modernization_is_seven_not_last_years_six() {
-        assert_eq!(value("w26-mekhanik.vtt", "modernization"), 7.0);
-        assert!(rejected("w26-mekhanik.vtt", "modernization").contains(&(6.0, "past".into())));
-    }
-
-    #[test]
-    fn w26_finansy_two_respondents_keep_their_own_ratings() {
-        let mut v = of("w26-finansy.md", "document_flow");
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(
-            v,
-            vec![
-                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 9.0),
-                ("ТИМУР РАШИДОВИЧ".to_string(), 8.0)
-            ]
-        );
-        let mut p = of("w26-finansy.md", "pricing");
-        p.sort_by(|a, b| a.0.cmp(&b.0));
-        assert_eq!(
-            p,
-            vec![
-                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 5.0),
-                ("ТИМУР РАШИДОВИЧ".to_string(), 6.0)
-            ]
-        );
-    }
-
-    #[test]
-    fn every_demo_rating_keeps_its_evidence_and_a_confidence() {
-        assert!(ratings().len() > 150);
-        for r in ratings() {
-            assert!((0.0..=1.0).contains(&r.4), "{r:?}");
-            assert!(!r.2.is_empty(), "{r:?}");
-        }
-    }
-}
-
-/// Issue 14: ratings read with low confidence are listed in the report's coverage appendix.
-mod report_uncertain_ratings {
-    use crate::testenv::*;
-
-    #[test]
-    fn a_wavering_rating_is_listed_for_checking() {
-        let dir = tmp();
-        let corpus = dir.path().join("study");
-        write(
-            &corpus,
-            "a.txt",
-            "Интервьюер: Тактичность — ваша оценка?\nРеспондент: Тут восемь, даже девять. Вежливый очень.\nИнтервьюер: Сервис — оценка?\nРеспондент: Девять.\n",
-        );
-        let out = dir.path().join("report.md");
-        let run = citata([
-            "report".as_ref(),
-            corpus.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let md = std::fs::read_to_string(&out).unwrap();
-        assert!(
-            md.contains("Оценки, прочитанные с низкой уверенностью (проверьте по расшифровке): 1"),
-            "{md}"
-        );
-        assert!(
-            md.contains(
-                "- «Тактичность» = 8,0 (a.txt, уверенность 0,45): «Тут восемь, даже девять.»"
-            ),
-            "{md}"
-        );
-        assert!(!md.contains("«Сервис» = 9,0 (a.txt"), "{md}");
-    }
-}
-
-/// Issue 14: contentless answers are not coded by question context.
-mod context_needs_content {
-    use crate::testenv::*;
-    use std::path::Path;
-
-    #[test]
-    fn demo_refusals_are_not_coded_by_context() {
-        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/w25-finansy.txt");
-        let run = citata([
-            "tag".as_ref(),
-            file.as_os_str(),
-            "--format".as_ref(),
-            "ndjson".as_ref(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let texts: Vec<String> = run
-            .stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-            .filter(|v| v["source"] == "context")
-            .map(|v| v["text"].as_str().unwrap_or("").to_string())
-            .collect();
-        assert!(!texts.is_empty());
-        for refusal in ["Честно.", "Пропустим.", "Не возьмусь."] {
-            assert!(
-                !texts.iter().any(|t| t == refusal),
-                "{refusal} is context-coded"
-            );
-        }
-    }
-}
-
-/// Issue 15: the seed's display rules exactly, Russian that reads right, one rounding, a
-/// study without ratings and thin evidence.
-mod display_and_russian {
-    use std::path::Path;
-
-    use crate::testenv::{citata, tmp};
-
-    /// A study folder of `files` (name, wave, division) whose answers praise or criticise
-    /// without any number, and a ratings.csv with `ratings` (file, param, value) when given.
-    fn study(dir: &Path, files: &[(&str, &str, &str)], ratings: &[(&str, &str, f32)]) {
-        let mut csv = String::from("file,respondent,division,wave\n");
-        for (i, (name, wave, division)) in files.iter().enumerate() {
-            std::fs::write(
-                dir.join(name),
-                "Интервьюер: Как вам качество оборудования?\nРеспондент: Качество хорошее, насосы надёжные, мы довольны.\n\
-Интервьюер: А сертификаты и паспорта?\nРеспондент: Паспорта приходят поздно, это плохо, очень неудобно.\n\
-Интервьюер: А цены?\nРеспондент: Цены высокие, дорого, это большая проблема для нас.\n",
-            )
-            .unwrap();
-            csv.push_str(&format!("{name},Р{i},{division},{wave}\n"));
-        }
-        std::fs::write(dir.join("respondents.csv"), csv).unwrap();
-        if !ratings.is_empty() {
-            let mut r = String::from("file,param,value\n");
-            for (f, p, v) in ratings {
-                r.push_str(&format!("{f},{p},{v}\n"));
-            }
-            std::fs::write(dir.join("ratings.csv"), r).unwrap();
-        }
-    }
-
-    fn report(dir: &Path, ext: &str) -> String {
-        let out = dir.join(format!("out.{ext}"));
-        let run = citata([
-            "report".as_ref(),
-            dir.join("study").as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        std::fs::read_to_string(out).unwrap()
-    }
-
-    /// The level section of a Markdown report: from `## name` to the next `## `.
-    fn section<'a>(md: &'a str, heading: &str) -> &'a str {
-        let start = md.find(&format!("## {heading}")).expect(heading);
-        let rest = &md[start + 3..];
-        &rest[..rest.find("\n## ").unwrap_or(rest.len())]
-    }
-
-    /// Two waves: 8,5 that rose by 1,2 is in the level table with its change; 8,5 that
-    /// rose by 1,0 is not, and the line under the table names it; the chart shows what the
-    /// table shows; a score on two ratings is marked and claims no change.
-    #[test]
-    fn a_middle_score_that_moved_by_more_than_one_is_in_the_table() {
-        let dir = tmp();
-        let s = dir.path().join("study");
-        std::fs::create_dir(&s).unwrap();
-        let files = [
-            ("a.txt", "2025", "Снабжение"),
-            ("b.txt", "2025", "Склад"),
-            ("c.txt", "2025", "Финансы"),
-            ("d.txt", "2025", "Сервис"),
-            ("e.txt", "2026", "Снабжение"),
-            ("f.txt", "2026", "Склад"),
-            ("g.txt", "2026", "Финансы"),
-            ("h.txt", "2026", "Сервис"),
-        ];
-        let mut ratings = Vec::new();
-        // Качество: 2025 7, 7, 8 (7,3); 2026 8, 9, 8, 9 (8,5): +1,2.
-        for (f, v) in [("a.txt", 7.0), ("b.txt", 7.0), ("c.txt", 8.0)] {
-            ratings.push((f, "equipment_quality", v));
-        }
-        // Сертификаты: 2025 7, 8, 7, 8 (7,5); 2026 8, 9, 8, 9 (8,5): +1,0, hidden.
-        for (f, v) in [
-            ("a.txt", 7.0),
-            ("b.txt", 8.0),
-            ("c.txt", 7.0),
-            ("d.txt", 8.0),
-        ] {
-            ratings.push((f, "certificates", v));
-        }
-        for (f, v) in [
-            ("e.txt", 8.0),
-            ("f.txt", 9.0),
-            ("g.txt", 8.0),
-            ("h.txt", 9.0),
-        ] {
-            ratings.push((f, "equipment_quality", v));
-            ratings.push((f, "certificates", v));
-        }
-        // Модернизация: 2025 7, 7,5, 7, 7,5 (7,25: 7,3); 2026 8, 9, 8,3, 8,5 (8,45, which
-        // f32 holds as 8,4499998: 8,5 rounded half away from zero), +1,2.
-        for (f, v) in [
-            ("a.txt", 7.0),
-            ("b.txt", 7.5),
-            ("c.txt", 7.0),
-            ("d.txt", 7.5),
-        ] {
-            ratings.push((f, "modernization", v));
-        }
-        for (f, v) in [
-            ("e.txt", 8.0),
-            ("f.txt", 9.0),
-            ("g.txt", 8.3),
-            ("h.txt", 8.5),
-        ] {
-            ratings.push((f, "modernization", v));
-        }
-        // Цены: 2025 7, 7, 7; 2026 8, 9 (8,5 on two ratings): shown as it moved, marked,
-        // no change claimed.
-        for f in ["a.txt", "b.txt", "c.txt"] {
-            ratings.push((f, "pricing", 7.0));
-        }
-        ratings.push(("e.txt", "pricing", 8.0));
-        ratings.push(("f.txt", "pricing", 9.0));
-        study(&s, &files, &ratings);
-        let md = report(dir.path(), "md");
-        let org = section(&md, "Организационный уровень");
-        assert!(
-            org.contains("| Качество оборудования | 8,5 | +1,2 |  |"),
-            "{org}"
-        );
-        assert!(
-            org.contains("| Модернизация установленного парка | 8,5 | +1,2 |  |"),
-            "{org}"
-        );
-        assert!(!org.contains("| Сертификаты"), "{org}");
-        assert!(org.contains(
-            "_Не показаны параметры с оценкой от 8,0 до 9,0 без изменения больше чем на 1,0: «Сертификаты и разрешительная документация» (8,5)._"
-        ), "{org}");
-        assert!(org.contains("| Цены | 8,5; n = 2 |  |  |"), "{org}");
-        assert!(md.contains("**Цены** — 8,5 (n = 2, мало оценок)\n"), "{md}");
-        assert!(md.contains("помечены числом оценок n; изменение для них не указывается"));
-        // A change of 1,0 is shown (at least 1), though it does not bring 8,5 into the table.
-        assert!(md.contains("Выросли: «Сертификаты и разрешительная документация» (+1,0), «Качество оборудования» (+1,2), «Модернизация установленного парка» (+1,2)."), "{md}");
-        assert!(!md.contains("«Цены» (+"), "{md}");
-        // The chart has the table's parameters, no more.
-        let html = report(dir.path(), "html");
-        let chart = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
-        assert!(chart.contains(">Качество оборудования<") && chart.contains(">Цены<"));
-        assert!(!chart.contains("Сертификаты"), "{chart}");
-        // The rule is the study file's: a wider band hides Качество too.
-        std::fs::write(
-            s.join("citata.toml"),
-            "[thresholds]\nshow_if_changed = 1.5\n",
-        )
-        .unwrap();
-        let md = report(dir.path(), "md");
-        let org = section(&md, "Организационный уровень");
-        assert!(!org.contains("| Качество оборудования"), "{org}");
-        assert!(
-            org.contains("без изменения больше чем на 1,5: «Сертификаты и разрешительная документация» (8,5), «Качество оборудования» (8,5)"),
-            "{org}"
-        );
-    }
-
-    /// A study without ratings says so and shows mentions, praise and criticism, quotes.
-    #[test]
-    fn a_study_without_ratings_falls_back_to_what_there_is() {
-        let dir = tmp();
-        let s = dir.path().join("study");
-        std::fs::create_dir(&s).unwrap();
-        study(
-            &s,
-            &[
-                ("a.txt", "2026", "Снабжение"),
-                ("b.txt", "2026", "Склад"),
-                ("c.txt", "2026", "Финансы"),
-            ],
-            &[],
-        );
-        let md = report(dir.path(), "md");
-        assert!(
-            md.contains("## Общая оценка\n\nОценок по шкале в интервью этой волны нет: отчёт построен на упоминаниях, похвале и критике, цитатах и пожеланиях. Чаще всего обсуждали: "),
-            "{md}"
-        );
-        assert!(!md.contains("(n = 0)") && !md.contains("— —"), "{md}");
-        assert!(
-            md.contains("| Параметр | Упоминаний | Похвала | Критика |"),
-            "{md}"
-        );
-        assert!(md.contains("Чаще всего обсуждали:"), "{md}");
-        assert!(md.contains("Разобрать критику по параметру «Цены»"), "{md}");
-        assert!(md.contains("\n## Организационный уровень\n"), "{md}");
-        // The per-parameter section lists what was discussed, and names the rest in a line.
-        assert!(md.contains("\n## Параметры\n") && !md.contains("## Оценки по параметрам"));
-        assert!(
-            md.contains("**Цены** — нет оценок; 3 упоминания, похвала: 0, критика: 3\n"),
-            "{md}"
-        );
-        assert!(!md.contains("**Сервис**"), "{md}");
-        assert!(
-            md.contains("_Не оценивались и не обсуждались: «Документооборот», "),
-            "{md}"
-        );
-        assert!(
-            md.contains("_Параметры этого уровня в интервью не обсуждались._"),
-            "{md}"
-        );
-        let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).unwrap();
-        assert_eq!(json["ratings"], 0);
-        let pricing = json["levels"][0]["parameters"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["id"] == "pricing")
-            .unwrap();
-        assert!(pricing["criticism"].as_u64().unwrap() > pricing["praise"].as_u64().unwrap());
-        assert!(!pricing["quotes"].as_array().unwrap().is_empty());
-    }
-
-    /// `citata ratings` and `citata report` show the same numbers for every parameter.
-    #[test]
-    fn ratings_and_report_round_the_same_way() {
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
-        let table = citata(["ratings".as_ref(), demo.as_os_str()]).stdout;
-        let dir = tmp();
-        let out = dir.path().join("r.json");
-        let run = citata([
-            "report".as_ref(),
-            demo.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let json: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
-        let mut checked = 0;
-        for p in json["levels"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .flat_map(|l| l["parameters"].as_array().unwrap())
-        {
-            let (Some(score), Some(change)) = (p["score"].as_f64(), p["change"].as_f64()) else {
-                continue;
-            };
-            let id = p["id"].as_str().unwrap();
-            // The table cuts names at 52 characters: «… (certifi».
-            let line = table
-                .lines()
-                .find(|l| {
-                    let head: String = l.chars().take(52).collect();
-                    head.rfind('(').is_some_and(|i| {
-                        let shown = head[i + 1..].trim_end().trim_end_matches(')');
-                        !shown.is_empty() && id.starts_with(shown)
-                    })
-                })
-                .unwrap_or_else(|| panic!("{id} in\n{table}"));
-            let cells: Vec<&str> = line.split_whitespace().collect();
-            let delta: f64 = cells.last().unwrap().parse().unwrap();
-            assert_eq!(delta, (change * 10.0).round() / 10.0, "{line}");
-            assert!(
-                line.contains(&format!("{score:.1} (n={})", p["n"])),
-                "{line} vs {score}"
-            );
-            checked += 1;
-        }
-        assert!(checked >= 15, "{checked}");
-        // Technology level: 7.25 on average, 7,3 in both.
-        assert!(table.contains("7.3 (n=8)"), "{table}");
-    }
-
-    /// The demo report: minus signs, decimal commas, «…», quotes that never open in lower
-    /// case, the ties and the recommendations' wording.
-    #[test]
-    fn the_demo_report_reads_right() {
-        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
-        let dir = tmp();
-        let out = dir.path().join("r.md");
-        let run = citata([
-            "report".as_ref(),
-            demo.as_os_str(),
-            "--out".as_ref(),
-            out.as_os_str(),
-        ]);
-        assert_eq!(run.code, 0, "{}", run.stderr);
-        let md = std::fs::read_to_string(out).unwrap();
-        assert!(
-            md.contains("(\u{2212}2,9)") && !md.contains("(-2,9)"),
-            "U+2212"
-        );
-        assert!(!md.contains("..."), "three dots");
-        assert!(!md.contains("упоминаний)") || !md.contains("(2 упоминаний"));
-        assert!(md.contains("Развивать параметр «Цены» (5,3)."));
-        assert!(md.contains("Остановить снижение параметра «Тактичность» (8,1, было 9,5)."));
-        assert!(!md.contains("Развивать «") && !md.contains("снижение «"));
-        assert!(md.contains("Удовлетворённость") && !md.contains("Удовлетворенность"));
-        for line in md.lines() {
-            let quote = line
-                .strip_prefix("> «")
-                .or_else(|| line.strip_prefix("- «"));
-            if let Some(q) = quote {
-                assert!(
-                    !q.chars().next().unwrap().is_lowercase(),
-                    "a quote opens in lower case: {line}"
-                );
-            }
-        }
-    }
-}
-
-/// Issue 15: every output a client may receive masks the demo's names the same way.
-mod masking {
-    use std::sync::Arc;
-
-    use axum::body::Body;
-    use axum::http::{Request, StatusCode};
-    use citata::serve::{App, router};
-    use http_body_util::BodyExt;
-    use tower::ServiceExt;
-
-    use crate::testenv::{citata, tmp};
-
-    /// An output as text: a zip package (docx, xlsx) as the text of all its entries.
-    fn text_of(bytes: &[u8]) -> String {
-        if !bytes.starts_with(b"PK") {
-            return String::from_utf8(bytes.to_vec()).unwrap();
-        }
-        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
-        let mut out = String::new();
-        for i in 0..z.len() {
-            let mut f = z.by_index(i).unwrap();
-            let mut bytes = Vec::new();
-            std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
-            out.push_str(&String::from_utf8_lossy(&bytes));
-            out.push('\n');
-        }
-        out
-    }
-
-    /// The whole words of a text.
-    fn words(text: &str) -> std::collections::BTreeSet<&str> {
-        text.split(|c: char| !c.is_alphabetic())
-            .filter(|w| !w.is_empty())
-            .collect()
-    }
-
-    /// The demo's names, derived from the masking component: every word that masking takes
-    /// out of a sentence of the demo's transcripts and masks when it stands alone (with the
-    /// transcript's own names, from its labels and metadata).
-    fn demo_names(folder: &std::path::Path) -> (Vec<String>, String) {
-        use citata::quotes::mask;
-        let sources = citata::ingest::discover(&[folder.to_path_buf()]).unwrap();
-        let mut names = std::collections::BTreeSet::new();
-        let mut all = String::new();
-        for s in &sources {
-            let t = citata::ingest::ingest_source(s, &Default::default()).unwrap();
-            let private = mask::private_words(&t);
-            for sentence in &t.sentences {
-                let text = t.slice(sentence.span);
-                let kept = mask::mask(text, &private);
-                let kept = words(&kept);
-                for w in words(text) {
-                    // A name is masked alone too ("Ну" goes in «Ну Саныч», not alone).
-                    if !kept.contains(w) && mask::mask(w, &private) == mask::NAME {
-                        names.insert(w.to_string());
-                    }
-                }
-            }
-            all.push_str(&t.text);
-        }
-        (names.into_iter().collect(), all)
-    }
-
-    async fn fetch(app: &Arc<App>, uri: &str) -> Vec<u8> {
-        let resp = router(app.clone())
-            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
-        resp.into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec()
-    }
-
-    #[tokio::test(flavor = "multi_thread")]
-    async fn no_output_names_the_demos_people() {
-        let dir = tmp();
-        let study = dir.path().join("study");
-        std::fs::create_dir(&study).unwrap();
-        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
-        for e in std::fs::read_dir(&demo).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_file() {
-                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
-            }
-        }
-        let (names, transcripts) = demo_names(&study);
-        // The list is real: the people the issue found in the workbook are in it, and the
-        // transcripts do name them (so the test fails when an output does not mask).
-        for known in ["Саныч", "Ковалёв", "Львовна", "Ирина"] {
-            assert!(names.iter().any(|n| n == known), "{known} not in {names:?}");
-        }
-        assert!(names.len() >= 10, "{names:?}");
-        let spoken = words(&transcripts);
-        for n in &names {
-            assert!(spoken.contains(n.as_str()), "{n}");
-        }
-
-        let mut outputs: Vec<(String, String)> = Vec::new();
-        for ext in ["html", "md", "json", "docx", "xlsx"] {
-            let out = dir.path().join(format!("report.{ext}"));
-            let run = citata([
-                "report".as_ref(),
-                study.as_os_str(),
-                "--out".as_ref(),
-                out.as_os_str(),
-            ]);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-            outputs.push((
-                format!("citata report --out report.{ext}"),
-                text_of(&std::fs::read(&out).unwrap()),
-            ));
-        }
-        let idx = dir.path().join("idx");
-        let r = citata([
-            "index".as_ref(),
-            "add".as_ref(),
-            study.as_os_str(),
-            "--index".as_ref(),
-            idx.as_os_str(),
-        ]);
-        assert_eq!(r.code, 0, "{}", r.stderr);
-        let app = Arc::new(App::open(study.clone(), &idx, None).unwrap());
-        for uri in [
-            "/report",
-            "/report.html",
-            "/report.md",
-            "/report.json",
-            "/report.docx",
-            "/report.xlsx",
-        ] {
-            outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
-        }
-        let mut leaks = Vec::new();
-        for (what, text) in &outputs {
-            assert!(text.contains("[имя]"), "{what} masks nothing");
-            let found = words(text);
-            for n in &names {
-                if found.contains(n.as_str()) {
-                    leaks.push(format!("{what}: {n}"));
-                }
-            }
-        }
-        assert!(leaks.is_empty(), "{leaks:#?}");
-    }
-}
-
 /// Issue 17: memos on a transcript, a span of it, or a parameter (`citata memo`), kept in
 /// the study's memos.tsv.
 mod memos {
@@ -10872,5 +10185,692 @@ mod memos {
             (status.as_u16(), location.as_str()),
             (303, "/quotes/payment_terms")
         );
+    }
+}
+
+/// Issue 14: the demo ratings that used to be wrong, one test each, read from
+/// `citata ratings corpora/demo --format ndjson`.
+mod demo_ratings {
+    use crate::testenv::*;
+    use std::path::Path;
+    use std::sync::OnceLock;
+
+    /// (doc, param, speaker, value, confidence, rejected values) of every demo rating.
+    type Row = (String, String, String, f64, f64, Vec<(f64, String)>);
+
+    fn ratings() -> &'static [Row] {
+        static ROWS: OnceLock<Vec<Row>> = OnceLock::new();
+        ROWS.get_or_init(|| {
+            let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+            let run = citata([
+                "ratings".as_ref(),
+                demo.as_os_str(),
+                "--format".as_ref(),
+                "ndjson".as_ref(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout
+                .lines()
+                .map(|l| {
+                    let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                    (
+                        v["doc"].as_str().unwrap().to_string(),
+                        v["param"].as_str().unwrap().to_string(),
+                        v["speaker"].as_str().unwrap().to_string(),
+                        v["value"].as_f64().unwrap(),
+                        v["confidence"].as_f64().unwrap(),
+                        v["rejected"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|r| {
+                                (
+                                    r["value"].as_f64().unwrap(),
+                                    r["why"].as_str().unwrap().to_string(),
+                                )
+                            })
+                            .collect(),
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// The values of one parameter in one document, with their speakers.
+    fn of(doc: &str, param: &str) -> Vec<(String, f64)> {
+        ratings()
+            .iter()
+            .filter(|r| r.0 == doc && r.1 == param)
+            .map(|r| (r.2.clone(), r.3))
+            .collect()
+    }
+
+    fn rejected(doc: &str, param: &str) -> Vec<(f64, String)> {
+        ratings()
+            .iter()
+            .filter(|r| r.0 == doc && r.1 == param)
+            .flat_map(|r| r.5.clone())
+            .collect()
+    }
+
+    fn value(doc: &str, param: &str) -> f64 {
+        let v = of(doc, param);
+        assert_eq!(v.len(), 1, "{doc} {param}: {v:?}");
+        v[0].1
+    }
+
+    #[test]
+    fn w25_finansy_pricing_is_the_answer_not_the_count_of_reasons() {
+        assert_eq!(value("w25-finansy.txt", "pricing"), 5.0);
+        assert!(rejected("w25-finansy.txt", "pricing").contains(&(2.0, "count".into())));
+    }
+
+    #[test]
+    fn w26_kapstroy_joint_pr_is_six_not_three_lines() {
+        assert_eq!(value("w26-kapstroy.docx", "joint_pr"), 6.0);
+    }
+
+    #[test]
+    fn w26_kapstroy_modernization_is_seven_not_the_counterfactual_ten() {
+        assert_eq!(value("w26-kapstroy.docx", "modernization"), 7.0);
+        let r = rejected("w26-kapstroy.docx", "modernization");
+        assert!(r.contains(&(10.0, "counterfactual".into())), "{r:?}");
+        assert!(r.contains(&(9.0, "counterfactual".into())), "{r:?}");
+    }
+
+    #[test]
+    fn w26_kapstroy_document_flow_is_eight_not_the_future_nine() {
+        assert_eq!(value("w26-kapstroy.docx", "document_flow"), 8.0);
+        assert!(rejected("w26-kapstroy.docx", "document_flow").contains(&(9.0, "future".into())));
+    }
+
+    #[test]
+    fn w26_kachestvo_claims_is_five_not_minus_three() {
+        assert_eq!(value("w26-kachestvo.json", "claims"), 5.0);
+        let r = rejected("w26-kachestvo.json", "claims");
+        assert!(r.contains(&(3.0, "arithmetic".into())), "{r:?}");
+        assert!(r.contains(&(8.0, "past".into())), "{r:?}");
+    }
+
+    #[test]
+    fn w26_kachestvo_equipment_quality_is_eight_not_without_bearings_nine() {
+        assert_eq!(value("w26-kachestvo.json", "equipment_quality"), 8.0);
+        assert!(
+            rejected("w26-kachestvo.json", "equipment_quality")
+                .contains(&(9.0, "counterfactual".into()))
+        );
+    }
+
+    #[test]
+    fn w26_mekhanik_claims_is_five_not_under_kovalev_eight() {
+        assert_eq!(value("w26-mekhanik.vtt", "claims"), 5.0);
+        assert!(rejected("w26-mekhanik.vtt", "claims").contains(&(8.0, "counterfactual".into())));
+    }
+
+    #[test]
+    fn w26_mekhanik_equipment_quality_is_eight_not_without_them_nine() {
+        assert_eq!(value("w26-mekhanik.vtt", "equipment_quality"), 8.0);
+        assert!(
+            rejected("w26-mekhanik.vtt", "equipment_quality")
+                .contains(&(9.0, "counterfactual".into()))
+        );
+    }
+
+    #[test]
+    fn w26_mekhanik_modernization_is_seven_not_last_years_six() {
+        assert_eq!(value("w26-mekhanik.vtt", "modernization"), 7.0);
+        assert!(rejected("w26-mekhanik.vtt", "modernization").contains(&(6.0, "past".into())));
+    }
+
+    #[test]
+    fn w26_finansy_two_respondents_keep_their_own_ratings() {
+        let mut v = of("w26-finansy.md", "document_flow");
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            v,
+            vec![
+                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 9.0),
+                ("ТИМУР РАШИДОВИЧ".to_string(), 8.0)
+            ]
+        );
+        let mut p = of("w26-finansy.md", "pricing");
+        p.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            p,
+            vec![
+                ("ОЛЬГА НИКОЛАЕВНА".to_string(), 5.0),
+                ("ТИМУР РАШИДОВИЧ".to_string(), 6.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn every_demo_rating_keeps_its_evidence_and_a_confidence() {
+        assert!(ratings().len() > 150);
+        for r in ratings() {
+            assert!((0.0..=1.0).contains(&r.4), "{r:?}");
+            assert!(!r.2.is_empty(), "{r:?}");
+        }
+    }
+}
+
+/// Issue 14: ratings read with low confidence are listed in the report's coverage appendix.
+mod report_uncertain_ratings {
+    use crate::testenv::*;
+
+    #[test]
+    fn a_wavering_rating_is_listed_for_checking() {
+        let dir = tmp();
+        let corpus = dir.path().join("study");
+        write(
+            &corpus,
+            "a.txt",
+            "Интервьюер: Тактичность — ваша оценка?\nРеспондент: Тут восемь, даже девять. Вежливый очень.\nИнтервьюер: Сервис — оценка?\nРеспондент: Девять.\n",
+        );
+        let out = dir.path().join("report.md");
+        let run = citata([
+            "report".as_ref(),
+            corpus.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let md = std::fs::read_to_string(&out).unwrap();
+        assert!(
+            md.contains("Оценки, прочитанные с низкой уверенностью (проверьте по расшифровке): 1"),
+            "{md}"
+        );
+        assert!(
+            md.contains(
+                "- «Тактичность» = 8,0 (a.txt, уверенность 0,45): «Тут восемь, даже девять.»"
+            ),
+            "{md}"
+        );
+        assert!(!md.contains("«Сервис» = 9,0 (a.txt"), "{md}");
+    }
+}
+
+/// Issue 14: contentless answers are not coded by question context.
+mod context_needs_content {
+    use crate::testenv::*;
+    use std::path::Path;
+
+    #[test]
+    fn demo_refusals_are_not_coded_by_context() {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/w25-finansy.txt");
+        let run = citata([
+            "tag".as_ref(),
+            file.as_os_str(),
+            "--format".as_ref(),
+            "ndjson".as_ref(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let texts: Vec<String> = run
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|v| v["source"] == "context")
+            .map(|v| v["text"].as_str().unwrap_or("").to_string())
+            .collect();
+        assert!(!texts.is_empty());
+        for refusal in ["Честно.", "Пропустим.", "Не возьмусь."] {
+            assert!(
+                !texts.iter().any(|t| t == refusal),
+                "{refusal} is context-coded"
+            );
+        }
+    }
+}
+
+/// Issue 15: the seed's display rules exactly, Russian that reads right, one rounding, a
+/// study without ratings and thin evidence.
+mod display_and_russian {
+    use std::path::Path;
+
+    use crate::testenv::{citata, tmp};
+
+    /// A study folder of `files` (name, wave, division) whose answers praise or criticise
+    /// without any number, and a ratings.csv with `ratings` (file, param, value) when given.
+    fn study(dir: &Path, files: &[(&str, &str, &str)], ratings: &[(&str, &str, f32)]) {
+        let mut csv = String::from("file,respondent,division,wave\n");
+        for (i, (name, wave, division)) in files.iter().enumerate() {
+            std::fs::write(
+                dir.join(name),
+                "Интервьюер: Как вам качество оборудования?\nРеспондент: Качество хорошее, насосы надёжные, мы довольны.\n\
+Интервьюер: А сертификаты и паспорта?\nРеспондент: Паспорта приходят поздно, это плохо, очень неудобно.\n\
+Интервьюер: А цены?\nРеспондент: Цены высокие, дорого, это большая проблема для нас.\n",
+            )
+            .unwrap();
+            csv.push_str(&format!("{name},Р{i},{division},{wave}\n"));
+        }
+        std::fs::write(dir.join("respondents.csv"), csv).unwrap();
+        if !ratings.is_empty() {
+            let mut r = String::from("file,param,value\n");
+            for (f, p, v) in ratings {
+                r.push_str(&format!("{f},{p},{v}\n"));
+            }
+            std::fs::write(dir.join("ratings.csv"), r).unwrap();
+        }
+    }
+
+    fn report(dir: &Path, ext: &str) -> String {
+        let out = dir.join(format!("out.{ext}"));
+        let run = citata([
+            "report".as_ref(),
+            dir.join("study").as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        std::fs::read_to_string(out).unwrap()
+    }
+
+    /// The level section of a Markdown report: from `## name` to the next `## `.
+    fn section<'a>(md: &'a str, heading: &str) -> &'a str {
+        let start = md.find(&format!("## {heading}")).expect(heading);
+        let rest = &md[start + 3..];
+        &rest[..rest.find("\n## ").unwrap_or(rest.len())]
+    }
+
+    /// Two waves: 8,5 that rose by 1,2 is in the level table with its change; 8,5 that
+    /// rose by 1,0 is not, and the line under the table names it; the chart shows what the
+    /// table shows; a score on two ratings is marked and claims no change.
+    #[test]
+    fn a_middle_score_that_moved_by_more_than_one_is_in_the_table() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        std::fs::create_dir(&s).unwrap();
+        let files = [
+            ("a.txt", "2025", "Снабжение"),
+            ("b.txt", "2025", "Склад"),
+            ("c.txt", "2025", "Финансы"),
+            ("d.txt", "2025", "Сервис"),
+            ("e.txt", "2026", "Снабжение"),
+            ("f.txt", "2026", "Склад"),
+            ("g.txt", "2026", "Финансы"),
+            ("h.txt", "2026", "Сервис"),
+        ];
+        let mut ratings = Vec::new();
+        // Качество: 2025 7, 7, 8 (7,3); 2026 8, 9, 8, 9 (8,5): +1,2.
+        for (f, v) in [("a.txt", 7.0), ("b.txt", 7.0), ("c.txt", 8.0)] {
+            ratings.push((f, "equipment_quality", v));
+        }
+        // Сертификаты: 2025 7, 8, 7, 8 (7,5); 2026 8, 9, 8, 9 (8,5): +1,0, hidden.
+        for (f, v) in [
+            ("a.txt", 7.0),
+            ("b.txt", 8.0),
+            ("c.txt", 7.0),
+            ("d.txt", 8.0),
+        ] {
+            ratings.push((f, "certificates", v));
+        }
+        for (f, v) in [
+            ("e.txt", 8.0),
+            ("f.txt", 9.0),
+            ("g.txt", 8.0),
+            ("h.txt", 9.0),
+        ] {
+            ratings.push((f, "equipment_quality", v));
+            ratings.push((f, "certificates", v));
+        }
+        // Модернизация: 2025 7, 7,5, 7, 7,5 (7,25: 7,3); 2026 8, 9, 8,3, 8,5 (8,45, which
+        // f32 holds as 8,4499998: 8,5 rounded half away from zero), +1,2.
+        for (f, v) in [
+            ("a.txt", 7.0),
+            ("b.txt", 7.5),
+            ("c.txt", 7.0),
+            ("d.txt", 7.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
+        for (f, v) in [
+            ("e.txt", 8.0),
+            ("f.txt", 9.0),
+            ("g.txt", 8.3),
+            ("h.txt", 8.5),
+        ] {
+            ratings.push((f, "modernization", v));
+        }
+        // Цены: 2025 7, 7, 7; 2026 8, 9 (8,5 on two ratings): shown as it moved, marked,
+        // no change claimed.
+        for f in ["a.txt", "b.txt", "c.txt"] {
+            ratings.push((f, "pricing", 7.0));
+        }
+        ratings.push(("e.txt", "pricing", 8.0));
+        ratings.push(("f.txt", "pricing", 9.0));
+        study(&s, &files, &ratings);
+        let md = report(dir.path(), "md");
+        let org = section(&md, "Организационный уровень");
+        assert!(
+            org.contains("| Качество оборудования | 8,5 | +1,2 |  |"),
+            "{org}"
+        );
+        assert!(
+            org.contains("| Модернизация установленного парка | 8,5 | +1,2 |  |"),
+            "{org}"
+        );
+        assert!(!org.contains("| Сертификаты"), "{org}");
+        assert!(org.contains(
+            "_Не показаны параметры с оценкой от 8,0 до 9,0 без изменения больше чем на 1,0: «Сертификаты и разрешительная документация» (8,5)._"
+        ), "{org}");
+        assert!(org.contains("| Цены | 8,5; n = 2 |  |  |"), "{org}");
+        assert!(md.contains("**Цены** — 8,5 (n = 2, мало оценок)\n"), "{md}");
+        assert!(md.contains("помечены числом оценок n; изменение для них не указывается"));
+        // A change of 1,0 is shown (at least 1), though it does not bring 8,5 into the table.
+        assert!(md.contains("Выросли: «Сертификаты и разрешительная документация» (+1,0), «Качество оборудования» (+1,2), «Модернизация установленного парка» (+1,2)."), "{md}");
+        assert!(!md.contains("«Цены» (+"), "{md}");
+        // The chart has the table's parameters, no more.
+        let html = report(dir.path(), "html");
+        let chart = &html[html.find("<svg").unwrap()..html.find("</svg>").unwrap()];
+        assert!(chart.contains(">Качество оборудования<") && chart.contains(">Цены<"));
+        assert!(!chart.contains("Сертификаты"), "{chart}");
+        // The rule is the study file's: a wider band hides Качество too.
+        std::fs::write(
+            s.join("citata.toml"),
+            "[thresholds]\nshow_if_changed = 1.5\n",
+        )
+        .unwrap();
+        let md = report(dir.path(), "md");
+        let org = section(&md, "Организационный уровень");
+        assert!(!org.contains("| Качество оборудования"), "{org}");
+        assert!(
+            org.contains("без изменения больше чем на 1,5: «Сертификаты и разрешительная документация» (8,5), «Качество оборудования» (8,5)"),
+            "{org}"
+        );
+    }
+
+    /// A study without ratings says so and shows mentions, praise and criticism, quotes.
+    #[test]
+    fn a_study_without_ratings_falls_back_to_what_there_is() {
+        let dir = tmp();
+        let s = dir.path().join("study");
+        std::fs::create_dir(&s).unwrap();
+        study(
+            &s,
+            &[
+                ("a.txt", "2026", "Снабжение"),
+                ("b.txt", "2026", "Склад"),
+                ("c.txt", "2026", "Финансы"),
+            ],
+            &[],
+        );
+        let md = report(dir.path(), "md");
+        assert!(
+            md.contains("## Общая оценка\n\nОценок по шкале в интервью этой волны нет: отчёт построен на упоминаниях, похвале и критике, цитатах и пожеланиях. Чаще всего обсуждали: "),
+            "{md}"
+        );
+        assert!(!md.contains("(n = 0)") && !md.contains("— —"), "{md}");
+        assert!(
+            md.contains("| Параметр | Упоминаний | Похвала | Критика |"),
+            "{md}"
+        );
+        assert!(md.contains("Чаще всего обсуждали:"), "{md}");
+        assert!(md.contains("Разобрать критику по параметру «Цены»"), "{md}");
+        assert!(md.contains("\n## Организационный уровень\n"), "{md}");
+        // The per-parameter section lists what was discussed, and names the rest in a line.
+        assert!(md.contains("\n## Параметры\n") && !md.contains("## Оценки по параметрам"));
+        assert!(
+            md.contains("**Цены** — нет оценок; 3 упоминания, похвала: 0, критика: 3\n"),
+            "{md}"
+        );
+        assert!(!md.contains("**Сервис**"), "{md}");
+        assert!(
+            md.contains("_Не оценивались и не обсуждались: «Документооборот», "),
+            "{md}"
+        );
+        assert!(
+            md.contains("_Параметры этого уровня в интервью не обсуждались._"),
+            "{md}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&report(dir.path(), "json")).unwrap();
+        assert_eq!(json["ratings"], 0);
+        let pricing = json["levels"][0]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["id"] == "pricing")
+            .unwrap();
+        assert!(pricing["criticism"].as_u64().unwrap() > pricing["praise"].as_u64().unwrap());
+        assert!(!pricing["quotes"].as_array().unwrap().is_empty());
+    }
+
+    /// `citata ratings` and `citata report` show the same numbers for every parameter.
+    #[test]
+    fn ratings_and_report_round_the_same_way() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let table = citata(["ratings".as_ref(), demo.as_os_str()]).stdout;
+        let dir = tmp();
+        let out = dir.path().join("r.json");
+        let run = citata([
+            "report".as_ref(),
+            demo.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out).unwrap()).unwrap();
+        let mut checked = 0;
+        for p in json["levels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|l| l["parameters"].as_array().unwrap())
+        {
+            let (Some(score), Some(change)) = (p["score"].as_f64(), p["change"].as_f64()) else {
+                continue;
+            };
+            let id = p["id"].as_str().unwrap();
+            // The table cuts names at 52 characters: «… (certifi».
+            let line = table
+                .lines()
+                .find(|l| {
+                    let head: String = l.chars().take(52).collect();
+                    head.rfind('(').is_some_and(|i| {
+                        let shown = head[i + 1..].trim_end().trim_end_matches(')');
+                        !shown.is_empty() && id.starts_with(shown)
+                    })
+                })
+                .unwrap_or_else(|| panic!("{id} in\n{table}"));
+            let cells: Vec<&str> = line.split_whitespace().collect();
+            let delta: f64 = cells.last().unwrap().parse().unwrap();
+            assert_eq!(delta, (change * 10.0).round() / 10.0, "{line}");
+            assert!(
+                line.contains(&format!("{score:.1} (n={})", p["n"])),
+                "{line} vs {score}"
+            );
+            checked += 1;
+        }
+        assert!(checked >= 15, "{checked}");
+        // Technology level: 7.25 on average, 7,3 in both.
+        assert!(table.contains("7.3 (n=8)"), "{table}");
+    }
+
+    /// The demo report: minus signs, decimal commas, «…», quotes that never open in lower
+    /// case, the ties and the recommendations' wording.
+    #[test]
+    fn the_demo_report_reads_right() {
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let dir = tmp();
+        let out = dir.path().join("r.md");
+        let run = citata([
+            "report".as_ref(),
+            demo.as_os_str(),
+            "--out".as_ref(),
+            out.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let md = std::fs::read_to_string(out).unwrap();
+        assert!(
+            md.contains("(\u{2212}2,9)") && !md.contains("(-2,9)"),
+            "U+2212"
+        );
+        assert!(!md.contains("..."), "three dots");
+        assert!(!md.contains("упоминаний)") || !md.contains("(2 упоминаний"));
+        assert!(md.contains("Развивать параметр «Цены» (5,3)."));
+        assert!(md.contains("Остановить снижение параметра «Тактичность» (8,1, было 9,5)."));
+        assert!(!md.contains("Развивать «") && !md.contains("снижение «"));
+        assert!(md.contains("Удовлетворённость") && !md.contains("Удовлетворенность"));
+        for line in md.lines() {
+            let quote = line
+                .strip_prefix("> «")
+                .or_else(|| line.strip_prefix("- «"));
+            if let Some(q) = quote {
+                assert!(
+                    !q.chars().next().unwrap().is_lowercase(),
+                    "a quote opens in lower case: {line}"
+                );
+            }
+        }
+    }
+}
+
+/// Issue 15: every output a client may receive masks the demo's names the same way.
+mod masking {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode};
+    use citata::serve::{App, router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::testenv::{citata, tmp};
+
+    /// An output as text: a zip package (docx, xlsx) as the text of all its entries.
+    fn text_of(bytes: &[u8]) -> String {
+        if !bytes.starts_with(b"PK") {
+            return String::from_utf8(bytes.to_vec()).unwrap();
+        }
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let mut out = String::new();
+        for i in 0..z.len() {
+            let mut f = z.by_index(i).unwrap();
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut f, &mut bytes).unwrap();
+            out.push_str(&String::from_utf8_lossy(&bytes));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The whole words of a text.
+    fn words(text: &str) -> std::collections::BTreeSet<&str> {
+        text.split(|c: char| !c.is_alphabetic())
+            .filter(|w| !w.is_empty())
+            .collect()
+    }
+
+    /// The demo's names, derived from the masking component: every word that masking takes
+    /// out of a sentence of the demo's transcripts and masks when it stands alone (with the
+    /// transcript's own names, from its labels and metadata).
+    fn demo_names(folder: &std::path::Path) -> (Vec<String>, String) {
+        use citata::quotes::mask;
+        let sources = citata::ingest::discover(&[folder.to_path_buf()]).unwrap();
+        let mut names = std::collections::BTreeSet::new();
+        let mut all = String::new();
+        for s in &sources {
+            let t = citata::ingest::ingest_source(s, &Default::default()).unwrap();
+            let private = mask::private_words(&t);
+            for sentence in &t.sentences {
+                let text = t.slice(sentence.span);
+                let kept = mask::mask(text, &private);
+                let kept = words(&kept);
+                for w in words(text) {
+                    // A name is masked alone too ("Ну" goes in «Ну Саныч», not alone).
+                    if !kept.contains(w) && mask::mask(w, &private) == mask::NAME {
+                        names.insert(w.to_string());
+                    }
+                }
+            }
+            all.push_str(&t.text);
+        }
+        (names.into_iter().collect(), all)
+    }
+
+    async fn fetch(app: &Arc<App>, uri: &str) -> Vec<u8> {
+        let resp = router(app.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{uri}");
+        resp.into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec()
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn no_output_names_the_demos_people() {
+        let dir = tmp();
+        let study = dir.path().join("study");
+        std::fs::create_dir(&study).unwrap();
+        let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        for e in std::fs::read_dir(&demo).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_file() {
+                std::fs::copy(e.path(), study.join(e.file_name())).unwrap();
+            }
+        }
+        let (names, transcripts) = demo_names(&study);
+        // The list is real: the people the issue found in the workbook are in it, and the
+        // transcripts do name them (so the test fails when an output does not mask).
+        for known in ["Саныч", "Ковалёв", "Львовна", "Ирина"] {
+            assert!(names.iter().any(|n| n == known), "{known} not in {names:?}");
+        }
+        assert!(names.len() >= 10, "{names:?}");
+        let spoken = words(&transcripts);
+        for n in &names {
+            assert!(spoken.contains(n.as_str()), "{n}");
+        }
+
+        let mut outputs: Vec<(String, String)> = Vec::new();
+        for ext in ["html", "md", "json", "docx", "xlsx"] {
+            let out = dir.path().join(format!("report.{ext}"));
+            let run = citata([
+                "report".as_ref(),
+                study.as_os_str(),
+                "--out".as_ref(),
+                out.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            outputs.push((
+                format!("citata report --out report.{ext}"),
+                text_of(&std::fs::read(&out).unwrap()),
+            ));
+        }
+        let idx = dir.path().join("idx");
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            study.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let app = Arc::new(App::open(study.clone(), &idx, None).unwrap());
+        for uri in [
+            "/report",
+            "/report.html",
+            "/report.md",
+            "/report.json",
+            "/report.docx",
+            "/report.xlsx",
+        ] {
+            outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
+        }
+        let mut leaks = Vec::new();
+        for (what, text) in &outputs {
+            assert!(text.contains("[имя]"), "{what} masks nothing");
+            let found = words(text);
+            for n in &names {
+                if found.contains(n.as_str()) {
+                    leaks.push(format!("{what}: {n}"));
+                }
+            }
+        }
+        assert!(leaks.is_empty(), "{leaks:#?}");
     }
 }
