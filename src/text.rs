@@ -95,22 +95,52 @@ pub fn dictionary() -> &'static Dictionary {
 }
 
 /// The normalized surface forms of every dictionary lexeme whose lemma (normalized) is
-/// `lemma`, sorted, `lemma` itself included. With their -ся/-сь forms (the dictionary reads
-/// some reflexive forms as forms of the plain verb, «дается» → «давать», which the paradigm
-/// does not list) they cover the forms whose [`FormInfo::lemmas`] contain `lemma`, but for
-/// the few [`crate::codebook::matcher::Matcher`] always looks up.
+/// `lemma`, and of every other lexeme that has `lemma` among its forms, sorted, `lemma`
+/// itself included. The other lexemes are there for the comparatives: the dictionary reads
+/// «легче» as a form of the adverb «легко» too, while the adverb's own paradigm is that one
+/// word; «легко» is also a short form of «лёгкий», whose paradigm has «легче» (and for an
+/// adverb that is no such form, «рано», the forms of its adjective «ранний»). With their
+/// -ся/-сь forms (the dictionary reads some reflexive forms as forms of the plain verb,
+/// «дается» → «давать», which the paradigm does not list) they cover the forms whose
+/// [`FormInfo::lemmas`] contain `lemma`, but for the few [`paradigms_may_miss`].
 pub fn lemma_forms(lemma: &str) -> Vec<String> {
     let dict = dictionary();
     let mut out = vec![lemma.to_string()];
+    let mut adverb = false;
     for a in dict.analyze(lemma) {
-        if a.source != Source::Dictionary || normalize(&a.lemma) != lemma {
+        if a.source != Source::Dictionary {
             continue;
         }
+        adverb |= dict.ud_tag(a.ud).is_some_and(|t| t.pos() == "ADV");
         out.extend(dict.forms(&a).iter().map(|f| normalize(&f.word)));
+    }
+    // An adverb that is no form of its adjective («рано», not a form of «ранний», yet
+    // «раньше» is read as the adverb's comparative): the adjective's forms.
+    if adverb && let Some(stem) = lemma.strip_suffix('о').or_else(|| lemma.strip_suffix('е')) {
+        for end in ["ий", "ый", "ой", "ний"] {
+            let adjective = format!("{stem}{end}");
+            for a in dict.analyze(&adjective) {
+                if a.source == Source::Dictionary && normalize(&a.lemma) == adjective {
+                    out.extend(dict.forms(&a).iter().map(|f| normalize(&f.word)));
+                }
+            }
+        }
     }
     out.sort_unstable();
     out.dedup();
     out
+}
+
+/// Cyrillic forms whose lemmas the paradigms ([`lemma_forms`]) may not cover: short ones,
+/// which may be abbreviations whose lemma is the full word («в» → «век»); comparatives with
+/// по- («подавнее» is read as a form of «давно», whose paradigm is that one word), taken as
+/// по- forms ending in -е or -ей; forms with letters other than а–я. Whoever rules a form
+/// out by the paradigms of some lemmas looks these up all the same.
+pub fn paradigms_may_miss(norm: &str) -> bool {
+    kind_of(norm) == TokenKind::Cyrillic
+        && (norm.len() <= 6
+            || !russian_letters(norm)
+            || (norm.starts_with("по") && (norm.ends_with('е') || norm.ends_with("ей"))))
 }
 
 /// True when a normalized form is made of the Russian letters а–я and hyphens only.
@@ -508,9 +538,11 @@ pub fn normalize(word: &str) -> String {
 
 /// Appends the normalized form of `word` to `out`.
 pub fn normalize_into(word: &str, out: &mut String) {
-    for c in word.chars() {
-        normalize_char(c, out);
-    }
+    // The byte-level path the analyzer's cache keys take (the same mapping, faster).
+    let mut bytes = std::mem::take(out).into_bytes();
+    normalize_bytes_with(word, &mut bytes, |_, _| {});
+    *out = String::from_utf8(bytes)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
 }
 
 /// The normalized form of a whole text, with checkpoints to map offsets between the two:
@@ -801,6 +833,22 @@ mod tests {
         );
         assert_eq!(a.info(&toks[4]).kind, TokenKind::Mixed);
         assert_eq!(a.info(&toks[8]).kind, TokenKind::Number);
+    }
+
+    /// `normalize` takes the byte-level path; it maps every character as `normalize_char`
+    /// does, one by one.
+    #[test]
+    fn normalize_is_normalize_char_by_char() {
+        let text = "ЁЛКИ Всё зво\u{301}нит пере\u{ad}говоры кто\u{2011}то «Ура» — 12 ABC déjà \
+                    Ωμέγα İstanbul ß … \u{a0}x\u{2010}y ǅ 😀 Ёжик-ТЕСТ";
+        let mut expected = String::new();
+        for c in text.chars() {
+            normalize_char(c, &mut expected);
+        }
+        assert_eq!(normalize(text), expected);
+        let mut out = String::from("префикс ");
+        normalize_into("ЁЖ", &mut out);
+        assert_eq!(out, "префикс еж");
     }
 
     #[test]

@@ -10,7 +10,8 @@ use rustc_hash::FxHashMap;
 use super::{Codebook, Pattern, WordPat};
 use crate::model::Span;
 use crate::text::{
-    Analyzer, FormId, FormInfo, Normalized, Token, TokenKind, kind_of, lemma_forms, russian_letters,
+    Analyzer, FormId, FormInfo, Normalized, Token, TokenKind, kind_of, lemma_forms,
+    paradigms_may_miss,
 };
 
 /// Which list of a parameter an entry comes from.
@@ -293,11 +294,7 @@ impl Matcher {
         {
             return true;
         }
-        if kind_of(norm) == TokenKind::Cyrillic
-            && (norm.len() <= 6
-                || !russian_letters(norm)
-                || (norm.starts_with("по") && (norm.ends_with('е') || norm.ends_with("ей"))))
-        {
+        if paradigms_may_miss(norm) {
             return true;
         }
         if self
@@ -797,6 +794,19 @@ mod tests {
                 exclude: &[],
                 text: "Там люди хорошие.",
                 want: &[("человек", "люди")],
+            },
+            Case {
+                // The dictionary reads a comparative as a form of the adverb too, which the
+                // adverb's own paradigm lacks (issue 16: the form gate must let it through).
+                name: "lemma: an adverb's comparative",
+                terms: &["быстро", "рано", "легко"],
+                exclude: &[],
+                text: "Хотелось бы быстрее. Раньше было легче.",
+                want: &[
+                    ("быстро", "быстрее"),
+                    ("рано", "Раньше"),
+                    ("легко", "легче"),
+                ],
             },
             Case {
                 name: "lemma: not the stem's false friend",

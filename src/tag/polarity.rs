@@ -305,7 +305,7 @@ impl Lexicon {
         tokens: &[Token],
         cache: &mut PolarityCache,
     ) -> (Polarity, f32) {
-        let norm = |i: usize| analyzer.info(&tokens[i]).norm.as_str();
+        let norm = |i: usize| analyzer.norm(tokens[i].form);
         let (mut pos, mut neg) = (0.0f32, 0.0f32);
         let mut negation_left = 0usize;
         let mut scale: Option<(f32, usize)> = None;
@@ -496,7 +496,7 @@ impl Lexicon {
             let ok = rest.iter().enumerate().all(|(k, w)| {
                 tokens
                     .get(i + 1 + k)
-                    .is_some_and(|t| analyzer.info(t).norm == *w)
+                    .is_some_and(|t| analyzer.norm(t.form) == *w)
             });
             if ok && best.is_none_or(|b| b.0 < rest.len() + 1) {
                 best = Some((rest.len() + 1, 0.0, Some(*m)));
@@ -546,13 +546,13 @@ fn add(pos: &mut f32, neg: &mut f32, s: f32) {
 /// A negation that negates what came before it: "нет", "нету", or "не" before a form of
 /// быть ("не было", "не бывает").
 fn is_post_negation(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
-    match analyzer.info(&tokens[i]).norm.as_str() {
+    match analyzer.norm(tokens[i].form) {
         // «Оперативности никакой», «толку ноль».
         "нет" | "нету" | "ноль" | "никакой" | "никакая" | "никакое" | "никакие" | "никакого"
         | "никаких" => true,
         "не" => tokens.get(i + 1).is_some_and(|t| {
             matches!(
-                analyzer.info(t).norm.as_str(),
+                analyzer.norm(t.form),
                 "было"
                     | "были"
                     | "был"
@@ -628,7 +628,7 @@ fn rating_evidence(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> f32 {
         let ends_clause = tokens
             .get(i + 1)
             .is_none_or(|n| clause_break(&text[t.span.end..n.span.start]));
-        let after_not = i > 0 && analyzer.info(&tokens[i - 1]).norm == "не";
+        let after_not = i > 0 && analyzer.norm(tokens[i - 1].form) == "не";
         // "лет на пять", "дней пять": a quantity named before it.
         let unit_before = tokens[i.saturating_sub(2)..i].iter().any(|p| {
             let p = analyzer.info(p);
@@ -658,7 +658,7 @@ fn rating_evidence(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> f32 {
 /// «Ни один другой поставщик бы так не сделал», «никто бы так не сделал», «Конкуренты так
 /// не умеют»: praise by a comparison no one matches (+2).
 fn unmatched_praise(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
-    let norm = |i: usize| analyzer.info(&tokens[i]).norm.as_str();
+    let norm = |i: usize| analyzer.norm(tokens[i].form);
     let n = tokens.len();
     let Some(start) = (0..n).find(|&i| {
         (norm(i) == "ни" && i + 1 < n && matches!(norm(i + 1), "один" | "одна" | "одно"))
@@ -679,6 +679,11 @@ fn unmatched_praise(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
 /// Token `i` names competitors as who acts («конкуренты делают быстрее», «у конкурентов
 /// дешевле»), not as what the supplier is compared with («по сравнению с конкурентами»).
 fn is_competitor(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
+    // Every form of a lexeme whose lemma begins with «конкурент» begins with it too: the
+    // dictionary is asked only about such forms.
+    if !analyzer.norm(tokens[i].form).starts_with("конкурент") {
+        return false;
+    }
     let info = analyzer.info(&tokens[i]);
     if !info
         .lemmas
@@ -689,7 +694,7 @@ fn is_competitor(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
     }
     !tokens[i.saturating_sub(2)..i].iter().any(|t| {
         matches!(
-            analyzer.info(t).norm.as_str(),
+            analyzer.norm(t.form),
             "с" | "со"
                 | "от"
                 | "чем"
@@ -708,7 +713,7 @@ fn is_competitor(analyzer: &Analyzer, tokens: &[Token], i: usize) -> bool {
 /// «Разве так работают?») or a sarcastic «ну» («Ну гениально, конечно, …», «Ну конечно,
 /// они же самые умные», «Ну, здорово, опять счёт с ошибкой»). Praise in it is criticism.
 fn ironic(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
-    let norm = |i: usize| tokens.get(i).map_or("", |t| analyzer.info(t).norm.as_str());
+    let norm = |i: usize| tokens.get(i).map_or("", |t| analyzer.norm(t.form));
     if text.trim_end().ends_with('?') {
         return matches!(norm(0), "разве" | "неужели")
             || matches!(
@@ -743,10 +748,7 @@ fn ironic(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bool {
 /// «Трубку никто не берёт», «ничего не сделал», «ни статьи, ни пресс-релиза»: what nobody
 /// did or what is missing (−1), unless «бы».
 fn nobody_did(analyzer: &Analyzer, tokens: &[Token]) -> f32 {
-    let norms: Vec<&str> = tokens
-        .iter()
-        .map(|t| analyzer.info(t).norm.as_str())
-        .collect();
+    let norms: Vec<&str> = tokens.iter().map(|t| analyzer.norm(t.form)).collect();
     if norms.contains(&"бы") {
         return 0.0;
     }
@@ -797,7 +799,7 @@ fn exclaimed_repetition(analyzer: &Analyzer, text: &str, tokens: &[Token]) -> bo
     if fragment.len() > 3 {
         return false;
     }
-    let norm = |t: &Token| analyzer.info(t).norm.clone();
+    let norm = |t: &Token| analyzer.norm(t.form).to_string();
     if start == 0 {
         return matches!(norm(&fragment[0]).as_str(), "из" | "без" | "через" | "по");
     }
