@@ -2,9 +2,13 @@
 //! pages over the search index (axum on tokio), a little JavaScript, nothing external.
 //!
 //! Routes: `/` (the study: levels, parameters, codings), `/search` (query and filters, KWIC
-//! lines with the matched words marked, facet counts), `/transcripts/{doc}` (turns with coding
-//! stripes, `?at=OFFSET` opens at a position), `/api/search` and `/api/transcripts/{doc}`
-//! (JSON; `/search` also answers JSON to `Accept: application/json`).
+//! lines with the matched words marked, facet counts; without a search word whole sentences
+//! in context), `/search.xlsx` and `/search.docx` (the list, masked), `/transcripts` (every
+//! transcript with attributes, coverage and warnings, and the files not read),
+//! `/transcripts/{doc}` (turns with coding stripes, `?at=OFFSET` opens at a position),
+//! `/matrix` (parameters × division and wave, pairs of parameters), `/quotes/{param}` (the
+//! quote board, by wave and division), `/api/search` and `/api/transcripts/{doc}` (JSON;
+//! `/search` also answers JSON to `Accept: application/json`).
 //!
 //! Safety: loopback by default; on another host every request needs the access token
 //! (`?token=`, then a cookie, or `Authorization: Bearer`). Against DNS rebinding, a request
