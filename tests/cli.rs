@@ -10413,6 +10413,9 @@ mod serve_pages {
         }
         let (status, _) = get(&app, "/search.pdf?q=склад").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = get(&app, "/search.xlsx").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("Задайте запрос или фильтр"), "{body}");
     }
 
     #[tokio::test]

@@ -334,6 +334,16 @@ pub(super) async fn export(
                 .into_response();
         }
     };
+    if p.is_empty() {
+        return (
+            StatusCode::BAD_REQUEST,
+            Html(layout(
+                "Нечего скачивать",
+                "<h1>Нечего скачивать</h1><p>Задайте запрос или фильтр на странице <a href=\"/search\">поиска</a>, затем скачайте список.</p>",
+            )),
+        )
+            .into_response();
+    }
     let built = tokio::task::spawn_blocking(move || {
         let list = passage_list(&app, &p).map_err(|e| e.to_string())?;
         let bytes = if ext == "xlsx" {
