@@ -10090,6 +10090,11 @@ mod masking {
             "/report.json",
             "/report.docx",
             "/report.xlsx",
+            // A search list exported: every sentence of either role.
+            "/search.xlsx?role=respondent",
+            "/search.docx?role=respondent",
+            "/search.xlsx?role=interviewer",
+            "/search.docx?role=interviewer",
         ] {
             outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
         }
