@@ -10269,6 +10269,13 @@ mod serve_pages {
             body.contains("<title>Фрагменты: Условия оплаты · респонденты — citata</title>"),
             "{body}"
         );
+        // Codes in the query are no words either.
+        let (_, body) = get(&app, &format!("/search?q={}", enc("code:payment_terms"))).await;
+        assert!(!body.contains("<table class=\"kwic\">"), "{body}");
+        assert!(
+            body.contains("<span class=\"hit\">Оплата вовремя, отсрочка шестьдесят дней.</span>"),
+            "{body}"
+        );
         // With a search word: KWIC lines as before.
         let (_, body) = get(&app, &format!("/search?q={}", enc("отсрочка"))).await;
         assert!(body.contains("<table class=\"kwic\">"), "{body}");

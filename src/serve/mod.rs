@@ -580,9 +580,11 @@ async fn search(
     };
     // An empty form: the syntax, not every passage of the study.
     let result = (!p.is_empty()).then(|| app.index.search(&q));
-    // Without a search word the page shows whole sentences with their neighbours.
+    // Without a word to centre on the page shows whole sentences with their neighbours.
     let contexts = match &result {
-        Some(Ok(r)) if p.q.trim().is_empty() => lists::contexts(&app, &r.hits),
+        Some(Ok(r)) if r.hits.iter().all(|h| h.matches.is_empty()) => {
+            lists::contexts(&app, &r.hits)
+        }
         _ => Vec::new(),
     };
     Html(pages::search(&app, &p, result, &contexts)).into_response()

@@ -24,7 +24,7 @@ form.search{display:flex;flex-wrap:wrap;gap:.4em;margin-bottom:1em}form.search i
 .stripes{display:flex;gap:2px;justify-content:flex-end}.stripe{width:6px;min-height:1.2em;border-radius:2px}\
 .s{padding:.05em 0}.s.coded{-webkit-box-decoration-break:clone;box-decoration-break:clone}.s.here{background-color:#ffe08a}\
 .paras .para{border-bottom:1px solid #ddd;padding:.45em 0}.para .src{font-size:.8em}.para p{margin:.2em 0}.ctx{color:#999}.ctx b{font-weight:normal;font-style:italic}\
-main.wide{max-width:none}.scroll{overflow-x:auto}.grid td,.grid th{text-align:right;white-space:nowrap}.grid th{font-size:.8em;white-space:normal;vertical-align:bottom}.grid td.name,.grid th.name{text-align:left;white-space:normal}\
+main.wide{max-width:none}.scroll{overflow-x:auto}.grid{width:auto;min-width:60%}.grid td,.grid th{text-align:right;white-space:nowrap}.grid th{font-size:.8em;white-space:normal;vertical-align:bottom}.grid td.name,.grid th.name{text-align:left;white-space:normal}\
 .grid tr.level td{background:#eef3f8;font-weight:bold;text-align:left}.grid td a{text-decoration:none;color:inherit}.grid small{color:#666}\
 .quote{border-bottom:1px solid #ddd;padding:.4em 0}.quote textarea{width:100%;font:inherit}blockquote{margin:.3em 0;padding:.3em .8em;border-left:4px solid #2a5d8f;background:#f7f9fb}\
 .pinned blockquote{border-color:#c98a00;background:#fff8e1}.legend span{display:inline-block;margin:.1em .6em .1em 0;font-size:.85em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.25em;border-radius:2px}";
@@ -570,13 +570,15 @@ pub fn search(
             String::new()
         }
     );
-    if p.q.trim().is_empty() {
-        // No search word: whole sentences with the one before and after, dimmed.
+    // No search word (filters only, or `code:` terms): whole sentences with the one before
+    // and after, dimmed; KWIC lines would have nothing to centre on.
+    let kwic_lines = result.hits.iter().any(|h| !h.matches.is_empty());
+    if !kwic_lines {
         b.push_str(&super::lists::paragraphs(app, &result.hits, contexts));
     } else {
         b.push_str("<table class=\"kwic\">");
     }
-    for h in result.hits.iter().filter(|_| !p.q.trim().is_empty()) {
+    for h in result.hits.iter().filter(|_| kwic_lines) {
         let (left, matched, right) = match first_run(&h.text, &h.matches) {
             Some(centre) => {
                 let k = kwic::kwic(&h.text, centre, 60);
@@ -614,7 +616,7 @@ pub fn search(
             esc(&right)
         );
     }
-    if !p.q.trim().is_empty() {
+    if kwic_lines {
         b.push_str("</table>");
     }
     b.push_str("</div><aside class=\"facets\">");
