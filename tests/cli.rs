@@ -10545,5 +10545,13 @@ mod serve_pages {
             "{page}"
         );
         assert!(!page.contains("a.txt"), "{page}");
+        // Its passages with the same filters, one link away (and exportable there).
+        assert!(
+            page.contains(&format!(
+                "<a href=\"/search?param=delivery_time&amp;role=respondent&amp;division={}\">Все фрагменты параметра с этими фильтрами</a>",
+                enc("Закупки")
+            )),
+            "{page}"
+        );
     }
 }

@@ -767,6 +767,17 @@ fn feature_ru(name: &str) -> &str {
         .map_or(name, |(_, v)| v)
 }
 
+/// The search list of a parameter's respondent passages, of a wave and division when given.
+fn passages_link(param: &str, wave: Option<&str>, division: Option<&str>) -> String {
+    let mut link = format!("/search?param={}&role=respondent", url_encode(param));
+    for (k, v) in [("wave", wave), ("division", division)] {
+        if let Some(v) = v {
+            let _ = write!(link, "&{k}={}", url_encode(v));
+        }
+    }
+    link
+}
+
 /// A parameter's quote board: pinned quotes first, then the best candidates with their score
 /// broken down; each with a pin (editable trimming) or unpin button.
 pub fn quotes(
@@ -782,10 +793,15 @@ pub fn quotes(
     let _ = write!(
         b,
         "<h1>Цитаты: {}</h1><p class=\"muted\">Закреплённые цитаты отчёт покажет первыми, с вашей обрезкой (файл {}). \
-<a href=\"/search?param={}&amp;role=respondent\">Все фрагменты параметра</a></p>",
+<a href=\"{}\">Все фрагменты параметра{}</a></p>",
         esc(&p.name),
         esc(crate::report::pins::PINS_FILE),
-        esc(&p.id)
+        esc(&passages_link(&p.id, wave, division)),
+        if wave.is_some() || division.is_some() {
+            " с этими фильтрами"
+        } else {
+            ""
+        }
     );
     let board_link = |wave: Option<&str>, division: Option<&str>| {
         let mut link = format!(
