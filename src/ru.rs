@@ -35,6 +35,12 @@ pub const RESPONDENTS: (&str, &str, &str) = ("респондент", "респо
 pub const QUOTES: (&str, &str, &str) = ("цитата", "цитаты", "цитат");
 /// Statements: высказывание.
 pub const STATEMENTS: (&str, &str, &str) = ("высказывание", "высказывания", "высказываний");
+/// Forms of «интервью» (it does not decline).
+pub const INTERVIEWS: (&str, &str, &str) = ("интервью", "интервью", "интервью");
+/// Forms of «файл».
+pub const FILES: (&str, &str, &str) = ("файл", "файла", "файлов");
+/// Forms of «предупреждение».
+pub const WARNINGS: (&str, &str, &str) = ("предупреждение", "предупреждения", "предупреждений");
 
 /// `v` with `places` decimals, a decimal comma and the minus sign: «7,3», «−1,2», «0,45».
 /// A value that rounds to zero has no sign.

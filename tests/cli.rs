@@ -8357,7 +8357,10 @@ mod serve {
             body.contains(&format!("id=\"s{start}\" class=\"s coded here\"")),
             "{body}"
         );
-        assert!(body.contains("class=\"stripe\""), "coding stripes");
+        assert!(
+            body.contains("style=\"background-image:linear-gradient("),
+            "coding stripes"
+        );
         // JSON versions.
         let (_, json, _) = get(
             &app,
@@ -10858,6 +10861,11 @@ mod masking {
             "/report.json",
             "/report.docx",
             "/report.xlsx",
+            // A search list exported: every sentence of either role.
+            "/search.xlsx?role=respondent",
+            "/search.docx?role=respondent",
+            "/search.xlsx?role=interviewer",
+            "/search.docx?role=interviewer",
         ] {
             outputs.push((uri.to_string(), text_of(&fetch(&app, uri).await)));
         }
@@ -10872,5 +10880,449 @@ mod masking {
             }
         }
         assert!(leaks.is_empty(), "{leaks:#?}");
+    }
+}
+
+/// The web app's pages for a working day (issue 17): the transcript list, lists without a
+/// search word, the parameter tables, exports of a list, labels, the quote board's filters.
+mod serve_pages {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use axum::http::{Request, StatusCode, header};
+    use citata::serve::{App, router};
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    use crate::testenv::{citata, tmp, write};
+
+    /// A study of three interviews in two divisions and two waves, plus a file that is no
+    /// .docx (indexing it fails); the index built.
+    fn study() -> (tempfile::TempDir, Arc<App>) {
+        let dir = tmp();
+        let c = dir.path().join("study");
+        std::fs::create_dir(&c).unwrap();
+        write(
+            &c,
+            "a.txt",
+            "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. Цены высокие, и сроки поставки срывают. Дмитрий Ковалёв обещал склад.\n",
+        );
+        write(
+            &c,
+            "sub/b.txt",
+            "---\ndivision: Закупки\nwave: 2025\n---\nИнтервьюер: Сроки поставки?\nРеспондент: Сроки поставки срывают постоянно, поставки опаздывают. Цены высокие.\n",
+        );
+        write(
+            &c,
+            "c.txt",
+            "---\ndivision: Закупки\nwave: 2026\n---\nСпикер 1: Как вам сроки поставки?\nСпикер 2: Сроки поставки срывают, ждём по месяцу. Цены тоже высокие, дороже, чем у других.\nСпикер 1: Спасибо.\n",
+        );
+        write(&c, "broken.docx", "not a zip at all");
+        let idx = dir.path().join("idx");
+        let r = citata([
+            "index".as_ref(),
+            "add".as_ref(),
+            c.as_os_str(),
+            "--index".as_ref(),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(r.code, 2, "broken.docx fails: {}", r.stderr);
+        assert!(r.stderr.contains("broken.docx"), "{}", r.stderr);
+        let app = App::open(c, &idx, None).unwrap();
+        (dir, Arc::new(app))
+    }
+
+    async fn get_bytes(app: &Arc<App>, uri: &str) -> (StatusCode, Vec<u8>, String) {
+        let resp = router(app.clone())
+            .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let kind = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map_or(String::new(), |v| v.to_str().unwrap().to_string());
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, body.to_vec(), kind)
+    }
+
+    async fn get(app: &Arc<App>, uri: &str) -> (StatusCode, String) {
+        let (status, body, _) = get_bytes(app, uri).await;
+        (status, String::from_utf8(body).unwrap())
+    }
+
+    fn enc(s: &str) -> String {
+        citata::serve::url_encode(s)
+    }
+
+    /// The text of one entry of a zip package.
+    fn entry(bytes: &[u8], name: &str) -> String {
+        let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip file");
+        let mut f = z.by_name(name).expect(name);
+        let mut s = String::new();
+        std::io::Read::read_to_string(&mut f, &mut s).unwrap();
+        s
+    }
+
+    #[tokio::test]
+    async fn the_transcript_list_shows_attributes_coverage_and_files_not_read() {
+        let (_dir, app) = study();
+        let (status, body) = get(&app, "/transcripts").await;
+        assert_eq!(status, StatusCode::OK);
+        // Attributes under Russian headings, one row per transcript, linked.
+        assert!(body.contains("<th>Подразделение</th>"), "{body}");
+        assert!(body.contains("<th>Волна</th>"), "{body}");
+        assert!(!body.contains("<th>division</th>"), "{body}");
+        assert!(body.contains("3 интервью в индексе"), "{body}");
+        for doc in ["a.txt", "sub/b.txt", "c.txt"] {
+            assert!(
+                body.contains(&format!("<a href=\"/transcripts/{doc}\">{doc}</a>")),
+                "{doc}: {body}"
+            );
+        }
+        // Coverage: the coded sentences and the codings, as the transcript's own JSON says.
+        let (_, json) = get(&app, "/api/transcripts/sub/b.txt").await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let codes = v["codes"].as_object().unwrap();
+        let sentences = v["transcript"]["sentences"].as_array().unwrap().len();
+        let codings: usize = codes.values().map(|c| c.as_array().unwrap().len()).sum();
+        assert!(codes.len() >= 2 && codings > codes.len(), "{json}");
+        let percent = (100 * codes.len() + sentences / 2) / sentences;
+        let row = body
+            .split("<tr>")
+            .find(|r| r.contains("/transcripts/sub/b.txt"))
+            .unwrap();
+        assert!(
+            row.contains(&format!(
+                "<td class=\"num\">{sentences}</td><td class=\"num\">{} ({percent} %)</td><td class=\"num\">{codings}</td>",
+                codes.len()
+            )),
+            "{row}"
+        );
+        assert!(row.contains("<td>Закупки</td><td>2025</td>"), "{row}");
+        // The file that failed is listed with the reason in Russian.
+        assert!(body.contains("не прочитано: 1 файл"), "{body}");
+        let unread = &body[body.find("id=\"unread\"").expect("the unread table")..];
+        assert!(
+            unread.contains(
+                "<td>broken.docx</td><td class=\"err\">Файл Word повреждён или не читается</td>"
+            ),
+            "{unread}"
+        );
+        assert!(unread.contains("not a zip archive"), "{unread}");
+        // Reached from the home page and the bar of every page.
+        let (_, home) = get(&app, "/").await;
+        assert!(
+            home.contains("<a href=\"/transcripts\">3 интервью</a>"),
+            "{home}"
+        );
+        assert!(
+            home.contains("<a href=\"/transcripts\">Интервью</a>"),
+            "{home}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_list_without_a_search_word_shows_whole_sentences_in_context() {
+        let (_dir, app) = study();
+        let (status, body) = get(&app, "/search?param=payment_terms&role=respondent").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!body.contains("<table class=\"kwic\">"), "{body}");
+        // The sentence whole, the question before it and the next sentence dimmed.
+        assert!(
+            body.contains(
+                "<p><span class=\"ctx\"><b>Интервьюер:</b> Как с оплатой?</span> <span class=\"hit\">Оплата вовремя, отсрочка шестьдесят дней.</span> \
+<span class=\"ctx\">Цены высокие, и сроки поставки срывают.</span></p>"
+            ),
+            "{body}"
+        );
+        assert!(
+            body.contains("<title>Фрагменты: Условия оплаты · респонденты — citata</title>"),
+            "{body}"
+        );
+        // Codes in the query are no words either.
+        let (_, body) = get(&app, &format!("/search?q={}", enc("code:payment_terms"))).await;
+        assert!(!body.contains("<table class=\"kwic\">"), "{body}");
+        assert!(
+            body.contains("<span class=\"hit\">Оплата вовремя, отсрочка шестьдесят дней.</span>"),
+            "{body}"
+        );
+        // With a search word: KWIC lines as before.
+        let (_, body) = get(&app, &format!("/search?q={}", enc("отсрочка"))).await;
+        assert!(body.contains("<table class=\"kwic\">"), "{body}");
+        assert!(!body.contains("class=\"ctx\""), "{body}");
+    }
+
+    #[tokio::test]
+    async fn parameters_by_division_and_wave_with_pairs_of_codes() {
+        let (_dir, app) = study();
+        let (status, body) = get(&app, "/matrix").await;
+        assert_eq!(status, StatusCode::OK);
+        let (divisions, rest) = body.split_once("<h2>По волнам</h2>").unwrap();
+        let (waves, pairs) = rest.split_once("<h2>Совпадения параметров</h2>").unwrap();
+        // Columns: the divisions with their interviews, then the total.
+        assert!(
+            divisions.contains("<th>Закупки<br><small>2 интервью</small></th><th>Финансы<br><small>1 интервью</small></th><th>Всего<br><small>3 интервью</small></th>"),
+            "{divisions}"
+        );
+        assert!(
+            waves.contains("<th>2025<br><small>1 интервью</small></th><th>2026<br><small>2 интервью</small></th>"),
+            "{waves}"
+        );
+        // Prices: said in all three interviews, once each: Закупки 2 passages in 2 of 2.
+        let (_, json) = get(&app, "/api/search?param=pricing&role=respondent&limit=100").await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let in_division = |d: &str| {
+            v["hits"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|h| {
+                    let doc = h["doc"].as_str().unwrap();
+                    (d == "Закупки") == (doc != "a.txt")
+                })
+                .count()
+        };
+        let row = divisions
+            .split("<tr>")
+            .find(|r| r.contains("> Цены</td>"))
+            .expect("a row for prices");
+        let link = format!(
+            "/search?param=pricing&amp;role=respondent&amp;division={}",
+            enc("Закупки")
+        );
+        assert!(
+            row.contains(&format!(
+                "title=\"2 из 2 интервью\"><a href=\"{link}\">{}<br><small>100 %</small></a></td>",
+                in_division("Закупки")
+            )),
+            "{row}"
+        );
+        assert!(in_division("Закупки") >= 2, "{json}");
+        // Pairs: prices and delivery times on one sentence, as many as the search finds.
+        let (_, json) = get(
+            &app,
+            &format!(
+                "/api/search?q={}&role=respondent&limit=100",
+                enc("code:pricing И code:delivery_time")
+            ),
+        )
+        .await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let hits = v["hits"].as_array().unwrap();
+        let docs: std::collections::BTreeSet<&str> =
+            hits.iter().map(|h| h["doc"].as_str().unwrap()).collect();
+        assert!(hits.len() >= 2, "{json}");
+        let pair = pairs
+            .split("<tr>")
+            .find(|r| r.contains("Цены") && r.contains("Сроки поставки"))
+            .expect("the pair of prices and delivery times");
+        assert!(
+            pair.contains(&format!(
+                "<a href=\"/search?q={}&amp;role=respondent\">",
+                enc("code:pricing И code:delivery_time")
+            )),
+            "{pair}"
+        );
+        assert!(
+            pair.ends_with(&format!(
+                "\">{}</a></td><td class=\"num\">{}</td></tr>",
+                hits.len(),
+                docs.len()
+            )),
+            "{pair}"
+        );
+        let (_, home) = get(&app, "/").await;
+        assert!(home.contains("href=\"/matrix\""), "{home}");
+    }
+
+    #[tokio::test]
+    async fn a_list_exports_to_xlsx_and_docx_with_names_masked() {
+        let (_dir, app) = study();
+        let (_, page) = get(&app, "/search?param=delivery_time&role=respondent").await;
+        let query = "param=delivery_time&amp;role=respondent";
+        assert!(
+            page.contains(&format!(
+                "<a href=\"/search.xlsx?{query}\" download>xlsx</a>"
+            )),
+            "{page}"
+        );
+        assert!(page.contains(&format!(
+            "<a href=\"/search.docx?{query}\" download>docx</a>"
+        )));
+        // The page is the researcher's own view: a name shows there …
+        let (status, xlsx, kind) =
+            get_bytes(&app, "/search.xlsx?param=delivery_time&role=respondent").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(kind.contains("spreadsheetml"), "{kind}");
+        let strings = entry(&xlsx, "xl/sharedStrings.xml");
+        assert!(
+            strings.contains("Сроки поставки срывают постоянно, поставки опаздывают."),
+            "{strings}"
+        );
+        assert!(strings.contains("<t>Текст</t>"), "{strings}");
+        let sheet = entry(&xlsx, "xl/workbook.xml");
+        assert!(sheet.contains("name=\"Фрагменты\""), "{sheet}");
+        let (status, docx, kind) =
+            get_bytes(&app, "/search.docx?param=delivery_time&role=respondent").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(kind.contains("wordprocessingml"), "{kind}");
+        let doc = entry(&docx, "word/document.xml");
+        assert!(
+            doc.contains("Фрагменты: Сроки поставки комплектующих · респонденты"),
+            "{doc}"
+        );
+        assert!(
+            doc.contains("«Сроки поставки срывают постоянно, поставки опаздывают.»"),
+            "{doc}"
+        );
+        // … and masked in both files when the passage is listed.
+        let (_, page) = get(&app, &format!("/search?q={}", enc("склад"))).await;
+        assert!(
+            page.contains("<bdi>Дмитрий Ковалёв обещал </bdi>"),
+            "{page}"
+        );
+        let (_, xlsx) = {
+            let (s, b, _) = get_bytes(&app, "/search.xlsx?q=склад").await;
+            (s, entry(&b, "xl/sharedStrings.xml"))
+        };
+        let (_, docx) = {
+            let (s, b, _) = get_bytes(&app, "/search.docx?q=склад").await;
+            (s, entry(&b, "word/document.xml"))
+        };
+        for out in [&xlsx, &docx] {
+            assert!(out.contains("[имя] обещал склад."), "{out}");
+            assert!(!out.contains("Ковалёв"), "{out}");
+        }
+        let (status, _) = get(&app, "/search.pdf?q=склад").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = get(&app, "/search.xlsx").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body.contains("Задайте запрос или фильтр"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_transcript_page_labels_in_russian_one_label_a_speaker_stripes_per_sentence() {
+        let (_dir, app) = study();
+        let (status, body) = get(&app, "/transcripts/c.txt").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(
+            body.contains("Подразделение: Закупки · Волна: 2026"),
+            "{body}"
+        );
+        assert!(!body.contains("division:"), "{body}");
+        // «Спикер 1» asks: the interviewer; «Спикер 2» answers: the respondent, one label.
+        assert!(
+            body.contains("<div class=\"who\" title=\"в файле: Спикер 1\">Интервьюер</div>"),
+            "{body}"
+        );
+        assert!(
+            body.contains("<div class=\"who\" title=\"в файле: Спикер 2\">Респондент</div>"),
+            "{body}"
+        );
+        assert!(!body.contains(">Спикер 2<"), "{body}");
+        // Each coded sentence carries its own stripes: two codes, two layers.
+        let (_, json) = get(&app, "/api/transcripts/c.txt").await;
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        let (start, codes) = v["codes"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, c)| c.as_array().unwrap().len() == 2)
+            .expect("a sentence with two codes");
+        let span = &body[body.find(&format!("id=\"s{start}\"")).unwrap()..];
+        let span = &span[..span.find('>').unwrap()];
+        assert_eq!(span.matches("linear-gradient(").count(), 2, "{span}");
+        assert!(
+            span.contains("0 calc(100% - 0px),0 calc(100% - 4px)"),
+            "{span}"
+        );
+        // In the colours of its two codes, as the legend shows them.
+        let colours: Vec<&str> = span
+            .split("linear-gradient(")
+            .skip(1)
+            .map(|s| s.split(',').next().unwrap())
+            .collect();
+        assert_ne!(colours[0], colours[1], "{span}");
+        for c in codes.as_array().unwrap() {
+            let id = c.as_str().unwrap();
+            let (_, page) = get(&app, "/").await;
+            let name = page
+                .split("<tr>")
+                .find(|r| r.contains(&format!("/quotes/{id}\"")))
+                .and_then(|r| r.split("</i> ").nth(1))
+                .and_then(|r| r.split("</td>").next())
+                .unwrap()
+                .to_string();
+            let shown = colours.iter().any(|col| {
+                body.contains(&format!(
+                    "<span><i style=\"background:{col}\"></i>{name}</span>"
+                ))
+            });
+            assert!(shown, "{id} {name}: {span}");
+        }
+        // No stripes per turn any more.
+        assert!(!body.contains("class=\"stripe\""), "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_quote_board_filters_by_wave_and_division() {
+        let (_dir, app) = study();
+        let docs = |json: &str| -> Vec<String> {
+            let v: serde_json::Value = serde_json::from_str(json).unwrap();
+            v["quotes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|q| q["doc"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let (_, all) = get(&app, "/api/quotes/delivery_time?wave=all").await;
+        let all = docs(&all);
+        assert!(all.iter().any(|d| d == "a.txt"), "{all:?}");
+        assert!(all.iter().any(|d| d != "a.txt"), "{all:?}");
+        // As `citata quotes --division`: case and spaces ignored.
+        let (_, json) = get(
+            &app,
+            &format!(
+                "/api/quotes/delivery_time?wave=all&division={}",
+                enc(" закупки ")
+            ),
+        )
+        .await;
+        let got = docs(&json);
+        assert!(
+            !got.is_empty() && got.iter().all(|d| d != "a.txt"),
+            "{got:?}"
+        );
+        let (_, json) = get(
+            &app,
+            &format!(
+                "/api/quotes/delivery_time?wave=2026&division={}",
+                enc("Закупки")
+            ),
+        )
+        .await;
+        assert_eq!(docs(&json), vec!["c.txt".to_string()], "{json}");
+        // The page offers the divisions and marks the one shown.
+        let (_, page) = get(
+            &app,
+            &format!("/quotes/delivery_time?wave=all&division={}", enc("Закупки")),
+        )
+        .await;
+        assert!(page.contains("<p>Подразделение: <b>Закупки</b> · <a href=\"/quotes/delivery_time?wave=all&amp;division="), "{page}");
+        assert!(
+            page.contains("<a href=\"/quotes/delivery_time?wave=all\">все</a>"),
+            "{page}"
+        );
+        assert!(!page.contains("a.txt"), "{page}");
+        // Its passages with the same filters, one link away (and exportable there).
+        assert!(
+            page.contains(&format!(
+                "<a href=\"/search?param=delivery_time&amp;role=respondent&amp;division={}\">Все фрагменты параметра с этими фильтрами</a>",
+                enc("Закупки")
+            )),
+            "{page}"
+        );
     }
 }

@@ -163,9 +163,7 @@ pub fn run(args: &QuotesArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
 }
 
 /// A metadata value as filters compare it: trimmed, lower case.
-fn meta_value(v: &str) -> String {
-    v.trim().to_lowercase()
-}
+use crate::quotes::wire::meta_value;
 
 fn write_md(cb: &Codebook, quotes: &[Quote], out: &mut dyn Write) -> std::io::Result<()> {
     // The marker by which citata never reads this back as a transcript (`> quotes.md`).

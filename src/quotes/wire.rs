@@ -76,6 +76,12 @@ impl Pool {
     }
 }
 
+/// A metadata value as the quote filters compare it (`citata quotes --wave/--division`, the
+/// web app's quote board): surrounding spaces and case ignored.
+pub fn meta_value(v: &str) -> String {
+    v.trim().to_lowercase()
+}
+
 /// Quotes with their rank inside their parameter (1-based).
 pub fn ranked(quotes: &[Quote]) -> impl Iterator<Item = (usize, &Quote)> {
     let mut rank = 0;

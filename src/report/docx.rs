@@ -817,12 +817,16 @@ fn styles() -> String {
 }
 
 fn core(m: &ReportModel) -> String {
+    core_titled(&m.title)
+}
+
+fn core_titled(title: &str) -> String {
     format!(
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n\
          <cp:coreProperties xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" \
          xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><dc:title>{}</dc:title><dc:creator>citata</dc:creator>\
          <dc:language>ru-RU</dc:language></cp:coreProperties>",
-        escape(m.title.as_str())
+        escape(title)
     )
 }
 
@@ -851,12 +855,6 @@ fn document_xml(body: &str) -> String {
 /// See `citata report PATH --out report.docx`; the tests in `tests/cli.rs` (`mod office`)
 /// open the result and read its XML.
 pub fn docx(m: &ReportModel) -> std::io::Result<Vec<u8>> {
-    use zip::write::SimpleFileOptions;
-    let options = SimpleFileOptions::default()
-        .compression_method(zip::CompressionMethod::Deflated)
-        .last_modified_time(zip::DateTime::default())
-        .unix_permissions(0o644);
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let body = body(m);
     let n = body.charts.len();
     let mut parts: Vec<(String, String)> = vec![
@@ -872,12 +870,70 @@ pub fn docx(m: &ReportModel) -> std::io::Result<Vec<u8>> {
     for (i, chart) in body.charts.into_iter().enumerate() {
         parts.push((format!("word/charts/chart{}.xml", i + 1), chart));
     }
+    write_zip(parts)
+}
+
+/// The parts of a document zipped, each with the same fixed timestamp.
+fn write_zip(parts: Vec<(String, String)>) -> std::io::Result<Vec<u8>> {
+    use zip::write::SimpleFileOptions;
+    let options = SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .last_modified_time(zip::DateTime::default())
+        .unix_permissions(0o644);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for (name, text) in parts {
         zip.start_file(name, options)
             .map_err(std::io::Error::other)?;
         zip.write_all(text.as_bytes())?;
     }
     Ok(zip.finish().map_err(std::io::Error::other)?.into_inner())
+}
+
+/// A list of passages (search hits, a parameter's passages) as a Word document: the title,
+/// how many matched, then each passage in the `Quote` style («text» — who), with its file,
+/// wave, parameters and polarity below it. Same styles, page and footer as the report.
+///
+/// # Errors
+/// Only if the zip writer fails on memory.
+pub fn passages_docx(list: &super::passages::PassageList) -> std::io::Result<Vec<u8>> {
+    let mut b = Body::default();
+    b.heading(1, &list.title);
+    let shown = if list.passages.len() < list.total {
+        format!(
+            "Найдено: {}, в документе первые {}.",
+            list.total,
+            list.passages.len()
+        )
+    } else {
+        format!("Найдено: {}.", list.total)
+    };
+    b.para(None, &[(&shown, Look::color(Some(colors::MUTED)))]);
+    for (i, p) in list.passages.iter().enumerate() {
+        b.quote(&p.text, &p.speaker);
+        let mut about = vec![format!("{}. {}", i + 1, p.doc)];
+        for part in [&p.wave, &p.division, &p.polarity] {
+            if !part.is_empty() {
+                about.push(part.clone());
+            }
+        }
+        if !p.codes.is_empty() {
+            about.push(p.codes.join(", "));
+        }
+        b.para(
+            None,
+            &[(&about.join(" · "), Look::color(Some(colors::MUTED)))],
+        );
+    }
+    write_zip(vec![
+        ("[Content_Types].xml".into(), content_types(0)),
+        ("_rels/.rels".into(), PACKAGE_RELS.into()),
+        ("docProps/core.xml".into(), core_titled(&list.title)),
+        ("word/_rels/document.xml.rels".into(), document_rels(0)),
+        ("word/styles.xml".into(), styles()),
+        ("word/settings.xml".into(), SETTINGS.into()),
+        ("word/footer1.xml".into(), FOOTER.into()),
+        ("word/document.xml".into(), document_xml(&b.xml)),
+    ])
 }
 
 #[cfg(test)]

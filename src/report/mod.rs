@@ -11,6 +11,7 @@
 #[cfg(feature = "office")]
 pub mod docx;
 pub mod matrix;
+pub mod passages;
 pub mod pins;
 pub mod render;
 #[cfg(feature = "office")]

@@ -397,6 +397,60 @@ pub fn xlsx(m: &ReportModel, rows: &Matrix) -> std::io::Result<Vec<u8>> {
     build().map_err(std::io::Error::other)
 }
 
+/// The sheet of a passage list.
+pub const PASSAGES_SHEET: &str = "Фрагменты";
+
+/// A list of passages (search hits, a parameter's passages) as a workbook of one sheet,
+/// «Фрагменты»: number, file, wave, division, speaker, parameters, polarity, start and end
+/// (code points), the masked text; the title in the file's properties.
+///
+/// # Errors
+/// Only if the writer fails on memory.
+pub fn passages_xlsx(list: &super::passages::PassageList) -> std::io::Result<Vec<u8>> {
+    let build = || -> Result<Vec<u8>, XlsxError> {
+        let f = Formats::new();
+        let mut wb = Workbook::new();
+        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+        wb.set_properties(
+            &DocProperties::new()
+                .set_title(&list.title)
+                .set_author("citata")
+                .set_creation_datetime(&created),
+        );
+        let ws = wb.add_worksheet().set_name(PASSAGES_SHEET)?;
+        let text_width = 80.0;
+        let columns = [
+            ("№", 6.0),
+            ("Файл", 22.0),
+            ("Волна", 8.0),
+            ("Подразделение", 26.0),
+            ("Кто", 26.0),
+            ("Параметры", 30.0),
+            ("Тональность", 13.0),
+            ("Начало", 9.0),
+            ("Конец", 9.0),
+            ("Текст", text_width),
+        ];
+        header(ws, &f, &columns, list.passages.len())?;
+        for (i, p) in list.passages.iter().enumerate() {
+            let row = i as u32 + 1;
+            ws.write_number_with_format(row, 0, (i + 1) as f64, &f.top)?;
+            ws.write_string_with_format(row, 1, &p.doc, &f.top)?;
+            ws.write_string_with_format(row, 2, &p.wave, &f.top)?;
+            ws.write_string_with_format(row, 3, &p.division, &f.wrap)?;
+            ws.write_string_with_format(row, 4, &p.speaker, &f.wrap)?;
+            ws.write_string_with_format(row, 5, fit(&p.codes.join(", ")), &f.wrap)?;
+            ws.write_string_with_format(row, 6, &p.polarity, &f.top)?;
+            ws.write_number_with_format(row, 7, p.start as f64, &f.top)?;
+            ws.write_number_with_format(row, 8, p.end as f64, &f.top)?;
+            ws.write_string_with_format(row, 9, fit(&p.text), &f.wrap)?;
+            ws.set_row_height(row, wrapped_height(&p.text, text_width))?;
+        }
+        wb.save_to_buffer()
+    };
+    build().map_err(std::io::Error::other)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

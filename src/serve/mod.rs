@@ -2,9 +2,13 @@
 //! pages over the search index (axum on tokio), a little JavaScript, nothing external.
 //!
 //! Routes: `/` (the study: levels, parameters, codings), `/search` (query and filters, KWIC
-//! lines with the matched words marked, facet counts), `/transcripts/{doc}` (turns with coding
-//! stripes, `?at=OFFSET` opens at a position), `/api/search` and `/api/transcripts/{doc}`
-//! (JSON; `/search` also answers JSON to `Accept: application/json`).
+//! lines with the matched words marked, facet counts; without a search word whole sentences
+//! in context), `/search.xlsx` and `/search.docx` (the list, masked), `/transcripts` (every
+//! transcript with attributes, coverage and warnings, and the files not read),
+//! `/transcripts/{doc}` (turns with coding stripes, `?at=OFFSET` opens at a position),
+//! `/matrix` (parameters × division and wave, pairs of parameters), `/quotes/{param}` (the
+//! quote board, by wave and division), `/api/search` and `/api/transcripts/{doc}` (JSON;
+//! `/search` also answers JSON to `Accept: application/json`).
 //!
 //! Safety: loopback by default; on another host every request needs the access token
 //! (`?token=`, then a cookie, or `Authorization: Bearer`). Against DNS rebinding, a request
@@ -19,6 +23,7 @@
 //! the nesting of queries.
 
 mod cache;
+mod lists;
 mod memos;
 mod pages;
 
@@ -158,6 +163,22 @@ impl App {
         set.into_iter().collect()
     }
 
+    /// The division of a transcript (its `division` metadata), as the quote pools saw it.
+    pub fn doc_division(&self, doc: &str) -> Option<&str> {
+        self.pools().divisions.get(doc).map(String::as_str)
+    }
+
+    /// The divisions of the study's transcripts, in order.
+    pub fn divisions(&self) -> Vec<&str> {
+        let set: std::collections::BTreeSet<&str> = self
+            .pools()
+            .divisions
+            .values()
+            .map(String::as_str)
+            .collect();
+        set.into_iter().collect()
+    }
+
     fn pools(&self) -> &QuotePools {
         self.quotes.get_or_init(|| {
             let mut analyzer = Analyzer::new();
@@ -174,21 +195,28 @@ impl App {
             };
             let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
             let mut waves = std::collections::HashMap::new();
+            let mut divisions = std::collections::HashMap::new();
             let stored = self.index.stored_transcripts().unwrap_or_default();
             let work = |i: usize, s: &crate::index::StoredTranscript| {
                 let (t, _, _) = s.load(&self.index.fields).ok()?;
-                let wave = t
-                    .meta
-                    .get("wave")
-                    .map(|w| w.trim().to_string())
-                    .filter(|w| !w.is_empty());
+                let meta = |key: &str| {
+                    t.meta
+                        .get(key)
+                        .map(|w| w.trim().to_string())
+                        .filter(|w| !w.is_empty())
+                };
+                let (wave, division) = (meta("wave"), meta("division"));
                 let a = pipeline.analyze(i + 1, t);
-                Some((a.transcript.doc, wave, a.candidates))
+                Some((a.transcript.doc, wave, division, a.candidates))
             };
-            let mut add = |r: Option<(String, Option<String>, Vec<Quote>)>| {
-                let Some((doc, wave, qs)) = r else {
+            type Analyzed = (String, Option<String>, Option<String>, Vec<Quote>);
+            let mut add = |r: Option<Analyzed>| {
+                let Some((doc, wave, division, qs)) = r else {
                     return Ok(());
                 };
+                if let Some(d) = division {
+                    divisions.insert(doc.clone(), d);
+                }
                 if let Some(w) = wave {
                     waves.insert(doc, w);
                 }
@@ -201,15 +229,26 @@ impl App {
                 Ok::<(), std::convert::Infallible>(())
             };
             let _ = pass::ordered(&stored, pass::threads(None), work, &mut add);
-            QuotePools { pools, waves }
+            QuotePools {
+                pools,
+                waves,
+                divisions,
+            }
         })
     }
 }
 
-/// Quote candidates per parameter, and the wave of each transcript.
+/// Quote candidates per parameter, and the wave and division of each transcript.
 struct QuotePools {
     pools: Vec<Vec<Quote>>,
     waves: std::collections::HashMap<String, String>,
+    divisions: std::collections::HashMap<String, String>,
+}
+
+/// True when a metadata value is the one asked for, as `citata quotes --wave/--division`
+/// compares them (case and surrounding spaces ignored).
+pub(crate) fn same_meta(have: &str, want: &str) -> bool {
+    crate::quotes::wire::meta_value(have) == crate::quotes::wire::meta_value(want)
 }
 
 /// The routes, with the token check when a token is set.
@@ -218,6 +257,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/", get(study))
         .route("/search", get(search))
         .route("/api/search", get(api_search))
+        .route("/search.{ext}", get(lists::export))
+        .route("/transcripts", get(lists::transcripts))
+        .route("/matrix", get(lists::matrix))
         .route("/transcripts/{*doc}", get(transcript))
         .route("/api/transcripts/{*doc}", get(api_transcript))
         .route("/report", get(report_page))
@@ -540,7 +582,14 @@ async fn search(
     };
     // An empty form: the syntax, not every passage of the study.
     let result = (!p.is_empty()).then(|| app.index.search(&q));
-    Html(pages::search(&app, &p, result)).into_response()
+    // Without a word to centre on the page shows whole sentences with their neighbours.
+    let contexts = match &result {
+        Some(Ok(r)) if r.hits.iter().all(|h| h.matches.is_empty()) => {
+            lists::contexts(&app, &r.hits)
+        }
+        _ => Vec::new(),
+    };
+    Html(pages::search(&app, &p, result, &contexts)).into_response()
 }
 
 async fn api_search(State(app): State<Arc<App>>, Query(p): Query<SearchParams>) -> Response {
@@ -599,25 +648,41 @@ pub const BOARD: usize = 30;
 
 /// The board's quotes of a parameter: the best `BOARD` candidates of the wave (all waves when
 /// `None`), diverse (as the report picks them), of any polarity.
-fn board(app: &App, param: usize, wave: Option<&str>) -> Vec<Quote> {
+fn board(app: &App, param: usize, wave: Option<&str>, division: Option<&str>) -> Vec<Quote> {
     let mut config = app.quote_config.clone();
     config.top = BOARD;
     let mut pool = app.quote_pools().get(param).cloned().unwrap_or_default();
     if let Some(w) = wave {
-        pool.retain(|q| app.doc_wave(&q.doc) == Some(w));
+        pool.retain(|q| app.doc_wave(&q.doc).is_some_and(|have| same_meta(have, w)));
+    }
+    if let Some(d) = division {
+        pool.retain(|q| {
+            app.doc_division(&q.doc)
+                .is_some_and(|have| same_meta(have, d))
+        });
     }
     crate::quotes::select(pool, &config, crate::quotes::PolarityFilter::Any)
 }
 
 /// `?wave=`: the wave whose quotes the board shows (`all`: every wave). By default the wave
-/// the report is about.
+/// the report is about. `?division=`: only that division's quotes (by default all).
 #[derive(Debug, Default, Deserialize)]
 pub struct BoardParams {
     /// A wave, or `all`.
     pub wave: Option<String>,
+    /// A division; empty or absent: every division.
+    pub division: Option<String>,
 }
 
 impl BoardParams {
+    fn division(&self) -> Option<String> {
+        self.division
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty() && *d != "all")
+            .map(str::to_string)
+    }
+
     fn wave(&self, app: &App) -> Option<String> {
         match self.wave.as_deref().map(str::trim) {
             Some("all") | Some("") => None,
@@ -636,7 +701,11 @@ async fn board_off_thread(
     let app = app.clone();
     tokio::task::spawn_blocking(move || {
         let wave = p.wave(&app);
-        (board(&app, param, wave.as_deref()), wave)
+        let division = p.division();
+        (
+            board(&app, param, wave.as_deref(), division.as_deref()),
+            wave,
+        )
     })
     .await
     .unwrap_or_default()
@@ -655,6 +724,7 @@ async fn quotes(
     Path(param): Path<String>,
     Query(bp): Query<BoardParams>,
 ) -> Response {
+    let division = bp.division();
     match pinned_board(&app, &param, bp, false).await {
         Ok(b) => Html(pages::quotes(
             &app,
@@ -662,6 +732,7 @@ async fn quotes(
             &b.list,
             &b.pins,
             b.wave.as_deref(),
+            division.as_deref(),
         ))
         .into_response(),
         Err(r) => r,
@@ -709,6 +780,7 @@ async fn api_quotes(
     Path(param): Path<String>,
     Query(bp): Query<BoardParams>,
 ) -> Response {
+    let division = bp.division();
     let PinnedBoard {
         pins, list, wave, ..
     } = match pinned_board(&app, &param, bp, true).await {
@@ -734,7 +806,7 @@ async fn api_quotes(
             })
         })
         .collect();
-    Json(serde_json::json!({"param": param, "wave": wave, "quotes": quotes, "pins": pins.of(&param).collect::<Vec<_>>()}))
+    Json(serde_json::json!({"param": param, "wave": wave, "division": division, "quotes": quotes, "pins": pins.of(&param).collect::<Vec<_>>()}))
         .into_response()
 }
 

@@ -20,34 +20,158 @@ form.search{display:flex;flex-wrap:wrap;gap:.4em;margin-bottom:1em}form.search i
 .layout{display:grid;grid-template-columns:minmax(0,1fr) 15em;gap:1.5em}.facets h3{margin:.8em 0 .2em;font-size:1em}.facets a{text-decoration:none}\
 .kwic{table-layout:fixed}.kwic td{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}.kwic td.l{text-align:right;width:40%;direction:rtl}.kwic td.l bdi{direction:ltr}.kwic td.m{font-weight:bold;width:8em;text-align:center}\
 .kwic td.doc{font-size:.8em;width:11em}.muted{color:#666}.err{color:#c62828}\
-.turn{display:grid;grid-template-columns:5em 9em 1fr;gap:.2em .8em;margin:.2em 0}.who{color:#555;font-size:.9em}\
+.turn{display:grid;grid-template-columns:1em 9em 1fr;gap:.2em .8em;margin:.2em 0}.who{color:#555;font-size:.9em}\
 .stripes{display:flex;gap:2px;justify-content:flex-end}.stripe{width:6px;min-height:1.2em;border-radius:2px}\
-.s{padding:.05em 0}.s.coded{border-bottom:1px dotted #999}.s.here{background:#ffe08a}\
+.s{padding:.05em 0}.s.coded{-webkit-box-decoration-break:clone;box-decoration-break:clone}.s.here{background-color:#ffe08a}\
+.paras .para{border-bottom:1px solid #ddd;padding:.45em 0}.para .src{font-size:.8em}.para p{margin:.2em 0}.ctx{color:#999}.ctx b{font-weight:normal;font-style:italic}\
+main.wide{max-width:none}.scroll{overflow-x:auto}.grid{width:auto;min-width:60%}.grid td,.grid th{text-align:right;white-space:nowrap}.grid th{font-size:.8em;white-space:normal;vertical-align:bottom}.grid td.name,.grid th.name{text-align:left;white-space:normal}\
+.grid tr.level td{background:#eef3f8;font-weight:bold;text-align:left}.grid td a{text-decoration:none;color:inherit}.grid small{color:#666}\
 .quote{border-bottom:1px solid #ddd;padding:.4em 0}.quote textarea{width:100%;font:inherit}blockquote{margin:.3em 0;padding:.3em .8em;border-left:4px solid #2a5d8f;background:#f7f9fb}\
 .pinned blockquote{border-color:#c98a00;background:#fff8e1}.legend span{display:inline-block;margin:.1em .6em .1em 0;font-size:.85em}.legend i{display:inline-block;width:.8em;height:.8em;margin-right:.25em;border-radius:2px}";
 
-/// Colours of parameters (by their position in the codebook), for stripes and the legend.
-const PALETTE: [&str; 12] = [
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#393b79", "#ad494a",
+/// Colours of parameters (by their position in the codebook), for stripes and the legend:
+/// 30 colours chosen greedily for the largest smallest distance in CIELAB (ΔE 31 or more
+/// between any two), dark enough to read on white; a codebook of up to 30 parameters gets
+/// a colour of its own for each.
+pub(super) const PALETTE: [&str; 30] = [
+    "#1f77b4", "#ff7f0e", "#00d200", "#0000ff", "#ff00a5", "#3c4b00", "#f0a5a5", "#00c3a5",
+    "#b478ff", "#96001e", "#b4b400", "#782d69", "#f000ff", "#b4b478", "#ff001e", "#00871e",
+    "#965a0f", "#006969", "#003ca5", "#f087d2", "#5a00b4", "#3cc3e1", "#ff2d69", "#874b4b",
+    "#b4a5d2", "#a50096", "#f0785a", "#005aff", "#7896ff", "#e1a53c",
 ];
 
-fn colour(app: &App, param: &str) -> &'static str {
-    let i = app.codebook.parameter(param).unwrap_or(0);
+/// The colour of the parameter at position `i` of the codebook.
+pub(super) fn colour_at(i: usize) -> &'static str {
     PALETTE[i % PALETTE.len()]
 }
 
-fn param_name<'a>(app: &'a App, id: &'a str) -> &'a str {
+pub(super) fn colour(app: &App, param: &str) -> &'static str {
+    colour_at(app.codebook.parameter(param).unwrap_or(0))
+}
+
+/// A metadata key as a reader names it: «Подразделение» for `division`, and so on; other
+/// keys as written.
+pub(super) fn meta_label(key: &str) -> &str {
+    match key.trim().to_lowercase().as_str() {
+        "division" | "подразделение" => "Подразделение",
+        "role" | "роль" | "должность" => "Роль",
+        "wave" | "волна" => "Волна",
+        "date" | "дата" => "Дата",
+        "interviewer" | "интервьюер" => "Интервьюер",
+        "respondent" | "респондент" => "Респондент",
+        "company" | "компания" => "Компания",
+        "segment" | "сегмент" => "Сегмент",
+        "region" | "регион" => "Регион",
+        "city" | "город" => "Город",
+        "title" => "Название",
+        _ => key,
+    }
+}
+
+/// The order metadata keys are shown in: the known ones first, in this order.
+pub(super) fn meta_order(key: &str) -> usize {
+    const ORDER: [&str; 7] = [
+        "respondent",
+        "division",
+        "role",
+        "wave",
+        "date",
+        "interviewer",
+        "company",
+    ];
+    ORDER
+        .iter()
+        .position(|k| k.eq_ignore_ascii_case(key.trim()))
+        .unwrap_or(ORDER.len())
+}
+
+/// True when a speaker label says nothing about the speaker: «Спикер 2», `SPEAKER_01`,
+/// «Канал 2», «Р», «A», «Респондент».
+fn generic_label(label: &str) -> bool {
+    let word: String = label
+        .chars()
+        .filter(|c| c.is_alphabetic())
+        .flat_map(char::to_lowercase)
+        .collect();
+    word.chars().count() <= 1
+        || [
+            "спикер",
+            "speaker",
+            "канал",
+            "channel",
+            "говорящий",
+            "участник",
+            "респондент",
+            "respondent",
+            "собеседник",
+            "голос",
+            "voice",
+            "spk",
+            "unknown",
+            "клиент",
+            "client",
+        ]
+        .contains(&word.as_str())
+}
+
+/// One label per speaker of a transcript, as the pages show them: the interviewer is
+/// «Интервьюер»; a respondent keeps a name («Ирина Львовна»), while a label that says
+/// nothing («Спикер 2», `SPEAKER_01`, «Р») becomes «Респондент» (numbered when there are
+/// several such).
+pub(super) fn speaker_labels(t: &crate::model::Transcript) -> Vec<String> {
+    let generic: Vec<usize> = t
+        .speakers
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.role == Role::Respondent && generic_label(&s.label))
+        .map(|(i, _)| i)
+        .collect();
+    t.speakers
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match s.role {
+            Role::Interviewer => "Интервьюер".to_string(),
+            Role::Respondent => match generic.iter().position(|g| *g == i) {
+                Some(_) if generic.len() == 1 => "Респондент".to_string(),
+                Some(n) => format!("Респондент {}", n + 1),
+                None => s.label.clone(),
+            },
+        })
+        .collect()
+}
+
+/// The style of a coded sentence: one coloured stripe under it per code (stacked), so that
+/// each sentence shows its own codes.
+fn sentence_stripes(app: &App, codes: &[String]) -> String {
+    let images: Vec<String> = codes
+        .iter()
+        .map(|c| {
+            let col = colour(app, c);
+            format!("linear-gradient({col},{col})")
+        })
+        .collect();
+    let positions: Vec<String> = (0..codes.len())
+        .map(|k| format!("0 calc(100% - {}px)", 4 * k))
+        .collect();
+    format!(
+        "background-image:{};background-position:{};background-size:100% 3px;background-repeat:no-repeat;padding-bottom:{}px",
+        images.join(","),
+        positions.join(","),
+        4 * codes.len().saturating_sub(1) + 3
+    )
+}
+
+pub(super) fn param_name<'a>(app: &'a App, id: &'a str) -> &'a str {
     app.codebook
         .parameter(id)
         .map_or(id, |p| app.codebook.parameters[p].name.as_str())
 }
 
-fn layout(title: &str, body: &str) -> String {
+pub(super) fn layout(title: &str, body: &str) -> String {
     format!(
         "<!DOCTYPE html>\n<html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{} — citata</title>\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><style>{CSS}</style></head>\
-<body><header><a href=\"/\">citata</a><a href=\"/\">Исследование</a><a href=\"/search\">Поиск</a><a href=\"/report\">Отчёт</a></header>\
+<body><header><a href=\"/\">citata</a><a href=\"/\">Исследование</a><a href=\"/search\">Поиск</a><a href=\"/transcripts\">Интервью</a><a href=\"/matrix\">Таблицы</a><a href=\"/report\">Отчёт</a></header>\
 <main>{body}</main></body></html>\n",
         esc(title)
     )
@@ -130,7 +254,7 @@ pub fn study(app: &App, stats: &Stats) -> String {
     }
     let _ = write!(
         b,
-        "{} интервью, {} в индексе · кодбук: {} · <a href=\"/report\">отчёт</a></p>",
+        "<a href=\"/transcripts\">{} интервью</a>, {} в индексе · кодбук: {} · <a href=\"/matrix\">параметры по подразделениям и волнам</a> · <a href=\"/report\">отчёт</a></p>",
         stats.transcripts,
         crate::ru::count(stats.sentences, crate::ru::STATEMENTS),
         esc(&app.codebook.name)
@@ -310,7 +434,7 @@ fn query_error(e: &QueryError) -> String {
 }
 
 /// The link to the search page with `params` plus one more filter.
-fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
+pub(super) fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
     let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
     let fields = [
         ("param", &p.param),
@@ -349,7 +473,12 @@ pub fn url_encode(s: &str) -> String {
 }
 
 /// The search page: the form, KWIC lines, facets.
-pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchResult>>) -> String {
+pub fn search(
+    app: &App,
+    p: &SearchParams,
+    result: Option<crate::Result<SearchResult>>,
+    contexts: &[super::lists::Context],
+) -> String {
     let params: Vec<(String, String)> = app
         .codebook
         .parameters
@@ -422,17 +551,34 @@ pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchRe
             return layout("Поиск", &b);
         }
     };
+    let query = super::lists::query_string(p);
     let _ = write!(
         b,
-        "<div class=\"layout\"><div><p class=\"muted\">Найдено: {}{}</p><table class=\"kwic\">",
+        "<div class=\"layout\"><div><p class=\"muted\">Найдено: {}{}{}</p>",
         result.total,
         if result.hits.len() < result.total {
             format!(", показаны первые {}", result.hits.len())
         } else {
             String::new()
+        },
+        if result.total > 0 {
+            format!(
+                " · скачать список: <a href=\"/search.xlsx?{0}\" download>xlsx</a> · <a href=\"/search.docx?{0}\" download>docx</a>",
+                esc(&query)
+            )
+        } else {
+            String::new()
         }
     );
-    for h in &result.hits {
+    // No search word (filters only, or `code:` terms): whole sentences with the one before
+    // and after, dimmed; KWIC lines would have nothing to centre on.
+    let kwic_lines = result.hits.iter().any(|h| !h.matches.is_empty());
+    if !kwic_lines {
+        b.push_str(&super::lists::paragraphs(app, &result.hits, contexts));
+    } else {
+        b.push_str("<table class=\"kwic\">");
+    }
+    for h in result.hits.iter().filter(|_| kwic_lines) {
         let (left, matched, right) = match first_run(&h.text, &h.matches) {
             Some(centre) => {
                 let k = kwic::kwic(&h.text, centre, 60);
@@ -470,7 +616,10 @@ pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchRe
             esc(&right)
         );
     }
-    b.push_str("</table></div><aside class=\"facets\">");
+    if kwic_lines {
+        b.push_str("</table>");
+    }
+    b.push_str("</div><aside class=\"facets\">");
     if let Some(f) = &result.facets {
         b.push_str("<h3>Параметры</h3>");
         for c in &f.codes {
@@ -503,11 +652,18 @@ pub fn search(app: &App, p: &SearchParams, result: Option<crate::Result<SearchRe
         }
     }
     b.push_str("</aside></div>");
-    layout(if p.q.is_empty() { "Поиск" } else { &p.q }, &b)
+    layout(
+        &if p.q.is_empty() {
+            super::lists::describe(app, p)
+        } else {
+            p.q.clone()
+        },
+        &b,
+    )
 }
 
 /// A document id as a URL path (each segment percent-encoded, slashes kept).
-fn doc_path(doc: &str) -> String {
+pub(super) fn doc_path(doc: &str) -> String {
     doc.split('/').map(url_encode).collect::<Vec<_>>().join("/")
 }
 
@@ -517,9 +673,17 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
     let ix = CharIndex::new(&t.text);
     let mut b = String::new();
     let _ = write!(b, "<h1>{}</h1><p class=\"muted\">", esc(&t.doc));
-    for (k, v) in &t.meta {
-        let _ = write!(b, "{}: {} · ", esc(k), esc(v));
-    }
+    let mut meta: Vec<(&String, &String)> = t
+        .meta
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    meta.sort_by_key(|(k, _)| meta_order(k));
+    let meta: Vec<String> = meta
+        .iter()
+        .map(|(k, v)| format!("{}: {}", esc(meta_label(k)), esc(v)))
+        .collect();
+    b.push_str(&meta.join(" · "));
     b.push_str("</p><div class=\"legend\">");
     let mut used: Vec<&String> = view.codes.values().flatten().collect();
     used.sort_by_key(|c| app.codebook.parameter(c));
@@ -535,11 +699,11 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
     b.push_str("</div>");
     let memos = super::memos::for_transcript(app, t, at);
     b.push_str(&memos.top);
+    let labels = speaker_labels(t);
     let mut sentences = t.sentences.iter().peekable();
     for (ti, turn) in t.turns.iter().enumerate() {
         let speaker = t.turn_speaker(turn);
         let mut line = String::new();
-        let mut stripes: Vec<&String> = Vec::new();
         while let Some(s) = sentences.next_if(|s| s.turn <= ti) {
             if s.turn < ti {
                 continue;
@@ -561,41 +725,25 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
                     .collect::<Vec<_>>()
                     .join(", ")
             });
+            let style = codes.map_or(String::new(), |c| {
+                format!(" style=\"{}\"", sentence_stripes(app, c))
+            });
             let _ = write!(
                 line,
-                "<span id=\"s{start}\" class=\"{class}\" title=\"{}\">{}</span> ",
+                "<span id=\"s{start}\" class=\"{class}\" title=\"{}\"{style}>{}</span> ",
                 esc(&title),
                 esc(t.slice(s.span))
             );
             if let Some(notes) = memos.by_sentence.get(&start) {
                 line.push_str(notes);
             }
-            if let Some(c) = codes {
-                for c in c {
-                    if !stripes.contains(&c) {
-                        stripes.push(c);
-                    }
-                }
-            }
         }
-        let stripe_html: String = stripes
-            .iter()
-            .map(|c| {
-                format!(
-                    "<div class=\"stripe\" title=\"{}\" style=\"background:{}\"></div>",
-                    esc(param_name(app, c)),
-                    colour(app, c)
-                )
-            })
-            .collect();
-        let who = match speaker.role {
-            Role::Interviewer => "Интервьюер".to_string(),
-            Role::Respondent => speaker.label.clone(),
-        };
+        let who = &labels[turn.speaker];
         let _ = write!(
             b,
-            "<div class=\"turn\" id=\"t{ti}\"><div class=\"stripes\">{stripe_html}</div><div class=\"who\">{}</div><div>{line}</div></div>",
-            esc(&who)
+            "<div class=\"turn\" id=\"t{ti}\"><div class=\"stripes\"></div><div class=\"who\" title=\"{}\">{}</div><div>{line}</div></div>",
+            esc(&format!("в файле: {}", speaker.label)),
+            esc(who)
         );
     }
     b.push_str("<script>");
@@ -624,6 +772,17 @@ fn feature_ru(name: &str) -> &str {
         .map_or(name, |(_, v)| v)
 }
 
+/// The search list of a parameter's respondent passages, of a wave and division when given.
+fn passages_link(param: &str, wave: Option<&str>, division: Option<&str>) -> String {
+    let mut link = format!("/search?param={}&role=respondent", url_encode(param));
+    for (k, v) in [("wave", wave), ("division", division)] {
+        if let Some(v) = v {
+            let _ = write!(link, "&{k}={}", url_encode(v));
+        }
+    }
+    link
+}
+
 /// A parameter's quote board: pinned quotes first, then the best candidates with their score
 /// broken down; each with a pin (editable trimming) or unpin button.
 pub fn quotes(
@@ -632,18 +791,36 @@ pub fn quotes(
     list: &[crate::quotes::Quote],
     pins: &Pins,
     wave: Option<&str>,
+    division: Option<&str>,
 ) -> String {
     let p = &app.codebook.parameters[param];
     let mut b = String::new();
     let _ = write!(
         b,
         "<h1>Цитаты: {}</h1><p class=\"muted\">Закреплённые цитаты отчёт покажет первыми, с вашей обрезкой (файл {}). \
-<a href=\"/search?param={}&amp;role=respondent\">Все фрагменты параметра</a></p>",
+<a href=\"{}\">Все фрагменты параметра{}</a></p>",
         esc(&p.name),
         esc(crate::report::pins::PINS_FILE),
-        esc(&p.id)
+        esc(&passages_link(&p.id, wave, division)),
+        if wave.is_some() || division.is_some() {
+            " с этими фильтрами"
+        } else {
+            ""
+        }
     );
     b.push_str(&super::memos::for_param(app, &p.id));
+    let board_link = |wave: Option<&str>, division: Option<&str>| {
+        let mut link = format!(
+            "/quotes/{}?wave={}",
+            url_encode(&p.id),
+            url_encode(wave.unwrap_or("all"))
+        );
+        if let Some(d) = division {
+            link.push_str("&division=");
+            link.push_str(&url_encode(d));
+        }
+        link
+    };
     let waves = app.waves();
     if !waves.is_empty() {
         b.push_str("<p>Волна: ");
@@ -654,13 +831,36 @@ pub fn quotes(
             } else {
                 let _ = write!(
                     b,
-                    "<a href=\"/quotes/{}?wave={}\">{}</a> ",
-                    url_encode(&p.id),
-                    url_encode(w.unwrap_or("all")),
+                    "<a href=\"{}\">{}</a> ",
+                    esc(&board_link(w, division)),
                     esc(label)
                 );
             }
         }
+        b.push_str("</p>");
+    }
+    let divisions = app.divisions();
+    if !divisions.is_empty() {
+        b.push_str("<p>Подразделение: ");
+        for d in divisions.iter().map(|d| Some(*d)).chain([None]) {
+            let label = d.unwrap_or("все");
+            let current = match (d, division) {
+                (Some(d), Some(want)) => super::same_meta(d, want),
+                (None, None) => true,
+                _ => false,
+            };
+            if current {
+                let _ = write!(b, "<b>{}</b> · ", esc(label));
+            } else {
+                let _ = write!(
+                    b,
+                    "<a href=\"{}\">{}</a> · ",
+                    esc(&board_link(wave, d)),
+                    esc(label)
+                );
+            }
+        }
+        b.truncate(b.len() - " · ".len());
         b.push_str("</p>");
     }
     let action = |what: &str| format!("/quotes/{}/{what}", url_encode(&p.id));
@@ -693,7 +893,11 @@ pub fn quotes(
     b.push_str("<h2>Кандидаты</h2>");
     if list.is_empty() {
         b.push_str(
-            "<p class=\"muted\">Нет цитат-кандидатов: параметр не встречается в ответах.</p>",
+            if wave.is_some() || division.is_some() {
+                "<p class=\"muted\">Нет цитат-кандидатов: в ответах выбранной волны и подразделения параметр не встречается.</p>"
+            } else {
+                "<p class=\"muted\">Нет цитат-кандидатов: параметр не встречается в ответах.</p>"
+            },
         );
     }
     for (rank, q) in list.iter().enumerate() {
@@ -751,4 +955,103 @@ pub fn quotes(
         );
     }
     layout(&format!("Цитаты: {}", p.name), &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestConfig, ingest_bytes};
+    use crate::model::Format;
+
+    /// CIELAB of an `#rrggbb` colour (D65).
+    fn lab(hex: &str) -> [f64; 3] {
+        let c = |i: usize| {
+            let v = f64::from(u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap()) / 255.0;
+            if v <= 0.04045 {
+                v / 12.92
+            } else {
+                ((v + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let (r, g, b) = (c(0), c(1), c(2));
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
+        let f = |t: f64| {
+            if t > 0.008856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        ]
+    }
+
+    #[test]
+    fn the_shipped_codebooks_parameters_get_distinct_colours() {
+        let cb = crate::codebook::Codebook::load(None, &mut crate::text::Analyzer::new()).unwrap();
+        let n = cb.parameters.len();
+        assert!(n >= 24 && n <= PALETTE.len(), "{n} parameters");
+        let colours: Vec<&str> = (0..n).map(colour_at).collect();
+        for i in 0..n {
+            for j in i + 1..n {
+                let (a, b) = (lab(colours[i]), lab(colours[j]));
+                let delta =
+                    ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2) + (a[2] - b[2]).powi(2)).sqrt();
+                assert!(
+                    delta >= 30.0,
+                    "{} {} and {} {}: ΔE {delta:.1}",
+                    cb.parameters[i].id,
+                    colours[i],
+                    cb.parameters[j].id,
+                    colours[j]
+                );
+            }
+        }
+        // Each readable on white: not too light.
+        for c in PALETTE {
+            assert!(lab(c)[0] <= 76.0, "{c}");
+        }
+    }
+
+    #[test]
+    fn one_label_per_speaker_names_kept_generic_labels_made_roles() {
+        let read = |text: &str| {
+            ingest_bytes(
+                "a.txt",
+                Format::Txt,
+                text.as_bytes(),
+                &IngestConfig::default(),
+            )
+            .unwrap()
+        };
+        let t = read(
+            "Спикер 1: Как вам сроки?\nСпикер 2: Срывают.\nСпикер 1: А цены?\nСпикер 2: Высокие.\n",
+        );
+        assert_eq!(speaker_labels(&t), ["Интервьюер", "Респондент"]);
+        let t = read(
+            "Интервьюер: Как вам сроки?\nSPEAKER_01: Срывают.\nSPEAKER_02: Согласен, срывают.\nИнтервьюер: А цены?\nSPEAKER_01: Высокие.\n",
+        );
+        assert_eq!(
+            speaker_labels(&t),
+            ["Интервьюер", "Респондент 1", "Респондент 2"]
+        );
+        let t = read("Интервьюер: Как вам сроки?\nИрина Львовна: Срывают.\n");
+        assert_eq!(speaker_labels(&t), ["Интервьюер", "Ирина Львовна"]);
+    }
+
+    #[test]
+    fn metadata_keys_read_in_russian() {
+        assert_eq!(meta_label("division"), "Подразделение");
+        assert_eq!(meta_label("role"), "Роль");
+        assert_eq!(meta_label("wave"), "Волна");
+        assert_eq!(meta_label("asr"), "asr");
+        let mut keys = vec!["company", "wave", "asr", "division", "respondent"];
+        keys.sort_by_key(|k| meta_order(k));
+        assert_eq!(keys, ["respondent", "division", "wave", "company", "asr"]);
+    }
 }
