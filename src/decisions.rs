@@ -210,6 +210,21 @@ pub(crate) fn unescape_field(s: &str) -> String {
     o
 }
 
+/// The text of a study file (decisions.tsv, memos.tsv); `None` when it does not exist.
+///
+/// # Errors
+/// When the file exists but cannot be read.
+pub(crate) fn read_if_present(path: &Path) -> Result<Option<String>> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(Some(s)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::Io {
+            path: path.to_path_buf(),
+            cause: e,
+        }),
+    }
+}
+
 /// The decisions of a study, one per (document, span, parameter).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Decisions {
@@ -224,15 +239,8 @@ impl Decisions {
     /// # Errors
     /// When the file cannot be read, or a line is malformed (the message names the line).
     pub fn load(path: &Path) -> Result<Decisions> {
-        let src = match std::fs::read_to_string(path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Decisions::default()),
-            Err(e) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    cause: e,
-                });
-            }
+        let Some(src) = read_if_present(path)? else {
+            return Ok(Decisions::default());
         };
         let mut out = Decisions::default();
         out.parse_into(&src).map_err(|reason| Error::BadInput {

@@ -177,15 +177,8 @@ impl Memos {
     /// # Errors
     /// When the file cannot be read, or a line is malformed (the message names the line).
     pub fn load(path: &Path) -> Result<Memos> {
-        let src = match std::fs::read_to_string(path) {
-            Ok(s) => s,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Memos::default()),
-            Err(e) => {
-                return Err(Error::Io {
-                    path: path.to_path_buf(),
-                    cause: e,
-                });
-            }
+        let Some(src) = crate::decisions::read_if_present(path)? else {
+            return Ok(Memos::default());
         };
         Memos::parse(&src).map_err(|reason| Error::BadInput {
             path: path.to_path_buf(),

@@ -39,12 +39,7 @@ fn decide(action: Action, a: &CodeArgs, out: &mut dyn Write) -> anyhow::Result<b
         anyhow::bail!(
             "no parameter `{}` in the codebook; the ids are: {}",
             a.param,
-            cb.parameters
-                .iter()
-                .filter(|p| !p.id.starts_with('_'))
-                .map(|p| p.id.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            super::memo::param_ids(cb)
         );
     }
     let Some(t) = transcripts(&a.study, Some(&[a.doc.as_str()]))?.pop() else {

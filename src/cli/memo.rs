@@ -44,7 +44,7 @@ fn codebook(study: &Path, given: Option<&Path>) -> anyhow::Result<Codebook> {
 }
 
 /// The ids of the codebook's parameters (the tagger's markers left out).
-fn param_ids(cb: &Codebook) -> String {
+pub(super) fn param_ids(cb: &Codebook) -> String {
     cb.parameters
         .iter()
         .filter(|p| !p.id.starts_with('_'))

@@ -367,6 +367,20 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
     Ok(())
 }
 
+/// A workbook titled `title`, by citata, created at a fixed time (the bytes depend on the
+/// input only).
+fn workbook(title: &str) -> Result<Workbook, XlsxError> {
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_title(title)
+            .set_author("citata")
+            .set_creation_datetime(&created),
+    );
+    Ok(wb)
+}
+
 /// The report and the coding matrix as an `.xlsx` file. The bytes depend on the input
 /// only (the document's creation time is fixed).
 ///
@@ -376,14 +390,7 @@ fn matrix(ws: &mut Worksheet, matrix: &Matrix, f: &Formats) -> Result<(), XlsxEr
 pub fn xlsx(m: &ReportModel, rows: &Matrix) -> std::io::Result<Vec<u8>> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let f = Formats::new();
-        let mut wb = Workbook::new();
-        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-        wb.set_properties(
-            &DocProperties::new()
-                .set_title(&m.title)
-                .set_author("citata")
-                .set_creation_datetime(&created),
-        );
+        let mut wb = workbook(&m.title)?;
         scores(wb.add_worksheet().set_name(SHEETS[0])?, m, &f)?;
         quotes(wb.add_worksheet().set_name(SHEETS[1])?, m, &f)?;
         matrix(
@@ -409,14 +416,7 @@ pub const PASSAGES_SHEET: &str = "Фрагменты";
 pub fn passages_xlsx(list: &super::passages::PassageList) -> std::io::Result<Vec<u8>> {
     let build = || -> Result<Vec<u8>, XlsxError> {
         let f = Formats::new();
-        let mut wb = Workbook::new();
-        let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
-        wb.set_properties(
-            &DocProperties::new()
-                .set_title(&list.title)
-                .set_author("citata")
-                .set_creation_datetime(&created),
-        );
+        let mut wb = workbook(&list.title)?;
         let ws = wb.add_worksheet().set_name(PASSAGES_SHEET)?;
         let text_width = 80.0;
         let columns = [

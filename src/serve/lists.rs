@@ -195,15 +195,7 @@ pub(super) fn paragraphs(app: &App, hits: &[Hit], contexts: &[Context]) -> Strin
 /// The search's fields as a query string (the same list, for the export links).
 pub(super) fn query_string(p: &SearchParams) -> String {
     let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
-    for (k, v) in [
-        ("param", &p.param),
-        ("level", &p.level),
-        ("division", &p.division),
-        ("wave", &p.wave),
-        ("role", &p.role),
-        ("polarity", &p.polarity),
-        ("wish", &p.wish),
-    ] {
+    for (k, v) in super::pages::filter_fields(p) {
         if let Some(v) = v {
             pairs.push((k, v.clone()));
         }

@@ -433,10 +433,9 @@ fn query_error(e: &QueryError) -> String {
     }
 }
 
-/// The link to the search page with `params` plus one more filter.
-pub(super) fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
-    let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
-    let fields = [
+/// The search's filters by their names in the query string.
+pub(super) fn filter_fields(p: &SearchParams) -> [(&'static str, &Option<String>); 7] {
+    [
         ("param", &p.param),
         ("level", &p.level),
         ("division", &p.division),
@@ -444,8 +443,13 @@ pub(super) fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
         ("role", &p.role),
         ("polarity", &p.polarity),
         ("wish", &p.wish),
-    ];
-    for (k, v) in fields {
+    ]
+}
+
+/// The link to the search page with `params` plus one more filter.
+pub(super) fn search_link(p: &SearchParams, key: &str, value: &str) -> String {
+    let mut pairs: Vec<(&str, String)> = vec![("q", p.q.clone())];
+    for (k, v) in filter_fields(p) {
         if let Some(v) = v.as_ref().filter(|v| k != key && !v.is_empty()) {
             pairs.push((k, v.clone()));
         }
