@@ -192,6 +192,14 @@ impl Browser {
         );
     }
 
+    /// A CSS property of the element as the browser computed it.
+    fn css(&self, element: &str, property: &str) -> String {
+        self.call("GET", &format!("/element/{element}/css/{property}"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
     fn url(&self) -> String {
         self.call("GET", "/url", None)
             .as_str()
@@ -330,7 +338,13 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
     let here = b.wait_text(".s.here");
     assert!(here.to_lowercase().contains("отсрочк"), "{here}");
     assert!(b.url().contains("/transcripts/"), "{}", b.url());
-    assert!(b.find(".stripe").is_some(), "coding stripes");
+    // The hit sentence carries its own code's stripe (one per code, drawn under the sentence).
+    let coded = b.wait(".s.here.coded");
+    let stripe = b.css(&coded, "background-image");
+    assert!(
+        stripe.contains("linear-gradient"),
+        "coding stripe: `{stripe}`"
+    );
 
     // Pin the first candidate on the payment terms board.
     b.go(&format!("{base}/quotes/payment_terms"));
