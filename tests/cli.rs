@@ -7674,6 +7674,75 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
+    /// The report counts what the coders decided: a rejected coding is no longer a coding of
+    /// its parameter, an added one is; a decision whose text changed is said.
+    #[test]
+    fn the_report_honours_coding_decisions() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let counts = || {
+            let out = dir.path().join("report.json");
+            let run = citata([
+                os("report"),
+                s.as_os_str(),
+                os("--codebook"),
+                cb.as_os_str(),
+                os("--out"),
+                out.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            let j: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+            let n = |id: &str| {
+                j["levels"][0]["parameters"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|p| p["id"] == id)
+                    .unwrap_or_else(|| panic!("no {id}: {j}"))["codings"]
+                    .as_u64()
+                    .unwrap()
+            };
+            (n("delivery"), n("pricing"), run.stderr)
+        };
+        let (delivery, pricing, _) = counts();
+        let code = |action: &str, param: &str| {
+            let run = citata([
+                os("code"),
+                os(action),
+                s.as_os_str(),
+                os("--doc"),
+                os("b.txt"),
+                os("--sentence"),
+                os("1"),
+                os("--param"),
+                os(param),
+                os("--coder"),
+                os("Анна"),
+                os("--codebook"),
+                cb.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        };
+        code("reject", "delivery");
+        code("add", "pricing");
+        let (d, p, _) = counts();
+        assert_eq!((d, p), (delivery - 1, pricing + 1));
+
+        // The sentence is edited: the decisions no longer apply, and the report says so.
+        write(
+            &s,
+            "b.txt",
+            PLAIN.replace("Всё вовремя привозят", "Привозят всё вовремя"),
+        );
+        let (d, p, stderr) = counts();
+        assert_eq!((d, p), (delivery, pricing));
+        assert!(
+            stderr.contains("warning: b.txt: decisions.tsv: reject of `delivery` by Анна"),
+            "{stderr}"
+        );
+    }
+
     /// `xmllint --schema` of the `project.qde` in a package: success and its stderr.
     fn validate(dir: &Path, package: &Path) -> (bool, String) {
         let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refi/Project.xsd");

@@ -69,7 +69,7 @@ struct FileFacts {
     /// The study's pins of this transcript (by index in the pins file), checked against it.
     pins: Vec<(usize, Result<Checked, Refusal>)>,
     /// The memos on this transcript, as the report lists them, and the warnings of those
-    /// whose span changed.
+    /// memos and coding decisions whose span changed.
     memos: Vec<ReportMemo>,
     memo_warnings: Vec<String>,
 }
@@ -147,9 +147,13 @@ pub fn build_report(
     }
     let pins = Pins::load(&opts.folder)?;
     let memos = crate::memos::Memos::of_study(&opts.folder)?;
+    // Coders' decisions (decisions.tsv of the study folder and of a previous-wave folder):
+    // rejected codings are no evidence for scores, quotes or wishes; added ones are.
+    let decisions = crate::decisions::Decisions::load_folders(&paths)?;
     progress.start(sources.len());
     let pipeline = Pipeline {
         quotes: quote_config.clone(),
+        decisions: decisions.to_apply(),
         ..Pipeline::new(
             &tagger,
             Needs {
@@ -216,7 +220,13 @@ pub fn build_report(
                 .map(|(i, p)| (i, crate::report::pins::check(p, t)))
                 .collect()
         };
-        let mut memo_warnings = Vec::new();
+        // The decisions whose text changed are said, as the memos' are.
+        let mut memo_warnings: Vec<String> = t
+            .warnings
+            .iter()
+            .filter(|w| w.starts_with(crate::decisions::DECISIONS_FILE))
+            .map(|w| format!("warning: {}: {w}", t.doc))
+            .collect();
         let report_memos = if from_previous {
             Vec::new()
         } else {
