@@ -95,6 +95,22 @@ pub struct Decided {
     pub coder: String,
 }
 
+/// One decision as a line of the file.
+fn write_line(o: &mut String, d: &Decision) {
+    let _ = writeln!(
+        o,
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
+        d.action.as_str(),
+        escape_field(&d.doc),
+        d.start,
+        d.end,
+        d.param,
+        escape_field(&d.coder),
+        d.hash,
+        escape_field(&d.text)
+    );
+}
+
 /// A 64-bit FNV-1a hash of a text, as 16 hex digits.
 ///
 /// # Examples
@@ -313,20 +329,28 @@ impl Decisions {
         o.push_str(HEADER);
         o.push('\n');
         for d in self.by_key.values() {
-            let _ = writeln!(
-                o,
-                "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}",
-                d.action.as_str(),
-                escape_field(&d.doc),
-                d.start,
-                d.end,
-                d.param,
-                escape_field(&d.coder),
-                d.hash,
-                escape_field(&d.text)
-            );
+            write_line(&mut o, d);
         }
         o
+    }
+
+    /// The decisions on one document.
+    pub fn of_doc<'a>(&'a self, doc: &'a str) -> impl Iterator<Item = &'a Decision> + 'a {
+        self.by_key
+            .range((doc.to_string(), 0, 0, String::new())..)
+            .take_while(move |(k, _)| k.0 == doc)
+            .map(|(_, d)| d)
+    }
+
+    /// A hash of the decisions on `doc` (their lines in the file), `None` when there is
+    /// none: the search index keeps it beside the file's hash, so that a transcript decided
+    /// on since is coded again by `index add` even when its file did not change.
+    pub fn doc_hash(&self, doc: &str) -> Option<String> {
+        let mut lines = String::new();
+        for d in self.of_doc(doc) {
+            write_line(&mut lines, d);
+        }
+        (!lines.is_empty()).then(|| text_hash(&lines))
     }
 
     /// Writes the file atomically (a temporary file in the same folder, then a rename).
@@ -383,13 +407,10 @@ impl Decisions {
         cb: &Codebook,
         mut codings: Vec<Coding>,
     ) -> Vec<Coding> {
-        let from = self
-            .by_key
-            .range((t.doc.clone(), 0, 0, String::new())..)
-            .take_while(|(k, _)| k.0 == t.doc);
         let mut warnings = Vec::new();
         let mut rejected: Vec<usize> = Vec::new();
-        for (_, d) in from {
+        let doc = t.doc.clone();
+        for d in self.of_doc(&doc) {
             let Some(p) = cb.parameters.iter().position(|p| p.id == d.param) else {
                 warnings.push(format!(
                     "{DECISIONS_FILE}: {} by {} on «{}»: no parameter `{}` in the codebook",

@@ -7743,6 +7743,98 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
+    /// The search index codes as the coders decided: `index add` codes a transcript again
+    /// when a decision on it changed (its file did not), `source:human` finds the codings
+    /// coders added, a rejected coding is not found by its code, and `index retag` keeps them.
+    #[test]
+    fn the_index_follows_the_coding_decisions() {
+        let dir = tmp();
+        let (s, cb) = study(dir.path());
+        let idx = dir.path().join("index");
+        let add = || {
+            let run = citata([
+                os("index"),
+                os("add"),
+                s.as_os_str(),
+                os("--index"),
+                idx.as_os_str(),
+                os("--codebook"),
+                cb.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+            run.stdout
+        };
+        let search = |q: &str| -> Vec<String> {
+            let run = citata([
+                os("search"),
+                os(q),
+                os("--index"),
+                idx.as_os_str(),
+                os("--format"),
+                os("ndjson"),
+            ]);
+            assert!(run.code <= 1, "{}", run.stderr);
+            json_lines(&run.stdout)
+                .iter()
+                .filter(|j| j["doc"] == "b.txt")
+                .map(|j| j["text"].as_str().unwrap().to_string())
+                .collect()
+        };
+        let sentence = "Всё вовремя привозят, документы в порядке.";
+        add();
+        assert_eq!(search("code:delivery"), [sentence]);
+        assert!(search("source:human").is_empty());
+        for (action, param) in [("reject", "delivery"), ("add", "pricing")] {
+            let run = citata([
+                os("code"),
+                os(action),
+                s.as_os_str(),
+                os("--doc"),
+                os("b.txt"),
+                os("--sentence"),
+                os("1"),
+                os("--param"),
+                os(param),
+                os("--coder"),
+                os("Анна"),
+                os("--codebook"),
+                cb.as_os_str(),
+            ]);
+            assert_eq!(run.code, 0, "{}", run.stderr);
+        }
+        let said = add();
+        assert!(
+            said.starts_with("1 transcript(s) indexed (3 sentences), 1 unchanged"),
+            "{said}"
+        );
+        assert!(search("code:delivery").is_empty());
+        assert_eq!(search("source:human"), [sentence]);
+        assert_eq!(search("source:human AND code:pricing"), [sentence]);
+        // Nothing changed since: nothing is coded again.
+        assert!(add().starts_with("0 transcript(s) indexed"));
+        // retag reads the decisions of the folder the transcripts came from.
+        let run = citata([
+            os("index"),
+            os("retag"),
+            os("--index"),
+            idx.as_os_str(),
+            os("--codebook"),
+            cb.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert!(search("code:delivery").is_empty());
+        assert_eq!(search("source:human"), [sentence]);
+        // A misspelt source is named, with the ones there are.
+        let run = citata([
+            os("search"),
+            os("source:humen"),
+            os("--index"),
+            idx.as_os_str(),
+        ]);
+        assert_eq!(run.code, 2, "{}", run.stderr);
+        assert!(run.stderr.contains("human"), "{}", run.stderr);
+    }
+
     /// `xmllint --schema` of the `project.qde` in a package: success and its stderr.
     fn validate(dir: &Path, package: &Path) -> (bool, String) {
         let xsd = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/refi/Project.xsd");

@@ -67,7 +67,8 @@ pub enum Command {
     /// filters.
     ///
     /// In the query: `code:ID`, `level:ID`, `role:respondent`, `polarity:negative`,
-    /// `wish:true`, and metadata such as `division:Закупки` or `wave:2026`. Exit code 1 when
+    /// `wish:true`, `source:human` (codings a coder added; `keyword`, `context`: the
+    /// machine's), and metadata such as `division:Закупки` or `wave:2026`. Exit code 1 when
     /// nothing matched.
     Search(SearchArgs),
     /// Check, explain and audit a codebook; exchange it with QDA tools (.qdc).

@@ -341,12 +341,11 @@ impl CitataIndex {
         self.reader.reload().map_err(|e| err(e, &self.dir))
     }
 
-    /// A transcript from the index, with the codes of each indexed sentence (code point
-    /// start → parameter ids), for showing it with its codings.
+    /// One transcript stored in the index, by its document id.
     ///
     /// # Errors
-    /// When the index or the stored transcript cannot be read.
-    pub fn transcript(&self, doc: &str) -> crate::Result<Option<TranscriptView>> {
+    /// When the index cannot be searched.
+    pub fn stored_transcript(&self, doc: &str) -> crate::Result<Option<StoredTranscript>> {
         use tantivy::query::{BooleanQuery, Occur, Query};
         let searcher = self.searcher()?;
         let f = &self.fields;
@@ -363,14 +362,23 @@ impl CitataIndex {
         let found = searcher
             .search(&whole, &DocSetCollector)
             .map_err(|e| err(e, &self.dir))?;
-        let Some(address) = found.into_iter().next() else {
+        Ok(found
+            .into_iter()
+            .next()
+            .map(|address| StoredTranscript { searcher, address }))
+    }
+
+    /// A transcript from the index, with the codes of each indexed sentence (code point
+    /// start → parameter ids), for showing it with its codings.
+    ///
+    /// # Errors
+    /// When the index or the stored transcript cannot be read.
+    pub fn transcript(&self, doc: &str) -> crate::Result<Option<TranscriptView>> {
+        let f = &self.fields;
+        let Some(stored) = self.stored_transcript(doc)? else {
             return Ok(None);
         };
-        let (transcript, _, _, sentences) = StoredTranscript {
-            searcher: searcher.clone(),
-            address,
-        }
-        .load_with_sentences(f)?;
+        let (transcript, _, _, sentences) = stored.load_with_sentences(f)?;
         let mut codes = std::collections::BTreeMap::new();
         for d in sentences {
             let start = d.get_first(f.start).and_then(|v| v.as_u64()).unwrap_or(0) as usize;
@@ -415,6 +423,7 @@ impl CitataIndex {
                     facet: facet_str(["code", level, &p.id]),
                     keyword: format!("{}:keyword", p.id),
                     context: format!("{}:context", p.id),
+                    human: format!("{}:human", p.id),
                 }
             })
             .collect();
@@ -467,12 +476,14 @@ impl CitataIndex {
                     d.add_text(f.code, &cb.parameters[p].id);
                     d.add_text(f.level, terms.level);
                     d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(&terms.facet));
-                    let source = if x.source == Source::Keyword {
-                        &terms.keyword
-                    } else {
-                        &terms.context
+                    let source = match x.source {
+                        Source::Keyword => &terms.keyword,
+                        Source::Human => &terms.human,
+                        _ => &terms.context,
                     };
                     d.add_text(f.code_source, source);
+                    // `source:human` and the like (rejected codings are not here).
+                    d.add_text(f.code_source, x.source.as_str());
                 }
                 c += 1;
             }
@@ -556,6 +567,7 @@ struct ParamTerms<'a> {
     facet: String,
     keyword: String,
     context: String,
+    human: String,
 }
 
 /// A facet's encoded form, as a document stores it.

@@ -30,7 +30,7 @@ const MAX_EXPANSIONS: u32 = 1000;
 pub const MAX_NESTING: usize = 32;
 
 /// The fields a query may name besides the metadata keys (`code:ID`, ...).
-pub const QUERY_FIELDS: [&str; 6] = ["code", "level", "doc", "role", "polarity", "wish"];
+pub const QUERY_FIELDS: [&str; 7] = ["code", "level", "doc", "role", "polarity", "wish", "source"];
 
 /// What the query's `field:value` filters ask of the index: the transcripts with a metadata
 /// value (metadata is kept on the transcripts, not on every sentence), and whether a name is
@@ -67,6 +67,8 @@ pub enum NameKind {
     Polarity,
     /// A transcript's doc id (`doc:`).
     Doc,
+    /// Where a coding comes from (`source:human`, `source:keyword`, `source:context`).
+    Source,
 }
 
 impl NameKind {
@@ -79,6 +81,7 @@ impl NameKind {
             NameKind::Role => "role",
             NameKind::Polarity => "polarity",
             NameKind::Doc => "transcript",
+            NameKind::Source => "coding source",
         }
     }
 }
@@ -728,6 +731,7 @@ impl Builder<'_> {
             "level" => Some((NameKind::Level, f.level)),
             "role" => Some((NameKind::Role, f.role)),
             "polarity" => Some((NameKind::Polarity, f.polarity)),
+            "source" => Some((NameKind::Source, f.code_source)),
             _ => None,
         };
         if let Some((kind, field)) = kind {

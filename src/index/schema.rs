@@ -33,7 +33,8 @@ pub struct Fields {
     pub role: Field,
     /// Parameter ids the sentence is coded for.
     pub code: Field,
-    /// `param:keyword` / `param:context`.
+    /// `param:keyword` / `param:context` / `param:human`, and the source alone (`human`, ...)
+    /// for `source:` in queries.
     pub code_source: Field,
     /// Level ids of the codes.
     pub level: Field,

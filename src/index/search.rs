@@ -252,6 +252,7 @@ impl Vocabulary for Lookup<'_> {
         let known: Vec<Name> = match kind {
             NameKind::Role => fixed(&["respondent", "interviewer"]),
             NameKind::Polarity => fixed(&["positive", "negative", "neutral", "mixed"]),
+            NameKind::Source => fixed(&["keyword", "context", "human"]),
             NameKind::Code | NameKind::Level | NameKind::Doc => {
                 let field = match kind {
                     NameKind::Code => f.code,

@@ -379,6 +379,9 @@ fn query_error(e: &QueryError) -> String {
                 NameKind::Role => "Роли «{}» нет.",
                 NameKind::Polarity => "Тональности «{}» нет.",
                 NameKind::Doc => "Интервью «{}» нет в индексе.",
+                NameKind::Source => {
+                    "Источника кодирования «{}» нет (есть keyword, context, human)."
+                }
             }
             .replace("{}", &esc(&u.name));
             let names: Vec<String> = u

@@ -3,7 +3,11 @@
 
 use std::path::{Path, PathBuf};
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use super::{Needs, Pipeline, Progress, StudyError, pass};
+use crate::decisions::{DECISIONS_FILE, Decisions};
 use crate::index::{CitataIndex, IndexCodebook, Prepared, StoredTranscript, Tagged, content_hash};
 use crate::ingest::{IngestConfig, Source, ingest_read, read_source};
 use crate::model::Transcript;
@@ -70,16 +74,20 @@ pub fn add(opts: &AddOptions, progress: &mut dyn Progress) -> Result<Option<Tall
     let tagger = tagger(&icb)?;
     let known = idx.hashes()?;
     let config = IngestConfig::default();
+    let decisions = Decisions::load_folders(&opts.paths)?;
     let work = |s: &Source| -> crate::Result<Option<(Prepared, usize)>> {
         let bytes = read_source(s, &config)?;
-        let hash = content_hash(&bytes);
+        let hash = stored_hash(&content_hash(&bytes), &decisions, &s.doc);
         if known.get(&s.doc) == Some(&hash) {
             return Ok(None);
         }
         let len = bytes.len();
         let t = ingest_read(s, bytes, &config)?;
         let path = s.path.display().to_string();
-        Ok(Some((prepare(&idx, &tagger, t, &hash, &path), len)))
+        Ok(Some((
+            prepare(&idx, &tagger, &decisions, t, &hash, &path),
+            len,
+        )))
     };
     let mut batch = Batch {
         idx: &idx,
@@ -126,10 +134,16 @@ pub fn retag(
     };
     let tagger = tagger(&icb)?;
     let stored = idx.stored_transcripts()?;
+    let folders = StudyDecisions::default();
     let work = |s: &StoredTranscript| -> crate::Result<Option<(Prepared, usize)>> {
         let (t, path, hash) = s.load(&idx.fields)?;
         let bytes = t.text.len();
-        Ok(Some((prepare(&idx, &tagger, t, &hash, &path), bytes)))
+        let decisions = folders.of(&path, &t.doc)?;
+        let hash = stored_hash(file_hash(&hash), &decisions, &t.doc);
+        Ok(Some((
+            prepare(&idx, &tagger, &decisions, t, &hash, &path),
+            bytes,
+        )))
     };
     let mut batch = Batch {
         idx: &idx,
@@ -164,14 +178,95 @@ fn tagger(icb: &IndexCodebook) -> crate::Result<Tagger> {
     Ok(Tagger::new(cb, &mut analyzer))
 }
 
-/// Tags a transcript and builds its documents, on the worker's thread: the study pass with
-/// the index keys recorded while tagging.
-fn prepare(idx: &CitataIndex, tagger: &Tagger, t: Transcript, hash: &str, path: &str) -> Prepared {
-    let keys = Needs {
-        keys: true,
-        ..Needs::default()
+/// What the index keeps as a transcript's hash: its file's content hash, then, when coders
+/// decided on it, `+` and the hash of those decisions ([`Decisions::doc_hash`]): a decision
+/// made since makes `index add` code the transcript again.
+fn stored_hash(file: &str, decisions: &Decisions, doc: &str) -> String {
+    match decisions.doc_hash(doc) {
+        Some(d) => format!("{file}+{d}"),
+        None => file.to_string(),
+    }
+}
+
+/// The file's content hash in a [`stored_hash`].
+fn file_hash(stored: &str) -> &str {
+    stored.split_once('+').map_or(stored, |(f, _)| f)
+}
+
+/// The decisions of the study folders transcripts were added from, read once per folder:
+/// a document id is its path inside the folder given to `index add`, so the folder is its
+/// stored path without the id.
+#[derive(Default)]
+struct StudyDecisions(Mutex<HashMap<PathBuf, Arc<Decisions>>>);
+
+impl StudyDecisions {
+    fn of(&self, path: &str, doc: &str) -> crate::Result<Arc<Decisions>> {
+        let Some(folder) = path
+            .strip_suffix(doc)
+            .filter(|f| !f.is_empty() && doc != path)
+            .map(PathBuf::from)
+        else {
+            return Ok(Arc::default());
+        };
+        let mut known = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(d) = known.get(&folder) {
+            return Ok(d.clone());
+        }
+        let d = Arc::new(Decisions::load(&folder.join(DECISIONS_FILE))?);
+        known.insert(folder, d.clone());
+        Ok(d)
+    }
+}
+
+/// Codes one transcript of the index again, from the text it stores, with the index's
+/// codebook and `decisions` (its study's, as the server keeps them after a coder's
+/// decision), and commits. False when the index holds no such transcript.
+///
+/// # Errors
+/// When the index cannot be read or written, or its codebook compiled.
+pub fn recode(
+    idx: &CitataIndex,
+    tagger: &Tagger,
+    decisions: &Decisions,
+    doc: &str,
+) -> Result<bool, StudyError> {
+    let Some(s) = idx.stored_transcript(doc)? else {
+        return Ok(false);
     };
-    Pipeline::new(tagger, keys).analyze_with(0, t, |a, state| {
+    let (t, path, hash) = s.load(&idx.fields)?;
+    let hash = stored_hash(file_hash(&hash), decisions, doc);
+    let prepared = prepare(idx, tagger, decisions, t, &hash, &path);
+    let icb = match idx.codebook()? {
+        Some(c) => c,
+        None => IndexCodebook::read(None)?,
+    };
+    let mut writer = idx.writer()?;
+    idx.apply(&writer, prepared)?;
+    idx.commit(&mut writer, &icb)?;
+    Ok(true)
+}
+
+/// Tags a transcript and builds its documents, on the worker's thread: the study pass (with
+/// the coders' decisions) with the index keys recorded while tagging.
+fn prepare(
+    idx: &CitataIndex,
+    tagger: &Tagger,
+    decisions: &Decisions,
+    t: Transcript,
+    hash: &str,
+    path: &str,
+) -> Prepared {
+    let pipeline = Pipeline {
+        decisions: decisions.to_apply(),
+        ..Pipeline::new(
+            tagger,
+            Needs {
+                keys: true,
+                ..Needs::default()
+            },
+        )
+    };
+    pipeline.analyze_with(0, t, |a, state| {
         let keys = state.keys.take().unwrap_or_default();
         let tagged = Tagged {
             transcript: a.transcript,
