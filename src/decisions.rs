@@ -86,6 +86,36 @@ pub struct Decision {
     pub text: String,
 }
 
+impl Decision {
+    /// A decision on code points `start..end` of `t`'s text, with the text and its hash;
+    /// `None` when the span is empty or goes past the text.
+    pub fn on(
+        t: &Transcript,
+        action: Action,
+        (start, end): (usize, usize),
+        param: &str,
+        coder: &str,
+    ) -> Option<Decision> {
+        if start >= end {
+            return None;
+        }
+        let text: String = t.text.chars().skip(start).take(end - start).collect();
+        if text.chars().count() != end - start {
+            return None;
+        }
+        Some(Decision {
+            action,
+            doc: t.doc.clone(),
+            start,
+            end,
+            param: param.to_string(),
+            coder: coder.to_string(),
+            hash: text_hash(&text),
+            text,
+        })
+    }
+}
+
 /// Who decided what about a coding ([`Coding::decision`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decided {
@@ -365,6 +395,12 @@ impl Decisions {
     pub fn set(&mut self, d: Decision) {
         self.by_key
             .insert((d.doc.clone(), d.start, d.end, d.param.clone()), d);
+    }
+
+    /// Takes back the decision on a document, span and parameter; `None` when there was none.
+    pub fn remove(&mut self, doc: &str, start: usize, end: usize, param: &str) -> Option<Decision> {
+        self.by_key
+            .remove(&(doc.to_string(), start, end, param.to_string()))
     }
 
     /// Every decision, by document, span and parameter.

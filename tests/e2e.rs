@@ -126,10 +126,14 @@ impl Browser {
     }
 
     fn find(&self, css: &str) -> Option<String> {
+        self.find_by("css selector", css)
+    }
+
+    fn find_by(&self, using: &str, value: &str) -> Option<String> {
         let v = self.call(
             "POST",
             "/element",
-            Some(json!({"using": "css selector", "value": css})),
+            Some(json!({"using": using, "value": value})),
         );
         // The W3C element reference; an error answer ("no such element") has none.
         v.get("element-6066-11e4-a52e-4f735466cecf")?
@@ -139,9 +143,14 @@ impl Browser {
 
     /// Waits up to 10 s for an element.
     fn wait(&self, css: &str) -> String {
+        self.wait_by("css selector", css)
+    }
+
+    /// Waits up to 10 s for an element found with a WebDriver locator strategy.
+    fn wait_by(&self, using: &str, css: &str) -> String {
         let start = Instant::now();
         loop {
-            if let Some(e) = self.find(css) {
+            if let Some(e) = self.find_by(using, css) {
                 return e;
             }
             assert!(
@@ -192,6 +201,53 @@ impl Browser {
         );
     }
 
+    /// A DOM property of the element (`value` of an input, `className`, `title`).
+    fn property(&self, element: &str, name: &str) -> String {
+        self.call("GET", &format!("/element/{element}/property/{name}"), None)
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// Types into an input.
+    fn type_in(&self, element: &str, text: &str) {
+        self.call(
+            "POST",
+            &format!("/element/{element}/clear"),
+            Some(json!({})),
+        );
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({ "text": text })),
+        );
+    }
+
+    /// Runs a script in the page (as WebDriver does: not subject to the page's CSP).
+    fn script(&self, body: &str) -> Value {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": body, "args": []})),
+        )
+    }
+
+    /// Waits up to 10 s for the URL to contain `part`.
+    fn wait_url(&self, part: &str) -> String {
+        let start = Instant::now();
+        loop {
+            let url = self.url();
+            if url.contains(part) {
+                return url;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the URL has no `{part}`: {url}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     /// A CSS property of the element as the browser computed it.
     fn css(&self, element: &str, property: &str) -> String {
         self.call("GET", &format!("/element/{element}/css/{property}"), None)
@@ -221,8 +277,19 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
-#[test]
-fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
+/// The study of the browser tests, `citata serve` on it, chromedriver and a headless
+/// Chromium session; `None` (after a message) when they are not installed.
+struct Served {
+    dir: tempfile::TempDir,
+    study: std::path::PathBuf,
+    base: String,
+    // Dropped in this order: the session, then chromedriver, then the server.
+    b: Browser,
+    _driver: Kill,
+    _server: Kill,
+}
+
+fn serve() -> Option<Served> {
     let chromium = ["chromium", "chromium-browser", "google-chrome"]
         .into_iter()
         .find(|c| installed(c));
@@ -230,7 +297,7 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
         eprintln!(
             "SKIPPED: the browser test needs chromium and chromedriver (apt-get install chromium chromium-driver)"
         );
-        return;
+        return None;
     };
     let dir = tempfile::tempdir().unwrap();
     let study = dir.path().join("study");
@@ -241,7 +308,7 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
         "---\ndivision: Закупки\nwave: 2026\n---\nИнтервьюер: Как с условиями оплаты?\n\
 Респондент: Ну, отсрочка у нас тридцать дней, а хотелось бы шестьдесят, честно говоря. \
 С оплатой по счетам бывают задержки, бухгалтерия нервничает.\n\
-Интервьюер: А сроки поставки?\nРеспондент: Сроки поставки стали лучше, склад заработал.\n",
+Интервьюер: А сроки поставки?\nРеспондент: Сроки поставки стали лучше 👍, склад заработал.\n",
     );
     write(
         &study,
@@ -270,7 +337,7 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
     let base = format!("http://127.0.0.1:{port}");
 
     let driver_port = free_port();
-    let _driver = Kill(
+    let driver = Kill(
         Command::new("chromedriver")
             .arg(format!("--port={driver_port}"))
             .stdout(Stdio::null())
@@ -311,6 +378,22 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
         port: driver_port,
         session: id,
     };
+    Some(Served {
+        dir,
+        study,
+        base,
+        b,
+        _driver: driver,
+        _server: server,
+    })
+}
+
+#[test]
+fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
+    let Some(served) = serve() else {
+        return;
+    };
+    let (b, base, study) = (&served.b, &served.base, &served.study);
 
     // Search: type the query, submit, see the KWIC lines with the match marked.
     b.go(&format!("{base}/search"));
@@ -359,4 +442,97 @@ fn a_researcher_searches_opens_a_transcript_at_a_hit_and_pins_a_quote() {
 fn http_ready(port: u16) -> Option<()> {
     TcpStream::connect(("127.0.0.1", port)).ok()?;
     (http(port, "GET", "/status", None)["value"]["ready"] == true).then_some(())
+}
+
+/// A coder corrects the machine in the browser: clicks a sentence, rejects its coding (the
+/// name is typed once and remembered), selects a span with the mouse and adds a code to it,
+/// takes the rejection back; `citata tag` reads what was decided.
+#[test]
+fn a_coder_rejects_and_adds_codings_in_the_browser() {
+    let Some(served) = serve() else {
+        return;
+    };
+    let (b, base, study) = (&served.b, &served.base, &served.study);
+    b.go(&format!("{base}/transcripts/zakupki.txt"));
+    let sentence =
+        "//span[contains(concat(' ', @class, ' '), ' s ') and contains(., 'отсрочка у нас')]";
+    let s = b.wait_by("xpath", sentence);
+    assert!(
+        b.property(&s, "title").contains("Условия оплаты"),
+        "{}",
+        b.property(&s, "title")
+    );
+    // A click on the sentence opens its coding panel.
+    b.click(&s);
+    b.wait_url("at=");
+    let panel = b.wait_text("#decide");
+    assert!(panel.contains("Кодирование предложения"), "{panel}");
+    let coder = b.wait("#decide input[name=coder]");
+    b.type_in(&coder, "Анна К.");
+    b.click(&b.wait("#decide li[data-code=payment_terms] button[value='reject:payment_terms']"));
+    // Back on the sentence: the coding is rejected, its stripe gone, the name remembered.
+    b.wait("#decide li.rejected[data-code=payment_terms]");
+    let s = b.wait_by("xpath", sentence);
+    assert!(!b.property(&s, "title").contains("Условия оплаты"));
+    assert_eq!(
+        b.property(&b.wait("#decide input[name=coder]"), "value"),
+        "Анна К."
+    );
+    let file = std::fs::read_to_string(study.join("decisions.tsv")).expect("decisions written");
+    assert!(file.contains("reject\tzakupki.txt\t"), "{file}");
+    assert!(file.contains("\tpayment_terms\tАнна К.\t"), "{file}");
+
+    // A span selected with the mouse (after an emoji: offsets are code points, not UTF-16).
+    b.script(
+        "var s=[...document.querySelectorAll('.s')].find(e=>e.textContent.includes('склад заработал'));\
+         var t=s.firstChild, i=t.data.indexOf('склад заработал');\
+         var r=document.createRange(); r.setStart(t,i); r.setEnd(t,i+'склад заработал'.length);\
+         var sel=window.getSelection(); sel.removeAllRanges(); sel.addRange(r);\
+         s.dispatchEvent(new MouseEvent('mouseup',{bubbles:true}));",
+    );
+    b.wait_url("to=");
+    let panel = b.wait_text("#decide");
+    assert!(
+        panel.contains("Кодирование фрагмента «склад заработал»"),
+        "{panel}"
+    );
+    b.click(&b.wait("#decide select[name=param] option[value=logistics]"));
+    b.click(&b.wait("#decide button[value=add]"));
+    b.wait("#decide li[data-code=logistics]");
+    let file = std::fs::read_to_string(study.join("decisions.tsv")).unwrap();
+    assert!(
+        file.lines().any(|l| l.starts_with("add\tzakupki.txt\t")
+            && l.contains("\tlogistics\tАнна К.\t")
+            && l.ends_with("\tсклад заработал")),
+        "{file}"
+    );
+
+    // `citata tag` reads the decisions: the added coding is the coder's.
+    let tag = std::process::Command::new(env!("CARGO_BIN_EXE_citata"))
+        .args(["tag", "--format", "ndjson", "-q"])
+        .arg(study)
+        .output()
+        .unwrap();
+    let rows = String::from_utf8_lossy(&tag.stdout);
+    assert!(
+        rows.lines().any(|l| l.contains("\"param\":\"logistics\"")
+            && l.contains("\"source\":\"human\"")
+            && l.contains("Анна К.")),
+        "{rows}"
+    );
+    assert!(
+        !rows
+            .lines()
+            .any(|l| l.contains("\"param\":\"payment_terms\"") && l.contains("отсрочка у нас")),
+        "{rows}"
+    );
+
+    // The rejection taken back: the coding is there again.
+    b.click(&b.wait_by("xpath", sentence));
+    b.wait("#decide li.rejected[data-code=payment_terms]");
+    b.click(&b.wait("#decide li.rejected button[value^='undo:']"));
+    b.wait("#decide li[data-code=payment_terms]:not(.rejected)");
+    let s = b.wait_by("xpath", sentence);
+    assert!(b.property(&s, "title").contains("Условия оплаты"));
+    let _ = &served.dir;
 }

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{CodeArgs, CodeCommand};
-use crate::decisions::{Action, DECISIONS_FILE, Decision, Decisions, text_hash};
+use crate::decisions::{Action, DECISIONS_FILE, Decision, Decisions};
 use crate::ingest::{IngestConfig, discover, ingest_source};
 use crate::model::{CharIndex, Transcript};
 
@@ -75,19 +75,12 @@ fn decide(action: Action, a: &CodeArgs, out: &mut dyn Write) -> anyhow::Result<b
         }
         (None, None) => anyhow::bail!("give --sentence N or --span START..END"),
     };
-    let text: String = t.text.chars().skip(start).take(end - start).collect();
     let path = a.study.join(DECISIONS_FILE);
     let mut decisions = Decisions::load(&path)?;
-    decisions.set(Decision {
-        action,
-        doc: a.doc.clone(),
-        start,
-        end,
-        param: a.param.clone(),
-        coder: a.coder.clone(),
-        hash: text_hash(&text),
-        text: text.clone(),
-    });
+    let d = Decision::on(&t, action, (start, end), &a.param, &a.coder)
+        .ok_or_else(|| anyhow::anyhow!("{start}..{end} is not a span of {}", a.doc))?;
+    let text = d.text.clone();
+    decisions.set(d);
     decisions.save(&path)?;
     writeln!(
         out,

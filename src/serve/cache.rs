@@ -264,3 +264,60 @@ mod tests {
         }
     }
 }
+
+/// A value computed on first use, and again on first use after [`Fresh::reset`] (the study
+/// changed under it). Readers keep the value they got while a new one is computed.
+pub struct Fresh<T>(Mutex<Arc<std::sync::OnceLock<Arc<T>>>>);
+
+impl<T> Default for Fresh<T> {
+    fn default() -> Self {
+        Fresh(Mutex::new(Arc::default()))
+    }
+}
+
+impl<T> Fresh<T> {
+    /// The value, computed by `f` when there is none (concurrent callers wait for one).
+    pub fn get_or_init(&self, f: impl FnOnce() -> T) -> Arc<T> {
+        let cell = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        cell.get_or_init(|| Arc::new(f())).clone()
+    }
+
+    /// Forgets the value: the next [`Fresh::get_or_init`] computes it again.
+    pub fn reset(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = Arc::default();
+    }
+}
+
+#[cfg(test)]
+mod fresh_tests {
+    use super::Fresh;
+
+    #[test]
+    fn a_reset_value_is_computed_again_once() {
+        let f: Fresh<usize> = Fresh::default();
+        let mut calls = 0;
+        assert_eq!(
+            *f.get_or_init(|| {
+                calls += 1;
+                7
+            }),
+            7
+        );
+        assert_eq!(
+            *f.get_or_init(|| {
+                calls += 1;
+                8
+            }),
+            7
+        );
+        f.reset();
+        assert_eq!(
+            *f.get_or_init(|| {
+                calls += 1;
+                9
+            }),
+            9
+        );
+        assert_eq!(calls, 2);
+    }
+}

@@ -23,6 +23,7 @@
 //! the nesting of queries.
 
 mod cache;
+mod coding;
 mod lists;
 mod memos;
 mod pages;
@@ -72,15 +73,19 @@ pub struct App {
     pub csrf: String,
     /// Quote settings (the study's attribution template).
     pub quote_config: QuoteConfig,
-    /// Quote candidates per parameter, computed from the index on first use.
-    quotes: OnceLock<QuotePools>,
+    /// Quote candidates per parameter, computed from the index on first use (again after a
+    /// coder's decision).
+    quotes: cache::Fresh<QuotePools>,
     /// Serializes changes to the pins file.
     pins: Mutex<()>,
-    /// The report model for the study page's scores, built on first use.
-    model: OnceLock<Option<ReportModel>>,
+    /// The report model for the study page's scores, built on first use (again after a
+    /// coder's decision).
+    model: cache::Fresh<Option<ReportModel>>,
     /// The address the server listens on (set by [`run`]): accepted in `Host` besides the
     /// localhost names and loopback addresses.
     bound: OnceLock<IpAddr>,
+    /// The tagger of the index's codebook, for coding a transcript again after a decision.
+    tagger: OnceLock<Tagger>,
     /// The report in each form, built once per state of the study folder.
     reports: cache::ReportCache,
 }
@@ -112,29 +117,44 @@ impl App {
             token,
             csrf: new_token(),
             quote_config,
-            quotes: OnceLock::new(),
+            quotes: cache::Fresh::default(),
             pins: Mutex::new(()),
-            model: OnceLock::new(),
+            model: cache::Fresh::default(),
             bound: OnceLock::new(),
+            tagger: OnceLock::new(),
             reports: cache::ReportCache::default(),
         })
     }
 
     /// The study's report model (scores, changes, ratings per parameter), built once from
     /// the study folder; `None` when the report cannot be built.
-    pub fn model(&self) -> Option<&ReportModel> {
-        self.model
-            .get_or_init(|| {
-                let opts = ReportOptions {
-                    folder: self.study.clone(),
-                    ..ReportOptions::default()
-                };
-                build_report(&opts, &mut Vec::new())
-                    .ok()
-                    .flatten()
-                    .map(|r| r.model)
-            })
-            .as_ref()
+    pub fn model(&self) -> Arc<Option<ReportModel>> {
+        self.model.get_or_init(|| {
+            let opts = ReportOptions {
+                folder: self.study.clone(),
+                ..ReportOptions::default()
+            };
+            build_report(&opts, &mut Vec::new())
+                .ok()
+                .flatten()
+                .map(|r| r.model)
+        })
+    }
+
+    /// The tagger of the index's codebook (made on first use).
+    pub fn tagger(&self) -> &Tagger {
+        self.tagger.get_or_init(|| {
+            let mut analyzer = Analyzer::new();
+            Tagger::new(self.codebook.clone(), &mut analyzer)
+        })
+    }
+
+    /// Forgets what was computed from the study's codings (scores, quote pools, reports):
+    /// a coder changed them.
+    pub fn codings_changed(&self) {
+        self.model.reset();
+        self.quotes.reset();
+        self.reports.invalidate();
     }
 
     /// How many times the report was built since the server started (any form): once per
@@ -147,39 +167,25 @@ impl App {
 
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
     /// the index's codebook, candidates kept bounded per parameter.
-    pub fn quote_pools(&self) -> &Vec<Vec<Quote>> {
-        &self.pools().pools
-    }
-
-    /// The wave of a transcript (its `wave` metadata), as the quote pools saw it.
-    pub fn doc_wave(&self, doc: &str) -> Option<&str> {
-        self.pools().waves.get(doc).map(String::as_str)
+    pub fn quote_pools(&self) -> Arc<QuotePools> {
+        self.pools()
     }
 
     /// The waves of the study's transcripts, in order.
-    pub fn waves(&self) -> Vec<&str> {
-        let set: std::collections::BTreeSet<&str> =
-            self.pools().waves.values().map(String::as_str).collect();
+    pub fn waves(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<String> =
+            self.pools().waves.values().cloned().collect();
         set.into_iter().collect()
-    }
-
-    /// The division of a transcript (its `division` metadata), as the quote pools saw it.
-    pub fn doc_division(&self, doc: &str) -> Option<&str> {
-        self.pools().divisions.get(doc).map(String::as_str)
     }
 
     /// The divisions of the study's transcripts, in order.
-    pub fn divisions(&self) -> Vec<&str> {
-        let set: std::collections::BTreeSet<&str> = self
-            .pools()
-            .divisions
-            .values()
-            .map(String::as_str)
-            .collect();
+    pub fn divisions(&self) -> Vec<String> {
+        let set: std::collections::BTreeSet<String> =
+            self.pools().divisions.values().cloned().collect();
         set.into_iter().collect()
     }
 
-    fn pools(&self) -> &QuotePools {
+    fn pools(&self) -> Arc<QuotePools> {
         self.quotes.get_or_init(|| {
             let mut analyzer = Analyzer::new();
             let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
@@ -238,9 +244,11 @@ impl App {
     }
 }
 
-/// Quote candidates per parameter, and the wave and division of each transcript.
-struct QuotePools {
-    pools: Vec<Vec<Quote>>,
+/// Quote candidates per parameter, and the wave and division of each transcript (its
+/// `wave` and `division` metadata).
+pub struct QuotePools {
+    /// Candidates per parameter (codebook order).
+    pub pools: Vec<Vec<Quote>>,
     waves: std::collections::HashMap<String, String>,
     divisions: std::collections::HashMap<String, String>,
 }
@@ -269,6 +277,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/quotes/{param}/pin", post(pin))
         .route("/quotes/{param}/unpin", post(unpin))
         .route("/memos", post(memos::add))
+        .route("/decisions", post(coding::decide))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .layer(middleware::from_fn_with_state(app.clone(), shield))
         .with_state(app)
@@ -327,7 +336,7 @@ pub fn new_token() -> String {
 /// requests to this server only, nothing from anywhere else, no framing.
 pub const CSP: &str = concat!(
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-",
-    "yCjM4fYTUABwGJ7kUjZwZiMczTTRCLraZMNotrb/Amw=",
+    "tJkkHsgSsaZu9IpsOOXqy1Cg0KqRbL8R2tolQAjO2lQ=",
     "'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 );
 
@@ -608,20 +617,27 @@ async fn api_search(State(app): State<Arc<App>>, Query(p): Query<SearchParams>) 
     }
 }
 
-/// `?at=OFFSET`: the code point to open the transcript at.
+/// `?at=OFFSET`: the code point to open the transcript at; `&to=END`: a span selected from
+/// there, to code.
 #[derive(Debug, Default, Deserialize)]
 pub struct At {
     /// Code point offset.
     pub at: Option<usize>,
+    /// End of a selected span, code points.
+    pub to: Option<usize>,
 }
 
 async fn transcript(
     State(app): State<Arc<App>>,
     Path(doc): Path<String>,
     Query(at): Query<At>,
+    headers: HeaderMap,
 ) -> Response {
     match app.index.transcript(&doc) {
-        Ok(Some(view)) => Html(pages::transcript(&app, &view, at.at)).into_response(),
+        Ok(Some(view)) => {
+            let coder = coding::coder_of(&headers).unwrap_or_default();
+            Html(pages::transcript(&app, &view, at, &coder)).into_response()
+        }
         Ok(None) => (
             StatusCode::NOT_FOUND,
             Html(pages::not_found(&format!("Нет такого интервью: {doc}"))),
@@ -651,13 +667,21 @@ pub const BOARD: usize = 30;
 fn board(app: &App, param: usize, wave: Option<&str>, division: Option<&str>) -> Vec<Quote> {
     let mut config = app.quote_config.clone();
     config.top = BOARD;
-    let mut pool = app.quote_pools().get(param).cloned().unwrap_or_default();
+    let pools = app.quote_pools();
+    let mut pool = pools.pools.get(param).cloned().unwrap_or_default();
     if let Some(w) = wave {
-        pool.retain(|q| app.doc_wave(&q.doc).is_some_and(|have| same_meta(have, w)));
+        pool.retain(|q| {
+            pools
+                .waves
+                .get(&q.doc)
+                .is_some_and(|have| same_meta(have, w))
+        });
     }
     if let Some(d) = division {
         pool.retain(|q| {
-            app.doc_division(&q.doc)
+            pools
+                .divisions
+                .get(&q.doc)
                 .is_some_and(|have| same_meta(have, d))
         });
     }
@@ -687,7 +711,7 @@ impl BoardParams {
         match self.wave.as_deref().map(str::trim) {
             Some("all") | Some("") => None,
             Some(w) => Some(w.to_string()),
-            None => app.model().map(|m| m.wave.clone()),
+            None => app.model().as_ref().as_ref().map(|m| m.wave.clone()),
         }
     }
 }
@@ -1172,7 +1196,7 @@ mod tests {
             base64(&sha256(b"abc")),
             "ungWv48Bz+pBQUDeXa4iI7ADYaOWF3qctBD/YfIAFa0="
         );
-        let hash = base64(&sha256(pages::SCROLL_SCRIPT.as_bytes()));
+        let hash = base64(&sha256(pages::SCRIPT.as_bytes()));
         assert!(CSP.contains(&format!("'sha256-{hash}'")), "{CSP}");
     }
 

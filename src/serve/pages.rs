@@ -22,7 +22,8 @@ form.search{display:flex;flex-wrap:wrap;gap:.4em;margin-bottom:1em}form.search i
 .kwic td.doc{font-size:.8em;width:11em}.muted{color:#666}.err{color:#c62828}\
 .turn{display:grid;grid-template-columns:1em 9em 1fr;gap:.2em .8em;margin:.2em 0}.who{color:#555;font-size:.9em}\
 .stripes{display:flex;gap:2px;justify-content:flex-end}.stripe{width:6px;min-height:1.2em;border-radius:2px}\
-.s{padding:.05em 0}.s.coded{-webkit-box-decoration-break:clone;box-decoration-break:clone}.s.here{background-color:#ffe08a}\
+.decide ul{list-style:none;padding:0;margin:.3em 0}.decide li{margin:.15em 0}.decide li i{display:inline-block;width:.8em;height:.8em;border-radius:2px;margin-right:.4em}.decide li.rejected{color:#888}.decide button{font-size:.85em}\
+.s{padding:.05em 0;cursor:pointer}.s.coded{-webkit-box-decoration-break:clone;box-decoration-break:clone}.s.here{background-color:#ffe08a}\
 .paras .para{border-bottom:1px solid #ddd;padding:.45em 0}.para .src{font-size:.8em}.para p{margin:.2em 0}.ctx{color:#999}.ctx b{font-weight:normal;font-style:italic}\
 main.wide{max-width:none}.scroll{overflow-x:auto}.grid{width:auto;min-width:60%}.grid td,.grid th{text-align:right;white-space:nowrap}.grid th{font-size:.8em;white-space:normal;vertical-align:bottom}.grid td.name,.grid th.name{text-align:left;white-space:normal}\
 .grid tr.level td{background:#eef3f8;font-weight:bold;text-align:left}.grid td a{text-decoration:none;color:inherit}.grid small{color:#666}\
@@ -201,6 +202,19 @@ pub fn not_found(msg: &str) -> String {
     )
 }
 
+/// The page that says why a change was not made (`title`), with the way `back`.
+pub fn refusal(title: &str, msg: &str, back: &str) -> String {
+    layout(
+        title,
+        &format!(
+            "<h1>{}</h1><p>{}</p><p><a href=\"{}\">Вернуться</a></p>",
+            esc(title),
+            esc(msg),
+            esc(back)
+        ),
+    )
+}
+
 /// The page that says why a pin was refused, with the way back to the quote board.
 pub fn pin_refused(param: &str, msg: &str) -> String {
     layout(
@@ -238,7 +252,9 @@ fn change(v: Option<f64>) -> String {
 /// coded passages, quote candidates), with links to search and to the quote board.
 pub fn study(app: &App, stats: &Stats) -> String {
     let model = app.model();
+    let model = Option::as_ref(&model);
     let pools = app.quote_pools();
+    let pools = &pools.pools;
     let mut b = String::new();
     let title = model.map_or("Исследование", |m| m.title.as_str());
     let _ = write!(b, "<h1>{}</h1><p class=\"muted\">", esc(title));
@@ -675,7 +691,8 @@ pub(super) fn doc_path(doc: &str) -> String {
 }
 
 /// A transcript: turns, sentences with their codes as stripes, opened at `at`.
-pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String {
+pub fn transcript(app: &App, view: &TranscriptView, opened: super::At, coder: &str) -> String {
+    let at = opened.at;
     let t = &view.transcript;
     let ix = CharIndex::new(&t.text);
     let mut b = String::new();
@@ -711,6 +728,7 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
     for (ti, turn) in t.turns.iter().enumerate() {
         let speaker = t.turn_speaker(turn);
         let mut line = String::new();
+        let mut here_in_turn = false;
         while let Some(s) = sentences.next_if(|s| s.turn <= ti) {
             if s.turn < ti {
                 continue;
@@ -725,6 +743,7 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
             }
             if here {
                 class.push_str(" here");
+                here_in_turn = true;
             }
             let title = codes.map_or(String::new(), |c| {
                 c.iter()
@@ -752,16 +771,27 @@ pub fn transcript(app: &App, view: &TranscriptView, at: Option<usize>) -> String
             esc(&format!("в файле: {}", speaker.label)),
             esc(who)
         );
+        // The coding panel under the turn of the sentence the page is opened at.
+        if let Some(a) = at.filter(|_| here_in_turn) {
+            b.push_str(&super::coding::panel(app, view, a, opened.to, coder));
+        }
     }
     b.push_str("<script>");
-    b.push_str(SCROLL_SCRIPT);
+    b.push_str(SCRIPT);
     b.push_str("</script>");
     layout(&t.doc, &b)
 }
 
-/// The one script of the pages: the transcript page scrolls to the sentence it was opened
-/// at. The Content-Security-Policy allows it by its hash (`serve::CSP`; a test checks it).
-pub const SCROLL_SCRIPT: &str = "(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}})();";
+/// The one script of the pages, on the transcript page: it scrolls to the sentence the page
+/// was opened at; a click on a sentence opens the page at it (with its coding panel), and a
+/// span selected with the mouse opens it at that span (`?at=&to=`, code points, counted
+/// from the sentence's start in its `id`). The Content-Security-Policy allows it by its hash
+/// (`serve::CSP`; a test checks it).
+pub const SCRIPT: &str = "(function(){var e=document.querySelector('.s.here');if(e){e.scrollIntoView();window.scrollBy(0,-120);}\
+function pos(n,o){var s=n&&(n.nodeType===1?n:n.parentNode);s=s&&s.closest?s.closest('.s'):null;if(!s)return null;var r=document.createRange();r.selectNodeContents(s);r.setEnd(n,o);return parseInt(s.id.slice(1),10)+Array.from(r.toString()).length;}\
+document.addEventListener('mouseup',function(ev){if(ev.target.closest&&ev.target.closest('a,button,input,select,textarea,label,form,summary'))return;var sel=window.getSelection();\
+if(sel&&!sel.isCollapsed){var a=pos(sel.anchorNode,sel.anchorOffset),b=pos(sel.focusNode,sel.focusOffset);if(a===null||b===null)return;var x=Math.min(a,b),y=Math.max(a,b);if(y>x){location.search='?at='+x+'&to='+y;}return;}\
+var s=ev.target.closest&&ev.target.closest('.s');if(s){location.search='?at='+s.id.slice(1);}});})();";
 
 fn polarity_ru(p: &str) -> &'static str {
     match p {
@@ -831,7 +861,7 @@ pub fn quotes(
     let waves = app.waves();
     if !waves.is_empty() {
         b.push_str("<p>Волна: ");
-        for w in waves.iter().map(|w| Some(*w)).chain([None]) {
+        for w in waves.iter().map(|w| Some(w.as_str())).chain([None]) {
             let label = w.unwrap_or("все");
             if w == wave {
                 let _ = write!(b, "<b>{}</b> ", esc(label));
@@ -849,7 +879,7 @@ pub fn quotes(
     let divisions = app.divisions();
     if !divisions.is_empty() {
         b.push_str("<p>Подразделение: ");
-        for d in divisions.iter().map(|d| Some(*d)).chain([None]) {
+        for d in divisions.iter().map(|d| Some(d.as_str())).chain([None]) {
             let label = d.unwrap_or("все");
             let current = match (d, division) {
                 (Some(d), Some(want)) => super::same_meta(d, want),
