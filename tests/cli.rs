@@ -7810,6 +7810,18 @@ b.txt,Р-02,Служба главного механика,Главный мех
         assert!(search("code:delivery").is_empty());
         assert_eq!(search("source:human"), [sentence]);
         assert_eq!(search("source:human AND code:pricing"), [sentence]);
+        let run = citata([
+            os("search"),
+            os(""),
+            os("--source"),
+            os("human"),
+            os("--index"),
+            idx.as_os_str(),
+            os("--format"),
+            os("ndjson"),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(json_lines(&run.stdout).len(), 1, "{}", run.stdout);
         // Nothing changed since: nothing is coded again.
         assert!(add().starts_with("0 transcript(s) indexed"));
         // retag reads the decisions of the folder the transcripts came from.

@@ -527,7 +527,19 @@ fn a_coder_rejects_and_adds_codings_in_the_browser() {
         "{rows}"
     );
 
+    // The search page lists the coders' codings alone («ручное кодирование»).
+    b.go(&format!("{base}/search?source=human"));
+    let list = b.wait_text(".paras");
+    assert!(list.contains("склад заработал"), "{list}");
+    assert!(!list.contains("отсрочка у нас"), "{list}");
+    let boxed = b.wait("input[name=source][value=human]");
+    assert_eq!(
+        b.call("GET", &format!("/element/{boxed}/property/checked"), None),
+        json!(true)
+    );
+
     // The rejection taken back: the coding is there again.
+    b.go(&format!("{base}/transcripts/zakupki.txt"));
     b.click(&b.wait_by("xpath", sentence));
     b.wait("#decide li.rejected[data-code=payment_terms]");
     b.click(&b.wait("#decide li.rejected button[value^='undo:']"));

@@ -542,6 +542,10 @@ pub struct SearchArgs {
     /// Only ideas and wishes.
     #[arg(long)]
     pub wish: bool,
+    /// Only codings of this source: human (added by a coder, decisions.tsv), keyword,
+    /// context.
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
     /// Most hits.
     #[arg(long, default_value_t = 20)]
     pub limit: usize,

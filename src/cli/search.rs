@@ -38,6 +38,7 @@ pub fn run(args: &SearchArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyho
         role: args.role.clone(),
         polarity: args.polarity.clone(),
         wish: args.wish,
+        source: args.source.clone(),
         filters,
         limit: args.limit.max(1),
         facets: args.facets,

@@ -32,6 +32,9 @@ pub struct SearchQuery {
     pub polarity: Option<String>,
     /// Only wishes.
     pub wish: bool,
+    /// Only sentences with a coding of this source (`human`: added by a coder; `keyword`,
+    /// `context`: the machine's).
+    pub source: Option<String>,
     /// `(key, value)` metadata filters (all must hold; case does not matter).
     pub filters: Vec<(String, String)>,
     /// Most hits (0: only count).
@@ -316,6 +319,7 @@ impl CitataIndex {
             (NameKind::Level, &q.level),
             (NameKind::Role, &q.role),
             (NameKind::Polarity, &q.polarity),
+            (NameKind::Source, &q.source),
         ] {
             if let Some(v) = v {
                 checked(kind, v)?;
@@ -350,6 +354,9 @@ impl CitataIndex {
         }
         if q.wish {
             parts.push((Occur::Must, term(f.wish, "true")));
+        }
+        if let Some(s) = &q.source {
+            parts.push((Occur::Must, term(f.code_source, s)));
         }
         for (k, v) in &q.filters {
             parts.push((

@@ -522,6 +522,8 @@ pub struct SearchParams {
     pub polarity: Option<String>,
     /// Only wishes (any non-empty value).
     pub wish: Option<String>,
+    /// Only codings of this source (`human`: those coders added).
+    pub source: Option<String>,
     /// Most hits.
     pub limit: Option<usize>,
 }
@@ -539,6 +541,7 @@ impl SearchParams {
                 &self.role,
                 &self.polarity,
                 &self.wish,
+                &self.source,
             ]
             .into_iter()
             .all(blank)
@@ -563,6 +566,7 @@ impl SearchParams {
             role: some(&self.role),
             polarity: some(&self.polarity),
             wish: some(&self.wish).is_some(),
+            source: some(&self.source),
             filters,
             limit: self.limit.unwrap_or(100).clamp(1, MAX_LIMIT),
             facets: true,

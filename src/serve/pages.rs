@@ -453,7 +453,7 @@ fn query_error(e: &QueryError) -> String {
 }
 
 /// The search's filters by their names in the query string.
-pub(super) fn filter_fields(p: &SearchParams) -> [(&'static str, &Option<String>); 7] {
+pub(super) fn filter_fields(p: &SearchParams) -> [(&'static str, &Option<String>); 8] {
     [
         ("param", &p.param),
         ("level", &p.level),
@@ -462,6 +462,7 @@ pub(super) fn filter_fields(p: &SearchParams) -> [(&'static str, &Option<String>
         ("role", &p.role),
         ("polarity", &p.polarity),
         ("wish", &p.wish),
+        ("source", &p.source),
     ]
 }
 
@@ -529,7 +530,8 @@ pub fn search(
         b,
         "<form class=\"search\" method=\"get\" action=\"/search\">\
 <input name=\"q\" value=\"{}\" placeholder=\"оплата, &quot;сроки поставки&quot;, отсроч*, цена НЕ скидка\" autofocus>{}{}{}{}\
-<label><input type=\"checkbox\" name=\"wish\" value=\"1\"{} onchange=\"this.form.submit()\"> пожелания</label>",
+<label><input type=\"checkbox\" name=\"wish\" value=\"1\"{} onchange=\"this.form.submit()\"> пожелания</label>\
+<label title=\"Предложения, которым код добавил кодировщик\"><input type=\"checkbox\" name=\"source\" value=\"human\"{}> ручное кодирование</label>",
         esc(&p.q),
         select("param", p.param.as_deref(), &params, "все параметры"),
         select("level", p.level.as_deref(), &levels, "все уровни"),
@@ -541,6 +543,11 @@ pub fn search(
             "любая тональность"
         ),
         if p.wish.as_deref().is_some_and(|w| !w.is_empty()) {
+            " checked"
+        } else {
+            ""
+        },
+        if p.source.as_deref() == Some("human") {
             " checked"
         } else {
             ""
