@@ -11078,7 +11078,7 @@ mod serve_pages {
         write(
             &c,
             "a.txt",
-            "---\ndivision: Финансы\nwave: 2026\n---\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. Цены высокие, и сроки поставки срывают. Дмитрий Ковалёв обещал склад.\n",
+            "---\ndivision: Финансы\nwave: 2026\n---\nАудиозапись от 12.03, связь прерывалась\nИнтервьюер: Как с оплатой?\nРеспондент: Оплата вовремя, отсрочка шестьдесят дней. Цены высокие, и сроки поставки срывают. Дмитрий Ковалёв обещал склад.\n",
         );
         write(
             &c,
@@ -11173,6 +11173,15 @@ mod serve_pages {
             "{row}"
         );
         assert!(row.contains("<td>Закупки</td><td>2025</td>"), "{row}");
+        // A warning says what it means in Russian, the reader's words under it.
+        let row = body
+            .split("<tr>")
+            .find(|r| r.contains("/transcripts/a.txt"))
+            .unwrap();
+        assert!(
+            row.contains("<summary>1 предупреждение</summary><ul><li>Строки вне реплик (до первой метки говорящего или после заголовка) не кодируются и не цитируются; если это речь, добавьте метку говорящего.<br><small class=\"muted\">1 line outside any speaker's turn"),
+            "{row}"
+        );
         // The file that failed is listed with the reason in Russian.
         assert!(body.contains("не прочитано: 1 файл"), "{body}");
         let unread = &body[body.find("id=\"unread\"").expect("the unread table")..];

@@ -438,6 +438,65 @@ fn percent(part: usize, whole: usize) -> String {
         .map_or_else(|| "—".to_string(), |p| format!("{p} %"))
 }
 
+/// What an ingest warning (or a coding decision's) means, in Russian, for the page; the
+/// reader's own words are shown under it. `None` for a warning not known here.
+fn warning_ru(w: &str) -> Option<&'static str> {
+    const KNOWN: [(&str, &str); 12] = [
+        (
+            "outside any speaker's turn",
+            "Строки вне реплик (до первой метки говорящего или после заголовка) не кодируются и не цитируются; если это речь, добавьте метку говорящего.",
+        ),
+        (
+            "no speaker labels found; the paragraphs alternate",
+            "Меток говорящих нет: абзацы прочитаны как чередование вопрос / ответ. Проверьте реплики или добавьте метки «Интервьюер:» / «Респондент:».",
+        ),
+        (
+            "no speaker labels found",
+            "Меток говорящих нет: весь текст прочитан как одна реплика респондента, без интервьюера. Добавьте метки «Интервьюер:» / «Респондент:».",
+        ),
+        (
+            "outside the speaker table were ignored",
+            "Абзацы и таблицы вне таблицы реплик пропущены.",
+        ),
+        (
+            "the file is XML/HTML saved as",
+            "Файл — XML/HTML, сохранённый с расширением текста: теги удалены. Надёжнее сохранить его как обычный текст.",
+        ),
+        (
+            "no speaker_id on the words",
+            "В распознавании нет разметки говорящих: весь текст — одна реплика респондента, без интервьюера.",
+        ),
+        (
+            "SpeechKit result with one audio channel",
+            "Один аудиоканал: говорящих не различить, весь текст — одна реплика респондента. Пишите каждого говорящего в свой канал.",
+        ),
+        (
+            "the recognized text has no punctuation",
+            "В распознанном тексте нет пунктуации: границы предложений поставлены по паузам.",
+        ),
+        (
+            "sentence boundaries are inferred",
+            "Границы части предложений поставлены автоматически: сплошная речь без пунктуации разрезана по вводным словам, союзам и запятым.",
+        ),
+        (
+            "credit the translator or the subtitle maker",
+            "Строки субтитров с указанием переводчика или автора субтитров — не речь, они пропущены.",
+        ),
+        (
+            "no speaker marks in the subtitles",
+            "В субтитрах нет меток говорящих: весь текст — одна реплика респондента, без интервьюера.",
+        ),
+        (
+            "the text there changed; the decision is not applied",
+            "Решение кодировщика не применено: текст фрагмента изменился после правки стенограммы.",
+        ),
+    ];
+    KNOWN
+        .iter()
+        .find(|(en, _)| w.contains(en))
+        .map(|(_, ru)| *ru)
+}
+
 /// `/transcripts`: every transcript with its attributes, coverage and warnings; the files of
 /// the study folder that are not in the index with the reason.
 pub(super) async fn transcripts(State(app): State<Arc<App>>) -> Response {
@@ -538,7 +597,19 @@ fn transcripts_page(docs: &[Doc], unread: &[Unread]) -> String {
                 crate::ru::count(t.warnings.len(), crate::ru::WARNINGS)
             );
             for w in &t.warnings {
-                let _ = write!(b, "<li>{}</li>", esc(w));
+                match warning_ru(w) {
+                    Some(ru) => {
+                        let _ = write!(
+                            b,
+                            "<li>{}<br><small class=\"muted\">{}</small></li>",
+                            esc(ru),
+                            esc(w)
+                        );
+                    }
+                    None => {
+                        let _ = write!(b, "<li>{}</li>", esc(w));
+                    }
+                }
             }
             b.push_str("</ul></details>");
         }
