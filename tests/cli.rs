@@ -8712,6 +8712,126 @@ mod serve {
         (status, String::from_utf8(bytes.to_vec()).unwrap())
     }
 
+    /// A decision posted from the transcript page reaches every page at once: the quote
+    /// board, search by code, the study page's counts and the report; refusals say why in
+    /// Russian.
+    #[tokio::test]
+    async fn a_coding_decision_reaches_every_page_at_once() {
+        let (dir, app) = app(None);
+        // The respondent's whole answer about payment (two sentences, coded by keyword and
+        // as the answer to the question).
+        let passage = "Оплата вовремя, отсрочка шестьдесят дней. <script>alert(1)</script> Сроки поставки срывают.";
+        let (_, board, _) = get(&app, "/quotes/payment_terms?wave=all", &[]).await;
+        assert!(board.contains("doc\" value=\"a.txt\""), "{board}");
+        let (_, report, _) = get(&app, "/report.json", &[]).await;
+        let codings = |report: &str| -> u64 {
+            let j: serde_json::Value = serde_json::from_str(report).unwrap();
+            j["levels"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|l| l["parameters"].as_array().unwrap())
+                .find(|p| p["id"] == "payment_terms")
+                .unwrap()["codings"]
+                .as_u64()
+                .unwrap()
+        };
+        let before = codings(&report);
+        let (_, hits, _) = get(&app, "/api/search?q=code:payment_terms", &[]).await;
+        assert!(hits.contains("Оплата вовремя"), "{hits}");
+        let (_, v, _) = get(&app, "/api/transcripts/a.txt", &[]).await;
+        let v: serde_json::Value = serde_json::from_str(&v).unwrap();
+        let text = v["transcript"]["text"].as_str().unwrap();
+        let start = text[..text.find(passage).unwrap()].chars().count();
+        let coded = v["codes"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(at, codes)| {
+                let at: usize = at.parse().unwrap();
+                at >= start
+                    && at < start + passage.chars().count()
+                    && codes
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|c| c == "payment_terms")
+            })
+            .count();
+        assert_eq!(coded, 2, "{v}");
+        let (start, end) = (
+            start.to_string(),
+            (start + passage.chars().count()).to_string(),
+        );
+        let form = |decide: &'static str, coder: &'static str| {
+            vec![
+                ("csrf", app.csrf.clone()),
+                ("doc", "a.txt".to_string()),
+                ("start", start.clone()),
+                ("end", end.clone()),
+                ("decide", decide.to_string()),
+                ("coder", coder.to_string()),
+            ]
+        };
+        let send = |f: Vec<(&'static str, String)>| {
+            let app = app.clone();
+            async move {
+                let f: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                post_page(&app, "/decisions", &f, None).await
+            }
+        };
+        // Refusals: no coder, an unknown parameter, a forged form.
+        let (status, page) = send(form("reject:payment_terms", " ")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(page.contains("<h1>Решение не записано</h1>"), "{page}");
+        assert!(page.contains("поле «Кодировщик» пусто"), "{page}");
+        let (status, page) = send(form("reject:payment_term", "Анна")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            page.contains("Параметра «payment_term» нет в кодовой книге."),
+            "{page}"
+        );
+        let mut forged = form("reject:payment_terms", "Анна");
+        forged[0].1 = "forged".into();
+        assert_eq!(send(forged).await.0, StatusCode::FORBIDDEN);
+        assert!(!dir.path().join("study/decisions.tsv").exists());
+
+        let (status, location) = post(
+            &app,
+            "/decisions",
+            &form("reject:payment_terms", "Анна")
+                .iter()
+                .map(|(k, v)| (*k, v.as_str()))
+                .collect::<Vec<_>>(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.starts_with("/transcripts/a.txt?at="), "{location}");
+        let file = std::fs::read_to_string(dir.path().join("study/decisions.tsv")).unwrap();
+        assert!(
+            file.contains(&format!(
+                "reject\ta.txt\t{start}\t{end}\tpayment_terms\tАнна\t"
+            )),
+            "{file}"
+        );
+        let (_, board, _) = get(&app, "/quotes/payment_terms?wave=all", &[]).await;
+        assert!(!board.contains("doc\" value=\"a.txt\""), "{board}");
+        assert!(board.contains("doc\" value=\"sub/b.txt\""), "{board}");
+        let (_, hits, _) = get(&app, "/api/search?q=code:payment_terms", &[]).await;
+        assert!(!hits.contains("Оплата вовремя"), "{hits}");
+        assert!(hits.contains("Как с оплатой?"), "{hits}");
+        assert!(hits.contains("\"sub/b.txt\""), "{hits}");
+        let (_, report, _) = get(&app, "/report.json", &[]).await;
+        assert_eq!(codings(&report), before - 2);
+        // The transcript page offers to take it back.
+        let (_, page, _) = get(&app, &format!("/transcripts/a.txt?at={start}"), &[]).await;
+        assert!(
+            page.contains(&format!("value=\"undo:{start}:{end}:payment_terms\"")),
+            "{page}"
+        );
+        assert!(page.contains("отклонено: Анна"), "{page}");
+    }
+
     #[tokio::test]
     async fn quote_board_pins_and_unpins_into_the_study_folder() {
         let (_dir, app) = app(None);

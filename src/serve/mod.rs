@@ -189,8 +189,15 @@ impl App {
         self.quotes.get_or_init(|| {
             let mut analyzer = Analyzer::new();
             let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
+            // The coders' decisions count here as in the report: a rejected coding gives
+            // no quote, an added one may.
+            let decisions = crate::decisions::Decisions::load(
+                &self.study.join(crate::decisions::DECISIONS_FILE),
+            )
+            .unwrap_or_default();
             let pipeline = Pipeline {
                 quotes: self.quote_config.clone(),
+                decisions: decisions.to_apply(),
                 ..Pipeline::new(
                     &tagger,
                     Needs {
