@@ -7674,6 +7674,26 @@ b.txt,Р-02,Служба главного механика,Главный мех
         );
     }
 
+    /// `citata code ACTION` by Анна on sentence 1 of b.txt («Всё вовремя привозят, …»).
+    fn decide_on_b(study: &Path, cb: &Path, action: &str, param: &str) {
+        let run = citata([
+            os("code"),
+            os(action),
+            study.as_os_str(),
+            os("--doc"),
+            os("b.txt"),
+            os("--sentence"),
+            os("1"),
+            os("--param"),
+            os(param),
+            os("--coder"),
+            os("Анна"),
+            os("--codebook"),
+            cb.as_os_str(),
+        ]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+
     /// The report counts what the coders decided: a rejected coding is no longer a coding of
     /// its parameter, an added one is; a decision whose text changed is said.
     #[test]
@@ -7706,26 +7726,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
             (n("delivery"), n("pricing"), run.stderr)
         };
         let (delivery, pricing, _) = counts();
-        let code = |action: &str, param: &str| {
-            let run = citata([
-                os("code"),
-                os(action),
-                s.as_os_str(),
-                os("--doc"),
-                os("b.txt"),
-                os("--sentence"),
-                os("1"),
-                os("--param"),
-                os(param),
-                os("--coder"),
-                os("Анна"),
-                os("--codebook"),
-                cb.as_os_str(),
-            ]);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-        };
-        code("reject", "delivery");
-        code("add", "pricing");
+        decide_on_b(&s, &cb, "reject", "delivery");
+        decide_on_b(&s, &cb, "add", "pricing");
         let (d, p, _) = counts();
         assert_eq!((d, p), (delivery - 1, pricing + 1));
 
@@ -7784,24 +7786,8 @@ b.txt,Р-02,Служба главного механика,Главный мех
         add();
         assert_eq!(search("code:delivery"), [sentence]);
         assert!(search("source:human").is_empty());
-        for (action, param) in [("reject", "delivery"), ("add", "pricing")] {
-            let run = citata([
-                os("code"),
-                os(action),
-                s.as_os_str(),
-                os("--doc"),
-                os("b.txt"),
-                os("--sentence"),
-                os("1"),
-                os("--param"),
-                os(param),
-                os("--coder"),
-                os("Анна"),
-                os("--codebook"),
-                cb.as_os_str(),
-            ]);
-            assert_eq!(run.code, 0, "{}", run.stderr);
-        }
+        decide_on_b(&s, &cb, "reject", "delivery");
+        decide_on_b(&s, &cb, "add", "pricing");
         let said = add();
         assert!(
             said.starts_with("1 transcript(s) indexed (3 sentences), 1 unchanged"),

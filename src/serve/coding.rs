@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{App, pages, same_token};
+use super::{App, pages, stale_form};
 use crate::decisions::{Action, DECISIONS_FILE, Decision, Decisions};
 use crate::index::TranscriptView;
 use crate::model::CharIndex;
@@ -264,12 +264,8 @@ fn change_of(form: &DecisionForm) -> Option<Change> {
 /// `POST /decisions`: records a coder's decision (or takes one back), codes the transcript
 /// again in the index, and goes back to the sentence.
 pub async fn decide(State(app): State<Arc<App>>, Form(form): Form<DecisionForm>) -> Response {
-    if !same_token(&form.csrf, &app.csrf) {
-        return (
-            StatusCode::FORBIDDEN,
-            "the form is stale or from another site; reload the page\n",
-        )
-            .into_response();
+    if let Some(stale) = stale_form(&form.csrf, &app.csrf) {
+        return stale;
     }
     let back_to = back(&form);
     let refused = move |status: StatusCode, msg: &str| -> Response {

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
-use super::{App, pages, same_token};
+use super::{App, pages, stale_form};
 use crate::memos::{Anchor, MEMOS_FILE, Memo, Memos, SpanAnchor};
 use crate::model::{CharIndex, Transcript};
 use crate::report::render::esc;
@@ -192,12 +192,8 @@ fn refused(status: StatusCode, msg: &str) -> Response {
 
 /// `POST /memos`: writes a memo and goes back to the transcript (at the span) or the board.
 pub async fn add(State(app): State<Arc<App>>, Form(form): Form<MemoForm>) -> Response {
-    if !same_token(&form.csrf, &app.csrf) {
-        return (
-            StatusCode::FORBIDDEN,
-            "the form is stale or from another site; reload the page\n",
-        )
-            .into_response();
+    if let Some(stale) = stale_form(&form.csrf, &app.csrf) {
+        return stale;
     }
     let text = form.text.trim().replace("\r\n", "\n");
     if text.is_empty() {

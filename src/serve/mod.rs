@@ -347,6 +347,18 @@ pub const CSP: &str = concat!(
     "'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 );
 
+/// 403 when a form's token is not this server's (`csrf`: the form's, `ours`: the server's):
+/// the form is stale (the server restarted) or another site's.
+pub(crate) fn stale_form(csrf: &str, ours: &str) -> Option<Response> {
+    (!same_token(csrf, ours)).then(|| {
+        (
+            StatusCode::FORBIDDEN,
+            "the form is stale or from another site; reload the page\n",
+        )
+            .into_response()
+    })
+}
+
 /// True when `a` and `b` are equal, in a time that depends only on their lengths (tokens are
 /// compared so that timing does not tell how much of a guess was right).
 pub fn same_token(a: &str, b: &str) -> bool {
@@ -873,12 +885,8 @@ fn change_pins(
     form: &PinForm,
     f: impl FnOnce(&mut Pins) -> Result<(), Box<Response>>,
 ) -> Response {
-    if !same_token(&form.csrf, &app.csrf) {
-        return (
-            StatusCode::FORBIDDEN,
-            "the form is stale or from another site; reload the page\n",
-        )
-            .into_response();
+    if let Some(stale) = stale_form(&form.csrf, &app.csrf) {
+        return stale;
     }
     if form.text.as_ref().is_some_and(|t| t.len() > MAX_QUOTE) {
         return bad_request(format!("the quote is longer than {MAX_QUOTE} bytes"));
