@@ -3,7 +3,6 @@
 use std::io::Write;
 
 use super::{Bar, IndexCommand, IndexDir, transcripts};
-use crate::index::IndexCodebook;
 use crate::study::{self, index::AddOptions, index::existing};
 
 /// Runs an `index` subcommand; returns false when something failed (exit 2).
@@ -76,10 +75,7 @@ pub fn run(cmd: &IndexCommand, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                     removed += 1;
                 }
             }
-            let icb = match idx.codebook()? {
-                Some(c) => c,
-                None => IndexCodebook::read(None)?,
-            };
+            let icb = idx.own_codebook()?;
             idx.commit(&mut writer, &icb)?;
             writeln!(out, "{removed} transcript(s) removed")?;
             Ok(true)

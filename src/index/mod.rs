@@ -234,6 +234,18 @@ impl CitataIndex {
         Ok(read_payload(&self.index, &self.dir)?.map(|p| p.codebook))
     }
 
+    /// The codebook the index was coded with, else (an index with none yet) the embedded
+    /// default.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    pub fn own_codebook(&self) -> crate::Result<IndexCodebook> {
+        match self.codebook()? {
+            Some(c) => Ok(c),
+            None => IndexCodebook::read(None),
+        }
+    }
+
     /// The codebook to add transcripts with: the one asked for, else the index's own, else
     /// the embedded default.
     ///

@@ -314,32 +314,28 @@ pub async fn decide(State(app): State<Arc<App>>, Form(form): Form<DecisionForm>)
     let done = tokio::task::spawn_blocking(move || -> Result<usize, Box<Response>> {
         let refused = |status, msg: &str| Box::new(refused_there(status, msg));
         let app = app2;
-        let view = match app.index.transcript(&doc) {
-            Ok(Some(v)) => v,
+        let failed = |e: &dyn std::fmt::Display| {
+            Box::new((StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response())
+        };
+        let stored = match app.index.stored_transcript(&doc) {
+            Ok(Some(s)) => s,
             Ok(None) => {
                 return Err(refused(
                     StatusCode::NOT_FOUND,
                     &format!("Нет такого интервью: {doc}"),
                 ));
             }
-            Err(e) => {
-                return Err(Box::new(
-                    (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
-                ));
-            }
+            Err(e) => return Err(failed(&e)),
         };
-        let t = &view.transcript;
+        let (t, stored_path, stored_hash) = stored.load(&app.index.fields).map_err(|e| failed(&e))?;
         let _guard = WRITING
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let path = app.study.join(DECISIONS_FILE);
-        let failed = |e: &dyn std::fmt::Display| {
-            Box::new((StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")).into_response())
-        };
         let mut decisions = Decisions::load(&path).map_err(|e| failed(&e))?;
         match change {
             Change::Set(action, param) => {
-                let Some(d) = Decision::on(t, action, (start, end), &param, &coder) else {
+                let Some(d) = Decision::on(&t, action, (start, end), &param, &coder) else {
                     return Err(refused(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &format!("Фрагмент {start}..{end} вне текста интервью {doc}."),
@@ -357,23 +353,31 @@ pub async fn decide(State(app): State<Arc<App>>, Form(form): Form<DecisionForm>)
             }
         }
         decisions.save(&path).map_err(|e| failed(&e))?;
-        let recoded = crate::study::index::recode(&app.index, app.tagger(), &decisions, &doc)
-            .and_then(|_| Ok(app.index.reload()?));
+        // Back to the sentence the span starts in.
+        let ix = CharIndex::new(&t.text);
+        let sentence = t
+            .sentences
+            .iter()
+            .map(|s| ix.char_offset(s.span.start))
+            .take_while(|&x| x <= start)
+            .last()
+            .unwrap_or(start);
+        let recoded = crate::study::index::recode(
+            &app.index,
+            app.tagger(),
+            &decisions,
+            t,
+            &stored_path,
+            &stored_hash,
+        )
+        .and_then(|()| Ok(app.index.reload()?));
         app.codings_changed();
         if let Err(e) = recoded {
             return Err(failed(&format!(
                 "Решение записано в {DECISIONS_FILE}, но индекс не обновлён ({e}); выполните citata index add."
             )));
         }
-        // Back to the sentence the span starts in.
-        let ix = CharIndex::new(&t.text);
-        Ok(t
-            .sentences
-            .iter()
-            .map(|s| ix.char_offset(s.span.start))
-            .take_while(|&x| x <= start)
-            .last()
-            .unwrap_or(start))
+        Ok(sentence)
     })
     .await;
     let sentence = match done {

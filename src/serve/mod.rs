@@ -101,10 +101,7 @@ impl App {
         token: Option<String>,
     ) -> crate::Result<App> {
         let idx = CitataIndex::open_or_create(index)?;
-        let icb = match idx.codebook()? {
-            Some(c) => c,
-            None => crate::index::IndexCodebook::read(None)?,
-        };
+        let icb = idx.own_codebook()?;
         let codebook = icb.compile(&mut Analyzer::new())?;
         let mut quote_config = QuoteConfig::default();
         if let Some(a) = StudyFile::load(&study).ok().and_then(|s| s.attribution) {
@@ -168,86 +165,83 @@ impl App {
     /// Quote candidates per parameter (codebook order): every stored transcript tagged with
     /// the index's codebook, candidates kept bounded per parameter.
     pub fn quote_pools(&self) -> Arc<QuotePools> {
-        self.pools()
+        self.quotes.get_or_init(|| self.compute_pools())
     }
 
     /// The waves of the study's transcripts, in order.
     pub fn waves(&self) -> Vec<String> {
         let set: std::collections::BTreeSet<String> =
-            self.pools().waves.values().cloned().collect();
+            self.quote_pools().waves.values().cloned().collect();
         set.into_iter().collect()
     }
 
     /// The divisions of the study's transcripts, in order.
     pub fn divisions(&self) -> Vec<String> {
         let set: std::collections::BTreeSet<String> =
-            self.pools().divisions.values().cloned().collect();
+            self.quote_pools().divisions.values().cloned().collect();
         set.into_iter().collect()
     }
 
-    fn pools(&self) -> Arc<QuotePools> {
-        self.quotes.get_or_init(|| {
-            let mut analyzer = Analyzer::new();
-            let tagger = Tagger::new(self.codebook.clone(), &mut analyzer);
-            // The coders' decisions count here as in the report: a rejected coding gives
-            // no quote, an added one may.
-            let decisions = crate::decisions::Decisions::load(
-                &self.study.join(crate::decisions::DECISIONS_FILE),
+    /// Quote candidates per parameter: every stored transcript tagged with the index's
+    /// codebook and the study's decisions.
+    fn compute_pools(&self) -> QuotePools {
+        // The coders' decisions count here as in the report: a rejected coding gives
+        // no quote, an added one may.
+        let decisions =
+            crate::decisions::Decisions::load(&self.study.join(crate::decisions::DECISIONS_FILE))
+                .unwrap_or_default();
+        let pipeline = Pipeline {
+            quotes: self.quote_config.clone(),
+            decisions: decisions.to_apply(),
+            ..Pipeline::new(
+                self.tagger(),
+                Needs {
+                    quotes: true,
+                    ..Needs::default()
+                },
             )
-            .unwrap_or_default();
-            let pipeline = Pipeline {
-                quotes: self.quote_config.clone(),
-                decisions: decisions.to_apply(),
-                ..Pipeline::new(
-                    &tagger,
-                    Needs {
-                        quotes: true,
-                        ..Needs::default()
-                    },
-                )
+        };
+        let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
+        let mut waves = std::collections::HashMap::new();
+        let mut divisions = std::collections::HashMap::new();
+        let stored = self.index.stored_transcripts().unwrap_or_default();
+        let work = |i: usize, s: &crate::index::StoredTranscript| {
+            let (t, _, _) = s.load(&self.index.fields).ok()?;
+            let meta = |key: &str| {
+                t.meta
+                    .get(key)
+                    .map(|w| w.trim().to_string())
+                    .filter(|w| !w.is_empty())
             };
-            let mut pools = vec![Vec::new(); self.codebook.parameters.len()];
-            let mut waves = std::collections::HashMap::new();
-            let mut divisions = std::collections::HashMap::new();
-            let stored = self.index.stored_transcripts().unwrap_or_default();
-            let work = |i: usize, s: &crate::index::StoredTranscript| {
-                let (t, _, _) = s.load(&self.index.fields).ok()?;
-                let meta = |key: &str| {
-                    t.meta
-                        .get(key)
-                        .map(|w| w.trim().to_string())
-                        .filter(|w| !w.is_empty())
-                };
-                let (wave, division) = (meta("wave"), meta("division"));
-                let a = pipeline.analyze(i + 1, t);
-                Some((a.transcript.doc, wave, division, a.candidates))
+            let (wave, division) = (meta("wave"), meta("division"));
+            let a = pipeline.analyze(i + 1, t);
+            Some((a.transcript.doc, wave, division, a.candidates))
+        };
+        type Analyzed = (String, Option<String>, Option<String>, Vec<Quote>);
+        let mut add = |r: Option<Analyzed>| {
+            let Some((doc, wave, division, qs)) = r else {
+                return Ok(());
             };
-            type Analyzed = (String, Option<String>, Option<String>, Vec<Quote>);
-            let mut add = |r: Option<Analyzed>| {
-                let Some((doc, wave, division, qs)) = r else {
-                    return Ok(());
-                };
-                if let Some(d) = division {
-                    divisions.insert(doc.clone(), d);
-                }
-                if let Some(w) = wave {
-                    waves.insert(doc, w);
-                }
-                for q in qs {
-                    if let Some(pool) = pools.get_mut(q.param) {
-                        pool.push(q);
-                        keep_best(pool);
-                    }
-                }
-                Ok::<(), std::convert::Infallible>(())
-            };
-            let _ = pass::ordered(&stored, pass::threads(None), work, &mut add);
-            QuotePools {
-                pools,
-                waves,
-                divisions,
+            if let Some(d) = division {
+                divisions.insert(doc.clone(), d);
             }
-        })
+            if let Some(w) = wave {
+                waves.insert(doc, w);
+            }
+            for q in qs {
+                if let Some(pool) = pools.get_mut(q.param) {
+                    pool.push(q);
+                    keep_best(pool);
+                }
+            }
+            Ok::<(), std::convert::Infallible>(())
+        };
+        let _ = pass::ordered(&stored, pass::threads(None), work, &mut add);
+        QuotePools {
+            pools,
+            waves,
+            divisions,
+        }
     }
 }
 

@@ -218,9 +218,10 @@ impl StudyDecisions {
     }
 }
 
-/// Codes one transcript of the index again, from the text it stores, with the index's
-/// codebook and `decisions` (its study's, as the server keeps them after a coder's
-/// decision), and commits. False when the index holds no such transcript.
+/// Codes a transcript of the index again (`t`, `path` and `hash` as
+/// [`StoredTranscript::load`] gives them) with `tagger` (the index's codebook) and
+/// `decisions` (its study's, as the server keeps them after a coder's decision), and
+/// commits.
 ///
 /// # Errors
 /// When the index cannot be read or written, or its codebook compiled.
@@ -228,22 +229,17 @@ pub fn recode(
     idx: &CitataIndex,
     tagger: &Tagger,
     decisions: &Decisions,
-    doc: &str,
-) -> Result<bool, StudyError> {
-    let Some(s) = idx.stored_transcript(doc)? else {
-        return Ok(false);
-    };
-    let (t, path, hash) = s.load(&idx.fields)?;
-    let hash = stored_hash(file_hash(&hash), decisions, doc);
-    let prepared = prepare(idx, tagger, decisions, t, &hash, &path);
-    let icb = match idx.codebook()? {
-        Some(c) => c,
-        None => IndexCodebook::read(None)?,
-    };
+    t: Transcript,
+    path: &str,
+    hash: &str,
+) -> Result<(), StudyError> {
+    let hash = stored_hash(file_hash(hash), decisions, &t.doc);
+    let prepared = prepare(idx, tagger, decisions, t, &hash, path);
+    let icb = idx.own_codebook()?;
     let mut writer = idx.writer()?;
     idx.apply(&writer, prepared)?;
     idx.commit(&mut writer, &icb)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Tags a transcript and builds its documents, on the worker's thread: the study pass (with

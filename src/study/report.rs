@@ -71,7 +71,7 @@ struct FileFacts {
     /// The memos on this transcript, as the report lists them, and the warnings of those
     /// memos and coding decisions whose span changed.
     memos: Vec<ReportMemo>,
-    memo_warnings: Vec<String>,
+    span_warnings: Vec<String>,
 }
 
 /// Builds the report of a study folder; `None` when it holds no transcripts (after a note
@@ -221,7 +221,7 @@ pub fn build_report(
                 .collect()
         };
         // The decisions whose text changed are said, as the memos' are.
-        let mut memo_warnings: Vec<String> = t
+        let mut span_warnings: Vec<String> = t
             .warnings
             .iter()
             .filter(|w| w.starts_with(crate::decisions::DECISIONS_FILE))
@@ -241,7 +241,7 @@ pub fn build_report(
                             Some(mask::mask(t.slice(span), &private)),
                         ),
                         Err(w) => {
-                            memo_warnings.push(format!("warning: {}: {w}", t.doc));
+                            span_warnings.push(format!("warning: {}: {w}", t.doc));
                             (
                                 format!(
                                     "Интервью {} (фрагмент изменился после правки стенограммы)",
@@ -260,7 +260,7 @@ pub fn build_report(
         };
         FileFacts {
             memos: report_memos,
-            memo_warnings,
+            span_warnings,
             doc: t.doc.clone(),
             file: s
                 .path
@@ -317,7 +317,7 @@ pub fn build_report(
                 wishes.extend(f.wishes.drain(..).take(room));
                 matrix.extend(std::mem::take(&mut f.matrix));
                 checked.extend(std::mem::take(&mut f.pins));
-                for w in f.memo_warnings.drain(..) {
+                for w in f.span_warnings.drain(..) {
                     progress.note(&w);
                 }
                 file_memos.append(&mut f.memos);
