@@ -361,11 +361,12 @@ fn ends_sentence(s: &str, i: usize, j: usize) -> bool {
         return true;
     }
     let word = last_word(&s[..i]);
-    let lower = word.to_lowercase();
-    if END_ABBREVIATIONS.contains(&lower.as_str()) {
+    let mut buf = [0u8; SHORT_WORD];
+    let lower = lower_short(word, &mut buf).unwrap_or("");
+    if END_ABBREVIATIONS.contains(&lower) {
         return next.is_uppercase();
     }
-    if ABBREVIATIONS.contains(&lower.as_str()) {
+    if ABBREVIATIONS.contains(&lower) {
         return false;
     }
     // An initial: one capital letter ("А. С. Петров"), possibly after another ("И.И.").
@@ -437,17 +438,55 @@ fn cut_long(s: &str, base: usize, max: usize, target: usize, out: &mut Vec<Span>
     out.push(Span::new(base + piece_start, base + s.len()));
 }
 
+/// Room for the lowercase of a word that may be in one of the lists above (all are far
+/// shorter); a longer word is in none of them.
+const SHORT_WORD: usize = 48;
+
+/// `word` lowercased into `buf` without allocating (this runs for every word where a long
+/// sentence may be cut, and at every full stop); `None` when it does not fit, and then it is
+/// in no list.
+fn lower_short<'b>(word: &str, buf: &'b mut [u8; SHORT_WORD]) -> Option<&'b str> {
+    let mut len = 0;
+    // Russian and ASCII capitals directly (`char::to_lowercase` searches a table for every
+    // letter outside ASCII), anything else as Unicode says.
+    let lower = word.chars().flat_map(|c| {
+        let fast = match c {
+            'А'..='Я' => char::from_u32(c as u32 + 0x20),
+            'Ё' => Some('ё'),
+            'а'..='я' | 'ё' => Some(c),
+            c if c.is_ascii() => Some(c.to_ascii_lowercase()),
+            _ => None,
+        };
+        fast.into_iter().chain(
+            fast.is_none()
+                .then(|| c.to_lowercase())
+                .into_iter()
+                .flatten(),
+        )
+    });
+    for c in lower {
+        let n = c.len_utf8();
+        if len + n > SHORT_WORD {
+            return None;
+        }
+        c.encode_utf8(&mut buf[len..]);
+        len += n;
+    }
+    std::str::from_utf8(&buf[..len]).ok()
+}
+
 /// How good a cut before word `k` is: 3 = punctuation then a discourse marker, 2 = after a
 /// semicolon or dash, 1 = after a comma, `None` = between two words.
 fn cut_quality(s: &str, words: &[(usize, usize)], k: usize) -> Option<u8> {
     let gap = s[words[k - 1].1..words[k].0].trim();
-    let next = s[words[k].0..words[k].1].to_lowercase();
-    let marker = MARKERS.contains(&next.as_str());
+    let mut buf = [0u8; SHORT_WORD];
+    let next = lower_short(&s[words[k].0..words[k].1], &mut buf).unwrap_or("");
+    let marker = MARKERS.contains(&next);
     if gap.is_empty() {
         // Unpunctuated speech (ASR): a discourse marker opens the next thought.
-        return if UNPUNCTUATED_MARKERS.contains(&next.as_str()) {
+        return if UNPUNCTUATED_MARKERS.contains(&next) {
             Some(1)
-        } else if CONJUNCTIONS.contains(&next.as_str()) {
+        } else if CONJUNCTIONS.contains(&next) {
             Some(0)
         } else {
             None

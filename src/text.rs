@@ -218,18 +218,21 @@ pub struct Token {
     pub form: FormId,
 }
 
+/// The longest normalized form (in bytes) kept inline in a [`FormKey`].
+const INLINE: usize = 30;
+
 /// A cache key: the normalized form, stored inline when short (most words are), so that a
 /// lookup touches one cache line instead of chasing a pointer to the heap.
 #[derive(Clone, PartialEq, Eq)]
 enum FormKey {
-    Inline { len: u8, bytes: [u8; 30] },
+    Inline { len: u8, bytes: [u8; INLINE] },
     Heap(Box<[u8]>),
 }
 
 impl FormKey {
     fn new(norm: &[u8]) -> Self {
-        if norm.len() <= 30 {
-            let mut bytes = [0u8; 30];
+        if norm.len() <= INLINE {
+            let mut bytes = [0u8; INLINE];
             bytes[..norm.len()].copy_from_slice(norm);
             FormKey::Inline {
                 len: norm.len() as u8,
@@ -382,7 +385,14 @@ impl Analyzer {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         normalize_bytes_with(word, &mut buf, |_, _| {});
-        let id = match self.ids.get(buf.as_slice()) {
+        // A short form is looked up as an inline key, compared as a whole (fixed size, no
+        // call to memcmp); a long one as bytes.
+        let found = if buf.len() <= INLINE {
+            self.ids.get(&FormKey::new(&buf))
+        } else {
+            self.ids.get(buf.as_slice())
+        };
+        let id = match found {
             Some(&id) => id,
             None => self.insert(&buf),
         };

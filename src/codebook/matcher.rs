@@ -80,20 +80,37 @@ pub struct Matcher {
     stem_prefixes: FxHashMap<String, bool>,
 }
 
+/// What one form matches (see [`MatchState`]'s `form_words`).
+#[derive(Clone, Copy)]
+struct FormWords {
+    start: u32,
+    len: u32,
+    gates: u64,
+}
+
+impl FormWords {
+    /// Not resolved yet.
+    const UNKNOWN: FormWords = FormWords {
+        start: u32::MAX,
+        len: 0,
+        gates: 0,
+    };
+}
+
 /// Per-thread matching state: the analyzer and the cache of form → word patterns.
 pub struct MatchState {
     /// The thread's analyzer (its form cache is shared with whatever else the thread does).
     pub analyzer: Analyzer,
-    /// For each form id: range into `arena` of the word pattern ids it matches.
-    form_words: Vec<(u32, u32)>,
+    /// For each form id: range into `arena` of the word pattern ids it matches, and the
+    /// regex entries its words let through ([`RegexGates`]), side by side so that a rare
+    /// form costs one cache miss here, not two.
+    form_words: Vec<FormWords>,
     arena: Vec<u32>,
     tokens: Vec<Token>,
     per_token: Vec<(u32, u32)>,
     flat: Vec<u32>,
     starts: Vec<(u32, u32)>,
     norm: Normalized,
-    /// For each form id: the regex entries its words let through ([`RegexGates`]).
-    form_gates: Vec<u64>,
     /// The analyzer's generation the tables above were filled in (form ids are per
     /// generation).
     generation: u32,
@@ -117,7 +134,6 @@ impl MatchState {
             flat: Vec::new(),
             starts: Vec::new(),
             norm: Normalized::default(),
-            form_gates: Vec::new(),
             generation: 0,
         }
     }
@@ -213,10 +229,25 @@ impl Matcher {
             }
         }
         m.codebook.parameters = codebook.parameters;
-        for l in m.lemma_idx.keys() {
-            m.surface
-                .extend(lemma_forms(l).into_iter().map(|f| (f, ())));
+        // The lemmas' paradigms (the dearest part of start-up, a dictionary walk per lemma)
+        // on both cores, while this thread compiles the regex entries below.
+        let lemmas: Vec<&String> = m.lemma_idx.keys().collect();
+        let (paradigms, regexes) = rayon::join(
+            || {
+                use rayon::prelude::*;
+                lemmas
+                    .par_iter()
+                    .map(|l| lemma_forms(l))
+                    .collect::<Vec<Vec<String>>>()
+            },
+            || Self::regex_prefilters(&m.entries, &m.regex_entries),
+        );
+        let mut surface: FxHashMap<String, ()> = FxHashMap::default();
+        for forms in paradigms {
+            surface.extend(forms.into_iter().map(|f| (f, ())));
         }
+        (m.regex_set, m.regex_any, m.gates) = regexes;
+        m.surface = surface;
         m.surface.extend(m.exact.keys().map(|f| (f.clone(), ())));
         for stem in m.stem_any.keys().chain(m.stem_unknown.keys()) {
             for (i, _) in stem.char_indices().skip(1) {
@@ -226,40 +257,51 @@ impl Matcher {
             }
             m.stem_prefixes.insert(stem.clone(), true);
         }
-        // A set of the regex entries without their word boundaries (each matches wherever
-        // its entry does, and more) runs on the fast DFA, where Unicode `\b` would not: it
-        // tells, per sentence, which few entries are worth running in full.
-        let pats: Vec<String> = m
-            .regex_entries
+        m
+    }
+
+    /// The regex entries' prefilters: a set of them without their word boundaries (each
+    /// matches wherever its entry does, and more) that runs on the fast DFA, where Unicode
+    /// `\b` would not, and tells per sentence which few entries are worth running in full;
+    /// one alternation of the same (most sentences match none: one search that can stop at
+    /// the first match, then the set only where it does); and the entries' gate words.
+    #[allow(clippy::type_complexity)]
+    fn regex_prefilters(
+        entries: &[(EntryRef, Compiled)],
+        regex_entries: &[u32],
+    ) -> (
+        Option<regex::bytes::RegexSet>,
+        Option<regex::bytes::Regex>,
+        Option<RegexGates>,
+    ) {
+        let pats: Vec<String> = regex_entries
             .iter()
-            .filter_map(|&e| match &m.entries[e as usize].1 {
+            .filter_map(|&e| match &entries[e as usize].1 {
                 Compiled::Regex(r) => Some(r.as_str().replace("\\b", "")),
                 _ => None,
             })
             .collect();
+        let (mut set, mut any) = (None, None);
         if !pats.is_empty() {
-            m.regex_set = regex::bytes::RegexSet::new(&pats).ok();
-            // Most sentences match none: one search that can stop at the first match, then
-            // the set only where it does.
-            let any = pats
+            set = regex::bytes::RegexSet::new(&pats).ok();
+            let alternation = pats
                 .iter()
                 .map(|p| format!("(?:{p})"))
                 .collect::<Vec<_>>()
                 .join("|");
-            m.regex_any = regex::bytes::Regex::new(&any).ok();
+            any = regex::bytes::Regex::new(&alternation).ok();
         }
-        if m.regex_entries.len() <= 64 {
-            let res: Vec<&regex::bytes::Regex> = m
-                .regex_entries
+        let gates = (regex_entries.len() <= 64).then(|| {
+            let res: Vec<&regex::bytes::Regex> = regex_entries
                 .iter()
-                .filter_map(|&e| match &m.entries[e as usize].1 {
+                .filter_map(|&e| match &entries[e as usize].1 {
                     Compiled::Regex(r) => Some(r),
                     _ => None,
                 })
                 .collect();
-            m.gates = Some(RegexGates::new(&res));
-        }
-        m
+            RegexGates::new(&res)
+        });
+        (set, any, gates)
     }
 
     /// The codebook it was compiled from.
@@ -334,25 +376,30 @@ impl Matcher {
     }
 
     /// The word patterns a token form matches (resolved once per form per state).
-    fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> &'s [u32] {
+    fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> (&'s [u32], u64) {
         let id = token.form;
         let idx = id.index();
         if idx >= state.form_words.len() {
-            state.form_words.resize(idx + 1, (u32::MAX, 0));
-            state.form_gates.resize(idx + 1, 0);
+            state.form_words.resize(idx + 1, FormWords::UNKNOWN);
         }
-        if state.form_words[idx].0 == u32::MAX {
+        if state.form_words[idx].start == u32::MAX {
             let start = state.arena.len() as u32;
             if self.may_match(&state.analyzer, id) {
                 self.resolve(state.analyzer.form_info(id), &mut state.arena);
             }
             let len = state.arena.len() as u32 - start;
-            state.form_words[idx] = (start, len);
             let norm = state.analyzer.norm(id);
-            state.form_gates[idx] = self.gates.as_ref().map_or(0, |g| g.opened_by(norm));
+            state.form_words[idx] = FormWords {
+                start,
+                len,
+                gates: self.gates.as_ref().map_or(0, |g| g.opened_by(norm)),
+            };
         }
-        let (start, len) = state.form_words[idx];
-        &state.arena[start as usize..(start + len) as usize]
+        let f = state.form_words[idx];
+        (
+            &state.arena[f.start as usize..(f.start + f.len) as usize],
+            f.gates,
+        )
     }
 
     fn resolve(&self, info: &FormInfo, out: &mut Vec<u32>) {
@@ -415,15 +462,15 @@ impl Matcher {
             // The analyzer cleared its cache before this sentence: form ids are reused.
             state.generation = state.analyzer.generation();
             state.form_words.clear();
-            state.form_gates.clear();
             state.arena.clear();
         }
         // Word patterns per token, and where each entry's first word occurs.
         let mut opened = 0u64;
         for (ti, t) in tokens.iter().enumerate() {
             let start = flat.len() as u32;
-            flat.extend_from_slice(self.form_words(state, t));
-            opened |= state.form_gates[t.form.index()];
+            let (words, gates) = self.form_words(state, t);
+            flat.extend_from_slice(words);
+            opened |= gates;
             per_token.push((start, flat.len() as u32));
             for &w in &flat[start as usize..] {
                 for &e in &self.by_first[w as usize] {

@@ -328,10 +328,22 @@ struct LabelLine<'a> {
     sep: Sep,
 }
 
+/// Whether the first 120 bytes of `line` hold a label's separator (`:`, `：`, `@`) or, with
+/// `bracket`, a `[`: one pass over bytes (a char-set `contains` decodes every character).
+fn early_separator(line: &str, bracket: bool) -> bool {
+    let head = &line.as_bytes()[..line.len().min(120)];
+    head.iter().enumerate().any(|(i, &b)| {
+        matches!(b, b':' | b'@')
+            || (bracket && b == b'[')
+            // U+FF1A FULLWIDTH COLON, as long as all three bytes are within the line's head
+            // (the char test it replaces stopped at a char boundary at or before byte 120).
+            || (b == 0xEF && head.get(i + 1) == Some(&0xBC) && head.get(i + 2) == Some(&0x9A))
+    })
+}
+
 fn label_line(line: &str) -> Option<LabelLine<'_>> {
     // Cheap filter: a label's separator or bracket comes early in the line.
-    let head = &line[..floor_char_boundary(line, 120)];
-    if !head.contains([':', '：', '@', '[']) && line.trim().len() > 48 {
+    if !early_separator(line, true) && line.trim().len() > 48 {
         return None;
     }
     let mut p = Cursor { s: line, i: 0 };
@@ -607,16 +619,6 @@ impl<'a> Cursor<'a> {
     }
 }
 
-fn floor_char_boundary(s: &str, mut i: usize) -> usize {
-    if i >= s.len() {
-        return s.len();
-    }
-    while !s.is_char_boundary(i) {
-        i -= 1;
-    }
-    i
-}
-
 /// Whether a label seen `n` times (as `sep`) is accepted, given the other labels.
 fn accept(label: &str, n: usize, header: bool, others: usize, letters: &[String]) -> bool {
     let (main, inner) = label_parts(label);
@@ -644,12 +646,12 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     // Pass 1: which candidate labels are accepted.
     // Stacked labels (`Респондент: Интервьюер: ...`) count only when they also open lines.
     let mut counts: FxHashMap<&str, (usize, bool)> = FxHashMap::default();
-    for line in text.split('\n') {
-        if let Some(l) = label_line(line) {
-            let e = counts.entry(l.label).or_default();
-            e.0 += 1;
-            e.1 |= l.sep == Sep::Header;
-        }
+    // Each line's candidate label, read once for both passes.
+    let candidates: Vec<Option<LabelLine<'_>>> = text.split('\n').map(label_line).collect();
+    for l in candidates.iter().flatten() {
+        let e = counts.entry(l.label).or_default();
+        e.0 += 1;
+        e.1 |= l.sep == Sep::Header;
     }
     let letters: Vec<String> = counts
         .keys()
@@ -678,7 +680,7 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     let mut pending_cuts: Vec<Span> = Vec::new();
     let mut stray: Vec<usize> = Vec::new();
     let mut pos = 0usize;
-    for (no, line) in text.split('\n').enumerate() {
+    for ((no, line), candidate) in text.split('\n').enumerate().zip(candidates) {
         let line_start = pos;
         pos += line.len() + 1;
         let trimmed = line.trim();
@@ -686,13 +688,13 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             finish(&mut out, &mut current, &mut pending_cuts);
             continue;
         }
-        if let Some(mut l) = label_line(line).filter(is_accepted) {
+        if let Some(mut l) = candidate.filter(is_accepted) {
             // Stacked labels: the last one is the speaker.
             let mut offset = 0;
             while l.sep != Sep::Header {
                 let rest_at = offset + l.rest;
                 let rest = &line[rest_at..];
-                if !rest[..floor_char_boundary(rest, 120)].contains([':', '：', '@']) {
+                if !early_separator(rest, false) {
                     break;
                 }
                 match label_line(rest).filter(is_accepted) {

@@ -180,6 +180,7 @@ impl<'a> Pipeline<'a> {
             if self.needs.keys {
                 state.keys.get_or_insert_with(Default::default).clear();
             }
+            state.skip_tokens = !(self.needs.ratings || self.needs.quotes || self.needs.wishes);
             let mut codings = tagger.tag(state, &transcript);
             if let Some(d) = self.decisions {
                 codings = d.apply(&mut transcript, tagger.matcher().codebook(), codings);
@@ -320,7 +321,11 @@ pub fn sources(
 /// # Errors
 /// An invalid codebook.
 pub fn tagger(codebook: Option<&Path>) -> crate::Result<Tagger> {
-    let mut analyzer = crate::text::Analyzer::new();
-    let codebook = crate::codebook::Codebook::load(codebook, &mut analyzer)?;
-    Ok(Tagger::new(codebook, &mut analyzer))
+    // The study's codebook on this thread, the shipped markers and lexicon on the other core
+    // (start-up is otherwise a single-threaded wait at the head of every run).
+    let (codebook, (markers, lexicon)) = rayon::join(
+        || crate::codebook::Codebook::load(codebook, &mut crate::text::Analyzer::new()),
+        Tagger::shipped_parts,
+    );
+    Ok(Tagger::with(codebook?, markers, lexicon))
 }

@@ -146,6 +146,10 @@ pub struct TagState {
     /// Each sentence's tokens from the last [`Tagger::tag`], for the stages after it
     /// ([`words::Words`]).
     pub sentence_tokens: words::SentenceTokens,
+    /// When set, [`Tagger::tag`] does not record the sentences' tokens (nothing after
+    /// tagging reads them: `citata tag`, the index); [`TagState::words`] then tokenizes again
+    /// whatever it is asked for.
+    pub skip_tokens: bool,
 }
 
 impl TagState {
@@ -209,6 +213,16 @@ impl Tagger {
     pub fn new(codebook: Codebook, analyzer: &mut Analyzer) -> Tagger {
         let markers = markers_codebook(MARKERS, analyzer).expect("the shipped markers are valid");
         Tagger::with(codebook, markers, Lexicon::embedded())
+    }
+
+    /// What [`Tagger::new`] adds to a codebook: the shipped markers (compiled) and lexicon.
+    ///
+    /// # Panics
+    /// When the shipped markers or lexicon are malformed, which their tests rule out.
+    pub fn shipped_parts() -> (Codebook, Lexicon) {
+        let markers =
+            markers_codebook(MARKERS, &mut Analyzer::new()).expect("the shipped markers are valid");
+        (markers, Lexicon::embedded())
     }
 
     /// A tagger from parts: the study's codebook, a codebook whose two parameters are the
@@ -302,9 +316,11 @@ impl Tagger {
             }
             let hits = self.matcher.find(&mut state.matching, &t.text, s.span);
             let generation = state.matching.analyzer.generation();
-            state
-                .sentence_tokens
-                .record(si, state.matching.tokens(), generation);
+            if !state.skip_tokens {
+                state
+                    .sentence_tokens
+                    .record(si, state.matching.tokens(), generation);
+            }
             if state.polarity_generation != generation {
                 // The analyzer cleared its cache before this sentence: form ids are reused.
                 state.polarity_generation = generation;
