@@ -80,6 +80,13 @@ pub struct Matcher {
     stem_prefixes: FxHashMap<String, bool>,
 }
 
+/// A form not looked at yet.
+const UNRESOLVED: u8 = 0;
+/// A form that matches no word pattern and opens no regex gate.
+const NOTHING: u8 = 1;
+/// A form with word patterns or gates (in `form_words`).
+const SOMETHING: u8 = 2;
+
 /// What one form matches (see [`MatchState`]'s `form_words`).
 #[derive(Clone, Copy)]
 struct FormWords {
@@ -101,10 +108,12 @@ impl FormWords {
 pub struct MatchState {
     /// The thread's analyzer (its form cache is shared with whatever else the thread does).
     pub analyzer: Analyzer,
-    /// For each form id: range into `arena` of the word pattern ids it matches, and the
-    /// regex entries its words let through ([`RegexGates`]), side by side so that a rare
-    /// form costs one cache miss here, not two.
+    /// For each form id that matches something: range into `arena` of the word pattern
+    /// ids it matches, and the regex entries its words let through ([`RegexGates`]).
     form_words: Vec<FormWords>,
+    /// For each form id: [`UNRESOLVED`], [`NOTHING`] or [`SOMETHING`] (then see
+    /// `form_words`).
+    form_kind: Vec<u8>,
     arena: Vec<u32>,
     tokens: Vec<Token>,
     per_token: Vec<(u32, u32)>,
@@ -128,6 +137,7 @@ impl MatchState {
         MatchState {
             analyzer: Analyzer::new(),
             form_words: Vec::new(),
+            form_kind: Vec::new(),
             arena: Vec::new(),
             tokens: Vec::new(),
             per_token: Vec::new(),
@@ -375,25 +385,38 @@ impl Matcher {
         false
     }
 
-    /// The word patterns a token form matches (resolved once per form per state).
+    /// The word patterns a token form matches, and the regex entries it lets through
+    /// (resolved once per form per state).
+    ///
+    /// Most forms match nothing: a byte per form says so (a table that stays in the cache,
+    /// where the table of word ranges would cost a miss for every rare form).
     fn form_words<'s>(&self, state: &'s mut MatchState, token: &Token) -> (&'s [u32], u64) {
         let id = token.form;
         let idx = id.index();
-        if idx >= state.form_words.len() {
-            state.form_words.resize(idx + 1, FormWords::UNKNOWN);
+        if idx >= state.form_kind.len() {
+            state.form_kind.resize(idx + 1, UNRESOLVED);
         }
-        if state.form_words[idx].start == u32::MAX {
-            let start = state.arena.len() as u32;
-            if self.may_match(&state.analyzer, id) {
-                self.resolve(state.analyzer.form_info(id), &mut state.arena);
+        match state.form_kind[idx] {
+            NOTHING => return (&[], 0),
+            UNRESOLVED => {
+                let start = state.arena.len() as u32;
+                if self.may_match(&state.analyzer, id) {
+                    self.resolve(state.analyzer.form_info(id), &mut state.arena);
+                }
+                let len = state.arena.len() as u32 - start;
+                let norm = state.analyzer.norm(id);
+                let gates = self.gates.as_ref().map_or(0, |g| g.opened_by(norm));
+                if len == 0 && gates == 0 {
+                    state.form_kind[idx] = NOTHING;
+                    return (&[], 0);
+                }
+                if idx >= state.form_words.len() {
+                    state.form_words.resize(idx + 1, FormWords::UNKNOWN);
+                }
+                state.form_words[idx] = FormWords { start, len, gates };
+                state.form_kind[idx] = SOMETHING;
             }
-            let len = state.arena.len() as u32 - start;
-            let norm = state.analyzer.norm(id);
-            state.form_words[idx] = FormWords {
-                start,
-                len,
-                gates: self.gates.as_ref().map_or(0, |g| g.opened_by(norm)),
-            };
+            _ => {}
         }
         let f = state.form_words[idx];
         (
@@ -462,6 +485,7 @@ impl Matcher {
             // The analyzer cleared its cache before this sentence: form ids are reused.
             state.generation = state.analyzer.generation();
             state.form_words.clear();
+            state.form_kind.clear();
             state.arena.clear();
         }
         // Word patterns per token, and where each entry's first word occurs.
