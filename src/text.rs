@@ -29,6 +29,8 @@ use rustc_hash::FxHashMap;
 
 use crate::model::Span;
 
+mod table;
+
 /// The normalization steps for matching, in order, as documentation and for `explain`.
 pub const NORMALIZERS: &[&str] = &[
     "lowercase",
@@ -218,51 +220,6 @@ pub struct Token {
     pub form: FormId,
 }
 
-/// The longest normalized form (in bytes) kept inline in a [`FormKey`].
-const INLINE: usize = 30;
-
-/// A cache key: the normalized form, stored inline when short (most words are), so that a
-/// lookup touches one cache line instead of chasing a pointer to the heap.
-#[derive(Clone, PartialEq, Eq)]
-enum FormKey {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<[u8]>),
-}
-
-impl FormKey {
-    fn new(norm: &[u8]) -> Self {
-        if norm.len() <= INLINE {
-            let mut bytes = [0u8; INLINE];
-            bytes[..norm.len()].copy_from_slice(norm);
-            FormKey::Inline {
-                len: norm.len() as u8,
-                bytes,
-            }
-        } else {
-            FormKey::Heap(norm.into())
-        }
-    }
-
-    fn as_bytes(&self) -> &[u8] {
-        match self {
-            FormKey::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            FormKey::Heap(s) => s,
-        }
-    }
-}
-
-impl std::hash::Hash for FormKey {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.as_bytes().hash(state);
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for FormKey {
-    fn borrow(&self) -> &[u8] {
-        self.as_bytes()
-    }
-}
-
 /// One cached form: where its normalized text is in the analyzer's arena, and its analysis
 /// once asked for.
 struct Slot {
@@ -291,7 +248,11 @@ pub struct Analyzer {
     dict: &'static Dictionary,
     russian: Stemmer,
     english: Stemmer,
-    ids: FxHashMap<FormKey, FormId>,
+    table: table::FormTable,
+    /// A sentence's normalized forms, one after the other, between the two passes of
+    /// [`Analyzer::tokens_keeping`]; and each word's span, end in `pending_bytes`, hash.
+    pending_bytes: Vec<u8>,
+    pending: Vec<(Span, u32, u32)>,
     forms: Vec<Slot>,
     /// The normalized forms, one after the other.
     norms: String,
@@ -330,7 +291,9 @@ impl Analyzer {
             dict: dictionary(),
             russian: Stemmer::create(Algorithm::Russian),
             english: Stemmer::create(Algorithm::English),
-            ids: FxHashMap::default(),
+            table: table::FormTable::default(),
+            pending_bytes: Vec::new(),
+            pending: Vec::new(),
             forms: Vec::new(),
             norms: String::new(),
             buf: Vec::new(),
@@ -362,7 +325,7 @@ impl Analyzer {
         if self.forms.len() >= self.limit {
             self.forms.clear();
             self.norms.clear();
-            self.ids.clear();
+            self.table.clear();
             self.generation = self.generation.wrapping_add(1);
         }
         self.tokens_keeping(text, out);
@@ -373,10 +336,33 @@ impl Analyzer {
     /// [`Analyzer::tokens_into`]). For the stages that read a transcript's tokens after
     /// tagging it ([`crate::tag::words::Words`]).
     pub fn tokens_keeping(&mut self, text: &str, out: &mut Vec<Token>) {
+        // Two passes: normalize and hash every word, asking for its slot in the form table
+        // as soon as the hash is known; then look them up. The cache misses of rare forms
+        // then overlap instead of coming one after another.
+        let mut bytes = std::mem::take(&mut self.pending_bytes);
+        let mut pending = std::mem::take(&mut self.pending);
+        bytes.clear();
+        pending.clear();
         for span in WordSpans::new(text) {
-            let form = self.form(&text[span.range()]);
+            let start = bytes.len();
+            normalize_bytes_with(&text[span.range()], &mut bytes, |_, _| {});
+            let h = table::hash(&bytes[start..]);
+            self.table.prefetch(h);
+            pending.push((span, bytes.len() as u32, h));
+        }
+        out.reserve(pending.len());
+        let mut start = 0usize;
+        for &(span, end, h) in &pending {
+            let norm = &bytes[start..end as usize];
+            start = end as usize;
+            let form = match self.table.get(norm, h) {
+                Some(id) => id,
+                None => self.insert(norm, h),
+            };
             out.push(Token { span, form });
         }
+        self.pending_bytes = bytes;
+        self.pending = pending;
     }
 
     /// The analysis of one word form as written (it is normalized first). Never clears the
@@ -385,16 +371,10 @@ impl Analyzer {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         normalize_bytes_with(word, &mut buf, |_, _| {});
-        // A short form is looked up as an inline key, compared as a whole (fixed size, no
-        // call to memcmp); a long one as bytes.
-        let found = if buf.len() <= INLINE {
-            self.ids.get(&FormKey::new(&buf))
-        } else {
-            self.ids.get(buf.as_slice())
-        };
-        let id = match found {
-            Some(&id) => id,
-            None => self.insert(&buf),
+        let h = table::hash(&buf);
+        let id = match self.table.get(&buf, h) {
+            Some(id) => id,
+            None => self.insert(&buf, h),
         };
         self.buf = buf;
         id
@@ -437,7 +417,7 @@ impl Analyzer {
         self.forms.len()
     }
 
-    fn insert(&mut self, norm: &[u8]) -> FormId {
+    fn insert(&mut self, norm: &[u8], hash: u32) -> FormId {
         let start = self.norms.len() as u32;
         // Normalization maps valid UTF-8 to valid UTF-8.
         self.norms.push_str(&String::from_utf8_lossy(norm));
@@ -447,7 +427,7 @@ impl Analyzer {
             end: self.norms.len() as u32,
             info: OnceLock::new(),
         });
-        self.ids.insert(FormKey::new(norm), id);
+        self.table.insert(norm, hash, id);
         id
     }
 

@@ -520,6 +520,7 @@ impl Matcher {
         // token (a token's word list has no repeats, a phrase has one first word); a NEAR
         // entry is looked at once per sentence, wherever its two first words occur.
         let mut near_done: Vec<u32> = Vec::new();
+        let mut by_word: Vec<(u32, u32)> = Vec::new();
         for &(e, ti) in &starts {
             let (r, compiled) = &self.entries[e as usize];
             match compiled {
@@ -533,7 +534,17 @@ impl Matcher {
                         continue;
                     }
                     near_done.push(e);
-                    for (i, j) in self.near(tokens.len(), a, b, *n, &has) {
+                    if by_word.is_empty() {
+                        // (word pattern, token) of the sentence, sorted: where a NEAR side's
+                        // first word occurs, without asking every token.
+                        for (ti, &(a, b)) in per_token.iter().enumerate() {
+                            by_word.extend(
+                                flat[a as usize..b as usize].iter().map(|&w| (w, ti as u32)),
+                            );
+                        }
+                        by_word.sort_unstable();
+                    }
+                    for (i, j) in self.near(tokens.len(), a, b, *n, &by_word, &has) {
                         push(*r, i, j);
                     }
                 }
@@ -576,19 +587,26 @@ impl Matcher {
         Some(j)
     }
 
-    /// Occurrences (first token, last token) of `a NEAR/n b`.
+    /// Occurrences (first token, last token) of `a NEAR/n b`; `by_word` is the sentence's
+    /// (word pattern, token) pairs, sorted.
     fn near(
         &self,
         len: usize,
         a: &[u32],
         b: &[u32],
         n: usize,
+        by_word: &[(u32, u32)],
         has: &dyn Fn(usize, u32) -> bool,
     ) -> Vec<(usize, usize)> {
         let occ = |ws: &[u32]| -> Vec<(usize, usize)> {
-            (0..len)
-                .filter(|&i| has(i, ws[0]))
-                .filter_map(|i| self.extend(len, ws, i, has).map(|j| (i, j)))
+            let from = by_word.partition_point(|&(w, _)| w < ws[0]);
+            by_word[from..]
+                .iter()
+                .take_while(|&&(w, _)| w == ws[0])
+                .filter_map(|&(_, i)| {
+                    let i = i as usize;
+                    self.extend(len, ws, i, has).map(|j| (i, j))
+                })
                 .collect()
         };
         let (oa, ob) = (occ(a), occ(b));
