@@ -734,6 +734,9 @@ impl Iterator for WordSpans<'_> {
                     break;
                 }
                 i += 1;
+            } else if b == 0xD0 || b == 0xD1 {
+                // U+0400–U+047F: a Cyrillic letter starts the word.
+                break;
             } else {
                 let (c, len) = char_at(text, i)?;
                 if is_letter(c) {
@@ -747,6 +750,14 @@ impl Iterator for WordSpans<'_> {
         let mut prev_digit = false;
         while i < bytes.len() {
             let b = bytes[i];
+            // A two-byte character with lead byte D0 or D1 is U+0400–U+047F, a Cyrillic
+            // letter (most characters of Russian text): a word character, no decoding.
+            if b == 0xD0 || b == 0xD1 {
+                prev_digit = false;
+                i += 2;
+                end = i;
+                continue;
+            }
             let (c, len) = if b < 0x80 {
                 (b as char, 1)
             } else {
@@ -789,6 +800,23 @@ mod tests {
         assert_eq!(a.info(tok).norm, norm);
         assert_eq!(tok.span.start, from);
         assert_eq!(tok.span.end, from + word.len());
+    }
+
+    #[test]
+    fn every_character_with_lead_byte_d0_or_d1_is_a_letter() {
+        // WordSpans takes these as word characters without decoding them.
+        for c in '\u{400}'..='\u{47f}' {
+            let mut b = [0u8; 4];
+            assert!(matches!(c.encode_utf8(&mut b).as_bytes()[0], 0xD0 | 0xD1));
+            assert!(is_letter(c) && is_word_char(c), "{c:?}");
+        }
+        assert!(!matches!(
+            '\u{480}'.encode_utf8(&mut [0u8; 4]).as_bytes()[0],
+            0xD0 | 0xD1
+        ));
+        let text = "Ѣ ѣ Ѳѳ — Ѿ.";
+        let words: Vec<&str> = WordSpans::new(text).map(|s| &text[s.range()]).collect();
+        assert_eq!(words, ["Ѣ", "ѣ", "Ѳѳ", "Ѿ"]);
     }
 
     #[test]
