@@ -353,12 +353,8 @@ impl Analyzer {
         out.reserve(pending.len());
         let mut start = 0usize;
         for &(span, end, h) in &pending {
-            let norm = &bytes[start..end as usize];
+            let form = self.id_of(&bytes[start..end as usize], h);
             start = end as usize;
-            let form = match self.table.get(norm, h) {
-                Some(id) => id,
-                None => self.insert(norm, h),
-            };
             out.push(Token { span, form });
         }
         self.pending_bytes = bytes;
@@ -371,11 +367,7 @@ impl Analyzer {
         let mut buf = std::mem::take(&mut self.buf);
         buf.clear();
         normalize_bytes_with(word, &mut buf, |_, _| {});
-        let h = table::hash(&buf);
-        let id = match self.table.get(&buf, h) {
-            Some(id) => id,
-            None => self.insert(&buf, h),
-        };
+        let id = self.id_of(&buf, table::hash(&buf));
         self.buf = buf;
         id
     }
@@ -415,6 +407,15 @@ impl Analyzer {
     /// Number of distinct forms in the cache.
     pub fn cached_forms(&self) -> usize {
         self.forms.len()
+    }
+
+    /// The id of a normalized form whose hash is `hash`, a new one when the cache does not
+    /// have it yet.
+    fn id_of(&mut self, norm: &[u8], hash: u32) -> FormId {
+        match self.table.get(norm, hash) {
+            Some(id) => id,
+            None => self.insert(norm, hash),
+        }
     }
 
     fn insert(&mut self, norm: &[u8], hash: u32) -> FormId {

@@ -87,21 +87,13 @@ const NOTHING: u8 = 1;
 /// A form with word patterns or gates (in `form_words`).
 const SOMETHING: u8 = 2;
 
-/// What one form matches (see [`MatchState`]'s `form_words`).
-#[derive(Clone, Copy)]
+/// What one form matches (see [`MatchState`]'s `form_words`; whether it is set at all is
+/// in `form_kind`).
+#[derive(Clone, Copy, Default)]
 struct FormWords {
     start: u32,
     len: u32,
     gates: u64,
-}
-
-impl FormWords {
-    /// Not resolved yet.
-    const UNKNOWN: FormWords = FormWords {
-        start: u32::MAX,
-        len: 0,
-        gates: 0,
-    };
 }
 
 /// Per-thread matching state: the analyzer and the cache of form → word patterns.
@@ -411,7 +403,7 @@ impl Matcher {
                     return (&[], 0);
                 }
                 if idx >= state.form_words.len() {
-                    state.form_words.resize(idx + 1, FormWords::UNKNOWN);
+                    state.form_words.resize(idx + 1, FormWords::default());
                 }
                 state.form_words[idx] = FormWords { start, len, gates };
                 state.form_kind[idx] = SOMETHING;

@@ -325,7 +325,7 @@ pub fn tagger(codebook: Option<&Path>) -> crate::Result<Tagger> {
     // (start-up is otherwise a single-threaded wait at the head of every run).
     let (codebook, (markers, lexicon)) = rayon::join(
         || crate::codebook::Codebook::load(codebook, &mut crate::text::Analyzer::new()),
-        Tagger::shipped_parts,
+        || Tagger::shipped_parts(&mut crate::text::Analyzer::new()),
     );
     Ok(Tagger::with(codebook?, markers, lexicon))
 }

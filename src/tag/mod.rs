@@ -211,17 +211,16 @@ impl Tagger {
     /// # Panics
     /// When the shipped markers or lexicon are malformed, which their tests rule out.
     pub fn new(codebook: Codebook, analyzer: &mut Analyzer) -> Tagger {
-        let markers = markers_codebook(MARKERS, analyzer).expect("the shipped markers are valid");
-        Tagger::with(codebook, markers, Lexicon::embedded())
+        let (markers, lexicon) = Tagger::shipped_parts(analyzer);
+        Tagger::with(codebook, markers, lexicon)
     }
 
     /// What [`Tagger::new`] adds to a codebook: the shipped markers (compiled) and lexicon.
     ///
     /// # Panics
     /// When the shipped markers or lexicon are malformed, which their tests rule out.
-    pub fn shipped_parts() -> (Codebook, Lexicon) {
-        let markers =
-            markers_codebook(MARKERS, &mut Analyzer::new()).expect("the shipped markers are valid");
+    pub fn shipped_parts(analyzer: &mut Analyzer) -> (Codebook, Lexicon) {
+        let markers = markers_codebook(MARKERS, analyzer).expect("the shipped markers are valid");
         (markers, Lexicon::embedded())
     }
 

@@ -15,9 +15,9 @@ use rustc_hash::FxHashMap;
 use super::FormId;
 
 /// The longest normalized form (in bytes) kept in a slot: 11 Cyrillic letters.
-pub(super) const INLINE: usize = 23;
+const INLINE: usize = 23;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy)]
 #[repr(C, align(32))]
 struct Slot {
     /// The id + 1; 0 for an empty slot.
