@@ -258,13 +258,64 @@ pub(crate) fn is_sound(inner: &str) -> bool {
 /// Sentence spans of one turn.
 fn split_turn(text: &str, turn: Span) -> Vec<Span> {
     let s = &text[turn.range()];
-    // (start, end, spaces inside): spaces bound the word count for `cut_long`.
+    let raw = raw_pieces(s);
+    let mut out = Vec::new();
+    for (a, b, spaces) in raw {
+        let piece = &s[a..b];
+        let lead = piece.len() - piece.trim_start().len();
+        let trail = piece.trim_end().len();
+        if trail <= lead {
+            continue;
+        }
+        let (a, b) = (a + lead, a + trail);
+        let piece = &s[a..b];
+        let bare =
+            spaces >= UNPUNCTUATED_MAX && !piece.contains([',', '.', '!', '?', ';', ':', '—', '…']);
+        if bare {
+            cut_long(
+                piece,
+                turn.start + a,
+                UNPUNCTUATED_MAX,
+                UNPUNCTUATED_TARGET,
+                &mut out,
+            );
+        } else if spaces < MAX_WORDS {
+            out.push(Span::new(turn.start + a, turn.start + b));
+        } else {
+            cut_long(piece, turn.start + a, MAX_WORDS, TARGET_WORDS, &mut out);
+        }
+    }
+    out
+}
+
+/// The pieces of a turn between line breaks and sentence ends, before trimming and cutting:
+/// `(start, end, spaces)`, where `spaces` is the number of bytes of class [`SPACE`] in
+/// `s[start..end]` (bounding the word count for `cut_long`).
+fn raw_pieces(s: &str) -> Vec<(usize, usize, usize)> {
     let mut raw = Vec::new();
     let mut start = 0usize;
     let mut spaces = 0usize;
     let bytes = s.as_bytes();
     let mut i = 0usize;
+    // The 8 bytes before `plain_from` failed the test: they are read one by one.
+    let mut plain_from = 0usize;
     while i < s.len() {
+        // Most runs of 8 bytes hold no line break or terminator: skipped at once, their
+        // spaces counted.
+        if i >= plain_from {
+            while let Some(chunk) = bytes.get(i..i + 8) {
+                let x = u64::from_le_bytes(chunk.try_into().expect("8 bytes"));
+                if stops(x) != 0 {
+                    plain_from = i + 8;
+                    break;
+                }
+                spaces += spaces_in(x);
+                i += 8;
+            }
+            if i >= s.len() {
+                break;
+            }
+        }
         // Most bytes are none of: a space, a line break, a terminator ('.', '!', '?', or
         // '…' = E2 80 A6); one table lookup skips them.
         let b = bytes[i];
@@ -312,34 +363,33 @@ fn split_turn(text: &str, turn: Span) -> Vec<Span> {
         i = j;
     }
     raw.push((start, s.len(), spaces));
+    raw
+}
 
-    let mut out = Vec::new();
-    for (a, b, spaces) in raw {
-        let piece = &s[a..b];
-        let lead = piece.len() - piece.trim_start().len();
-        let trail = piece.trim_end().len();
-        if trail <= lead {
-            continue;
-        }
-        let (a, b) = (a + lead, a + trail);
-        let piece = &s[a..b];
-        let bare =
-            spaces >= UNPUNCTUATED_MAX && !piece.contains([',', '.', '!', '?', ';', ':', '—', '…']);
-        if bare {
-            cut_long(
-                piece,
-                turn.start + a,
-                UNPUNCTUATED_MAX,
-                UNPUNCTUATED_TARGET,
-                &mut out,
-            );
-        } else if spaces < MAX_WORDS {
-            out.push(Span::new(turn.start + a, turn.start + b));
-        } else {
-            cut_long(piece, turn.start + a, MAX_WORDS, TARGET_WORDS, &mut out);
-        }
-    }
-    out
+/// Bit 7 of each byte of `x` that equals `b`, the other bits clear (exact for every byte,
+/// no borrow between bytes).
+#[inline]
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    let y = x ^ (u64::from(b) * 0x0101_0101_0101_0101);
+    !(((y & LOW7) + LOW7) | y | LOW7)
+}
+
+/// Non-zero when the 8 bytes of `x` hold a line break or a terminator byte ([`BYTE_CLASS`]).
+#[inline]
+fn stops(x: u64) -> u64 {
+    bytes_equal(x, b'\n')
+        | bytes_equal(x, b'.')
+        | bytes_equal(x, b'!')
+        | bytes_equal(x, b'?')
+        | bytes_equal(x, 0xE2)
+}
+
+/// How many of the 8 bytes of `x` are of class [`SPACE`].
+#[inline]
+fn spaces_in(x: u64) -> usize {
+    (bytes_equal(x, b' ') | bytes_equal(x, b'\t') | bytes_equal(x, 0xA0) | bytes_equal(x, 0xAF))
+        .count_ones() as usize
 }
 
 /// Whether the terminator run `s[i..j]` (followed by whitespace or the end) ends a sentence.
@@ -528,6 +578,47 @@ fn word_spans(s: &str) -> Vec<(usize, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The 8-byte skip counts spaces as the byte-by-byte scan does, and the pieces
+        /// cover the turn in order, a line break between two of them or none.
+        #[test]
+        fn raw_pieces_tile_the_turn_and_count_its_spaces(
+            s in "[ \t\u{a0}\u{202f}аяАЯРп.!?…»—\n-]{0,300}"
+        ) {
+            let mut at = 0;
+            for (a, b, spaces) in raw_pieces(&s) {
+                proptest::prop_assert!(a == at || (a == at + 1 && s.as_bytes()[at] == b'\n'));
+                let counted = s.as_bytes()[a..b]
+                    .iter()
+                    .filter(|&&x| BYTE_CLASS[x as usize] == SPACE)
+                    .count();
+                proptest::prop_assert_eq!(spaces, counted, "{:?}", &s[a..b]);
+                at = b;
+            }
+            proptest::prop_assert_eq!(at, s.len());
+        }
+    }
+
+    #[test]
+    fn the_eight_byte_test_finds_each_byte_of_interest_wherever_it_is() {
+        for b in [b'\n', b'.', b'!', b'?', 0xE2] {
+            for k in 0..8 {
+                let mut x = *b"abcdefgh";
+                x[k] = b;
+                assert_ne!(stops(u64::from_le_bytes(x)), 0, "{b:#x} at {k}");
+            }
+        }
+        assert_eq!(stops(u64::from_le_bytes(*b"abc defg")), 0);
+        // Bytes next to a stop byte in value are not stops (no borrow between bytes).
+        assert_eq!(
+            stops(u64::from_le_bytes([
+                0x0b, 0x2f, 0x22, 0x40, 0xE1, 0xE3, 0x2d, 0x0d
+            ])),
+            0
+        );
+        assert_eq!(spaces_in(u64::from_le_bytes(*b" a\tb \xa0\xafc")), 5);
+    }
 
     fn split(s: &str) -> Vec<&str> {
         let turn = Turn {
