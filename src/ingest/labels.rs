@@ -1099,6 +1099,21 @@ fn drop_unused_speakers(out: &mut Parsed) {
 mod tests {
     use super::*;
 
+    /// A separator counts within the first 120 bytes of a line only; a fullwidth colon only
+    /// when all its three bytes are there; a bracket only when asked for.
+    #[test]
+    fn separators_count_in_the_head_of_a_line_only() {
+        let pad = |n: usize| "ж".repeat(n / 2) + &"x".repeat(n % 2);
+        assert!(early_separator(&format!("{}:", pad(119)), false));
+        assert!(!early_separator(&format!("{}:", pad(120)), false));
+        assert!(early_separator(&format!("{}@ и дальше", pad(60)), false));
+        assert!(early_separator(&format!("{}\u{ff1a}", pad(117)), false));
+        assert!(!early_separator(&format!("{}\u{ff1a}", pad(118)), false));
+        assert!(early_separator("[00:01] ", true) && early_separator("[Иван] ", true));
+        assert!(!early_separator("[Иван] ", false));
+        assert!(!early_separator(&pad(400), true));
+    }
+
     /// (speaker, turn text with the cuts removed) per turn.
     fn turns(text: &str, md: bool) -> Vec<(String, String)> {
         let p = parse(text, md);
