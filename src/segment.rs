@@ -388,8 +388,14 @@ fn stops(x: u64) -> u64 {
 /// How many of the 8 bytes of `x` are of class [`SPACE`].
 #[inline]
 fn spaces_in(x: u64) -> usize {
-    (bytes_equal(x, b' ') | bytes_equal(x, b'\t') | bytes_equal(x, 0xA0) | bytes_equal(x, 0xAF))
-        .count_ones() as usize
+    let ones = (bytes_equal(x, b' ')
+        | bytes_equal(x, b'\t')
+        | bytes_equal(x, 0xA0)
+        | bytes_equal(x, 0xAF))
+        >> 7;
+    // The sum of the eight bytes (each 0 or 1) in the top byte: no `popcnt`, which the
+    // baseline x86-64 target lacks.
+    (ones.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
 }
 
 /// Whether the terminator run `s[i..j]` (followed by whitespace or the end) ends a sentence.
