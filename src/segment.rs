@@ -19,21 +19,28 @@ const SPACE: u8 = 1;
 const NEWLINE: u8 = 2;
 const TERMINATOR: u8 = 3;
 
-/// Byte classes for the sentence scan: spaces (ASCII space and tab, and the bytes 0xA0 and
-/// 0xAF that end the no-break spaces U+00A0 and U+202F — they also end some Cyrillic
-/// letters, which only makes the space count an upper bound), line breaks, and terminators
-/// ('.', '!', '?', and 0xE2 which starts '…').
+/// Bytes of class [`SPACE`]: ASCII space and tab, and the bytes 0xA0 and 0xAF that end the
+/// no-break spaces U+00A0 and U+202F — they also end some Cyrillic letters, which only makes
+/// the space count an upper bound.
+const SPACE_BYTES: [u8; 4] = [b' ', b'\t', 0xA0, 0xAF];
+
+/// Bytes of class [`TERMINATOR`]: '.', '!', '?', and 0xE2 which starts '…'.
+const TERMINATOR_BYTES: [u8; 4] = [b'.', b'!', b'?', 0xE2];
+
+/// Byte classes for the sentence scan: [`SPACE_BYTES`], the line break, [`TERMINATOR_BYTES`].
 const BYTE_CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
-    t[b' ' as usize] = SPACE;
-    t[b'\t' as usize] = SPACE;
-    t[0xA0] = SPACE;
-    t[0xAF] = SPACE;
+    let mut k = 0;
+    while k < SPACE_BYTES.len() {
+        t[SPACE_BYTES[k] as usize] = SPACE;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < TERMINATOR_BYTES.len() {
+        t[TERMINATOR_BYTES[k] as usize] = TERMINATOR;
+        k += 1;
+    }
     t[b'\n' as usize] = NEWLINE;
-    t[b'.' as usize] = TERMINATOR;
-    t[b'!' as usize] = TERMINATOR;
-    t[b'?' as usize] = TERMINATOR;
-    t[0xE2] = TERMINATOR;
     t
 };
 
@@ -375,24 +382,19 @@ fn bytes_equal(x: u64, b: u8) -> u64 {
     !(((y & LOW7) + LOW7) | y | LOW7)
 }
 
-/// Non-zero when the 8 bytes of `x` hold a line break or a terminator byte ([`BYTE_CLASS`]).
+/// Non-zero when the 8 bytes of `x` hold a line break or a terminator byte
+/// ([`TERMINATOR_BYTES`]).
 #[inline]
 fn stops(x: u64) -> u64 {
-    bytes_equal(x, b'\n')
-        | bytes_equal(x, b'.')
-        | bytes_equal(x, b'!')
-        | bytes_equal(x, b'?')
-        | bytes_equal(x, 0xE2)
+    TERMINATOR_BYTES
+        .iter()
+        .fold(bytes_equal(x, b'\n'), |m, &b| m | bytes_equal(x, b))
 }
 
-/// How many of the 8 bytes of `x` are of class [`SPACE`].
+/// How many of the 8 bytes of `x` are of class [`SPACE`] ([`SPACE_BYTES`]).
 #[inline]
 fn spaces_in(x: u64) -> usize {
-    let ones = (bytes_equal(x, b' ')
-        | bytes_equal(x, b'\t')
-        | bytes_equal(x, 0xA0)
-        | bytes_equal(x, 0xAF))
-        >> 7;
+    let ones = SPACE_BYTES.iter().fold(0, |m, &b| m | bytes_equal(x, b)) >> 7;
     // The sum of the eight bytes (each 0 or 1) in the top byte: no `popcnt`, which the
     // baseline x86-64 target lacks.
     (ones.wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize
