@@ -26,15 +26,23 @@ pub const DEFAULT_CODEBOOK_NAME: &str = "b2b-cx.ru.toml (embedded)";
 pub struct Settings {
     /// Words allowed between the words of a phrase entry (default 1).
     pub phrase_gap: usize,
-    /// How many sentences of an answer get context codings; 0 = the whole answer (default 0).
+    /// How many sentences of an answer get context codings (default
+    /// [`DEFAULT_CONTEXT_SENTENCES`]); 0 = the whole answer, however long.
     pub context_sentences: usize,
 }
+
+/// How many sentences of an answer get context codings by default: answers are far shorter
+/// (the demo's longest turn has 24 sentences), and a turn of thousands of sentences is a
+/// transcript whose speaker labels were lost or misread (prose with «вопрос:» at the start
+/// of a line made one 744 KB answer, context-coded for eleven parameters on each of its
+/// 20,000 sentences). A researcher who wants the whole answer sets `context_sentences = 0`.
+pub const DEFAULT_CONTEXT_SENTENCES: usize = 40;
 
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             phrase_gap: 1,
-            context_sentences: 0,
+            context_sentences: DEFAULT_CONTEXT_SENTENCES,
         }
     }
 }
@@ -894,6 +902,11 @@ mod tests {
     fn settings_default_and_override() {
         let cb = parse(&format!("{HEAD}[settings]\nphrase_gap = 2\n[[parameters]]\nid = \"a\"\nlevel = \"org\"\nname = \"A\"\nterms = [\"x\"]\n")).unwrap();
         assert_eq!(cb.settings.phrase_gap, 2);
-        assert_eq!(cb.settings.context_sentences, 0);
+        assert_eq!(cb.settings.context_sentences, 40);
+        let cb = parse(&format!("{HEAD}[settings]\ncontext_sentences = 0\n[[parameters]]\nid = \"a\"\nlevel = \"org\"\nname = \"A\"\nterms = [\"x\"]\n")).unwrap();
+        assert_eq!(
+            (cb.settings.phrase_gap, cb.settings.context_sentences),
+            (1, 0)
+        );
     }
 }

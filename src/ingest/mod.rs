@@ -601,7 +601,61 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
             crate::segment::UNPUNCTUATED_MAX
         ));
     }
+    if let Some(w) = long_turns(&t) {
+        t.warnings.push(w);
+    }
     t
+}
+
+/// A turn with more sentences than this is reported by [`long_turns`]: interview turns are
+/// far shorter (a long answer has a few dozen), so such a turn is nearly always a transcript
+/// whose speaker labels were lost or misread.
+pub const LONG_TURN: usize = 200;
+
+/// The warning for turns of over [`LONG_TURN`] sentences, naming the longest few by speaker,
+/// size and opening words (for the researcher to find them).
+fn long_turns(t: &Transcript) -> Option<String> {
+    let mut sizes = vec![0usize; t.turns.len()];
+    for s in &t.sentences {
+        sizes[s.turn] += 1;
+    }
+    let mut long: Vec<(usize, usize)> = sizes
+        .iter()
+        .enumerate()
+        .filter(|&(_, &n)| n > LONG_TURN)
+        .map(|(i, &n)| (n, i))
+        .collect();
+    if long.is_empty() {
+        return None;
+    }
+    long.sort_unstable_by(|a, b| b.cmp(a));
+    let named: Vec<String> = long
+        .iter()
+        .take(3)
+        .map(|&(n, i)| {
+            let turn = &t.turns[i];
+            let opening: Vec<&str> = t.slice(turn.span).split_whitespace().take(6).collect();
+            format!(
+                "«{}», {n} sentences, from «{} …»",
+                t.turn_speaker(turn).label,
+                opening.join(" ")
+            )
+        })
+        .collect();
+    let more = long.len().saturating_sub(named.len());
+    Some(format!(
+        "{} turn(s) of over {LONG_TURN} sentences ({}{}): interview turns are far shorter, so a \
+         speaker label is probably missing or misread there; only the first sentences of an \
+         answer get context codings (codebook setting `context_sentences`, {} by default)",
+        long.len(),
+        named.join("; "),
+        if more > 0 {
+            format!("; {more} more")
+        } else {
+            String::new()
+        },
+        crate::codebook::DEFAULT_CONTEXT_SENTENCES
+    ))
 }
 
 /// The text without the cuts (sorted, disjoint byte ranges inside turns: timecodes and
@@ -709,6 +763,46 @@ fn build_from_turns(raw: Vec<RawTurn>) -> (String, Vec<Speaker>, Vec<Turn>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A turn of over 200 sentences is reported once, by speaker, size and opening words;
+    /// one of exactly 200 is not.
+    #[test]
+    fn turns_of_over_two_hundred_sentences_are_reported() {
+        let config = IngestConfig::default();
+        let answer = |n: usize| -> String {
+            (1..=n)
+                .map(|i| format!("Ну вот {i} раз было."))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let text = |n: usize| {
+            format!(
+                "Интервьюер: Как сроки?\nРеспондент: {}\nИнтервьюер: Понятно.\n",
+                answer(n)
+            )
+        };
+        let t = ingest_bytes("t.txt", Format::Txt, text(250).as_bytes(), &config).unwrap();
+        let long: Vec<&String> = t
+            .warnings
+            .iter()
+            .filter(|w| w.contains("sentences («"))
+            .collect();
+        assert_eq!(long.len(), 1, "{:?}", t.warnings);
+        assert!(
+            long[0].starts_with(
+                "1 turn(s) of over 200 sentences («Респондент», 250 sentences, from «Ну вот 1 раз было. Ну …»): "
+            ),
+            "{}",
+            long[0]
+        );
+        assert!(long[0].contains("`context_sentences`, 40 by default"));
+        let t = ingest_bytes("t.txt", Format::Txt, text(200).as_bytes(), &config).unwrap();
+        assert!(
+            !t.warnings.iter().any(|w| w.contains("turn(s) of over")),
+            "{:?}",
+            t.warnings
+        );
+    }
 
     /// A refusal says which reader refused, and the message is the reader's, with the file.
     #[test]

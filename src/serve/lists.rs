@@ -441,7 +441,7 @@ fn percent(part: usize, whole: usize) -> String {
 /// What an ingest warning (or a coding decision's) means, in Russian, for the page; the
 /// reader's own words are shown under it. `None` for a warning not known here.
 fn warning_ru(w: &str) -> Option<&'static str> {
-    const KNOWN: [(&str, &str); 12] = [
+    const KNOWN: [(&str, &str); 13] = [
         (
             "outside any speaker's turn",
             "Строки вне реплик (до первой метки говорящего или после заголовка) не кодируются и не цитируются; если это речь, добавьте метку говорящего.",
@@ -477,6 +477,10 @@ fn warning_ru(w: &str) -> Option<&'static str> {
         (
             "sentence boundaries are inferred",
             "Границы части предложений поставлены автоматически: сплошная речь без пунктуации разрезана по вводным словам, союзам и запятым.",
+        ),
+        (
+            "turn(s) of over",
+            "Есть реплики длиннее 200 предложений: в интервью таких не бывает, скорее всего, там потеряна или неверно прочитана метка говорящего. Контекст вопроса получают только первые предложения ответа (настройка context_sentences, по умолчанию 40).",
         ),
         (
             "credit the translator or the subtitle maker",
@@ -892,4 +896,28 @@ fn matrix_page(app: &App, docs: &[Doc]) -> String {
         "<main class=\"wide\">",
         1,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page explains the ingest warnings it knows in Russian: the warning as ingest
+    /// writes it, not a copy of its wording.
+    #[test]
+    fn a_long_turn_warning_is_explained_in_russian() {
+        let answer: Vec<String> = (1..=201).map(|i| format!("Было {i} раз.")).collect();
+        let text = format!("Интервьюер: Как сроки?\nРеспондент: {}\n", answer.join(" "));
+        let t = crate::testutil::transcript(&text);
+        let w = t
+            .warnings
+            .iter()
+            .find(|w| w.contains("201 sentences"))
+            .expect("a long-turn warning");
+        assert!(
+            warning_ru(w).is_some_and(|ru| ru.starts_with("Есть реплики длиннее 200 предложений")),
+            "{w}"
+        );
+        assert_eq!(warning_ru("something else entirely"), None);
+    }
 }

@@ -10,7 +10,9 @@
 //!   names no parameter. A short follow-up ("А почему?") keeps the topic. A context coding
 //!   needs content: an answer made only of fillers, hedges and refusals ("Честно.",
 //!   "Пропустим.", "Не возьмусь.") is not coded by context.
-//!   (`settings.context_sentences` limits how many sentences of each answer).
+//!   `settings.context_sentences` limits how many sentences of each answer (40 by default:
+//!   a turn of thousands of sentences is a transcript whose labels were lost, and without
+//!   a bound each of its sentences would be coded for every parameter of the topic).
 //! - **Polarity** per sentence ([`polarity`]), **wishes** and **comparisons with
 //!   competitors** from the shipped marker entries (`dictionaries/markers.ru.toml`), for
 //!   respondent sentences.
@@ -646,6 +648,54 @@ questions = ["цены"]
                 ("Склад рядом.", "delivery"),
                 ("Нормально.", "delivery"),
             ]
+        );
+    }
+
+    /// An answer of 45 sentences (a turn whose labels were lost looks like this, only
+    /// longer): by default its first 40 get the question's context; `context_sentences = 0`
+    /// gives all 45.
+    #[test]
+    fn context_reaches_the_first_forty_sentences_of_an_answer_by_default() {
+        let answer: Vec<String> = (1..=45)
+            .map(|i| format!("Склад номер {i} у них рядом."))
+            .collect();
+        let text = format!(
+            "Интервьюер: Как вы оцениваете сроки?\nРеспондент: {}\n",
+            answer.join(" ")
+        );
+        let context_of = |tg: &Tagger| -> Vec<String> {
+            let t = crate::testutil::transcript(&text);
+            tg.tag(&mut TagState::default(), &t)
+                .into_iter()
+                .filter(|c| c.source == Source::Context)
+                .map(|c| t.slice(c.span).to_string())
+                .collect()
+        };
+        let got = context_of(&tagger());
+        assert_eq!(got.len(), 40);
+        assert_eq!(
+            got.first().map(String::as_str),
+            Some("Склад номер 1 у них рядом.")
+        );
+        assert_eq!(
+            got.last().map(String::as_str),
+            Some("Склад номер 40 у них рядом.")
+        );
+        let whole = crate::testutil::tagger(
+            &CODEBOOK.replace(
+                "name = \"t\"\n",
+                "name = \"t\"\n[settings]\ncontext_sentences = 0\n",
+            ),
+            &["хотелось бы"],
+            &["конкурент"],
+            "хорошо\t2\n",
+            "не\tnegation\t-\n",
+        );
+        let got = context_of(&whole);
+        assert_eq!(got.len(), 45);
+        assert_eq!(
+            got.last().map(String::as_str),
+            Some("Склад номер 45 у них рядом.")
         );
     }
 
