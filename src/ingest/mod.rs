@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 
 use crate::error::{Error, Result};
-use crate::model::{Format, Span, Speaker, Transcript, Turn};
+use crate::model::{Format, RoleSource, Span, Speaker, Transcript, Turn};
 
 /// Why a reader refused a file's content, by reader; the message says what is wrong and how
 /// to fix it (a line, a turn, a field where there is one).
@@ -613,7 +613,8 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
 pub const LONG_TURN: usize = 200;
 
 /// The warning for turns of over [`LONG_TURN`] sentences, naming the longest few by speaker,
-/// size and opening words (for the researcher to find them).
+/// size and opening words (for the researcher to find them). Not for the text of a file
+/// without labels, taken as one respondent's turn: its own warning says so.
 fn long_turns(t: &Transcript) -> Option<String> {
     let mut sizes = vec![0usize; t.turns.len()];
     for s in &t.sentences {
@@ -622,7 +623,9 @@ fn long_turns(t: &Transcript) -> Option<String> {
     let mut long: Vec<(usize, usize)> = sizes
         .iter()
         .enumerate()
-        .filter(|&(_, &n)| n > LONG_TURN)
+        .filter(|&(i, &n)| {
+            n > LONG_TURN && t.turn_speaker(&t.turns[i]).role_source != RoleSource::Default
+        })
         .map(|(i, &n)| (n, i))
         .collect();
     if long.is_empty() {
@@ -799,6 +802,17 @@ mod tests {
         let t = ingest_bytes("t.txt", Format::Txt, text(200).as_bytes(), &config).unwrap();
         assert!(
             !t.warnings.iter().any(|w| w.contains("turn(s) of over")),
+            "{:?}",
+            t.warnings
+        );
+        // A file without labels has its own warning (one respondent's turn), not this one.
+        let t = ingest_bytes("t.txt", Format::Txt, answer(250).as_bytes(), &config).unwrap();
+        assert_eq!(t.turns.len(), 1);
+        assert!(
+            t.warnings
+                .iter()
+                .any(|w| w.contains("no speaker labels found"))
+                && !t.warnings.iter().any(|w| w.contains("turn(s) of over")),
             "{:?}",
             t.warnings
         );
