@@ -480,7 +480,7 @@ fn warning_ru(w: &str) -> Option<&'static str> {
         ),
         (
             "turn(s) of over",
-            "Есть реплики длиннее 200 предложений: в интервью таких не бывает, скорее всего, там потеряна или неверно прочитана метка говорящего. Контекст вопроса получают только первые предложения ответа (настройка context_sentences, по умолчанию 40).",
+            "Есть реплики длиннее 200 предложений: в интервью реплики намного короче, так что там, скорее всего, потеряна или неверно прочитана метка говорящего. Контекст вопроса получают только первые 40 предложений ответа (настройка кодбука context_sentences).",
         ),
         (
             "credit the translator or the subtitle maker",
@@ -914,10 +914,17 @@ mod tests {
             .iter()
             .find(|w| w.contains("201 sentences"))
             .expect("a long-turn warning");
+        let ru = warning_ru(w).expect("a Russian explanation");
         assert!(
-            warning_ru(w).is_some_and(|ru| ru.starts_with("Есть реплики длиннее 200 предложений")),
-            "{w}"
+            ru.starts_with("Есть реплики длиннее 200 предложений"),
+            "{ru}"
         );
+        // The numbers it names are the ones the code uses.
+        assert_eq!(crate::ingest::LONG_TURN, 200);
+        assert!(ru.contains(&format!(
+            "первые {} предложений ответа",
+            crate::codebook::DEFAULT_CONTEXT_SENTENCES
+        )));
         assert_eq!(warning_ru("something else entirely"), None);
     }
 }
