@@ -33,7 +33,7 @@
 //! A text without any label is one respondent's turn, unless its paragraphs alternate
 //! question / answer: then two speakers by alternation, with a warning that says so.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::subtitles::parse_clock;
 
@@ -261,6 +261,49 @@ fn name_words(label: &str) -> Option<usize> {
         return None;
     }
     Some(n)
+}
+
+/// The parts of a label that has a sentence end inside («Шервинский. Николка», «Короче.
+/// Итог»), split there, each without its full stop; `None` for a label without one. A play's
+/// label of several speakers at once has such parts, each a speaker's label elsewhere in the
+/// file; a line that begins with a sentence and then a word and a colon («Короче. Итог: …»)
+/// does not, and is the speaker's own text.
+fn sentence_parts(label: &str) -> Option<Vec<&str>> {
+    let mut parts = Vec::new();
+    let mut start = 0;
+    let words: Vec<(usize, &str)> = label
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - label.as_ptr() as usize, w))
+        .collect();
+    for (k, &(at, w)) in words.iter().enumerate() {
+        if k + 1 < words.len() && ends_sentence(w) {
+            parts.push(label[start..at + w.len() - 1].trim());
+            start = words[k + 1].0;
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    parts.push(label[start..].trim().trim_end_matches('.'));
+    Some(parts)
+}
+
+/// A word with a full stop that ends a sentence rather than an abbreviation or an initial
+/// (`А.`, `Д.С.`, `Проф.`, `Ген.`): Russian abbreviations end in a consonant, so a word that
+/// ends in a vowel before the stop («Короче.», «Понятно.») ends a sentence, and so does one
+/// of six letters or more.
+fn ends_sentence(word: &str) -> bool {
+    let Some(letters) = word.strip_suffix('.') else {
+        return false;
+    };
+    let count = letters.chars().count();
+    count >= 2
+        && !letters.contains('.')
+        && (count >= 6
+            || letters
+                .chars()
+                .next_back()
+                .is_some_and(|c| "аеёиоуыэюяАЕЁИОУЫЭЮЯaeiouyAEIOUY".contains(c)))
 }
 
 /// Key under which two spellings of one label are the same speaker (`ИНТ` and `Инт.`,
@@ -664,10 +707,20 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             known_label(l).is_some() || (*n >= 2 && name_words(label_parts(l).0).is_some())
         })
         .count();
-    // Each distinct label is judged once, and gets its speaker index on first use.
+    // Each distinct label is judged once, and gets its speaker index on first use. A label
+    // with a sentence end inside counts only when each of its parts is a label of the file
+    // (see `sentence_parts`).
+    let keys: FxHashSet<String> = counts.keys().map(|l| label_key(l)).collect();
     let accepted: FxHashMap<&str, bool> = counts
         .iter()
-        .map(|(&label, &(n, header))| (label, accept(label, n, header, others, &letters)))
+        .map(|(&label, &(n, header))| {
+            let parts_are_labels = sentence_parts(label)
+                .is_none_or(|parts| parts.iter().all(|p| keys.contains(&label_key(p))));
+            (
+                label,
+                parts_are_labels && accept(label, n, header, others, &letters),
+            )
+        })
         .collect();
     let is_accepted = |l: &LabelLine<'_>| accepted.get(l.label) == Some(&true);
     let mut table = SpeakerTable::default();
@@ -1361,6 +1414,60 @@ mod tests {
                 "Ирина Львовна".into(),
                 "Дорого.\nНапример: ГидроМаш дешевле на треть.".into()
             )
+        );
+    }
+
+    /// A line that starts with a sentence and then a word and a colon («Короче. Итог: …») is
+    /// the speaker's own; names with initials and abbreviations stay labels.
+    #[test]
+    fn a_sentence_before_a_colon_is_not_a_name() {
+        let text = "Интервьюер: Как сроки?\nРеспондент: Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад.\nИнтервьюер: Спасибо.\n";
+        let got = turns(text, false);
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Интервьюер", "Как сроки?"),
+                (
+                    "Респондент",
+                    "Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад."
+                ),
+                ("Интервьюер", "Спасибо.")
+            ])
+        );
+        for name in [
+            "Петров А.",
+            "А. Петров",
+            "Д.С. Лихачёв",
+            "Проф. Иванов",
+            "Ген. Директор",
+        ] {
+            assert_eq!(sentence_parts(name), None, "{name}");
+        }
+        assert_eq!(
+            sentence_parts("Студзинский. Лариосик. Мышлаевский"),
+            Some(vec!["Студзинский", "Лариосик", "Мышлаевский"])
+        );
+        assert_eq!(
+            sentence_parts("Иван Петрович. Мария."),
+            Some(vec!["Иван Петрович", "Мария"])
+        );
+    }
+
+    /// A play's label of several speakers at once («Елена. Николка:»), each of whom has lines
+    /// of their own, stays a label.
+    #[test]
+    fn speakers_in_unison_stay_a_label() {
+        let text = "Елена: Где он?\nНиколка: Не знаю.\nЕлена. Николка: Ну вот!\nЕлена: Тише.\nНиколка: Молчу.\n";
+        let got = turns(text, false);
+        assert_eq!(
+            got,
+            pairs(&[
+                ("Елена", "Где он?"),
+                ("Николка", "Не знаю."),
+                ("Елена. Николка", "Ну вот!"),
+                ("Елена", "Тише."),
+                ("Николка", "Молчу.")
+            ])
         );
     }
 
