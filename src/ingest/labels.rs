@@ -291,7 +291,8 @@ fn sentence_parts(label: &str) -> Option<Vec<&str>> {
 /// A word with a full stop that ends a sentence rather than an abbreviation or an initial
 /// (`А.`, `Д.С.`, `Проф.`, `Ген.`): Russian abbreviations end in a consonant, so a word that
 /// ends in a vowel before the stop («Короче.», «Понятно.») ends a sentence, and so does one
-/// of six letters or more.
+/// of six letters or more, or one of the short answers and fillers that end in a consonant
+/// («Итак.», «Нет.», «Вот.»).
 fn ends_sentence(word: &str) -> bool {
     let Some(letters) = word.strip_suffix('.') else {
         return false;
@@ -303,7 +304,11 @@ fn ends_sentence(word: &str) -> bool {
             || letters
                 .chars()
                 .next_back()
-                .is_some_and(|c| "аеёиоуыэюяАЕЁИОУЫЭЮЯaeiouyAEIOUY".contains(c)))
+                .is_some_and(|c| "аеёиоуыэюяАЕЁИОУЫЭЮЯaeiouyAEIOUY".contains(c))
+            || matches!(
+                letters.to_lowercase().as_str(),
+                "итак" | "так" | "вот" | "нет" | "хм" | "ок" | "угм"
+            ))
 }
 
 /// Key under which two spellings of one label are the same speaker (`ИНТ` and `Инт.`,
@@ -1421,7 +1426,7 @@ mod tests {
     /// the speaker's own; names with initials and abbreviations stay labels.
     #[test]
     fn a_sentence_before_a_colon_is_not_a_name() {
-        let text = "Интервьюер: Как сроки?\nРеспондент: Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад.\nИнтервьюер: Спасибо.\n";
+        let text = "Интервьюер: Как сроки?\nРеспондент: Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад.\nНет. Вопрос: кто платит?\nИнтервьюер: Спасибо.\n";
         let got = turns(text, false);
         assert_eq!(
             got,
@@ -1429,7 +1434,7 @@ mod tests {
                 ("Интервьюер", "Как сроки?"),
                 (
                     "Респондент",
-                    "Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад."
+                    "Тут сложнее.\nКороче. Итог: документы идут долго.\nПонятно. Следующее: склад.\nНет. Вопрос: кто платит?"
                 ),
                 ("Интервьюер", "Спасибо.")
             ])

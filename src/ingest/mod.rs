@@ -607,9 +607,9 @@ pub fn assemble(doc: &str, format: Format, draft: Draft) -> Transcript {
     t
 }
 
-/// A turn with more sentences than this is reported in the transcript's warnings: interview turns are
-/// far shorter (a long answer has a few dozen), so such a turn is nearly always a transcript
-/// whose speaker labels were lost or misread.
+/// A turn with more sentences than this is reported in the transcript's warnings: interview
+/// turns are far shorter (a long answer has a few dozen), so such a turn is nearly always a
+/// transcript whose speaker labels were lost or misread.
 pub const LONG_TURN: usize = 200;
 
 /// The warning for turns of over [`LONG_TURN`] sentences, naming the longest few by speaker,
