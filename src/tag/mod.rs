@@ -579,8 +579,13 @@ questions = ["цены"]
 "#;
 
     fn tagger() -> Tagger {
+        tagger_with(CODEBOOK)
+    }
+
+    /// The test tagger with another codebook source.
+    fn tagger_with(codebook: &str) -> Tagger {
         crate::testutil::tagger(
-            CODEBOOK,
+            codebook,
             &["хотелось бы", "не хватает", "пожелание"],
             &["конкурент", "чем у других"],
             "хороший\t2\nхорошо\t2\nзадержка\t-2\nдорого\t-2\nнормально\t1\n",
@@ -681,16 +686,10 @@ questions = ["цены"]
             got.last().map(String::as_str),
             Some("Склад номер 40 у них рядом.")
         );
-        let whole = crate::testutil::tagger(
-            &CODEBOOK.replace(
-                "name = \"t\"\n",
-                "name = \"t\"\n[settings]\ncontext_sentences = 0\n",
-            ),
-            &["хотелось бы"],
-            &["конкурент"],
-            "хорошо\t2\n",
-            "не\tnegation\t-\n",
-        );
+        let whole = tagger_with(&CODEBOOK.replace(
+            "name = \"t\"\n",
+            "name = \"t\"\n[settings]\ncontext_sentences = 0\n",
+        ));
         let got = context_of(&whole);
         assert_eq!(got.len(), 45);
         assert_eq!(
