@@ -667,8 +667,23 @@ impl<'a> Cursor<'a> {
     }
 }
 
-/// Whether a label seen `n` times (as `sep`) is accepted, given the other labels.
-fn accept(label: &str, n: usize, header: bool, others: usize, letters: &[String]) -> bool {
+/// Whether a label seen `n` times (as `sep`) is accepted, given the other labels (`keys`:
+/// the [`label_key`]s of every candidate label of the file).
+fn accept(
+    label: &str,
+    n: usize,
+    header: bool,
+    others: usize,
+    letters: &[String],
+    keys: &FxHashSet<String>,
+) -> bool {
+    // A label with a sentence end inside counts only when each of its parts is a label of
+    // the file (see `sentence_parts`).
+    if sentence_parts(label)
+        .is_some_and(|parts| parts.iter().any(|p| !keys.contains(&label_key(p))))
+    {
+        return false;
+    }
     let (main, inner) = label_parts(label);
     if let Some(known) = known_label(label) {
         let key = label_key(main).trim_end_matches('.').to_string();
@@ -712,20 +727,11 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             known_label(l).is_some() || (*n >= 2 && name_words(label_parts(l).0).is_some())
         })
         .count();
-    // Each distinct label is judged once, and gets its speaker index on first use. A label
-    // with a sentence end inside counts only when each of its parts is a label of the file
-    // (see `sentence_parts`).
+    // Each distinct label is judged once, and gets its speaker index on first use.
     let keys: FxHashSet<String> = counts.keys().map(|l| label_key(l)).collect();
     let accepted: FxHashMap<&str, bool> = counts
         .iter()
-        .map(|(&label, &(n, header))| {
-            let parts_are_labels = sentence_parts(label)
-                .is_none_or(|parts| parts.iter().all(|p| keys.contains(&label_key(p))));
-            (
-                label,
-                parts_are_labels && accept(label, n, header, others, &letters),
-            )
-        })
+        .map(|(&label, &(n, header))| (label, accept(label, n, header, others, &letters, &keys)))
         .collect();
     let is_accepted = |l: &LabelLine<'_>| accepted.get(l.label) == Some(&true);
     let mut table = SpeakerTable::default();
