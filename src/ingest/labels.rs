@@ -743,6 +743,8 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     // Cuts inside the current turn (committed when the turn ends within them).
     let mut pending_cuts: Vec<Span> = Vec::new();
     let mut stray: Vec<usize> = Vec::new();
+    // Lines with text, and those that open a turn with a label (see `RARE_LABELS`).
+    let (mut lines, mut label_lines) = (0usize, 0usize);
     let mut pos = 0usize;
     for ((no, line), candidate) in text.split('\n').enumerate().zip(candidates) {
         let line_start = pos;
@@ -752,7 +754,9 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
             finish(&mut out, &mut current, &mut pending_cuts);
             continue;
         }
+        lines += usize::from(!trimmed.is_empty());
         if let Some(mut l) = candidate.filter(is_accepted) {
+            label_lines += 1;
             // Stacked labels: the last one is the speaker.
             let mut offset = 0;
             while l.sep != Sep::Header {
@@ -815,6 +819,29 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     finish(&mut out, &mut current, &mut pending_cuts);
     out.speakers = table.speakers;
 
+    if !out.turns.is_empty() && rare_labels(label_lines, lines) {
+        let mut said: Vec<String> = Vec::new();
+        for t in &out.turns {
+            let label = &out.speakers[t.speaker].label;
+            if !said.contains(label) {
+                said.push(label.clone());
+            }
+        }
+        let shown = said.len().min(5);
+        out.warnings.push(format!(
+            "only {label_lines} of {lines} lines begin with what reads as a speaker label \
+             ({}{}): too few to be a transcript's labels (at least one line in {} has one), so \
+             they are read as speech and the file as one without labels",
+            said[..shown]
+                .iter()
+                .map(|l| format!("«{l}:»"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            if said.len() > shown { ", …" } else { "" },
+            RARE_LABELS.1
+        ));
+        out.turns.clear();
+    }
     if out.turns.is_empty() {
         out.speakers.clear();
         out.cuts.clear();
@@ -831,6 +858,18 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     }
     drop_unused_speakers(&mut out);
     out
+}
+
+/// A file of at least `.0` lines with text, fewer than one in `.1` of them opening a turn with
+/// a label, is not a labelled transcript: its "labels" are lines of prose that happen to
+/// begin like one («Говорит: …», «Михевна: …» twice in 30,000 lines), and reading them as
+/// labels would make turns of thousands of lines and leave every line before the first one
+/// out. Interview transcripts have a label every few lines; a short file with a label or
+/// two (a question, then a long written answer) stays as it is.
+const RARE_LABELS: (usize, usize) = (1_000, 100);
+
+fn rare_labels(label_lines: usize, lines: usize) -> bool {
+    lines >= RARE_LABELS.0 && label_lines * RARE_LABELS.1 < lines
 }
 
 /// Ends the current turn: kept when it has text, with the cuts inside it.
@@ -1515,6 +1554,106 @@ mod tests {
             false,
         );
         assert!(p.warnings[0].contains("lines 1–2"), "{:?}", p.warnings);
+    }
+
+    /// `n` lines of a long written account (no labels, no blank lines), with `labels` put
+    /// in at the given 0-based lines.
+    fn account(n: usize, labels: &[(usize, &str)]) -> String {
+        const LINES: [&str; 6] = [
+            "Ну вот, значит, приехали мы на склад, а там опять никого.",
+            "Кладовщик говорит, что машина будет только к вечеру, ждите.",
+            "Мы, конечно, подождали, чё делать, документы-то не подписаны.",
+            "Потом уже ближе к ночи всё разгрузили, но акт так и не дали.",
+            "Я считаю, это не дело, сроки у нас горят, клиент ругается.",
+            "В общем, поставил бы им тройку за эту историю, не больше.",
+        ];
+        let mut out = String::new();
+        for i in 0..n {
+            match labels.iter().find(|(at, _)| *at == i) {
+                Some((_, line)) => out.push_str(line),
+                None => out.push_str(LINES[i % LINES.len()]),
+            }
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn a_name_and_colon_twice_in_a_long_text_is_not_a_label() {
+        let text = account(
+            1_200,
+            &[
+                (500, "Михевна: а я ему и говорю, где накладная?"),
+                (900, "Михевна: ну так и не нашли её, конечно."),
+            ],
+        );
+        let p = parse(&text, false);
+        // Nothing is left out: the first line is speech, and so is the name.
+        assert!(
+            p.speakers.iter().all(|s| s.label != "Михевна"),
+            "{:?}",
+            p.speakers
+        );
+        let covered: usize = p.turns.iter().map(|t| t.span.len()).sum();
+        assert_eq!(covered, text.trim_end().len());
+        assert!(
+            p.warnings[0].starts_with(
+                "only 2 of 1200 lines begin with what reads as a speaker label («Михевна:»)"
+            ),
+            "{:?}",
+            p.warnings
+        );
+        assert!(
+            p.warnings
+                .iter()
+                .all(|w| !w.contains("outside any speaker's turn"))
+        );
+        // Under the old reading the 500 lines before the first «Михевна:» were out.
+        assert!(!rare_labels(2, 999));
+    }
+
+    #[test]
+    fn labels_every_few_dozen_lines_of_a_long_file_stay_labels() {
+        // One label line in 50: a transcript whose answers run to paragraphs.
+        let labels: Vec<(usize, String)> = (0..24)
+            .map(|k| {
+                let who = if k % 2 == 0 {
+                    "Интервьюер"
+                } else {
+                    "Респондент"
+                };
+                (k * 50, format!("{who}: Так, а что со сроками?"))
+            })
+            .collect();
+        let labels: Vec<(usize, &str)> = labels.iter().map(|(i, l)| (*i, l.as_str())).collect();
+        let p = parse(&account(1_200, &labels), false);
+        assert_eq!(p.turns.len(), 24);
+        let names: Vec<&str> = p.speakers.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(names, ["Интервьюер", "Респондент"]);
+        assert!(p.warnings.is_empty(), "{:?}", p.warnings);
+    }
+
+    #[test]
+    fn rare_labels_threshold_and_short_files() {
+        // One label line in 100 is enough; fewer is not; under 1,000 lines nothing changes.
+        assert!(!rare_labels(10, 1_000));
+        assert!(rare_labels(9, 1_000));
+        assert!(!rare_labels(1, 999));
+        let q = (0, "Интервьюер: Расскажите, как у вас с поставщиком.");
+        let a = (1, "Респондент:");
+        // A question and a long written answer: 999 lines, two labels, both kept.
+        let p = parse(&account(999, &[q, a]), false);
+        let names: Vec<&str> = p.speakers.iter().map(|s| s.label.as_str()).collect();
+        assert_eq!(names, ["Интервьюер", "Респондент"]);
+        assert_eq!(p.turns.len(), 2);
+        // The same at 1,000 lines is read as a text without labels.
+        let p = parse(&account(1_000, &[q, a]), false);
+        assert!(
+            p.warnings[0].starts_with("only 2 of 1000 lines"),
+            "{:?}",
+            p.warnings
+        );
+        assert!(p.speakers.iter().all(|s| s.label != "Интервьюер"));
     }
 
     #[test]

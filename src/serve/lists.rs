@@ -441,7 +441,11 @@ fn percent(part: usize, whole: usize) -> String {
 /// What an ingest warning (or a coding decision's) means, in Russian, for the page; the
 /// reader's own words are shown under it. `None` for a warning not known here.
 fn warning_ru(w: &str) -> Option<&'static str> {
-    const KNOWN: [(&str, &str); 13] = [
+    const KNOWN: [(&str, &str); 14] = [
+        (
+            "too few to be a transcript's labels",
+            "Строк, похожих на метку говорящего («Имя: …»), меньше одной на сто строк файла: это не метки, а речь. Они прочитаны как текст, а файл — как стенограмма без меток.",
+        ),
         (
             "outside any speaker's turn",
             "Строки вне реплик (до первой метки говорящего или после заголовка) не кодируются и не цитируются; если это речь, добавьте метку говорящего.",
@@ -926,5 +930,22 @@ mod tests {
             crate::codebook::DEFAULT_CONTEXT_SENTENCES
         )));
         assert_eq!(warning_ru("something else entirely"), None);
+    }
+
+    #[test]
+    fn rare_labels_are_explained_in_russian() {
+        let mut text = String::new();
+        for i in 0..1_000 {
+            if i == 300 || i == 700 {
+                text.push_str("Михевна: а накладную-то так и не нашли.\n");
+            } else {
+                text.push_str("Ну, машина опять пришла только к вечеру.\n");
+            }
+        }
+        let t = crate::testutil::transcript(&text);
+        let w = &t.warnings[0];
+        assert!(w.starts_with("only 2 of 1000 lines"), "{w}");
+        let ru = warning_ru(w).expect("a Russian explanation");
+        assert!(ru.contains("меньше одной на сто строк"), "{ru}");
     }
 }
