@@ -820,13 +820,8 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
     out.speakers = table.speakers;
 
     if !out.turns.is_empty() && rare_labels(label_lines, lines) {
-        let mut said: Vec<String> = Vec::new();
-        for t in &out.turns {
-            let label = &out.speakers[t.speaker].label;
-            if !said.contains(label) {
-                said.push(label.clone());
-            }
-        }
+        // The speaker table holds each label that opened a line, in order of first use.
+        let said = &out.speakers;
         let shown = said.len().min(5);
         out.warnings.push(format!(
             "only {label_lines} of {lines} lines begin with what reads as a speaker label \
@@ -834,7 +829,7 @@ pub fn parse(text: &str, markdown: bool) -> Parsed {
              they are read as speech and the file as one without labels",
             said[..shown]
                 .iter()
-                .map(|l| format!("«{l}:»"))
+                .map(|s| format!("«{}:»", s.label))
                 .collect::<Vec<_>>()
                 .join(", "),
             if said.len() > shown { ", …" } else { "" },
