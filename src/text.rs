@@ -145,6 +145,15 @@ pub fn paradigms_may_miss(norm: &str) -> bool {
             || (norm.starts_with("по") && (norm.ends_with('е') || norm.ends_with("ей"))))
 }
 
+/// True when the search index holds a normalized form as itself ([`Analyzer::index_term`]):
+/// when it begins with a letter of the basic Cyrillic block (U+0400–U+047F). Such a form's
+/// key, and the key of every form the index holds under it, begins with such a letter too
+/// (the Russian stem is a prefix of the form; lemmas come from the dictionary, which has
+/// only Russian words); other forms (Latin, digits) are held under their key.
+pub fn indexed_as_form(norm: &str) -> bool {
+    matches!(norm.as_bytes().first(), Some(0xD0 | 0xD1))
+}
+
 /// True when a normalized form is made of the Russian letters а–я and hyphens only.
 pub fn russian_letters(norm: &str) -> bool {
     let b = norm.as_bytes();
@@ -389,6 +398,22 @@ impl Analyzer {
     pub fn norm(&self, id: FormId) -> &str {
         let slot = &self.forms[id.0 as usize];
         &self.norms[slot.start as usize..slot.end as usize]
+    }
+
+    /// The term the search index holds for a form: the normalized form itself for a word
+    /// in Russian letters ([`indexed_as_form`]), which needs no dictionary at indexing (a
+    /// query word is expanded into the forms that share its key), else its
+    /// [`FormInfo::key`].
+    ///
+    /// # Panics
+    /// When the id came from another analyzer or an earlier generation.
+    pub fn index_term(&self, id: FormId) -> &str {
+        let norm = self.norm(id);
+        if indexed_as_form(norm) {
+            norm
+        } else {
+            self.form_info(id).key()
+        }
     }
 
     /// What the analyzer knows about a form id.

@@ -105,7 +105,13 @@ pub struct CitataIndex {
     layout: std::sync::atomic::AtomicU32,
     /// Set when a write of the index failed for want of space.
     disk_full: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    /// The words of the index that paradigms may miss, with their keys, sorted by key, for
+    /// the searcher generation they were read from (see [`search`]'s `Lookup::aliases`).
+    may_miss: std::sync::Mutex<Option<(u64, Aliases)>>,
 }
+
+/// (key, word) pairs, sorted.
+pub(crate) type Aliases = std::sync::Arc<Vec<(String, String)>>;
 
 /// An error met in the index in `dir`, as the [`IndexError`] of its kind.
 fn err(e: impl error::IntoIndexError, dir: &Path) -> crate::Error {
@@ -114,7 +120,9 @@ fn err(e: impl error::IntoIndexError, dir: &Path) -> crate::Error {
 
 /// The layout of the documents this version writes. 2: metadata on the transcript documents
 /// (`key=value` + [`META_SEP`] + doc id), on sentences only the facets `--facets` counts.
-const LAYOUT: u32 = 2;
+/// 3: words in Russian letters indexed as their normalized forms, not their keys
+/// ([`crate::text::Analyzer::index_term`]; queries expand a word into its forms).
+const LAYOUT: u32 = 3;
 
 /// Between a metadata term and the doc id in the transcript documents' `meta` terms.
 pub(crate) const META_SEP: char = '\u{1f}';
@@ -153,6 +161,7 @@ impl CitataIndex {
             dir: dir.to_path_buf(),
             layout: layout.into(),
             disk_full,
+            may_miss: std::sync::Mutex::default(),
         })
     }
 
@@ -755,10 +764,15 @@ mod tests {
             }
             assert_eq!(joined.split(' ').collect::<Vec<_>>(), from_tokenizer);
         }
-        // Lemmas, the hyphenated pronoun and the decimal stay one key each.
+        // Words in Russian letters as their normalized forms (queries expand into them);
+        // the hyphenated pronoun, the decimal and the mixed word stay one term each.
         assert_eq!(
             keys.iter().nth(1).expect("two sentences").1,
-            "ну отсрочка мы дать кто-то из ихний договориться"
+            "ну отсрочку нам дали кто-то из ихних договорился"
+        );
+        assert_eq!(
+            keys.iter().nth(2).expect("three sentences").1,
+            "оценка 8,5 b2b-портал еще не работает"
         );
     }
 }

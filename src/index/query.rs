@@ -1,17 +1,25 @@
 //! The query language of `citata search`, read by tantivy's query grammar and turned into
-//! tantivy queries with citata's analyzer, so that a word finds every inflection and a
-//! prefix (`отсроч*`) is matched against dictionary forms.
+//! tantivy queries with citata's analyzer, so that a word finds every inflection.
+//!
+//! The index holds a word in Russian letters as its normalized form
+//! ([`Analyzer::index_term`]: no dictionary at indexing); a query word is expanded here into
+//! the index's forms whose key (first dictionary lemma, else stem) is the query word's key,
+//! found among its lexemes' paradigms, the index's words that begin with the key, and the
+//! few forms paradigms may miss ([`crate::text::paradigms_may_miss`]). So a query matches
+//! exactly the words whose key is its words' keys, as tagging and `codebook explain` read
+//! them: one analyzer.
 //!
 //! - words: every inflection (`оплата` finds оплаты, оплатой, оплатами);
 //! - `"phrases"`, also with slop (`"срок поставки"~2`) and a prefix on the last word;
 //! - `AND`, `OR`, `NOT`, `-word`, `+word`, parentheses; `И`, `ИЛИ`, `НЕ` as well;
-//! - `prefix*`: words whose dictionary form (or stem, for unknown words) starts with it;
+//! - `prefix*`: words that begin with it as written (any case, ё as е);
 //! - `field:value` for the filters: `code:ID`, `level:ID`, `doc:ID`, `role:respondent`,
 //!   `polarity:negative`, `wish:true`, and any metadata key (`division:Закупки`, `wave:2026`),
 //!   metadata compared without regard to case.
 
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RegexPhraseQuery, TermQuery,
 };
 use tantivy::query_grammar::{self, Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral};
 use tantivy::schema::{Field, IndexRecordOption};
@@ -19,10 +27,15 @@ use tantivy::{Term, query_grammar::Occur as GrammarOccur};
 
 use super::Fields;
 use crate::model::Span;
-use crate::text::{Analyzer, normalize};
+use crate::text::{Analyzer, indexed_as_form, lemma_forms, normalize};
 
-/// How many words a prefix at the end of a phrase may stand for.
-const MAX_EXPANSIONS: u32 = 1000;
+/// How many words (index terms: forms) a prefix at the end of a phrase may stand for; a
+/// prefix alone stands for all of them.
+const MAX_EXPANSIONS: u32 = 10_000;
+
+/// How many index terms the positions of a phrase whose words have several forms may stand
+/// for together (tantivy refuses the query beyond).
+const MAX_PHRASE_TERMS: u32 = 1 << 16;
 
 /// How deeply parentheses and `NOT`s may nest in a query. tantivy's query grammar and its
 /// scorers recurse once per level: a few hundred levels overflow the stack and abort the
@@ -49,6 +62,30 @@ pub trait Vocabulary {
     /// # Errors
     /// [`QueryError::Unknown`], with the nearest known names.
     fn check(&self, kind: NameKind, value: &str) -> Result<(), QueryError>;
+
+    /// The index's words (terms of the text field) that begin with `prefix` and that `keep`
+    /// accepts, in order.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    fn words(
+        &self,
+        prefix: &str,
+        keep: &mut dyn FnMut(&str) -> bool,
+    ) -> Result<Vec<String>, QueryError>;
+
+    /// The index's words in Russian letters that paradigms may miss
+    /// ([`crate::text::paradigms_may_miss`]) whose key is `key`.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    fn aliases(&self, key: &str) -> Result<Vec<String>, QueryError>;
+
+    /// Keeps of `words` those the index has.
+    ///
+    /// # Errors
+    /// When the index cannot be read.
+    fn retain_present(&self, words: &mut Vec<String>) -> Result<(), QueryError>;
 }
 
 /// What a name in a query or a filter names.
@@ -225,8 +262,11 @@ impl Highlighter {
             .into_iter()
             .filter(|t| {
                 let key = analyzer.info(t).key();
-                self.keys.iter().any(|k| k == key)
-                    || self.prefixes.iter().any(|p| key.starts_with(p.as_str()))
+                if self.keys.iter().any(|k| k == key) {
+                    return true;
+                }
+                let term = analyzer.index_term(t.form);
+                self.prefixes.iter().any(|p| term.starts_with(p.as_str()))
             })
             .map(|t| t.span)
             .collect()
@@ -687,32 +727,87 @@ impl Builder<'_> {
             self.highlighter.keys.extend(keys.iter().cloned());
             self.highlighter.prefixes.extend(prefix.iter().cloned());
         }
-        let terms: Vec<Term> = keys.iter().map(|k| Term::from_field_text(f, k)).collect();
-        Ok(match (terms.len(), prefix) {
+        let forms: Vec<Vec<String>> = keys
+            .iter()
+            .map(|k| self.forms(k))
+            .collect::<Result<_, _>>()?;
+        let single = forms.iter().all(|f| f.len() == 1);
+        let term = |w: &str| Term::from_field_text(f, w);
+        let slop = if lit.delimiter == Delimiter::None {
+            0
+        } else {
+            lit.slop
+        };
+        Ok(match (forms.len(), prefix) {
             (0, Some(p)) => prefix_query(f, &p),
-            (_, Some(p)) => {
-                let mut terms = terms;
-                terms.push(Term::from_field_text(f, &p));
+            (_, Some(p)) if single => {
+                let mut terms: Vec<Term> = forms.iter().map(|w| term(&w[0])).collect();
+                terms.push(term(&p));
                 let mut q = PhrasePrefixQuery::new(terms);
                 q.set_max_expansions(MAX_EXPANSIONS);
                 Box::new(q)
             }
-            (1, None) => Box::new(TermQuery::new(
-                terms.into_iter().next().expect("one term"),
+            (_, Some(p)) => {
+                let mut patterns: Vec<String> = forms.iter().map(|w| alternation(w)).collect();
+                patterns.push(format!("{}.*", regex::escape(&p)));
+                phrase_of_patterns(f, patterns, 0)
+            }
+            (1, None) if single => Box::new(TermQuery::new(
+                term(&forms[0][0]),
                 IndexRecordOption::WithFreqs,
             )),
+            (1, None) => Box::new(BooleanQuery::new(
+                forms[0]
+                    .iter()
+                    .map(|w| {
+                        let q: Box<dyn Query> =
+                            Box::new(TermQuery::new(term(w), IndexRecordOption::WithFreqs));
+                        (Occur::Should, q)
+                    })
+                    .collect(),
+            )),
+            (_, None) if single => Box::new(PhraseQuery::new_with_offset_and_slop(
+                forms.iter().map(|w| term(&w[0])).enumerate().collect(),
+                slop,
+            )),
             (_, None) => {
-                let slop = if lit.delimiter == Delimiter::None {
-                    0
-                } else {
-                    lit.slop
-                };
-                Box::new(PhraseQuery::new_with_offset_and_slop(
-                    terms.into_iter().enumerate().collect(),
-                    slop,
-                ))
+                phrase_of_patterns(f, forms.iter().map(|w| alternation(w)).collect(), slop)
             }
         })
+    }
+
+    /// The index terms a query word whose key is `key` stands for: the terms of the forms
+    /// whose key is `key` ([`Analyzer::index_term`]), found among the paradigms of `key`'s
+    /// lexemes ([`lemma_forms`]) with their -ся/-сь forms, the index's words that begin
+    /// with `key` (the Russian stem is a prefix of the form), and the index's words
+    /// paradigms may miss (the places the matcher's `may_match` looks); `[key]` when
+    /// the index holds such words under their key, or has none of them.
+    fn forms(&mut self, key: &str) -> Result<Vec<String>, QueryError> {
+        if !indexed_as_form(key) {
+            return Ok(vec![key.to_string()]);
+        }
+        let mut found = lemma_forms(key);
+        // The dictionary reads some reflexive forms as forms of the plain verb («ведутся» →
+        // «вести»), which its paradigm does not list (as the matcher's `may_match`).
+        let reflexive: Vec<String> = found
+            .iter()
+            .flat_map(|f| [format!("{f}ся"), format!("{f}сь")])
+            .collect();
+        found.extend(reflexive);
+        found.extend(self.vocabulary.words(key, &mut |_| true)?);
+        found.extend(self.vocabulary.aliases(key)?);
+        found.sort_unstable();
+        found.dedup();
+        let analyzer = &mut *self.analyzer;
+        found.retain(|w| match analyzer.tokens(w).as_slice() {
+            [t] => analyzer.index_term(t.form) == w && analyzer.info(t).key() == key,
+            _ => false,
+        });
+        self.vocabulary.retain_present(&mut found)?;
+        if found.is_empty() {
+            found.push(key.to_string());
+        }
+        Ok(found)
     }
 
     /// `field:value`: a filter on codes, levels, role, polarity, wishes or metadata; a name
@@ -749,15 +844,34 @@ impl Builder<'_> {
     }
 }
 
-/// Words whose key starts with `prefix` (a range over the term dictionary; the regex
-/// automaton mishandles Cyrillic here).
+/// A phrase whose positions are regular expressions over the index terms (each an
+/// alternation of forms, the last one maybe a prefix).
+fn phrase_of_patterns(field: Field, patterns: Vec<String>, slop: u32) -> Box<dyn Query> {
+    let mut q = RegexPhraseQuery::new_with_offset_and_slop(
+        field,
+        patterns.into_iter().enumerate().collect(),
+        slop,
+    );
+    q.set_max_expansions(MAX_PHRASE_TERMS);
+    Box::new(q)
+}
+
+/// A regular expression matching exactly the given words.
+fn alternation(words: &[String]) -> String {
+    let escaped: Vec<String> = words.iter().map(|w| regex::escape(w)).collect();
+    format!("(?:{})", escaped.join("|"))
+}
+
+/// Words whose index term starts with `prefix` (a range over the term dictionary).
 fn prefix_query(field: Field, prefix: &str) -> Box<dyn Query> {
     if prefix.is_empty() {
         return Box::new(AllQuery);
     }
-    Box::new(PhrasePrefixQuery::new(vec![Term::from_field_text(
-        field, prefix,
-    )]))
+    // A range of the term dictionary; tantivy's default stops at 50 terms, which would drop
+    // words silently (a short prefix has thousands of forms).
+    let mut q = PhrasePrefixQuery::new(vec![Term::from_field_text(field, prefix)]);
+    q.set_max_expansions(u32::MAX);
+    Box::new(q)
 }
 
 /// The indexed term of a metadata pair: `key=value`, lower case, so filters ignore case.
@@ -778,6 +892,23 @@ mod tests {
     struct TestVocabulary;
 
     impl Vocabulary for TestVocabulary {
+        /// A vocabulary of words: none (queries on words are built, not run, here).
+        fn words(
+            &self,
+            _prefix: &str,
+            _keep: &mut dyn FnMut(&str) -> bool,
+        ) -> Result<Vec<String>, QueryError> {
+            Ok(Vec::new())
+        }
+
+        fn retain_present(&self, _words: &mut Vec<String>) -> Result<(), QueryError> {
+            Ok(())
+        }
+
+        fn aliases(&self, _key: &str) -> Result<Vec<String>, QueryError> {
+            Ok(Vec::new())
+        }
+
         fn meta(
             &self,
             key: &str,

@@ -1,5 +1,6 @@
-//! citata's analyzer as a tantivy tokenizer: a word is indexed as its first dictionary lemma,
-//! else its Snowball stem (the keys the codebook matches by).
+//! citata's analyzer as a tantivy tokenizer: a word in Russian letters is indexed as its
+//! normalized form, any other as its key ([`Analyzer::index_term`]); a query word is
+//! expanded into the forms that share its key ([`super::query`]).
 
 use tantivy::tokenizer::{Token, TokenStream, Tokenizer};
 
@@ -44,7 +45,7 @@ impl Tokenizer for CitataTokenizer {
             t.position = position;
             t.position_length = 1;
             t.text.clear();
-            t.text.push_str(self.analyzer.info(w).key());
+            t.text.push_str(self.analyzer.index_term(w.form));
         }
         self.len = self.words.len();
         CitataTokenStream {
@@ -54,14 +55,14 @@ impl Tokenizer for CitataTokenizer {
     }
 }
 
-/// The index keys of a text, space-separated (as tagging records them).
+/// The index terms of a text, space-separated (as tagging records them).
 pub fn sentence_keys(analyzer: &mut Analyzer, text: &str) -> String {
     let mut out = String::new();
     for t in analyzer.tokens(text) {
         if !out.is_empty() {
             out.push(' ');
         }
-        out.push_str(analyzer.info(&t).key());
+        out.push_str(analyzer.index_term(t.form));
     }
     out
 }

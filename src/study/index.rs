@@ -333,3 +333,97 @@ impl Batch<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use super::*;
+    use crate::index::SearchQuery;
+
+    type Places = BTreeSet<(String, usize)>;
+
+    /// The index holds words in Russian letters as their forms and expands a query word
+    /// into the forms that share its key: on the demo corpus a query for any of its words
+    /// (every fourth distinct form), a two-word phrase (every 25th pair of neighbours) and a
+    /// few prefixes finds exactly the sentences a brute force over the analyzer's keys
+    /// finds — what tagging reads, one analyzer.
+    #[test]
+    fn queries_find_exactly_the_sentences_whose_words_have_their_keys() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo");
+        let ix = dir.path().join("ix");
+        let mut notes: Vec<String> = Vec::new();
+        let tally = add(&AddOptions::new(vec![demo.clone()], ix.clone()), &mut notes)
+            .expect("indexed")
+            .expect("the demo has transcripts");
+        assert_eq!(tally.failed, 0, "{notes:?}");
+        let idx = CitataIndex::open_or_create(&ix).expect("index");
+
+        let mut a = Analyzer::new();
+        let mut by_key: BTreeMap<String, Places> = BTreeMap::new();
+        let mut by_pair: BTreeMap<(String, String), Places> = BTreeMap::new();
+        let mut terms: Vec<(String, (String, usize))> = Vec::new();
+        let mut forms: BTreeMap<String, String> = BTreeMap::new();
+        let mut pairs: Vec<(String, String)> = Vec::new();
+        for s in crate::ingest::discover(&[demo]).expect("list") {
+            let t = crate::ingest::ingest_source(&s, &IngestConfig::default()).expect("ingest");
+            for x in t.sentences.iter().filter(|x| !x.non_speech) {
+                let at = (t.doc.clone(), t.text[..x.span.start].chars().count());
+                let text = t.slice(x.span);
+                let tokens = a.tokens(text);
+                let mut last: Option<(String, String)> = None;
+                for tok in &tokens {
+                    let (norm, key) = (a.norm(tok.form).to_string(), a.info(tok).key().to_string());
+                    by_key.entry(key.clone()).or_default().insert(at.clone());
+                    terms.push((a.index_term(tok.form).to_string(), at.clone()));
+                    forms.insert(norm.clone(), key.clone());
+                    if let Some((prev_norm, prev_key)) = last {
+                        by_pair
+                            .entry((prev_key, key.clone()))
+                            .or_default()
+                            .insert(at.clone());
+                        pairs.push((prev_norm, norm.clone()));
+                    }
+                    last = Some((norm, key));
+                }
+            }
+        }
+        let found = |q: &str| -> Places {
+            let r = idx
+                .search(&SearchQuery {
+                    text: q.to_string(),
+                    limit: 1_000_000,
+                    ..SearchQuery::default()
+                })
+                .unwrap_or_else(|e| panic!("{q}: {e}"));
+            assert_eq!(r.hits.len(), r.total, "{q}");
+            r.hits.into_iter().map(|h| (h.doc, h.start)).collect()
+        };
+        let mut checked = 0;
+        for (form, key) in forms.iter().step_by(4) {
+            assert_eq!(found(&format!("\"{form}\"")), by_key[key], "{form} ({key})");
+            checked += 1;
+        }
+        assert!(checked > 900, "{checked} words");
+        for (x, y) in pairs.iter().step_by(25) {
+            let want = &by_pair[&(forms[x].clone(), forms[y].clone())];
+            assert_eq!(&found(&format!("\"{x} {y}\"")), want, "{x} {y}");
+        }
+        // A suppletive form: «людьми» is a form of «человек», which the index holds as
+        // «человек», «люди», «людей», … and a query for either finds them all.
+        let people = &by_key["человек"];
+        assert!(people.len() > 3, "{people:?}");
+        assert_eq!(&found("людьми"), people);
+        assert_eq!(&found("Человеку"), people);
+        for prefix in ["отсроч", "постав", "цен", "б"] {
+            let want: Places = terms
+                .iter()
+                .filter(|(term, _)| term.starts_with(prefix))
+                .map(|(_, at)| at.clone())
+                .collect();
+            assert!(!want.is_empty(), "{prefix}");
+            assert_eq!(found(&format!("{prefix}*")), want, "{prefix}*");
+        }
+    }
+}

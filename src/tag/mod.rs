@@ -141,9 +141,9 @@ pub struct TagState {
     polarity: PolarityCache,
     /// The analyzer's generation `polarity` was filled in (it is kept by form id).
     polarity_generation: u32,
-    /// When set, [`Tagger::tag`] records here each sentence's index keys
-    /// ([`crate::text::FormInfo::key`], space-separated) by sentence index, from the tokens it
-    /// analyzed anyway: the search index takes them so the text is analyzed once.
+    /// When set, [`Tagger::tag`] records here each sentence's index terms
+    /// ([`crate::text::Analyzer::index_term`], space-separated) by sentence index, from the
+    /// tokens it read anyway: the search index takes them so the text is tokenized once.
     pub keys: Option<SentenceKeys>,
     /// Each sentence's tokens from the last [`Tagger::tag`], for the stages after it
     /// ([`words::Words`]).
@@ -331,9 +331,7 @@ impl Tagger {
                 let m = &state.matching;
                 keys.push(
                     si,
-                    m.tokens()
-                        .iter()
-                        .map(|tok| m.analyzer.form_info(tok.form).key()),
+                    m.tokens().iter().map(|tok| m.analyzer.index_term(tok.form)),
                 );
             }
             for k in keyword.iter_mut() {
@@ -799,7 +797,7 @@ questions = ["цены"]
             .collect();
         assert_eq!(
             keys[1],
-            (1, "срок поставка у они всегда хороший".to_string())
+            (1, "сроки поставки у них всегда хорошие".to_string())
         );
     }
 
