@@ -34,9 +34,9 @@ cargo run --release --quiet --example gen_corpus -- --big-vocabulary "$tmp/big" 
 # 62 MB of real prose cut into 16 transcript-like files): each line's label taken off and
 # colons made commas, so the reader finds no labels and reads paragraphs by alternation.
 # colons: the same prose with the colons inside lines kept, as real prose keeps them
-# («Он сказал: …»): some lines then begin like a label («Вопрос: …», «Мифическую Итак: …»),
-# and the reader makes turns of thousands of sentences out of them (it warns, and context
-# coding reaches only the first 40 sentences of an answer).
+# («Он сказал: …»): some lines then begin like a label («Вопрос: …», «Мифическую Итак: …»);
+# under one line in 100, so the reader takes the file as one without labels
+# (`ingest::labels`) and reads it as the prose above.
 mkdir -p "$tmp/prose" "$tmp/colons"
 i=0
 for f in "$tmp"/big/*.txt; do

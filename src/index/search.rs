@@ -114,6 +114,36 @@ impl Lookup<'_> {
         Err(QueryError::Other(err(e, &self.index.dir).to_string()))
     }
 
+    /// The index's words in Russian letters that paradigms may miss
+    /// ([`crate::text::paradigms_may_miss`]), sorted: a walk of the term dictionaries that
+    /// enters only words of at most six bytes and those that begin with «по»
+    /// ([`MayMiss`]). The third kind, forms with letters other than а–я, is not walked:
+    /// the dictionary does not know them, so their key is their stem, a prefix of the form,
+    /// and [`Vocabulary::words`] finds them by it (`keys_of_forms_the_dictionary_does_not_know_are_their_prefixes`).
+    fn may_miss_words(&self) -> Result<Vec<String>, QueryError> {
+        let field = self.index.fields.text;
+        let mut out = Vec::new();
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
+            let mut stream = inverted
+                .terms()
+                .search(MayMiss)
+                .into_stream()
+                .or_else(|e| self.fail(e))?;
+            while stream.advance() {
+                if let Ok(w) = std::str::from_utf8(stream.key())
+                    && crate::text::indexed_as_form(w)
+                    && crate::text::paradigms_may_miss(w)
+                {
+                    out.push(w.to_string());
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     /// True when a live document has `value` in `field` (a term of a deleted document stays
     /// in the dictionary until a merge: it does not count).
     fn has_term(&self, field: Field, value: &str) -> Result<bool, QueryError> {
@@ -274,8 +304,8 @@ impl Vocabulary for Lookup<'_> {
         Ok(out)
     }
 
-    /// Read once per searcher generation (a full pass over the words of the index, 0.2 s
-    /// for 55 MB of text) and kept on the index.
+    /// Read once per searcher generation ([`Lookup::may_miss_words`]) and kept on the
+    /// index.
     fn aliases(&self, key: &str) -> Result<Vec<String>, QueryError> {
         let generation = self.searcher.generation().generation_id();
         let cached = {
@@ -291,9 +321,7 @@ impl Vocabulary for Lookup<'_> {
         let pairs = match cached {
             Some(pairs) => pairs,
             None => {
-                let words = self.words("", &mut |w| {
-                    crate::text::indexed_as_form(w) && crate::text::paradigms_may_miss(w)
-                })?;
+                let words = self.may_miss_words()?;
                 let mut analyzer = Analyzer::new();
                 let mut pairs: Vec<(String, String)> = words
                     .into_iter()
@@ -712,6 +740,119 @@ impl<'a> FacetsRecord<'a> {
             total,
             codes: list(&f.codes),
             meta: list(&f.meta),
+        }
+    }
+}
+/// The words of a term dictionary that may be forms paradigms miss: at most six bytes long
+/// (three Cyrillic letters), or beginning with «по» (`paradigms_may_miss`'s comparatives).
+/// State: (bytes read, whether they are all a prefix of «по» so far or begin with it).
+struct MayMiss;
+
+/// «по» in UTF-8.
+const PO: [u8; 4] = [0xD0, 0xBF, 0xD0, 0xBE];
+
+impl tantivy_fst::Automaton for MayMiss {
+    type State = (u8, bool);
+
+    fn start(&self) -> (u8, bool) {
+        (0, true)
+    }
+
+    fn is_match(&self, state: &(u8, bool)) -> bool {
+        self.can_match(state)
+    }
+
+    fn can_match(&self, &(len, po): &(u8, bool)) -> bool {
+        len <= 6 || po
+    }
+
+    fn accept(&self, &(len, po): &(u8, bool), byte: u8) -> (u8, bool) {
+        let at = usize::from(len);
+        (
+            len.saturating_add(1),
+            po && (at >= PO.len() || PO[at] == byte),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::MayMiss;
+    use crate::text::{Analyzer, indexed_as_form, paradigms_may_miss};
+    use tantivy_fst::Automaton;
+
+    /// Whether the walk reaches `word` and takes it.
+    fn walked(word: &str) -> bool {
+        let mut state = MayMiss.start();
+        for &b in word.as_bytes() {
+            if !MayMiss.can_match(&state) {
+                return false;
+            }
+            state = MayMiss.accept(&state, b);
+        }
+        MayMiss.is_match(&state)
+    }
+
+    #[test]
+    fn the_walk_takes_short_words_and_those_beginning_with_po() {
+        for w in [
+            "в",
+            "г",
+            "век",
+            "пол",
+            "подавнее",
+            "поменьше",
+            "побыстрей",
+            "по-моему",
+        ] {
+            assert!(walked(w), "{w}");
+        }
+        for w in [
+            "оплата",
+            "давнее",
+            "пример",
+            "попа",
+            "плата",
+            "опоздание",
+            "попозже",
+        ] {
+            assert_eq!(walked(w), w.len() <= 6 || w.starts_with("по"), "{w}");
+        }
+        assert!(!walked("оплата") && !walked("пример") && walked("попозже"));
+    }
+
+    /// The walk leaves out forms with letters other than а–я longer than three letters:
+    /// they must be found by their key as a prefix (`Vocabulary::words`), as they are when
+    /// the dictionary does not know them and their key is their stem.
+    #[test]
+    fn keys_of_forms_the_dictionary_does_not_know_are_their_prefixes() {
+        let mut analyzer = Analyzer::new();
+        for w in [
+            "міръ",
+            "ѣсть",
+            "їжак",
+            "ўсходзе",
+            "свѣтъ",
+            "вѣрою",
+            "пѣснями",
+            "объясненіе",
+            "дѣвушкамъ",
+            "украïнська",
+        ] {
+            let tokens = analyzer.tokens(w);
+            let [t] = tokens.as_slice() else {
+                panic!("{w}: one token, got {}", tokens.len());
+            };
+            let norm = analyzer.norm(t.form).to_string();
+            // Indexed as itself; the walk leaves it out when it is long (a mixed word such
+            // as «украïнська» is not Cyrillic, paradigms are not asked about it at all).
+            assert!(indexed_as_form(&norm) && !walked(&norm), "{w}");
+            assert_eq!(paradigms_may_miss(&norm), w != "украïнська", "{w}");
+            let key = analyzer.info(t).key();
+            assert!(
+                !key.is_empty() && norm.starts_with(key),
+                "{w}: key {key} is not a prefix of {norm}"
+            );
         }
     }
 }
