@@ -63,16 +63,11 @@ pub trait Vocabulary {
     /// [`QueryError::Unknown`], with the nearest known names.
     fn check(&self, kind: NameKind, value: &str) -> Result<(), QueryError>;
 
-    /// The index's words (terms of the text field) that begin with `prefix` and that `keep`
-    /// accepts, in order.
+    /// The index's words (terms of the text field) that begin with `prefix`, in order.
     ///
     /// # Errors
     /// When the index cannot be read.
-    fn words(
-        &self,
-        prefix: &str,
-        keep: &mut dyn FnMut(&str) -> bool,
-    ) -> Result<Vec<String>, QueryError>;
+    fn words(&self, prefix: &str) -> Result<Vec<String>, QueryError>;
 
     /// The index's words in Russian letters that paradigms may miss
     /// ([`crate::text::paradigms_may_miss`]) whose key is `key`.
@@ -794,7 +789,7 @@ impl Builder<'_> {
             .flat_map(|f| [format!("{f}ся"), format!("{f}сь")])
             .collect();
         found.extend(reflexive);
-        found.extend(self.vocabulary.words(key, &mut |_| true)?);
+        found.extend(self.vocabulary.words(key)?);
         found.extend(self.vocabulary.aliases(key)?);
         found.sort_unstable();
         found.dedup();
@@ -893,11 +888,7 @@ mod tests {
 
     impl Vocabulary for TestVocabulary {
         /// A vocabulary of words: none (queries on words are built, not run, here).
-        fn words(
-            &self,
-            _prefix: &str,
-            _keep: &mut dyn FnMut(&str) -> bool,
-        ) -> Result<Vec<String>, QueryError> {
+        fn words(&self, _prefix: &str) -> Result<Vec<String>, QueryError> {
             Ok(Vec::new())
         }
 

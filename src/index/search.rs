@@ -177,15 +177,15 @@ impl Lookup<'_> {
         Ok(false)
     }
 
-    /// The terms of `field` that start with `prefix` and a live document has, without the
-    /// prefix, in order, without repeats; only the first when `first` is set.
-    fn live_terms(
+    /// Calls `each` with every term of `field` that starts with `prefix` (segment by segment:
+    /// a term may come once per segment), with its segment, inverted index and postings
+    /// info; stops when `each` returns false.
+    fn each_prefixed(
         &self,
         field: Field,
         prefix: &str,
-        first: bool,
-    ) -> Result<BTreeSet<String>, QueryError> {
-        let mut out = BTreeSet::new();
+        each: &mut EachTerm<'_>,
+    ) -> Result<(), QueryError> {
         for segment in self.searcher.segment_readers() {
             let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
             let mut stream = inverted
@@ -195,17 +195,33 @@ impl Lookup<'_> {
                 .into_stream()
                 .or_else(|e| self.fail(e))?;
             while stream.advance() {
-                let Some(rest) = stream.key().strip_prefix(prefix.as_bytes()) else {
+                if !stream.key().starts_with(prefix.as_bytes()) {
                     break;
-                };
-                if self.live(segment, &inverted, stream.value())? {
-                    out.insert(String::from_utf8_lossy(rest).into_owned());
-                    if first {
-                        return Ok(out);
-                    }
+                }
+                if !each(segment, &inverted, stream.key(), stream.value())? {
+                    return Ok(());
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The terms of `field` that start with `prefix` and a live document has, without the
+    /// prefix, in order, without repeats; only the first when `first` is set.
+    fn live_terms(
+        &self,
+        field: Field,
+        prefix: &str,
+        first: bool,
+    ) -> Result<BTreeSet<String>, QueryError> {
+        let mut out = BTreeSet::new();
+        self.each_prefixed(field, prefix, &mut |segment, inverted, key, info| {
+            if self.live(segment, inverted, info)? {
+                out.insert(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
+                return Ok(!first);
+            }
+            Ok(true)
+        })?;
         Ok(out)
     }
 
@@ -271,34 +287,15 @@ impl Vocabulary for Lookup<'_> {
         )))
     }
 
-    fn words(
-        &self,
-        prefix: &str,
-        keep: &mut dyn FnMut(&str) -> bool,
-    ) -> Result<Vec<String>, QueryError> {
-        let field = self.index.fields.text;
+    fn words(&self, prefix: &str) -> Result<Vec<String>, QueryError> {
         let mut out = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
-            let mut stream = inverted
-                .terms()
-                .range()
-                .ge(prefix.as_bytes())
-                .into_stream()
-                .or_else(|e| self.fail(e))?;
-            while stream.advance() {
-                if !stream.key().starts_with(prefix.as_bytes()) {
-                    break;
-                }
-                // Terms are what the tokenizer made of text: UTF-8.
-                if let Ok(w) = std::str::from_utf8(stream.key())
-                    && keep(w)
-                {
-                    out.push(w.to_string());
-                }
+        self.each_prefixed(self.index.fields.text, prefix, &mut |_, _, key, _| {
+            // Terms are what the tokenizer made of text: UTF-8.
+            if let Ok(w) = std::str::from_utf8(key) {
+                out.push(w.to_string());
             }
-        }
-        // Each segment has its own dictionary: a word may come once per segment.
+            Ok(true)
+        })?;
         out.sort_unstable();
         out.dedup();
         Ok(out)
@@ -743,6 +740,16 @@ impl<'a> FacetsRecord<'a> {
         }
     }
 }
+/// What [`Lookup::each_prefixed`] calls for a term: (segment, its inverted index, the term,
+/// its postings info) → whether to go on.
+type EachTerm<'a> = dyn FnMut(
+        &tantivy::SegmentReader,
+        &tantivy::InvertedIndexReader,
+        &[u8],
+        &tantivy::postings::TermInfo,
+    ) -> Result<bool, QueryError>
+    + 'a;
+
 /// The words of a term dictionary that may be forms paradigms miss: at most six bytes long
 /// (three Cyrillic letters), or beginning with «по» (`paradigms_may_miss`'s comparatives).
 /// State: (bytes read, whether they are all a prefix of «по» so far or begin with it).
