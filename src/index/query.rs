@@ -774,9 +774,9 @@ impl Builder<'_> {
     /// The index terms a query word whose key is `key` stands for: the terms of the forms
     /// whose key is `key` ([`Analyzer::index_term`]), found among the paradigms of `key`'s
     /// lexemes ([`lemma_forms`]) with their -ся/-сь forms, the index's words that begin
-    /// with `key` (the Russian stem is a prefix of the form), and the index's words
-    /// paradigms may miss (the places the matcher's `may_match` looks); `[key]` when
-    /// the index holds such words under their key, or has none of them.
+    /// with `key` and whose stem it is (the Russian stem is a prefix of the form), and the
+    /// index's words paradigms may miss (the places the matcher's `may_match` looks);
+    /// `[key]` when the index holds such words under their key, or has none of them.
     fn forms(&mut self, key: &str) -> Result<Vec<String>, QueryError> {
         if !indexed_as_form(key) {
             return Ok(vec![key.to_string()]);
@@ -789,11 +789,19 @@ impl Builder<'_> {
             .flat_map(|f| [format!("{f}ся"), format!("{f}сь")])
             .collect();
         found.extend(reflexive);
-        found.extend(self.vocabulary.words(key)?);
         found.extend(self.vocabulary.aliases(key)?);
+        let analyzer = &mut *self.analyzer;
+        // Of the words that begin with the key, those the dictionary does not know are
+        // keyed by their stem: the stem, cheap beside the dictionary, picks them out (a
+        // short key begins tens of thousands of words).
+        found.extend(self.vocabulary.words(key)?.into_iter().filter(|w| {
+            match analyzer.tokens(w).as_slice() {
+                [t] => analyzer.stem(t.form) == key,
+                _ => false,
+            }
+        }));
         found.sort_unstable();
         found.dedup();
-        let analyzer = &mut *self.analyzer;
         found.retain(|w| match analyzer.tokens(w).as_slice() {
             [t] => analyzer.index_term(t.form) == w && analyzer.info(t).key() == key,
             _ => false,
