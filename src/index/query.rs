@@ -802,10 +802,7 @@ impl Builder<'_> {
         }));
         found.sort_unstable();
         found.dedup();
-        found.retain(|w| match analyzer.tokens(w).as_slice() {
-            [t] => analyzer.index_term(t.form) == w && analyzer.info(t).key() == key,
-            _ => false,
-        });
+        found.retain(|w| key_of_term(analyzer, w) == Some(key));
         self.vocabulary.retain_present(&mut found)?;
         if found.is_empty() {
             found.push(key.to_string());
@@ -844,6 +841,16 @@ impl Builder<'_> {
             ])),
             key => self.vocabulary.meta(key, value, true)?,
         })
+    }
+}
+
+/// The key of the form an index term holds ([`Analyzer::index_term`]): `None` when the
+/// term is not one word held as itself.
+pub(super) fn key_of_term<'a>(analyzer: &'a mut Analyzer, term: &str) -> Option<&'a str> {
+    let tokens = analyzer.tokens(term);
+    match tokens.as_slice() {
+        [t] if analyzer.index_term(t.form) == term => Some(analyzer.info(t).key()),
+        _ => None,
     }
 }
 

@@ -8,6 +8,8 @@ use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{Facet, Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
+use tantivy_fst::Automaton;
+use tantivy_fst::automaton::AlwaysMatch;
 
 use serde::Serialize;
 
@@ -114,6 +116,38 @@ impl Lookup<'_> {
         Err(QueryError::Other(err(e, &self.index.dir).to_string()))
     }
 
+    /// The index's words (terms of the text field) that begin with `prefix`, that
+    /// `automaton` accepts and `keep` keeps, sorted, without repeats.
+    fn words_of<A>(
+        &self,
+        prefix: &str,
+        automaton: A,
+        keep: impl Fn(&str) -> bool,
+    ) -> Result<Vec<String>, QueryError>
+    where
+        A: Automaton + Clone,
+        A::State: Clone,
+    {
+        let mut out = Vec::new();
+        self.each_term(
+            self.index.fields.text,
+            prefix,
+            automaton,
+            &mut |_, _, key, _| {
+                // Terms are what the tokenizer made of text: UTF-8.
+                if let Ok(w) = std::str::from_utf8(key)
+                    && keep(w)
+                {
+                    out.push(w.to_string());
+                }
+                Ok(true)
+            },
+        )?;
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
     /// The index's words in Russian letters that paradigms may miss
     /// ([`crate::text::paradigms_may_miss`]), sorted: a walk of the term dictionaries that
     /// enters only words of at most six bytes and those that begin with «по»
@@ -121,27 +155,9 @@ impl Lookup<'_> {
     /// the dictionary does not know them, so their key is their stem, a prefix of the form,
     /// and [`Vocabulary::words`] finds them by it (`keys_of_forms_the_dictionary_does_not_know_are_their_prefixes`).
     fn may_miss_words(&self) -> Result<Vec<String>, QueryError> {
-        let field = self.index.fields.text;
-        let mut out = Vec::new();
-        for segment in self.searcher.segment_readers() {
-            let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
-            let mut stream = inverted
-                .terms()
-                .search(MayMiss)
-                .into_stream()
-                .or_else(|e| self.fail(e))?;
-            while stream.advance() {
-                if let Ok(w) = std::str::from_utf8(stream.key())
-                    && crate::text::indexed_as_form(w)
-                    && crate::text::paradigms_may_miss(w)
-                {
-                    out.push(w.to_string());
-                }
-            }
-        }
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+        self.words_of("", MayMiss, |w| {
+            crate::text::indexed_as_form(w) && crate::text::paradigms_may_miss(w)
+        })
     }
 
     /// True when a live document has `value` in `field` (a term of a deleted document stays
@@ -177,20 +193,25 @@ impl Lookup<'_> {
         Ok(false)
     }
 
-    /// Calls `each` with every term of `field` that starts with `prefix` (segment by segment:
-    /// a term may come once per segment), with its segment, inverted index and postings
-    /// info; stops when `each` returns false.
-    fn each_prefixed(
+    /// Calls `each` with every term of `field` that starts with `prefix` and that
+    /// `automaton` accepts (segment by segment: a term may come once per segment), with its
+    /// segment, inverted index and postings info; stops when `each` returns false.
+    fn each_term<A>(
         &self,
         field: Field,
         prefix: &str,
+        automaton: A,
         each: &mut EachTerm<'_>,
-    ) -> Result<(), QueryError> {
+    ) -> Result<(), QueryError>
+    where
+        A: Automaton + Clone,
+        A::State: Clone,
+    {
         for segment in self.searcher.segment_readers() {
             let inverted = segment.inverted_index(field).or_else(|e| self.fail(e))?;
             let mut stream = inverted
                 .terms()
-                .range()
+                .search(automaton.clone())
                 .ge(prefix.as_bytes())
                 .into_stream()
                 .or_else(|e| self.fail(e))?;
@@ -215,13 +236,18 @@ impl Lookup<'_> {
         first: bool,
     ) -> Result<BTreeSet<String>, QueryError> {
         let mut out = BTreeSet::new();
-        self.each_prefixed(field, prefix, &mut |segment, inverted, key, info| {
-            if self.live(segment, inverted, info)? {
-                out.insert(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
-                return Ok(!first);
-            }
-            Ok(true)
-        })?;
+        self.each_term(
+            field,
+            prefix,
+            AlwaysMatch,
+            &mut |segment, inverted, key, info| {
+                if self.live(segment, inverted, info)? {
+                    out.insert(String::from_utf8_lossy(&key[prefix.len()..]).into_owned());
+                    return Ok(!first);
+                }
+                Ok(true)
+            },
+        )?;
         Ok(out)
     }
 
@@ -288,17 +314,7 @@ impl Vocabulary for Lookup<'_> {
     }
 
     fn words(&self, prefix: &str) -> Result<Vec<String>, QueryError> {
-        let mut out = Vec::new();
-        self.each_prefixed(self.index.fields.text, prefix, &mut |_, _, key, _| {
-            // Terms are what the tokenizer made of text: UTF-8.
-            if let Ok(w) = std::str::from_utf8(key) {
-                out.push(w.to_string());
-            }
-            Ok(true)
-        })?;
-        out.sort_unstable();
-        out.dedup();
-        Ok(out)
+        self.words_of(prefix, AlwaysMatch, |_| true)
     }
 
     /// Read once per searcher generation ([`Lookup::may_miss_words`]) and kept on the
@@ -322,15 +338,7 @@ impl Vocabulary for Lookup<'_> {
                 let mut analyzer = Analyzer::new();
                 let mut pairs: Vec<(String, String)> = words
                     .into_iter()
-                    .filter_map(|w| {
-                        let key = match analyzer.tokens(&w).as_slice() {
-                            [t] if analyzer.index_term(t.form) == w => {
-                                analyzer.info(t).key().to_string()
-                            }
-                            _ => return None,
-                        };
-                        Some((key, w))
-                    })
+                    .filter_map(|w| Some((query::key_of_term(&mut analyzer, &w)?.to_string(), w)))
                     .collect();
                 pairs.sort_unstable();
                 let pairs = std::sync::Arc::new(pairs);
@@ -740,7 +748,7 @@ impl<'a> FacetsRecord<'a> {
         }
     }
 }
-/// What [`Lookup::each_prefixed`] calls for a term: (segment, its inverted index, the term,
+/// What [`Lookup::each_term`] calls for a term: (segment, its inverted index, the term,
 /// its postings info) → whether to go on.
 type EachTerm<'a> = dyn FnMut(
         &tantivy::SegmentReader,
@@ -753,12 +761,13 @@ type EachTerm<'a> = dyn FnMut(
 /// The words of a term dictionary that may be forms paradigms miss: at most six bytes long
 /// (three Cyrillic letters), or beginning with «по» (`paradigms_may_miss`'s comparatives).
 /// State: (bytes read, whether they are all a prefix of «по» so far or begin with it).
+#[derive(Clone)]
 struct MayMiss;
 
 /// «по» in UTF-8.
 const PO: [u8; 4] = [0xD0, 0xBF, 0xD0, 0xBE];
 
-impl tantivy_fst::Automaton for MayMiss {
+impl Automaton for MayMiss {
     type State = (u8, bool);
 
     fn start(&self) -> (u8, bool) {
