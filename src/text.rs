@@ -259,7 +259,9 @@ pub struct Analyzer {
     english: Stemmer,
     table: table::FormTable,
     /// A sentence's normalized forms, one after the other, between the two passes of
-    /// [`Analyzer::tokens_keeping`]; and each word's span, end in `pending_bytes`, hash.
+    /// [`Analyzer::tokens_keeping`]; and each word's span, end in `pending_bytes`, and its
+    /// hash, then (once looked up) its form id: kept until the next call for
+    /// [`Analyzer::index_terms`].
     pending_bytes: Vec<u8>,
     pending: Vec<(Span, u32, u32)>,
     forms: Vec<Slot>,
@@ -361,10 +363,12 @@ impl Analyzer {
         }
         out.reserve(pending.len());
         let mut start = 0usize;
-        for &(span, end, h) in &pending {
-            let form = self.id_of(&bytes[start..end as usize], h);
-            start = end as usize;
-            out.push(Token { span, form });
+        for (span, end, h) in &mut pending {
+            let form = self.id_of(&bytes[start..*end as usize], *h);
+            start = *end as usize;
+            // From here on the third field is the id (see `index_terms`).
+            *h = form.0;
+            out.push(Token { span: *span, form });
         }
         self.pending_bytes = bytes;
         self.pending = pending;
@@ -414,6 +418,32 @@ impl Analyzer {
         } else {
             self.form_info(id).key()
         }
+    }
+
+    /// [`Analyzer::index_term`] of each of `tokens`, in order. When they are the tokens the
+    /// last tokenizing call handed out (as [`crate::codebook::Matcher::find`] leaves them),
+    /// the terms of words in Russian letters are read from that call's normalized forms, still
+    /// at hand in order, instead of from the form table by id (a cache miss per rare form);
+    /// a token that is not (another span or form) is looked up by id.
+    pub fn index_terms<'a>(&'a self, tokens: &'a [Token]) -> impl Iterator<Item = &'a str> + 'a {
+        let mut start = 0usize;
+        tokens
+            .iter()
+            .enumerate()
+            .map(move |(i, t)| match self.pending.get(i) {
+                Some(&(span, end, id)) if span == t.span && id == t.form.0 => {
+                    let from = start;
+                    start = end as usize;
+                    match std::str::from_utf8(&self.pending_bytes[from..end as usize]) {
+                        Ok(norm) if indexed_as_form(norm) => norm,
+                        _ => self.index_term(t.form),
+                    }
+                }
+                _ => {
+                    start = self.pending.get(i).map_or(start, |p| p.1 as usize);
+                    self.index_term(t.form)
+                }
+            })
     }
 
     /// What the analyzer knows about a form id.
@@ -1033,5 +1063,49 @@ mod tests {
         let y = a.form("еще");
         assert_eq!(x, y);
         assert_eq!(a.cached_forms(), 1);
+    }
+
+    #[test]
+    fn index_terms_of_the_last_tokens_are_their_index_terms_and_of_others_too() {
+        let mut a = Analyzer::new();
+        let text = "Ну, Ёлки-палки, SAP опя́ть 2,5 дня висел… CRM-ка и iPhone'ы";
+        let tokens = a.tokens(text);
+        let terms: Vec<String> = a.index_terms(&tokens).map(str::to_string).collect();
+        assert_eq!(
+            terms,
+            [
+                "ну",
+                "елки-палки",
+                "sap",
+                "опять",
+                "2,5",
+                "дня",
+                "висел",
+                "crm-ка",
+                "и",
+                "iphon",
+                "ы"
+            ]
+        );
+        let by_id: Vec<String> = tokens
+            .iter()
+            .map(|t| a.index_term(t.form).to_string())
+            .collect();
+        assert_eq!(terms, by_id);
+        // Tokens of an earlier text (another call since) are looked up by id: same terms.
+        let later = a.tokens("Всё опять висело");
+        let again: Vec<String> = a.index_terms(&tokens).map(str::to_string).collect();
+        assert_eq!(again, by_id);
+        assert_eq!(
+            a.index_terms(&later).collect::<Vec<_>>(),
+            ["все", "опять", "висело"]
+        );
+        // A token that is not where the last call put it (another span) is looked up too.
+        let mut moved = later.clone();
+        moved.swap(0, 2);
+        assert_eq!(
+            a.index_terms(&moved).collect::<Vec<_>>(),
+            ["висело", "опять", "все"]
+        );
     }
 }

@@ -329,10 +329,7 @@ impl Tagger {
             }
             if let Some(keys) = state.keys.as_mut() {
                 let m = &state.matching;
-                keys.push(
-                    si,
-                    m.tokens().iter().map(|tok| m.analyzer.index_term(tok.form)),
-                );
+                keys.push(si, m.analyzer.index_terms(m.tokens()));
             }
             for k in keyword.iter_mut() {
                 k.clear();
