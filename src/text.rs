@@ -427,6 +427,8 @@ impl Analyzer {
     /// a token that is not (another span or form) is looked up by id.
     pub fn index_terms<'a>(&'a self, tokens: &'a [Token]) -> impl Iterator<Item = &'a str> + 'a {
         let mut start = 0usize;
+        // Validated once for the sentence (normalization writes whole characters).
+        let norms = simdutf8::basic::from_utf8(&self.pending_bytes).unwrap_or_default();
         tokens
             .iter()
             .enumerate()
@@ -434,8 +436,8 @@ impl Analyzer {
                 Some(&(span, end, id)) if span == t.span && id == t.form.0 => {
                     let from = start;
                     start = end as usize;
-                    match std::str::from_utf8(&self.pending_bytes[from..end as usize]) {
-                        Ok(norm) if indexed_as_form(norm) => norm,
+                    match norms.get(from..end as usize) {
+                        Some(norm) if indexed_as_form(norm) => norm,
                         _ => self.index_term(t.form),
                     }
                 }
