@@ -70,6 +70,11 @@ measure() {
 }
 
 mb() { du -sb --apparent-size "$1" | awk '{ printf "%.1f", $1 / 1e6 }'; }
+# The machine, as figures mean nothing without it: cores, CPU, load before the runs.
+printf 'machine: %s cores, %s; load average %s; %s (checkout %s)\n' "$(nproc)" \
+  "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)" \
+  "$(cut -d' ' -f1-3 /proc/loadavg)" "$CITATA" \
+  "$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 printf '%-16s %8s | %-22s | %-22s | %-10s | %-22s\n' corpus MB "citata tag" "python peer" ratio "citata index add"
 for corpus in rusdracor big prose colons; do
   dir="$real"; [ "$corpus" = rusdracor ] || dir="$tmp/$corpus"

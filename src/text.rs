@@ -421,7 +421,7 @@ impl Analyzer {
     }
 
     /// [`Analyzer::index_term`] of each of `tokens`, in order. When they are the tokens the
-    /// last tokenizing call handed out (as [`crate::codebook::Matcher::find`] leaves them),
+    /// last tokenizing call handed out (as [`crate::codebook::matcher::Matcher::find`] leaves them),
     /// the terms of words in Russian letters are read from that call's normalized forms, still
     /// at hand in order, instead of from the form table by id (a cache miss per rare form);
     /// a token that is not (another span or form) is looked up by id.
