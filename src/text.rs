@@ -421,10 +421,11 @@ impl Analyzer {
     }
 
     /// [`Analyzer::index_term`] of each of `tokens`, in order. When they are the tokens the
-    /// last tokenizing call handed out (as [`crate::codebook::matcher::Matcher::find`] leaves them),
-    /// the terms of words in Russian letters are read from that call's normalized forms, still
-    /// at hand in order, instead of from the form table by id (a cache miss per rare form);
-    /// a token that is not (another span or form) is looked up by id.
+    /// last tokenizing call handed out (as [`crate::codebook::matcher::Matcher::find`]
+    /// leaves them), the terms of words in Russian letters are read from that call's
+    /// normalized forms, still at hand in order, instead of from the form table by id (a
+    /// cache miss per rare form); a token that is not (another span or form id) is looked
+    /// up by id. Either way the term is what `index_term` gives for the token's id now.
     pub fn index_terms<'a>(&'a self, tokens: &'a [Token]) -> impl Iterator<Item = &'a str> + 'a {
         let mut start = 0usize;
         // Validated once for the sentence (normalization writes whole characters).
