@@ -201,7 +201,7 @@ impl TerminatingWrite for WatchedWrite {
 ///
 /// # Errors
 /// When the folder cannot be listed or a file removed.
-pub fn recover(root: &Path, writer: &tantivy::IndexWriter) -> tantivy::Result<usize> {
+pub fn recover(root: &Path, writer: &super::Writer) -> tantivy::Result<usize> {
     let mut removed = 0;
     for entry in std::fs::read_dir(root)? {
         let entry = entry?;

@@ -12,6 +12,7 @@
 //! original files; the codebook the index was coded with is kept in the commit payload.
 
 mod directory;
+mod document;
 mod error;
 pub mod kwic;
 mod payload;
@@ -27,11 +28,12 @@ use std::path::{Path, PathBuf};
 use tantivy::collector::{Count, DocSetCollector};
 use tantivy::indexer::UserOperation;
 use tantivy::query::TermQuery;
-use tantivy::schema::document::ReferenceValueLeaf;
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{DocAddress, Index, IndexReader, IndexWriter, TantivyDocument, Term};
 
 pub use directory::{FAILPOINT_ENV, FAILPOINTS};
+pub use document::IndexDoc;
+use document::{Pushed, Sheet};
 pub use error::IndexError;
 pub use payload::IndexCodebook;
 use payload::{Payload, read_payload};
@@ -53,6 +55,9 @@ pub const TOKENIZER: &str = "citata";
 /// The tokenizer of the `text` field: the keys [`Tagger::tag`](crate::tag::Tagger::tag)
 /// recorded while analyzing the sentence, split on spaces (the text is analyzed once).
 pub const KEYS_TOKENIZER: &str = "citata_keys";
+
+/// The index's writer: it takes citata's documents ([`IndexDoc`]).
+pub type Writer = IndexWriter<IndexDoc>;
 
 /// The default index folder, under the current directory.
 pub const DEFAULT_DIR: &str = ".citata/index";
@@ -83,13 +88,13 @@ pub struct Tagged<'a> {
 pub struct Prepared {
     /// The transcript's id.
     pub doc: String,
-    docs: Vec<TantivyDocument>,
+    sheet: Sheet,
 }
 
 impl Prepared {
     /// Sentence documents (the transcript's own document not counted).
     pub fn sentences(&self) -> usize {
-        self.docs.len().saturating_sub(1)
+        self.sheet.len().saturating_sub(1)
     }
 }
 
@@ -185,7 +190,7 @@ impl CitataIndex {
     ///
     /// # Errors
     /// "index is locked by another process" when another writer runs.
-    pub fn writer(&self) -> crate::Result<IndexWriter> {
+    pub fn writer(&self) -> crate::Result<Writer> {
         let writer = self.index.writer(100_000_000).map_err(|e| match e {
             tantivy::TantivyError::LockFailure(..) => IndexError::Locked {
                 dir: self.dir.clone(),
@@ -202,7 +207,7 @@ impl CitataIndex {
     ///
     /// # Errors
     /// When tantivy cannot write the commit.
-    pub fn commit(&self, writer: &mut IndexWriter, codebook: &IndexCodebook) -> crate::Result<()> {
+    pub fn commit(&self, writer: &mut Writer, codebook: &IndexCodebook) -> crate::Result<()> {
         let payload = serde_json::to_string(&Payload {
             codebook: codebook.clone(),
             layout: LAYOUT,
@@ -426,13 +431,18 @@ impl CitataIndex {
         } = tagged;
         let f = &self.fields;
         let ix = CharIndex::new(&t.text);
-        // Facets and code terms made once per transcript, not per sentence. Of the metadata
-        // the sentences carry only what `--facets` counts; filters find the transcripts.
-        let meta_facets: Vec<String> = t
+        // Every document's values go on one sheet: the sentences' bodies are slices of the
+        // transcript's text, their keys slices of one string, the values they repeat (the
+        // transcript's id, facets, code terms) pushed once.
+        let mut sheet = Sheet::default();
+        let doc = sheet.push(&t.doc);
+        // Of the metadata the sentences carry only what `--facets` counts; filters find the
+        // transcripts.
+        let meta_facets: Vec<Pushed> = t
             .meta
             .iter()
             .filter(|(k, v)| !v.trim().is_empty() && search::FACET_KEYS.contains(&k.trim()))
-            .map(|(k, v)| facet_str(["meta", k.trim(), v.trim()]))
+            .map(|(k, v)| sheet.push(&facet_str(["meta", k.trim(), v.trim()])))
             .collect();
         let params: Vec<ParamTerms> = cb
             .parameters
@@ -440,47 +450,48 @@ impl CitataIndex {
             .map(|p| {
                 let level = &cb.levels[p.level].id;
                 ParamTerms {
-                    level,
-                    facet: facet_str(["code", level, &p.id]),
-                    keyword: format!("{}:keyword", p.id),
-                    context: format!("{}:context", p.id),
-                    human: format!("{}:human", p.id),
+                    id: sheet.push(&p.id),
+                    level: sheet.push(level),
+                    facet: sheet.push(&facet_str(["code", level, &p.id])),
+                    keyword: sheet.push(&format!("{}:keyword", p.id)),
+                    context: sheet.push(&format!("{}:context", p.id)),
+                    human: sheet.push(&format!("{}:human", p.id)),
                 }
             })
             .collect();
+        let wish = sheet.push("true");
         let respondent = crate::quotes::attribute(RESPONDENT, &t, 0);
-        let mut docs = Vec::with_capacity(t.sentences.len() + 1);
+        let attribution = [sheet.push("Интервьюер"), sheet.push(&respondent)];
+        let role = [Role::Interviewer, Role::Respondent].map(|r| sheet.push(r.as_str()));
         let mut c = 0;
         let mut keys = keys.iter().peekable();
         for (si, s) in t.sentences.iter().enumerate() {
             if s.non_speech {
                 continue;
             }
-            let text = t.slice(s.span);
-            let mut d = TantivyDocument::with_capacity(3 * text.len() + 128);
             let speaker = t.turn_speaker(&t.turns[s.turn]);
-            d.add_text(f.doc, &t.doc);
-            d.add_u64(f.turn, s.turn as u64);
-            d.add_u64(f.start, ix.char_offset(s.span.start) as u64);
-            d.add_u64(f.end, ix.char_offset(s.span.end) as u64);
+            sheet.add(f.doc, doc);
+            sheet.add_u64(f.turn, s.turn as u64);
+            sheet.add_u64(f.start, ix.char_offset(s.span.start) as u64);
+            sheet.add_u64(f.end, ix.char_offset(s.span.end) as u64);
             // The keys tagging computed, split by a whitespace tokenizer: the text is not
             // analyzed twice. (tantivy's PreTokenizedString would go through JSON.)
             while keys.peek().is_some_and(|(ks, _)| *ks < si) {
                 keys.next();
             }
             match keys.peek().filter(|(ks, _)| *ks == si) {
-                Some((_, joined)) => d.add_text(f.text, joined),
-                None => d.add_text(f.text, sentence_keys(analyzer, text)),
+                Some((_, joined)) => sheet.add_str(f.text, joined),
+                None => sheet.add_str(f.text, &sentence_keys(analyzer, t.slice(s.span))),
             }
-            d.add_text(f.body, text);
-            let attribution = match speaker.role {
-                Role::Interviewer => "Интервьюер",
-                Role::Respondent => respondent.as_str(),
+            sheet.add_text(f.body, s.span.start..s.span.end);
+            let r = match speaker.role {
+                Role::Interviewer => 0,
+                Role::Respondent => 1,
             };
-            d.add_text(f.speaker, attribution);
-            d.add_text(f.role, speaker.role.as_str());
-            for m in &meta_facets {
-                d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(m));
+            sheet.add(f.speaker, attribution[r]);
+            sheet.add(f.role, role[r]);
+            for &m in &meta_facets {
+                sheet.add_facet(f.facet, m);
             }
             while c < codings.len() && codings[c].sentence < si {
                 c += 1;
@@ -490,69 +501,71 @@ impl CitataIndex {
                 let x = &codings[c];
                 polarity = Some(x.polarity);
                 if x.wish {
-                    d.add_text(f.wish, "true");
+                    sheet.add(f.wish, wish);
                 }
                 if let Some(p) = x.param.filter(|p| *p < cb.parameters.len()) {
                     let terms = &params[p];
-                    d.add_text(f.code, &cb.parameters[p].id);
-                    d.add_text(f.level, terms.level);
-                    d.add_leaf_field_value(f.facet, ReferenceValueLeaf::Facet(&terms.facet));
+                    sheet.add(f.code, terms.id);
+                    sheet.add(f.level, terms.level);
+                    sheet.add_facet(f.facet, terms.facet);
                     let source = match x.source {
-                        Source::Keyword => &terms.keyword,
-                        Source::Human => &terms.human,
-                        _ => &terms.context,
+                        Source::Keyword => terms.keyword,
+                        Source::Human => terms.human,
+                        _ => terms.context,
                     };
-                    d.add_text(f.code_source, source);
+                    sheet.add(f.code_source, source);
                     // `source:human` and the like (rejected codings are not here).
-                    d.add_text(f.code_source, x.source.as_str());
+                    sheet.add_str(f.code_source, x.source.as_str());
                 }
                 c += 1;
             }
             if let Some(p) = polarity {
-                d.add_text(f.polarity, p.as_str());
+                sheet.add_str(f.polarity, p.as_str());
             }
-            docs.push(d);
+            sheet.end();
         }
         // The transcript itself, for `retag` and the transcript view. The sentences' text is
         // in their documents already: stored here is the rest of it (labels, line breaks,
         // non-speech), beside the JSON of everything else.
-        let mut whole = TantivyDocument::default();
-        whole.add_text(f.kind, TRANSCRIPT);
-        whole.add_text(f.doc, &t.doc);
-        whole.add_text(f.hash, hash);
-        whole.add_text(f.path, path);
+        sheet.add_str(f.kind, TRANSCRIPT);
+        sheet.add(f.doc, doc);
+        sheet.add_str(f.hash, hash);
+        sheet.add_str(f.path, path);
         for (k, v) in t.meta.iter().filter(|(_, v)| !v.trim().is_empty()) {
-            whole.add_text(
+            sheet.add_str(
                 f.meta,
-                format!("{}{META_SEP}{}", query::meta_term(k, v), t.doc),
+                &format!("{}{META_SEP}{}", query::meta_term(k, v), t.doc),
             );
         }
         let rest = between_sentences(&t);
-        if rest.is_some() {
-            t.text.clear();
-        }
-        whole.add_text(
+        let text = if rest.is_some() {
+            std::mem::take(&mut t.text)
+        } else {
+            t.text.clone()
+        };
+        sheet.add_str(
             f.source,
-            serde_json::to_string(&t).expect("a transcript serializes"),
+            &serde_json::to_string(&t).expect("a transcript serializes"),
         );
         if let Some(rest) = rest {
-            whole.add_text(f.source, rest);
+            sheet.add_str(f.source, &rest);
         }
-        docs.push(whole);
-        Prepared { doc: t.doc, docs }
+        sheet.end();
+        sheet.set_text(text);
+        Prepared { doc: t.doc, sheet }
     }
 
     /// Replaces a transcript's documents with the prepared ones (seen after the next commit).
     ///
     /// # Errors
     /// When tantivy refuses a document.
-    pub fn apply(&self, writer: &IndexWriter, prepared: Prepared) -> crate::Result<()> {
+    pub fn apply(&self, writer: &Writer, prepared: Prepared) -> crate::Result<()> {
         writer.delete_term(Term::from_field_text(self.fields.doc, &prepared.doc));
         // Batches of sentences: fewer trips through tantivy's channel than one per sentence
         // (15 % less CPU), while its queue (10,000 batches) stays bounded in memory.
-        let mut docs = prepared.docs.into_iter().peekable();
+        let mut docs = prepared.sheet.documents().peekable();
         while docs.peek().is_some() {
-            let batch: Vec<UserOperation> =
+            let batch: Vec<UserOperation<IndexDoc>> =
                 docs.by_ref().take(BATCH).map(UserOperation::Add).collect();
             writer.run(batch).map_err(|e| self.write_err(e))?;
         }
@@ -560,7 +573,7 @@ impl CitataIndex {
     }
 
     /// Removes a transcript (seen after the next commit).
-    pub fn remove(&self, writer: &IndexWriter, doc: &str) {
+    pub fn remove(&self, writer: &Writer, doc: &str) {
         writer.delete_term(Term::from_field_text(self.fields.doc, doc));
     }
 
@@ -583,12 +596,13 @@ impl CitataIndex {
 }
 
 /// The terms of one parameter on its coded sentences' documents.
-struct ParamTerms<'a> {
-    level: &'a str,
-    facet: String,
-    keyword: String,
-    context: String,
-    human: String,
+struct ParamTerms {
+    id: Pushed,
+    level: Pushed,
+    facet: Pushed,
+    keyword: Pushed,
+    context: Pushed,
+    human: Pushed,
 }
 
 /// A facet's encoded form, as a document stores it.
@@ -696,11 +710,8 @@ mod tests {
             path: "p",
         };
         let prepared = idx.prepare(tagged, tagger.matcher().codebook(), &mut analyzer);
-        let whole = prepared.docs.last().expect("the transcript document");
-        let stored: Vec<&str> = whole
-            .get_all(idx.fields.source)
-            .filter_map(|v| v.as_str())
-            .collect();
+        let whole = prepared.sheet.len() - 1;
+        let stored = prepared.sheet.strs(whole, idx.fields.source);
         assert_eq!(stored.len(), 2, "JSON and the text between sentences");
         assert!(!stored[0].contains("Ну, отсро"), "no sentence text twice");
         assert!(stored[1].starts_with("Интервьюер: ") && stored[1].contains("[пауза]"));

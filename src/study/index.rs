@@ -286,7 +286,7 @@ fn prepare(
 /// `commit_bytes`. The caller makes the last commit.
 struct Batch<'a> {
     idx: &'a CitataIndex,
-    writer: &'a mut tantivy::IndexWriter,
+    writer: &'a mut crate::index::Writer,
     icb: &'a IndexCodebook,
     commit_bytes: usize,
     uncommitted: usize,
