@@ -138,7 +138,8 @@ impl Sheet {
     }
 }
 
-/// One document of a [`Sheet`].
+/// One document of a transcript, as citata hands it to tantivy: its values are ranges into
+/// buffers it shares with the transcript's other documents (nothing copied per sentence).
 #[derive(Clone, Debug)]
 pub struct IndexDoc {
     sheet: Arc<Sheet>,
