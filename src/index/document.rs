@@ -102,7 +102,10 @@ impl Sheet {
         self.values[self.range(doc)]
             .iter()
             .filter(|(f, _)| *f == field)
-            .filter_map(|&(_, slot)| self.leaf(slot).as_str())
+            .filter_map(|&(_, slot)| match self.leaf(slot) {
+                Leaf::Str(s) => Some(s),
+                _ => None,
+            })
             .collect()
     }
 
@@ -115,12 +118,13 @@ impl Sheet {
         start..self.ends[doc]
     }
 
-    fn leaf(&self, slot: Slot) -> ReferenceValueLeaf<'_> {
+    #[inline]
+    fn leaf(&self, slot: Slot) -> Leaf<'_> {
         match slot {
-            Slot::Text(a, b) => ReferenceValueLeaf::Str(&self.text[a..b]),
-            Slot::Str(a, b) => ReferenceValueLeaf::Str(&self.strings[a..b]),
-            Slot::Facet(a, b) => ReferenceValueLeaf::Facet(&self.strings[a..b]),
-            Slot::U64(n) => ReferenceValueLeaf::U64(n),
+            Slot::Text(a, b) => Leaf::Str(&self.text[a..b]),
+            Slot::Str(a, b) => Leaf::Str(&self.strings[a..b]),
+            Slot::Facet(a, b) => Leaf::Facet(&self.strings[a..b]),
+            Slot::U64(n) => Leaf::U64(n),
         }
     }
 
@@ -146,16 +150,29 @@ pub struct IndexDoc {
     doc: usize,
 }
 
-/// A value of an [`IndexDoc`]: always a leaf.
-#[derive(Clone, Debug)]
-pub struct Leaf<'a>(ReferenceValueLeaf<'a>);
+/// A value of an [`IndexDoc`]: always a leaf, and only of the kinds citata's documents have
+/// (a copy of it is two words: tantivy asks for it once per pass over the document).
+#[derive(Clone, Copy, Debug)]
+pub enum Leaf<'a> {
+    /// A string.
+    Str(&'a str),
+    /// A facet, encoded.
+    Facet(&'a str),
+    /// A number.
+    U64(u64),
+}
 
 impl<'a> Value<'a> for Leaf<'a> {
     type ArrayIter = std::iter::Empty<Self>;
     type ObjectIter = std::iter::Empty<(&'a str, Self)>;
 
+    #[inline]
     fn as_value(&self) -> ReferenceValue<'a, Self> {
-        ReferenceValue::Leaf(self.0.clone())
+        ReferenceValue::Leaf(match *self {
+            Leaf::Str(s) => ReferenceValueLeaf::Str(s),
+            Leaf::Facet(s) => ReferenceValueLeaf::Facet(s),
+            Leaf::U64(n) => ReferenceValueLeaf::U64(n),
+        })
     }
 }
 
@@ -168,9 +185,10 @@ pub struct Values<'a> {
 impl<'a> Iterator for Values<'a> {
     type Item = (Field, Leaf<'a>);
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         let &(field, slot) = self.values.next()?;
-        Some((field, Leaf(self.sheet.leaf(slot))))
+        Some((field, self.sheet.leaf(slot)))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

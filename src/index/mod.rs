@@ -537,12 +537,9 @@ impl CitataIndex {
                 &format!("{}{META_SEP}{}", query::meta_term(k, v), t.doc),
             );
         }
+        // The JSON keeps the whole text only when the sentences do not lay it out in order.
         let rest = between_sentences(&t);
-        let text = if rest.is_some() {
-            std::mem::take(&mut t.text)
-        } else {
-            t.text.clone()
-        };
+        let taken = rest.is_some().then(|| std::mem::take(&mut t.text));
         sheet.add_str(
             f.source,
             &serde_json::to_string(&t).expect("a transcript serializes"),
@@ -551,7 +548,7 @@ impl CitataIndex {
             sheet.add_str(f.source, &rest);
         }
         sheet.end();
-        sheet.set_text(text);
+        sheet.set_text(taken.unwrap_or_else(|| std::mem::take(&mut t.text)));
         Prepared { doc: t.doc, sheet }
     }
 
