@@ -870,6 +870,22 @@ mod tests {
                 want: &[("поставка", "Поставки"), ("поставка", "поставкам")],
             },
             Case {
+                // «дорогой» is a form of «дорога» too (under 10 %): the term names the adjective.
+                name: "lemma: a term in a dictionary form names that word",
+                terms: &["дорогой"],
+                exclude: &[],
+                text: "По дороге обсудили: оборудование дорогое.",
+                want: &[("дорогой", "дорогое")],
+            },
+            Case {
+                // Whether «стали» meant «сталь» or «стать» is unknown: both count.
+                name: "lemma: a term written as an inflected form keeps its rarer readings",
+                terms: &["стали"],
+                exclude: &[],
+                text: "Сталь хорошая, но сроки стали длиннее.",
+                want: &[("стали", "Сталь"), ("стали", "стали")],
+            },
+            Case {
                 name: "lemma: suppletive plural",
                 terms: &["человек"],
                 exclude: &[],

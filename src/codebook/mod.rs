@@ -747,10 +747,11 @@ fn compile_word(
         // Latin, numbers and unknown words: the stem (the form itself for numbers).
         return Ok(WordPat::Stem(info.stem));
     }
-    if single && unrelated_readings(&info.lemmas) {
+    let lemmas = analyzer.term_lemmas(&norm);
+    if single && unrelated_readings(&lemmas) {
         notes.push(format!(
             "`{word}` is ambiguous: it matches every form of {}",
-            info.lemmas
+            lemmas
                 .iter()
                 .map(|l| format!("«{l}»"))
                 .collect::<Vec<_>>()
@@ -758,7 +759,7 @@ fn compile_word(
         ));
     }
     Ok(WordPat::Lemma {
-        lemmas: info.lemmas,
+        lemmas,
         stem: info.stem,
     })
 }
