@@ -501,17 +501,20 @@ impl Analyzer {
 
     /// The lemmas a codebook term names, given its normalized form (a Cyrillic word the
     /// dictionary knows). A term written in a dictionary form (one of its readings' lemmas
-    /// is the term itself: «дорогой», «стать») is read as a word of the text is
-    /// ([`MIN_READING`]), so «дорогой» names the adjective and not «дорога». A term
-    /// written as another form («стали») keeps every reading of [`MIN_TERM_READING`] or
-    /// more: which lexeme its author meant is unknown.
+    /// is the term itself: «дорогой», «стать») names itself and the readings a word of the
+    /// text keeps ([`MIN_READING`]), so «дорогой» names the adjective and not «дорога». A
+    /// term written as another form («стали») keeps every reading of [`MIN_TERM_READING`]
+    /// or more: which lexeme its author meant is unknown.
     pub fn term_lemmas(&self, norm: &str) -> Vec<String> {
         let all = dictionary_lemmas(self.dict, norm, MIN_TERM_READING);
-        if all.iter().any(|l| l == norm) {
-            dictionary_lemmas(self.dict, norm, MIN_READING)
-        } else {
-            all
+        if !all.iter().any(|l| l == norm) {
+            return all;
         }
+        let mut lemmas = dictionary_lemmas(self.dict, norm, MIN_READING);
+        if !lemmas.iter().any(|l| l == norm) {
+            lemmas.push(norm.to_string());
+        }
+        lemmas
     }
 
     /// The stem of a form ([`FormInfo::stem`]) without the dictionary lookup.
@@ -899,6 +902,8 @@ mod tests {
         assert_eq!(lemmas(&mut a, "стоит"), ["стоять", "стоить"]);
         // A term in a dictionary form names that word; in another form, every reading of 1 %.
         assert_eq!(a.term_lemmas("дорогой"), ["дорогой"]);
+        // «лета» itself is a reading under 10 %: a term written so still names it.
+        assert_eq!(a.term_lemmas("лета"), ["лето", "лета"]);
         assert_eq!(a.term_lemmas("стали"), ["стать", "сталь"]);
     }
 
