@@ -506,11 +506,12 @@ impl Analyzer {
     /// term written as another form («стали») keeps every reading of [`MIN_TERM_READING`]
     /// or more: which lexeme its author meant is unknown.
     pub fn term_lemmas(&self, norm: &str) -> Vec<String> {
-        let all = dictionary_lemmas(self.dict, norm, MIN_TERM_READING);
+        let readings = dictionary_readings(self.dict, norm);
+        let all = likely_lemmas(&readings, MIN_TERM_READING);
         if !all.iter().any(|l| l == norm) {
             return all;
         }
-        let mut lemmas = dictionary_lemmas(self.dict, norm, MIN_READING);
+        let mut lemmas = likely_lemmas(&readings, MIN_READING);
         if !lemmas.iter().any(|l| l == norm) {
             lemmas.push(norm.to_string());
         }
@@ -545,7 +546,7 @@ impl Analyzer {
         // only tries its rules and guesses, which are not kept): `is_known` says so with one
         // lookup, where `analyze` would spend most of its time on the guesses.
         let lemmas = if kind == TokenKind::Cyrillic && self.dict.is_known(norm) {
-            dictionary_lemmas(self.dict, norm, MIN_READING)
+            likely_lemmas(&dictionary_readings(self.dict, norm), MIN_READING)
         } else {
             Vec::new()
         };
@@ -560,8 +561,8 @@ impl Analyzer {
 }
 
 /// The distinct normalized lemmas of the dictionary readings of a form (guesses and rules
-/// left out), most probable first, those under `min` dropped but the first.
-fn dictionary_lemmas(dict: &Dictionary, norm: &str, min: f64) -> Vec<String> {
+/// left out) with their probabilities, most probable first.
+fn dictionary_readings(dict: &Dictionary, norm: &str) -> Vec<(String, f64)> {
     let mut lemmas: Vec<(String, f64)> = Vec::new();
     for a in dict.analyze(norm) {
         if a.source != Source::Dictionary {
@@ -574,11 +575,19 @@ fn dictionary_lemmas(dict: &Dictionary, norm: &str, min: f64) -> Vec<String> {
         }
     }
     lemmas.sort_by(|a, b| b.1.total_cmp(&a.1));
-    // Rare readings are noise for matching ("в" as the abbreviation of «век», "к" of «как»,
-    // «дорогу» of «дорогой»); the most probable one always stays.
-    let mut first = true;
-    lemmas.retain(|(_, p)| std::mem::take(&mut first) || *p >= min);
-    lemmas.into_iter().map(|(l, _)| l).collect()
+    lemmas
+}
+
+/// The lemmas of `readings` ([`dictionary_readings`]) of probability `min` or more, and the
+/// most probable one always. Rare readings are noise for matching ("в" as the abbreviation
+/// of «век», "к" of «как», «дошли» of «дослать»).
+fn likely_lemmas(readings: &[(String, f64)], min: f64) -> Vec<String> {
+    readings
+        .iter()
+        .enumerate()
+        .filter(|(i, (_, p))| *i == 0 || *p >= min)
+        .map(|(_, (l, _))| l.clone())
+        .collect()
 }
 
 /// What a normalized form is made of ([`FormInfo::kind`]). Only [`TokenKind::Cyrillic`]
@@ -1092,7 +1101,7 @@ mod tests {
             }
             assert_eq!(
                 info.lemmas,
-                dictionary_lemmas(a.dict, &info.norm, MIN_READING),
+                likely_lemmas(&dictionary_readings(a.dict, &info.norm), MIN_READING),
                 "{}",
                 info.norm
             );
